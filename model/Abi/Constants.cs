@@ -1,0 +1,50 @@
+namespace AnonVma.Model.Abi;
+
+/// <summary>Linux x86-64 ABI numbers, so calls read like the C they mirror.</summary>
+public static class Prot
+{
+    public const int None = 0, Read = 1, Write = 2, Exec = 4, Sem = 8;
+    public const int GrowsDown = 0x01000000, GrowsUp = 0x02000000;
+    public const int ReadWrite = Read | Write;
+}
+
+/// <summary>mmap flag bits, as include/uapi/asm-generic/mman*.h defines them for x86-64.</summary>
+public static class Map
+{
+    public const int Shared = 0x01, Private = 0x02, SharedValidate = 0x03, Droppable = 0x08, TypeMask = 0x0f;
+    public const int Fixed = 0x10, Anonymous = 0x20;
+    public const int GrowsDown = 0x0100, DenyWrite = 0x0800, Executable = 0x1000, Locked = 0x2000, NoReserve = 0x4000;
+    public const int Populate = 0x8000, NonBlock = 0x10000, Stack = 0x20000, HugeTlb = 0x40000, Sync = 0x80000;
+    public const int FixedNoReplace = 0x100000;
+}
+
+/// <summary>madvise advice values handled by the model.</summary>
+public static class Madv
+{
+    public const int DontFork = 10, DoFork = 11, DontDump = 16, DoDump = 17, WipeOnFork = 18, KeepOnFork = 19;
+}
+
+/// <summary>mlock2 and mlockall flags.</summary>
+public static class Mlock
+{
+    public const int OnFault = 1;
+    public const int McCurrent = 1, McFuture = 2, McOnFault = 4;
+}
+
+/// <summary>prctl option numbers for anonymous VMA naming.</summary>
+public static class Prctl
+{
+    public const int SetVma = 0x53564d41, SetVmaAnonName = 0;
+    public const int AnonNameMax = 80;
+}
+
+/// <summary>Address-space facts shared by every x86-64 profile.</summary>
+public static class Mem
+{
+    public const ulong PageSize = 4096;
+    public const int PageShift = 12;
+    /// <summary>TASK_SIZE_MAX with 4-level paging: (1 &lt;&lt; 47) - PAGE_SIZE.</summary>
+    public const ulong TaskSize = 0x7ffffffff000;
+    public static ulong PageAlign(ulong x) => (x + PageSize - 1) & ~(PageSize - 1);
+    public static bool Aligned(ulong x) => (x & (PageSize - 1)) == 0;
+}

@@ -1,0 +1,166 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Kernel;
+
+// Page faults and population: arch/x86/mm/fault.c:access_error, mm/memory.c:do_anonymous_page, do_wp_page,
+// do_shared_fault; mm/rmap.c:__anon_vma_prepare; mm/vma.c:find_mergeable_anon_vma; mm/gup.c:__mm_populate,
+// populate_vma_page_range.
+public sealed partial class LinuxModel
+{
+    Outcome Touch(Process p, ulong addr, bool write)
+    {
+        var v = p.Vmas.Containing(addr);
+        if (v is null) return Outcome.Segv;
+        // access_error: a write needs VM_WRITE; a read needs any of R/W/X (x86 has no write-only or exec-only pages).
+        if (write ? (v.Flags & VmFlags.Write) == 0 : (v.Flags & VmFlags.AccessMask) == 0) return Outcome.Segv;
+        return Fault(p, v, addr & ~(Mem.PageSize - 1), write) ? Outcome.Ok : Outcome.Bus;
+    }
+
+    /// <summary>Handles one fault at a page address; false means SIGBUS (beyond the end of the file).</summary>
+    bool Fault(Process p, Vma v, ulong addr, bool write)
+    {
+        ulong vpn = addr >> Mem.PageShift;
+        bool had = p.Ptes.TryGetValue(vpn, out var pte);
+        // Private anonymous memory, or a private file page that was already copied into an anonymous page.
+        if (v.File is null || ((v.Flags & VmFlags.Shared) == 0 && had && pte.Folio.Anon))
+        {
+            PrivateAnonFault(p, v, vpn, write, had, pte);
+            return true;
+        }
+        ulong index = v.PgOff + ((addr - v.Start) >> Mem.PageShift);
+        if (index * Mem.PageSize >= v.File.Size) return false;
+        if (!v.File.Pages.TryGetValue(index, out var folio))
+        {
+            folio = new Folio { Anon = false };
+            v.File.Pages[index] = folio;
+        }
+        if ((v.Flags & VmFlags.Shared) != 0)
+        {
+            if (!had) { folio.MapCount++; pte = new Pte { Folio = folio }; }
+            pte.Young = true;
+            if (write) { pte.Dirty = true; folio.Dirty = true; }
+            p.Ptes[vpn] = pte;
+            return true;
+        }
+        // Private file mapping: reads map the page cache, writes copy into an anonymous page.
+        if (!write)
+        {
+            if (!had) { folio.MapCount++; pte = new Pte { Folio = folio }; }
+            pte.Young = true;
+            p.Ptes[vpn] = pte;
+            return true;
+        }
+        AnonPrepare(p, v);
+        if (had) pte.Folio.MapCount--;
+        p.Ptes[vpn] = new Pte { Folio = new Folio { Anon = true, MapCount = 1 }, Dirty = true, Young = true };
+        return true;
+    }
+
+    void PrivateAnonFault(Process p, Vma v, ulong vpn, bool write, bool had, Pte pte)
+    {
+        if (had && !pte.Folio.IsZero)
+        {
+            pte.Young = true;
+            if (write)
+            {
+                if (pte.Folio.MapCount > 1)
+                {
+                    // do_wp_page -> wp_page_copy: the writer gets its own page.
+                    pte.Folio.MapCount--;
+                    pte.Folio = new Folio { Anon = true, MapCount = 1 };
+                }
+                pte.Dirty = true;
+            }
+            p.Ptes[vpn] = pte;
+            return;
+        }
+        if (!write && Profile.ZeroPageOnRead)
+        {
+            p.Ptes[vpn] = new Pte { Folio = Folio.Zero, Young = true };
+            return;
+        }
+        // do_anonymous_page (or wp_page_copy from the zero page): a new page, and an anon_vma.
+        AnonPrepare(p, v);
+        p.Ptes[vpn] = new Pte
+        {
+            Folio = new Folio { Anon = true, MapCount = 1 },
+            Dirty = write || (v.Flags & VmFlags.Write) != 0,
+            Young = true,
+        };
+    }
+
+    /// <summary>__anon_vma_prepare: reuse the next, then the previous neighbour's anon_vma, or allocate one.</summary>
+    void AnonPrepare(Process p, Vma v)
+    {
+        if (v.AnonId != 0) return;
+        var next = p.Vmas.Next(v);
+        if (next is not null && AnonVmaCompatible(v, next) && next.AnonId != 0 && next.AnonSingular)
+        {
+            v.AnonId = next.AnonId; v.AnonSingular = true; return;
+        }
+        var prev = p.Vmas.Prev(v);
+        if (prev is not null && AnonVmaCompatible(prev, v) && prev.AnonId != 0 && prev.AnonSingular)
+        {
+            v.AnonId = prev.AnonId; v.AnonSingular = true; return;
+        }
+        v.AnonId = NewAnonId();
+        v.AnonSingular = true;
+    }
+
+    /// <summary>anon_vma_compatible(a, b): adjacent, same file, flags equal but for R/W/X and soft-dirty, linear pgoff.</summary>
+    static bool AnonVmaCompatible(Vma a, Vma b) =>
+        a.End == b.Start && a.File == b.File &&
+        ((a.Flags ^ b.Flags) & ~(VmFlags.AccessMask | VmFlags.SoftDirty)) == 0 &&
+        b.PgOff == a.PgOff + ((b.Start - a.Start) >> Mem.PageShift);
+
+    /// <summary>__mm_populate over [start,end): returns the first error (EFAULT for PROT_NONE) unless ignoring errors.</summary>
+    Errno Populate(Process p, ulong start, ulong end, bool ignoreErrors)
+    {
+        ulong at = start;
+        while (at < end)
+        {
+            var v = p.Vmas.FirstEndingAfter(at);
+            if (v is null || v.Start >= end) break;
+            ulong s = Math.Max(at, v.Start), e = Math.Min(end, v.End);
+            var err = PopulateVma(p, v, s, e);
+            if (err != 0 && !ignoreErrors) return err;
+            at = e;
+        }
+        return 0;
+    }
+
+    /// <summary>populate_vma_page_range: write faults for private writable VMAs, read faults otherwise; nothing for lock-on-fault.</summary>
+    Errno PopulateVma(Process p, Vma v, ulong s, ulong e)
+    {
+        if ((v.Flags & VmFlags.LockOnFault) != 0) return 0;
+        if ((v.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0) return 0;
+        if ((v.Flags & VmFlags.AccessMask) == 0) return Errno.EFAULT;
+        bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
+        for (ulong a = s; a < e; a += Mem.PageSize)
+            if (!Fault(p, v, a, write)) return Errno.EFAULT;
+        return 0;
+    }
+
+    /// <summary>Drops the page-table entries of [start,end) (zap_page_range).</summary>
+    static void UnmapPages(Process p, ulong start, ulong end)
+    {
+        if (p.Ptes.Count == 0) return;
+        ulong first = start >> Mem.PageShift, last = end >> Mem.PageShift;
+        if (last - first <= (ulong)p.Ptes.Count)
+        {
+            for (ulong vpn = first; vpn < last; vpn++)
+                if (p.Ptes.Remove(vpn, out var pte)) Release(pte);
+            return;
+        }
+        List<ulong>? gone = null;
+        foreach (var (vpn, pte) in p.Ptes)
+            if (vpn >= first && vpn < last) { (gone ??= new()).Add(vpn); Release(pte); }
+        if (gone is not null) foreach (var vpn in gone) p.Ptes.Remove(vpn);
+    }
+
+    static void Release(Pte pte)
+    {
+        if (!pte.Folio.IsZero) pte.Folio.MapCount--;
+    }
+}

@@ -1,0 +1,63 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Kernel;
+
+// fork and exit: kernel/fork.c:dup_mmap, vm_area_dup; mm/rmap.c:anon_vma_fork; mm/memory.c:copy_page_range,
+// vma_needs_copy, copy_present_pte; kernel/exit.c -> mm/mmap.c:exit_mmap.
+public sealed partial class LinuxModel
+{
+    Outcome Fork(Process parent)
+    {
+        parent.TryFire(ProcessTrigger.Fork);
+        var child = new Process(processes.Count)
+        {
+            // def_flags keeps only VM_NOHUGEPAGE, so MCL_FUTURE is not inherited; locked_vm starts at 0.
+            DefFlags = parent.DefFlags & VmFlags.NoHugePage,
+            CapIpcLock = parent.CapIpcLock,
+            MemlockLimit = parent.MemlockLimit,
+        };
+        foreach (var (h, f) in parent.Handles) child.Handles[h] = f;
+        bool keepLocked = Mutated(Mutation.ChildKeepsLocked), skipNameRef = Mutated(Mutation.ForkSkipsNameRef);
+        foreach (var pv in parent.Vmas.All())
+        {
+            if ((pv.Flags & VmFlags.DontCopy) != 0) continue;
+            var cv = pv.CloneShallow();
+            if (!keepLocked) cv.Flags &= ~VmFlags.LockedMask;
+            if (!skipNameRef) NameGet(cv.Name);
+            bool wipe = (pv.Flags & VmFlags.WipeOnFork) != 0;
+            if (wipe) cv.AnonId = 0;
+            else if (pv.AnonId != 0) { cv.AnonId = NewAnonId(); cv.AnonSingular = false; }
+            if (keepLocked && (cv.Flags & VmFlags.Locked) != 0) child.LockedVm += cv.Pages;
+            child.Vmas.Append(cv);
+            if (!wipe && pv.AnonId != 0) CopyPages(parent, child, pv);
+        }
+        processes.Add(child);
+        return Outcome.Proc(child.Index);
+    }
+
+    /// <summary>copy_page_range for one VMA: present pages become shared (mapcount+1); the child's entries are old.</summary>
+    static void CopyPages(Process parent, Process child, Vma v)
+    {
+        if (parent.Ptes.Count == 0) return;
+        bool shared = (v.Flags & VmFlags.Shared) != 0;
+        for (ulong vpn = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift; vpn < last; vpn++)
+        {
+            if (!parent.Ptes.TryGetValue(vpn, out var pte)) continue;
+            if (!pte.Folio.IsZero) pte.Folio.MapCount++;
+            child.Ptes[vpn] = new Pte { Folio = pte.Folio, Dirty = pte.Dirty && !shared, Young = false };
+        }
+    }
+
+    Outcome Exit(Process p)
+    {
+        foreach (var v in p.Vmas.All().ToList())
+        {
+            UnmapPages(p, v.Start, v.End);
+            RemoveVma(p, v);
+        }
+        p.LockedVm = 0;
+        p.TryFire(ProcessTrigger.Exit);
+        return Outcome.Ok;
+    }
+}

@@ -1,0 +1,137 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Kernel;
+
+/// <summary>
+/// The reference model: every process of one trace, the name objects and files they share, and the calls that change
+/// them. Pure and deterministic: the same calls on the same profile always give the same outcomes and state.
+/// </summary>
+public sealed partial class LinuxModel
+{
+    readonly List<Process> processes = new();
+    readonly HashSet<AnonName> liveNames = new(ReferenceEqualityComparer.Instance);
+    readonly List<string> lifecycleViolations = new();
+    readonly List<MappedFile> files = new();
+    long nextAnonId = 1, nextNameId = 1, nextFileId = 1;
+
+    public LinuxModel(KernelProfile profile)
+    {
+        Profile = profile;
+        processes.Add(new Process(0));
+    }
+
+    public KernelProfile Profile { get; }
+    /// <summary>Every process the trace has had, by index; exited ones stay so their index is not reused.</summary>
+    public IReadOnlyList<Process> Processes => processes;
+    /// <summary>Name objects that have not been freed.</summary>
+    public IReadOnlyCollection<AnonName> LiveNames => liveNames;
+    /// <summary>Lifecycle transitions the model attempted that the lifecycle forbids (always empty in a correct model).</summary>
+    public IReadOnlyList<string> LifecycleViolations => lifecycleViolations;
+    /// <summary>Files created by the trace.</summary>
+    public IReadOnlyList<MappedFile> Files => files;
+    /// <summary>A test-only switch for deliberately wrong rules (mutation testing); null in normal use.</summary>
+    public Mutations? Mutations { get; init; }
+
+    bool Mutated(Mutation m) => Mutations is { } ms && ms.Has(m);
+
+    /// <summary>Runs one call. A call to a process that does not exist or has exited is a trace error, not an errno.</summary>
+    public Outcome Apply(Call call)
+    {
+        var p = ProcessFor(call.Pid);
+        return call switch
+        {
+            MmapCall c => Mmap(p, c.Addr, c.Len, c.Prot, c.Flags, c.Handle, c.Offset),
+            MunmapCall c => Munmap(p, c.Addr, c.Len),
+            MprotectCall c => Mprotect(p, c.Addr, c.Len, c.Prot),
+            MlockCall c => DoMlock(p, c.Addr, c.Len, VmFlags.Locked),
+            Mlock2Call c => Mlock2(p, c.Addr, c.Len, c.Flags),
+            MunlockCall c => Munlock(p, c.Addr, c.Len),
+            MlockallCall c => Mlockall(p, c.Flags),
+            MunlockallCall => Munlockall(p),
+            MadviseCall c => Madvise(p, c.Addr, c.Len, c.Advice),
+            NameCall c => SetAnonName(p, c.Option, c.Addr, c.Len, c.Name, c.BadPointer),
+            TouchCall c => Touch(p, c.Addr, c.Write),
+            ForkCall => Fork(p),
+            ExitCall => Exit(p),
+            MemfdCall c => NewFile(p, FileKind.Memfd, c.Size),
+            FileCall c => NewFile(p, FileKind.Regular, c.Size),
+            SetCredsCall c => SetCreds(p, c.MemlockLimit, c.CapIpcLock),
+            _ => throw new ArgumentException($"unknown call {call}"),
+        };
+    }
+
+    Process ProcessFor(int pid)
+    {
+        if (pid < 0 || pid >= processes.Count)
+            throw new TraceException($"p{pid} does not exist (the trace has {processes.Count} process(es))");
+        var p = processes[pid];
+        if (!p.TryFire(ProcessTrigger.Call))
+            throw new TraceException($"p{pid} has exited; no call can be addressed to it");
+        return p;
+    }
+
+    // ---- name objects -------------------------------------------------------------------------------------------
+
+    AnonName NewName(string value)
+    {
+        var n = new AnonName(nextNameId++, value);
+        liveNames.Add(n);
+        return n;
+    }
+
+    /// <summary>anon_vma_name_get.</summary>
+    void NameGet(AnonName? n)
+    {
+        if (n is null) return;
+        if (NameLifecycle.Next(n.State, NameTrigger.Get, n.Refs) is not { } next)
+        {
+            lifecycleViolations.Add($"reference taken on {n} in state {n.State}");
+            return;
+        }
+        n.Refs++;
+        n.State = next;
+    }
+
+    /// <summary>anon_vma_name_put.</summary>
+    void NamePut(AnonName? n)
+    {
+        if (n is null) return;
+        if (NameLifecycle.Next(n.State, NameTrigger.Put, n.Refs) is not { } next)
+        {
+            lifecycleViolations.Add($"reference dropped on {n} in state {n.State}");
+            return;
+        }
+        n.Refs--;
+        n.State = next;
+        if (next == NameState.Freed) liveNames.Remove(n);
+    }
+
+    static bool NameEq(AnonName? a, AnonName? b) => ReferenceEquals(a, b) || (a is not null && b is not null && a.Value == b.Value);
+
+    long NewAnonId() => nextAnonId++;
+
+    Outcome NewFile(Process p, FileKind kind, ulong size)
+    {
+        long id = nextFileId++;
+        var f = new MappedFile(id, kind, size, kind == FileKind.Memfd ? "/memfd:m (deleted)" : $"/anonvma-file-{id}");
+        files.Add(f);
+        // Handles are numbered per trace, not per process, so that h0 names the same file in every process.
+        int h = files.Count - 1;
+        p.Handles[h] = f;
+        return Outcome.Handle(h);
+    }
+
+    Outcome SetCreds(Process p, ulong memlockLimit, bool capIpcLock)
+    {
+        p.MemlockLimit = memlockLimit;
+        p.CapIpcLock = p.CapIpcLock && capIpcLock;
+        return Outcome.Ok;
+    }
+
+    /// <summary>can_do_mlock.</summary>
+    static bool CanDoMlock(Process p) => p.MemlockLimit != 0 || p.CapIpcLock;
+}
+
+/// <summary>A trace asked for something no kernel call can express (a call to a missing or exited process).</summary>
+public sealed class TraceException(string message) : Exception(message);

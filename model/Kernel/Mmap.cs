@@ -1,0 +1,155 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Kernel;
+
+// mmap: arch/x86/kernel/sys_x86_64.c, mm/mmap.c:ksys_mmap_pgoff, do_mmap, __get_unmapped_area, mmap_region, __mmap_region.
+public sealed partial class LinuxModel
+{
+    Outcome Mmap(Process p, ulong addr, ulong len, int prot, int flags, int handle, ulong off)
+    {
+        if ((off & (Mem.PageSize - 1)) != 0) return Outcome.Err(Errno.EINVAL);
+        MappedFile? file = null;
+        if ((flags & Map.Anonymous) == 0)
+        {
+            if (handle < 0 || !p.Handles.TryGetValue(handle, out file)) return Outcome.Err(Errno.EBADF);
+        }
+        ulong pgoff = off >> Mem.PageShift;
+
+        // do_mmap
+        if (len == 0) return Outcome.Err(Errno.EINVAL);
+        if ((flags & Map.FixedNoReplace) != 0) flags |= Map.Fixed;
+        bool fixedAddr = (flags & Map.Fixed) != 0;
+        if (!fixedAddr && addr != 0 && addr < Profile.MmapMinAddr) addr = Mem.PageAlign(Profile.MmapMinAddr);
+        len = Mem.PageAlign(len);
+        if (len == 0) return Outcome.Err(Errno.ENOMEM);
+        if (pgoff + (len >> Mem.PageShift) < pgoff) return Outcome.Err(Errno.EOVERFLOW);
+        if (p.Vmas.Count > Profile.MaxMapCount) return Outcome.Err(Errno.ENOMEM);
+
+        // __get_unmapped_area
+        if (len > Mem.TaskSize) return Outcome.Err(Errno.ENOMEM);
+        if (!fixedAddr) addr = PickAddress(p, addr, len);
+        if (addr == ulong.MaxValue || addr > Mem.TaskSize - len) return Outcome.Err(Errno.ENOMEM);
+        if (!Mem.Aligned(addr)) return Outcome.Err(Errno.EINVAL);
+        // security_mmap_addr: root has CAP_SYS_RAWIO, so addresses below mmap_min_addr are allowed.
+
+        ulong end = addr + len;
+        if ((flags & Map.FixedNoReplace) != 0 && p.Vmas.FirstEndingAfter(addr) is { } hit && hit.Start < end)
+            return Outcome.Err(Errno.EEXIST);
+        if ((flags & Map.Locked) != 0 && !CanDoMlock(p)) return Outcome.Err(Errno.EPERM);
+
+        var vmFlags = ProtToFlags(prot) | VmFlags.MayRead | VmFlags.MayWrite | VmFlags.MayExec | p.DefFlags;
+        if ((flags & Map.GrowsDown) != 0) vmFlags |= VmFlags.GrowsDown;
+        if ((flags & Map.Locked) != 0) vmFlags |= VmFlags.Locked;
+        if ((flags & Map.Sync) != 0) vmFlags |= VmFlags.Sync;
+        if ((flags & Map.Stack) != 0 && Profile.ThpBuiltIn) vmFlags |= VmFlags.NoHugePage;
+        if (!MlockFutureOk(p, vmFlags, len)) return Outcome.Err(Errno.EAGAIN);
+
+        int type = flags & Map.TypeMask;
+        if (file is not null)
+        {
+            switch (type)
+            {
+                case Map.Shared or Map.SharedValidate: vmFlags |= VmFlags.Shared | VmFlags.MayShare; break;
+                case Map.Private: break;
+                default: return Outcome.Err(Errno.EINVAL);
+            }
+        }
+        else
+        {
+            switch (type)
+            {
+                case Map.Shared:
+                    if ((vmFlags & VmFlags.GrowsDown) != 0) return Outcome.Err(Errno.EINVAL);
+                    pgoff = 0;
+                    vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+                    break;
+                case Map.Private: pgoff = addr >> Mem.PageShift; break;
+                default: return Outcome.Err(Errno.EINVAL);
+            }
+        }
+        if ((flags & Map.NoReserve) != 0) vmFlags |= VmFlags.NoReserve;
+
+        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff, out var vma);
+        if (err != 0) return Outcome.Err(err);
+        if ((vmFlags & VmFlags.Locked) != 0 || (flags & (Map.Populate | Map.NonBlock)) == Map.Populate)
+            Populate(p, addr, end, ignoreErrors: true);
+        return Outcome.Addr(addr);
+    }
+
+    static VmFlags ProtToFlags(int prot) =>
+        ((prot & Prot.Read) != 0 ? VmFlags.Read : 0) | ((prot & Prot.Write) != 0 ? VmFlags.Write : 0) |
+        ((prot & Prot.Exec) != 0 ? VmFlags.Exec : 0);
+
+    /// <summary>mlock_future_ok: locked_vm plus the new pages must fit RLIMIT_MEMLOCK unless CAP_IPC_LOCK.</summary>
+    static bool MlockFutureOk(Process p, VmFlags flags, ulong len)
+    {
+        if ((flags & VmFlags.Locked) == 0 || p.CapIpcLock) return true;
+        return p.LockedVm + (len >> Mem.PageShift) <= p.MemlockLimit >> Mem.PageShift;
+    }
+
+    /// <summary>
+    /// arch_get_unmapped_area_topdown, simplified: a usable hint is taken as is; otherwise the highest free gap below
+    /// the profile's MmapBase. The real search also avoids the program's own mappings and stack guard gaps of
+    /// neighbours other than the next VMA; the model knows only the trace's VMAs. Returns ulong.MaxValue when nothing fits.
+    /// </summary>
+    ulong PickAddress(Process p, ulong hint, ulong len)
+    {
+        if (hint != 0)
+        {
+            hint &= ~(Mem.PageSize - 1);
+            bool valid = Mem.TaskSize - len >= hint;
+            if (valid)
+            {
+                var next = p.Vmas.FirstEndingAfter(hint);
+                if (next is null || hint + len <= StartGap(next)) return hint;
+            }
+        }
+        ulong top = Profile.MmapBase, low = Math.Max(Mem.PageSize, Profile.MmapMinAddr);
+        for (var v = p.Vmas.LastStartingBelow(top); ; v = p.Vmas.Prev(v))
+        {
+            ulong bottom = v is null ? low : Math.Max(v.End, low);
+            if (top > bottom && top - bottom >= len) return top - len;
+            if (v is null) return ulong.MaxValue;
+            top = Math.Min(top, StartGap(v));
+        }
+    }
+
+    /// <summary>vm_start_gap: a VM_GROWSDOWN VMA claims stack_guard_gap (256 pages) below it.</summary>
+    static ulong StartGap(Vma v)
+    {
+        if ((v.Flags & VmFlags.GrowsDown) == 0) return v.Start;
+        const ulong gap = 256 * Mem.PageSize;
+        return v.Start > gap ? v.Start - gap : 0;
+    }
+
+    /// <summary>__mmap_region: unmap what MAP_FIXED covers, merge with a neighbour or insert a new VMA.</summary>
+    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff, out Vma vma)
+    {
+        vma = null!;
+        ulong end = addr + len;
+        var err = GatherAndUnmap(p, addr, end, out var prev, out var next);
+        if (err != 0) return err;
+
+        // accountable_mapping: private, writable, not NORESERVE.
+        if ((vmFlags & (VmFlags.NoReserve | VmFlags.Shared | VmFlags.Write)) == VmFlags.Write) vmFlags |= VmFlags.Account;
+
+        bool sharedAnon = file is null && (vmFlags & VmFlags.Shared) != 0;
+        var merged = MergeNewRange(p, prev, next, addr, end, vmFlags, file, pgoff);
+        if (merged is null)
+        {
+            var f = file;
+            if (sharedAnon)
+            {
+                f = new MappedFile(nextFileId++, FileKind.DevZero, len, "/dev/zero (deleted)");
+                files.Add(f);
+            }
+            merged = new Vma { Start = addr, End = end, Flags = vmFlags, PgOff = pgoff, File = f };
+            p.Vmas.Insert(merged);
+        }
+        if ((vmFlags & VmFlags.Locked) != 0) p.LockedVm += len >> Mem.PageShift;
+        if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;
+        vma = merged;
+        return 0;
+    }
+}

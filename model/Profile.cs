@@ -1,0 +1,53 @@
+namespace AnonVma.Model;
+
+/// <summary>Which anon_vma merge rule a kernel applies (mm/vma.c:is_mergeable_anon_vma).</summary>
+public enum AnonMergeRule
+{
+    /// <summary>6.12: a null side merges only into a target whose anon_vma chain is singular; an empty chain is not (the quirk).</summary>
+    SingularChain,
+    /// <summary>6.16+ (879bca0a2c4f): a null side merges unless the faulted side is a fork child.</summary>
+    ForkChildOnly,
+}
+
+/// <summary>Everything that differs between the kernels the model imitates; code asks the profile, never a version string.</summary>
+public sealed record KernelProfile
+{
+    /// <summary>Short name used on command lines and in trace headers.</summary>
+    public required string Name { get; init; }
+    /// <summary>CONFIG_ANON_VMA_NAME: without it every PR_SET_VMA is EINVAL.</summary>
+    public required bool AnonVmaName { get; init; }
+    /// <summary>A read fault on private anonymous memory maps the shared zero page (no Rss, no anon_vma).</summary>
+    public required bool ZeroPageOnRead { get; init; }
+    /// <summary>The anon_vma compatibility rule used by merges.</summary>
+    public required AnonMergeRule MergeRule { get; init; }
+    /// <summary>CONFIG_MEM_SOFT_DIRTY: adds `sd` to every mmap'd VMA.</summary>
+    public bool SoftDirty { get; init; }
+    /// <summary>CONFIG_TRANSPARENT_HUGEPAGE: MAP_STACK then sets VM_NOHUGEPAGE.</summary>
+    public bool ThpBuiltIn { get; init; }
+    /// <summary>vm.max_map_count.</summary>
+    public int MaxMapCount { get; init; } = 65530;
+    /// <summary>vm.mmap_min_addr.</summary>
+    public ulong MmapMinAddr { get; init; } = 4096;
+    /// <summary>Where the top-down search for an address starts when no hint is usable (the model's simplified mmap_base).</summary>
+    public ulong MmapBase { get; init; } = 0x7f0000000000;
+
+    /// <summary>Linux 6.12 as built for QEMU from Debian's linux-source-6.12 (tinyconfig + CONFIG_ANON_VMA_NAME).</summary>
+    public static readonly KernelProfile Linux612 = new()
+    {
+        Name = "linux-6.12", AnonVmaName = true, ZeroPageOnRead = true, MergeRule = AnonMergeRule.SingularChain,
+        SoftDirty = false, ThpBuiltIn = false,
+    };
+
+    /// <summary>The 6.18 development host: no CONFIG_ANON_VMA_NAME, real pages on read faults, the ≥6.16 merge rule, THP built in.</summary>
+    public static readonly KernelProfile Host618 = new()
+    {
+        Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
+        SoftDirty = false, ThpBuiltIn = true,
+    };
+
+    /// <summary>The profiles known by name.</summary>
+    public static IReadOnlyList<KernelProfile> All { get; } = [Linux612, Host618];
+
+    /// <summary>Looks a profile up by its name; null when unknown.</summary>
+    public static KernelProfile? ByName(string name) => All.FirstOrDefault(p => p.Name == name);
+}

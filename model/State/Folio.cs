@@ -1,0 +1,24 @@
+namespace AnonVma.Model.State;
+
+/// <summary>A physical page; mapcount and dirtiness drive Pss and the Shared/Private split in smaps.</summary>
+public sealed class Folio
+{
+    /// <summary>The shared zero page: mapped on read faults, never counted in Rss.</summary>
+    public static readonly Folio Zero = new() { IsZero = true };
+
+    public bool IsZero { get; private init; }
+    /// <summary>folio_test_anon: counts as Anonymous.</summary>
+    public bool Anon { get; init; }
+    /// <summary>Number of page-table entries mapping it, across processes.</summary>
+    public int MapCount;
+    /// <summary>folio_test_dirty: shmem pages written through any mapping.</summary>
+    public bool Dirty;
+}
+
+/// <summary>One page-table entry.</summary>
+public struct Pte
+{
+    public Folio Folio;
+    public bool Dirty;
+    public bool Young;
+}

@@ -1,0 +1,34 @@
+namespace AnonVma.Model.State;
+
+/// <summary>One modelled process: its mm (VMAs, page table, locked_vm, def_flags), its file handles and its credentials.</summary>
+public sealed class Process
+{
+    public Process(int index) => Index = index;
+
+    /// <summary>The trace's process index: p0 is the first process, forks take the next free index.</summary>
+    public int Index { get; }
+    public ProcessState State { get; private set; } = ProcessState.Running;
+    public VmaList Vmas { get; } = new();
+    /// <summary>Page table by virtual page number.</summary>
+    public Dictionary<ulong, Pte> Ptes { get; } = new();
+    /// <summary>mm->locked_vm in pages.</summary>
+    public ulong LockedVm;
+    /// <summary>mm->def_flags: VM_LOCKED (and VM_LOCKONFAULT) after mlockall(MCL_FUTURE).</summary>
+    public Abi.VmFlags DefFlags;
+    /// <summary>Trace-level file handles (h0, h1, …) this process holds.</summary>
+    public Dictionary<int, MappedFile> Handles { get; } = new();
+    /// <summary>capable(CAP_IPC_LOCK); the executor runs as root, so true until the trace drops it.</summary>
+    public bool CapIpcLock = true;
+    /// <summary>RLIMIT_MEMLOCK in bytes (8 MiB by default).</summary>
+    public ulong MemlockLimit = 8UL << 20;
+
+    public bool Running => State == ProcessState.Running;
+
+    /// <summary>Moves the lifecycle; returns false when the lifecycle forbids the event (e.g. a call after exit).</summary>
+    public bool TryFire(ProcessTrigger t)
+    {
+        if (ProcessLifecycle.Next(State, t) is not { } next) return false;
+        State = next;
+        return true;
+    }
+}

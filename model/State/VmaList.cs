@@ -1,0 +1,130 @@
+namespace AnonVma.Model.State;
+
+/// <summary>
+/// The ordered VMAs of one mm: a list of sorted chunks, so lookups are O(log n) and an insert or removal moves at
+/// most one chunk plus the chunk index (a flat B+tree leaf level). Callers may change Start/End in place as long as
+/// the order is kept, which every split and merge does.
+/// </summary>
+public sealed class VmaList
+{
+    const int ChunkMax = 64;
+    readonly List<List<Vma>> chunks = new();
+
+    public int Count { get; private set; }
+
+    /// <summary>Index of the last chunk whose first VMA starts at or below addr (0 when none does).</summary>
+    int ChunkFor(ulong addr)
+    {
+        int lo = 0, hi = chunks.Count - 1, ans = 0;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (chunks[mid][0].Start <= addr) { ans = mid; lo = mid + 1; } else hi = mid - 1;
+        }
+        return ans;
+    }
+
+    /// <summary>find_vma: the first VMA with End &gt; addr.</summary>
+    public Vma? FirstEndingAfter(ulong addr)
+    {
+        if (Count == 0) return null;
+        for (int c = ChunkFor(addr); c < chunks.Count; c++)
+        {
+            var ch = chunks[c];
+            int lo = 0, hi = ch.Count - 1, ans = -1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (ch[mid].End > addr) { ans = mid; hi = mid - 1; } else lo = mid + 1;
+            }
+            if (ans >= 0) return ch[ans];
+        }
+        return null;
+    }
+
+    /// <summary>The VMA containing addr, or null.</summary>
+    public Vma? Containing(ulong addr)
+    {
+        var v = FirstEndingAfter(addr);
+        return v is not null && v.Start <= addr ? v : null;
+    }
+
+    /// <summary>The last VMA that starts below addr (vma_prev of a VMA starting at addr).</summary>
+    public Vma? LastStartingBelow(ulong addr)
+    {
+        if (Count == 0) return null;
+        int c = ChunkFor(addr);
+        for (; c >= 0; c--)
+        {
+            var ch = chunks[c];
+            int lo = 0, hi = ch.Count - 1, ans = -1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (ch[mid].Start < addr) { ans = mid; lo = mid + 1; } else hi = mid - 1;
+            }
+            if (ans >= 0) return ch[ans];
+        }
+        return null;
+    }
+
+    /// <summary>The VMA after v (the first starting at or above v.End).</summary>
+    public Vma? Next(Vma v) => FirstEndingAfter(v.End) is { } n && n != v ? n : null;
+
+    /// <summary>The VMA before v.</summary>
+    public Vma? Prev(Vma v) => LastStartingBelow(v.Start);
+
+    public void Insert(Vma v)
+    {
+        Count++;
+        if (chunks.Count == 0) { chunks.Add(new List<Vma>(ChunkMax) { v }); return; }
+        int c = ChunkFor(v.Start);
+        var ch = chunks[c];
+        int pos = LowerBound(ch, v.Start);
+        ch.Insert(pos, v);
+        if (ch.Count > ChunkMax)
+        {
+            var upper = ch.GetRange(ChunkMax / 2, ch.Count - ChunkMax / 2);
+            ch.RemoveRange(ChunkMax / 2, ch.Count - ChunkMax / 2);
+            chunks.Insert(c + 1, upper);
+        }
+    }
+
+    public void Remove(Vma v)
+    {
+        int c = ChunkFor(v.Start);
+        var ch = chunks[c];
+        int pos = LowerBound(ch, v.Start);
+        if (pos >= ch.Count || ch[pos] != v) throw new InvalidOperationException($"VMA {v} is not in the list");
+        ch.RemoveAt(pos);
+        Count--;
+        if (ch.Count == 0) chunks.RemoveAt(c);
+    }
+
+    static int LowerBound(List<Vma> ch, ulong start)
+    {
+        int lo = 0, hi = ch.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (ch[mid].Start < start) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>All VMAs in address order.</summary>
+    public IEnumerable<Vma> All()
+    {
+        foreach (var ch in chunks)
+            foreach (var v in ch)
+                yield return v;
+    }
+
+    /// <summary>Appends v, which must start at or above the current last VMA's end (fork's fast path).</summary>
+    public void Append(Vma v)
+    {
+        Count++;
+        if (chunks.Count == 0 || chunks[^1].Count >= ChunkMax) chunks.Add(new List<Vma>(ChunkMax));
+        chunks[^1].Add(v);
+    }
+}
