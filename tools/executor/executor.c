@@ -1,0 +1,1387 @@
+/*
+ * anonvma-exec: run AnonVma traces on the running kernel and print what
+ * /proc/PID/maps and /proc/PID/smaps show after every call.
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -o anonvma-exec executor.c
+ * Usage: anonvma-exec [--timeout-ms N] [FILE]      (FILE or stdin)
+ *        as /init (getpid()==1): reads /batch, prints to the console,
+ *        then reboot(RB_AUTOBOOT).
+ *
+ * See README.md for the wire format, the output and the safety rules.
+ *
+ * Process model: the controller parses the whole batch first.  For each
+ * trace it creates MAXPROC pipe pairs and forks p0, which becomes the
+ * leader of a new process group.  A "fork" by any trace process is a raw
+ * clone(CLONE_PARENT|SIGCHLD): the mm is duplicated exactly as by fork()
+ * (same dup_mmap), but the new process is a child of the controller, so
+ * the controller can reap every trace process, learn how it died, and kill
+ * the whole trace with one kill(-pgid).  Trace processes only execute
+ * calls; the controller reads their maps/smaps itself.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXPROC 8
+#define MAXHANDLE 16
+#define NAME_MAX_BYTES 255
+#define PAGE 4096ULL
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#endif
+#ifndef PR_SET_VMA_ANON_NAME
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+#define F_MAP_FIXED 0x10ULL
+#define F_MAP_FIXED_NOREPLACE 0x100000ULL
+
+/* ------------------------------------------------------------------ */
+/* operations                                                          */
+
+enum op {
+	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MLOCK, OP_MLOCK2, OP_MUNLOCK,
+	OP_MLOCKALL, OP_MUNLOCKALL, OP_MADVISE, OP_NAME, OP_NAME_ARG2,
+	OP_TOUCH, OP_FORK, OP_EXIT, OP_MEMFD, OP_FILE, OP_SETCREDS, OP_SLEEP,
+	OP_COUNT
+};
+
+static const struct opdesc {
+	const char *name;
+	int nargs; /* number of argument tokens after the op name */
+} opdesc[OP_COUNT] = {
+	[OP_MMAP] = {"mmap", 6},         [OP_MUNMAP] = {"munmap", 2},
+	[OP_MPROTECT] = {"mprotect", 3}, [OP_MLOCK] = {"mlock", 2},
+	[OP_MLOCK2] = {"mlock2", 3},     [OP_MUNLOCK] = {"munlock", 2},
+	[OP_MLOCKALL] = {"mlockall", 1}, [OP_MUNLOCKALL] = {"munlockall", 0},
+	[OP_MADVISE] = {"madvise", 3},   [OP_NAME] = {"name", 3},
+	[OP_NAME_ARG2] = {"name_arg2", 3}, [OP_TOUCH] = {"touch", 2},
+	[OP_FORK] = {"fork", 0},         [OP_EXIT] = {"exit", 0},
+	[OP_MEMFD] = {"memfd", 1},       [OP_FILE] = {"file", 1},
+	[OP_SETCREDS] = {"setcreds", 2}, [OP_SLEEP] = {"sleep", 1},
+};
+
+enum namekind { NK_NONE, NK_NULL, NK_BADPTR, NK_BYTES };
+
+/*
+ * One call, as parsed, and as sent down the command pipe.
+ * a[] holds the numeric arguments in wire order, except for mmap where
+ * a[] = addr len prot flags off and the fd is in fdhandle.
+ */
+struct cmd {
+	uint32_t op;
+	uint32_t proc;     /* issuing process index */
+	uint32_t namekind; /* name: NK_* */
+	uint32_t namelen;
+	int32_t fdhandle;  /* mmap: -1 or a handle index */
+	int32_t aux;       /* fork: index of the new process; memfd/file: handle */
+	uint64_t a[5];
+	char name[NAME_MAX_BYTES + 1]; /* name bytes, or the file path */
+};
+
+struct resp {
+	int64_t ret;
+	int32_t err;  /* errno, 0 on success */
+	int32_t kind; /* RK_* */
+	int64_t pid;  /* hello and fork: a pid */
+};
+
+enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
+
+struct trace {
+	char *id;
+	int line;
+	int has_arena;
+	uint64_t base, size;
+	struct cmd *calls;
+	int ncalls, cap;
+};
+
+/* ------------------------------------------------------------------ */
+/* tables                                                              */
+
+static const char *errno_name(int e)
+{
+	static char buf[32];
+	switch (e) {
+#define E(x) case x: return "-" #x;
+	E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG)
+	E(ENOEXEC) E(EBADF) E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES)
+	E(EFAULT) E(ENOTBLK) E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV)
+	E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY)
+	E(ETXTBSY) E(EFBIG) E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE)
+	E(EDOM) E(ERANGE) E(EDEADLK) E(ENAMETOOLONG) E(ENOLCK) E(ENOSYS)
+	E(ENOTEMPTY) E(ELOOP) E(ENOMSG) E(EIDRM) E(ENODATA) E(ETIME)
+	E(EOVERFLOW) E(EBADFD) E(EILSEQ) E(EUSERS) E(ENOTSOCK)
+	E(EOPNOTSUPP) E(EADDRINUSE) E(EADDRNOTAVAIL) E(ETIMEDOUT)
+	E(EALREADY) E(EINPROGRESS) E(ESTALE) E(EDQUOT) E(ECANCELED)
+	E(EOWNERDEAD) E(ENOTRECOVERABLE) E(ERFKILL) E(EHWPOISON)
+	E(ENOMEDIUM) E(EMEDIUMTYPE) E(ENOKEY) E(EKEYEXPIRED)
+	E(EKEYREVOKED) E(EKEYREJECTED) E(EPROTONOSUPPORT) E(ENOTCONN)
+#undef E
+	default:
+		snprintf(buf, sizeof buf, "-E%d", e);
+		return buf;
+	}
+}
+
+static const char *signal_name(int s)
+{
+	static char buf[32];
+	switch (s) {
+#define S(x) case x: return #x;
+	S(SIGHUP) S(SIGINT) S(SIGQUIT) S(SIGILL) S(SIGTRAP) S(SIGABRT)
+	S(SIGBUS) S(SIGFPE) S(SIGKILL) S(SIGUSR1) S(SIGSEGV) S(SIGUSR2)
+	S(SIGPIPE) S(SIGALRM) S(SIGTERM) S(SIGSTKFLT) S(SIGCHLD) S(SIGCONT)
+	S(SIGSTOP) S(SIGTSTP) S(SIGTTIN) S(SIGTTOU) S(SIGURG) S(SIGXCPU)
+	S(SIGXFSZ) S(SIGVTALRM) S(SIGPROF) S(SIGWINCH) S(SIGIO) S(SIGPWR)
+	S(SIGSYS)
+#undef S
+	default:
+		snprintf(buf, sizeof buf, "SIG%d", s);
+		return buf;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                       */
+
+static int write_full(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* 1: all read; 0: EOF before any byte; -1: error or short read */
+static int read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, c + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return got ? -1 : 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* the kernel's PAGE_ALIGN: rounds up, 0 when it wraps */
+static uint64_t page_align(uint64_t len)
+{
+	return (len + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* trace processes (workers)                                           */
+
+static int pipes_cmd[MAXPROC][2];  /* controller -> process */
+static int pipes_resp[MAXPROC][2]; /* process -> controller */
+
+static int w_idx;                 /* this process's index */
+static int w_fd[MAXHANDLE];       /* handle -> fd, -1 if none */
+static char w_name[NAME_MAX_BYTES + 1];
+static sigjmp_buf w_jmp;
+
+static void w_fault(int sig)
+{
+	siglongjmp(w_jmp, sig);
+}
+
+static void w_send(const struct resp *r)
+{
+	if (write_full(pipes_resp[w_idx][1], r, sizeof *r) < 0)
+		_exit(3);
+}
+
+/* every trace process runs this when it starts */
+static void w_hello(int idx)
+{
+	struct resp r;
+	memset(&r, 0, sizeof r);
+	w_idx = idx;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	r.kind = RK_HELLO;
+	r.pid = getpid();
+	w_send(&r);
+}
+
+static void sc_result(long rc, struct resp *r)
+{
+	if (rc == -1) {
+		r->err = errno ? errno : EIO;
+		r->ret = -1;
+	} else {
+		r->ret = rc;
+	}
+}
+
+static int w_fd_of(int h)
+{
+	if (h < 0 || h >= MAXHANDLE)
+		return -1;
+	return w_fd[h];
+}
+
+static long w_setcreds(uint64_t bytes, uint64_t ipc_lock)
+{
+	struct rlimit rl;
+	rl.rlim_cur = bytes;
+	rl.rlim_max = bytes;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -1;
+	if (ipc_lock == 0) {
+		struct __user_cap_header_struct h;
+		struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+		memset(d, 0, sizeof d);
+		h.version = _LINUX_CAPABILITY_VERSION_3;
+		h.pid = 0;
+		if (syscall(SYS_capget, &h, d) < 0)
+			return -1;
+		d[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+		d[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+		h.version = _LINUX_CAPABILITY_VERSION_3;
+		h.pid = 0;
+		if (syscall(SYS_capset, &h, d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *name_ptr(const struct cmd *c)
+{
+	switch (c->namekind) {
+	case NK_NULL:
+		return NULL;
+	case NK_BADPTR:
+		return (const char *)1;
+	default:
+		memcpy(w_name, c->name, c->namelen);
+		w_name[c->namelen] = 0;
+		return w_name;
+	}
+}
+
+static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
+static void worker(int idx, uint64_t base, uint64_t size)
+{
+	static struct cmd c; /* static: keeps the stack small and unchanging */
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = w_fault;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < MAXHANDLE; i++)
+		w_fd[i] = -1;
+	w_hello(idx);
+
+	for (;;) {
+		int rr = read_full(pipes_cmd[w_idx][0], &c, sizeof c);
+		if (rr <= 0)
+			_exit(rr == 0 ? 0 : 4);
+		struct resp r;
+		memset(&r, 0, sizeof r);
+		r.kind = RK_VALUE;
+		errno = 0;
+		switch (c.op) {
+		case OP_MMAP: {
+			long fd = c.fdhandle < 0 ? -1 : w_fd_of(c.fdhandle);
+			long rc = syscall(SYS_mmap, c.a[0], c.a[1], c.a[2], c.a[3], fd, c.a[4]);
+			sc_result(rc, &r);
+			if (rc != -1 && !(c.a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))) {
+				uint64_t s = (uint64_t)rc, e = s + page_align(c.a[1]);
+				if (s < base || e < s || e > base + size) {
+					syscall(SYS_munmap, s, c.a[1]);
+					r.kind = RK_ESCAPED;
+				}
+			}
+			break;
+		}
+		case OP_MUNMAP:
+			sc_result(syscall(SYS_munmap, c.a[0], c.a[1]), &r);
+			break;
+		case OP_MPROTECT:
+			sc_result(syscall(SYS_mprotect, c.a[0], c.a[1], c.a[2]), &r);
+			break;
+		case OP_MLOCK:
+			sc_result(syscall(SYS_mlock, c.a[0], c.a[1]), &r);
+			break;
+		case OP_MLOCK2:
+			sc_result(syscall(SYS_mlock2, c.a[0], c.a[1], c.a[2]), &r);
+			break;
+		case OP_MUNLOCK:
+			sc_result(syscall(SYS_munlock, c.a[0], c.a[1]), &r);
+			break;
+		case OP_MLOCKALL:
+			sc_result(syscall(SYS_mlockall, c.a[0]), &r);
+			break;
+		case OP_MUNLOCKALL:
+			sc_result(syscall(SYS_munlockall), &r);
+			break;
+		case OP_MADVISE:
+			sc_result(syscall(SYS_madvise, c.a[0], c.a[1], c.a[2]), &r);
+			break;
+		case OP_NAME: {
+			const char *p = name_ptr(&c);
+			sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, (long)PR_SET_VMA_ANON_NAME,
+					  c.a[0], c.a[1], p), &r);
+			break;
+		}
+		case OP_NAME_ARG2:
+			w_name[0] = 'x';
+			w_name[1] = 0;
+			sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, c.a[2], c.a[0], c.a[1],
+					  w_name), &r);
+			break;
+		case OP_TOUCH: {
+			volatile char *p = (volatile char *)(uintptr_t)c.a[0];
+			int sig = sigsetjmp(w_jmp, 1);
+			if (sig == 0) {
+				if (c.a[1])
+					*p = 1;
+				else
+					(void)*p;
+				r.ret = 0;
+			} else {
+				r.kind = sig == SIGBUS ? RK_BUS : RK_SEGV;
+			}
+			break;
+		}
+		case OP_FORK: {
+			long rc = syscall(SYS_clone, (long)(CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+			if (rc == 0)
+				w_hello(c.aux); /* the child goes on in the loop as p<aux> */
+			else {
+				sc_result(rc, &r);
+				r.pid = rc;
+				w_send(&r);
+			}
+			continue;
+		}
+		case OP_EXIT:
+			w_send(&r);
+			_exit(0);
+		case OP_MEMFD: {
+			int fd = (int)syscall(SYS_memfd_create, "m", 0L);
+			if (fd < 0) {
+				sc_result(-1, &r);
+				break;
+			}
+			if (ftruncate(fd, (off_t)c.a[0]) < 0) {
+				sc_result(-1, &r);
+				close(fd);
+				break;
+			}
+			w_fd[c.aux] = fd;
+			break;
+		}
+		case OP_FILE: {
+			int fd = open(c.name, O_RDWR | O_CREAT | O_EXCL, 0600);
+			if (fd < 0) {
+				sc_result(-1, &r);
+				break;
+			}
+			if (ftruncate(fd, (off_t)c.a[0]) < 0) {
+				sc_result(-1, &r);
+				close(fd);
+				break;
+			}
+			w_fd[c.aux] = fd;
+			break;
+		}
+		case OP_SETCREDS:
+			sc_result(w_setcreds(c.a[0], c.a[1]), &r);
+			break;
+		case OP_SLEEP: {
+			struct timespec ts;
+			ts.tv_sec = (time_t)(c.a[0] / 1000);
+			ts.tv_nsec = (long)(c.a[0] % 1000) * 1000000L;
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		default:
+			r.err = ENOSYS;
+			r.ret = -1;
+			break;
+		}
+		w_send(&r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* batch parser                                                        */
+
+static struct trace *traces;
+static int ntraces, captraces;
+static const char *batch_name = "batch";
+
+static void die_batch(int line, const char *fmt, const char *arg) __attribute__((noreturn));
+static void die_batch(int line, const char *fmt, const char *arg)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s:%d: ", batch_name, line);
+	fprintf(stderr, fmt, arg ? arg : "");
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* hex with 0x, or decimal; unsigned 64-bit */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	int base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		int d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -1;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "<letter><decimal>", e.g. p3 or h0; returns the number or -1 */
+static int parse_index(const char *s, char letter)
+{
+	uint64_t v;
+	if (s[0] != letter || s[1] < '0' || s[1] > '9')
+		return -1;
+	for (const char *q = s + 1; *q; q++)
+		if (*q < '0' || *q > '9')
+			return -1;
+	if (parse_u64(s + 1, &v) < 0 || v > 1000000)
+		return -1;
+	return (int)v;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (!q) {
+		fprintf(stderr, "anonvma-exec: out of memory\n");
+		exit(1);
+	}
+	return q;
+}
+
+static void parse_batch(FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+	struct trace *cur = NULL;
+
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		char *tok[16];
+		int nt = 0;
+		lineno++;
+		/* tokenize on blanks; a token starting with '#' ends the line */
+		for (char *p = line; *p;) {
+			while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+				p++;
+			if (!*p || *p == '#')
+				break;
+			if (nt == 16)
+				die_batch(lineno, "too many tokens", NULL);
+			tok[nt++] = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				p++;
+			if (*p)
+				*p++ = 0;
+		}
+		if (nt == 0)
+			continue;
+
+		if (!strcmp(tok[0], "trace")) {
+			if (cur)
+				die_batch(lineno, "'trace' inside trace %s (missing 'end')", cur->id);
+			if (nt != 2)
+				die_batch(lineno, "usage: trace <id>", NULL);
+			if (ntraces == captraces) {
+				captraces = captraces ? 2 * captraces : 64;
+				traces = xrealloc(traces, (size_t)captraces * sizeof *traces);
+			}
+			cur = &traces[ntraces++];
+			memset(cur, 0, sizeof *cur);
+			cur->id = strdup(tok[1]);
+			cur->line = lineno;
+			continue;
+		}
+		if (!cur)
+			die_batch(lineno, "'%s' outside a trace", tok[0]);
+		if (!strcmp(tok[0], "end")) {
+			if (nt != 1)
+				die_batch(lineno, "usage: end", NULL);
+			if (!cur->has_arena)
+				die_batch(lineno, "trace %s has no 'arena'", cur->id);
+			cur = NULL;
+			continue;
+		}
+		if (!strcmp(tok[0], "arena")) {
+			if (nt != 3)
+				die_batch(lineno, "usage: arena <base> <size>", NULL);
+			if (cur->has_arena)
+				die_batch(lineno, "second 'arena'", NULL);
+			if (cur->ncalls)
+				die_batch(lineno, "'arena' after the first call", NULL);
+			if (parse_u64(tok[1], &cur->base) < 0)
+				die_batch(lineno, "bad number '%s'", tok[1]);
+			if (parse_u64(tok[2], &cur->size) < 0)
+				die_batch(lineno, "bad number '%s'", tok[2]);
+			cur->has_arena = 1;
+			continue;
+		}
+		/* a call: <p> <op> args... */
+		int proc = parse_index(tok[0], 'p');
+		if (proc < 0)
+			die_batch(lineno, "expected a directive or a process index, got '%s'", tok[0]);
+		if (nt < 2)
+			die_batch(lineno, "missing operation", NULL);
+		int op;
+		for (op = 0; op < OP_COUNT; op++)
+			if (!strcmp(tok[1], opdesc[op].name))
+				break;
+		if (op == OP_COUNT)
+			die_batch(lineno, "unknown operation '%s'", tok[1]);
+		if (nt - 2 != opdesc[op].nargs)
+			die_batch(lineno, "wrong number of arguments for '%s'", tok[1]);
+		if (!cur->has_arena)
+			die_batch(lineno, "call before 'arena'", NULL);
+
+		if (cur->ncalls == cur->cap) {
+			cur->cap = cur->cap ? 2 * cur->cap : 16;
+			cur->calls = xrealloc(cur->calls, (size_t)cur->cap * sizeof *cur->calls);
+		}
+		struct cmd *c = &cur->calls[cur->ncalls++];
+		memset(c, 0, sizeof *c);
+		c->op = (uint32_t)op;
+		c->proc = (uint32_t)proc;
+		c->fdhandle = -1;
+		c->aux = -1;
+		int na = 0;
+		for (int i = 2; i < nt; i++) {
+			const char *t = tok[i];
+			if (op == OP_MMAP && i == 6) { /* fd */
+				if (!strcmp(t, "-1"))
+					c->fdhandle = -1;
+				else if ((c->fdhandle = parse_index(t, 'h')) < 0)
+					die_batch(lineno, "bad fd '%s' (want -1 or h<N>)", t);
+				continue;
+			}
+			if ((op == OP_NAME) && i == 4) {
+				if (!strcmp(t, "NULL"))
+					c->namekind = NK_NULL;
+				else if (!strcmp(t, "BADPTR"))
+					c->namekind = NK_BADPTR;
+				else if (!strncmp(t, "hex:", 4)) {
+					const char *h = t + 4;
+					size_t hl = strlen(h);
+					if (hl % 2)
+						die_batch(lineno, "odd number of hex digits in '%s'", t);
+					if (hl / 2 > NAME_MAX_BYTES)
+						die_batch(lineno, "name longer than 255 bytes", NULL);
+					for (size_t k = 0; k < hl; k += 2) {
+						int hi = hexval(h[k]), lo = hexval(h[k + 1]);
+						if (hi < 0 || lo < 0)
+							die_batch(lineno, "bad hex in '%s'", t);
+						c->name[k / 2] = (char)(hi * 16 + lo);
+					}
+					c->namekind = NK_BYTES;
+					c->namelen = (uint32_t)(hl / 2);
+				} else
+					die_batch(lineno, "bad name '%s' (want NULL, BADPTR or hex:...)", t);
+				continue;
+			}
+			if (op == OP_TOUCH && i == 3) {
+				if (!strcmp(t, "r"))
+					c->a[na++] = 0;
+				else if (!strcmp(t, "w"))
+					c->a[na++] = 1;
+				else
+					die_batch(lineno, "touch wants r or w, got '%s'", t);
+				continue;
+			}
+			if (parse_u64(t, &c->a[na]) < 0)
+				die_batch(lineno, "bad number '%s'", t);
+			na++;
+		}
+	}
+	free(line);
+	if (ferror(f)) {
+		fprintf(stderr, "anonvma-exec: read error on %s\n", batch_name);
+		exit(1);
+	}
+	if (cur)
+		die_batch(lineno + 1, "end of input inside trace %s (missing 'end')", cur->id);
+}
+
+/* ------------------------------------------------------------------ */
+/* static checks (done before anything of the trace runs)              */
+
+static uint64_t task_size = 0x7ffffffff000ULL; /* probed in main */
+
+static char reject_msg[256];
+
+static int in_arena(const struct trace *t, uint64_t s, uint64_t len)
+{
+	uint64_t e, ae = t->base + t->size;
+	if (__builtin_add_overflow(s, len, &e))
+		return 0;
+	return s >= t->base && e <= ae;
+}
+
+/*
+ * Range rule.  [addr, addr+PAGE_ALIGN(len)) must lie in the arena, except
+ * when the kernel refuses the call before touching any VMA: the rounded
+ * length is 0 (len 0, or a "negative" len) or addr+len wraps.  For mmap
+ * with MAP_FIXED* and munmap, an end above TASK_SIZE is refused as well;
+ * madvise, prctl(PR_SET_VMA), mprotect and mlock* do not check TASK_SIZE
+ * (madvise and PR_SET_VMA walk every VMA up to the end, the stack
+ * included), so for them that exception does not apply.
+ */
+static int range_ok(const struct trace *t, uint64_t addr, uint64_t len, int tasksize_refused)
+{
+	uint64_t rl = page_align(len), end;
+	if (rl == 0)
+		return 1;
+	if (__builtin_add_overflow(addr, rl, &end) || __builtin_add_overflow(addr, len, &end))
+		return 1;
+	if (tasksize_refused == 1 && addr + rl > task_size) /* mmap: rounded len */
+		return 1;
+	if (tasksize_refused == 2 && (addr > task_size || len > task_size - addr)) /* munmap */
+		return 1;
+	return in_arena(t, addr, rl);
+}
+
+static int check_trace(const struct trace *t)
+{
+	int alive[MAXPROC] = {0}, exists = 1;
+	unsigned handles[MAXPROC] = {0};
+	int nhandles = 0;
+
+	if (t->size == 0 || (t->base & (PAGE - 1)) || (t->size & (PAGE - 1)) || t->base == 0 ||
+	    t->base + t->size < t->base || t->base + t->size > task_size) {
+		snprintf(reject_msg, sizeof reject_msg,
+			 "arena 0x%" PRIx64 " 0x%" PRIx64 " must be page-aligned, non-empty, in user space",
+			 t->base, t->size);
+		return -1;
+	}
+	alive[0] = 1;
+	for (int i = 0; i < t->ncalls; i++) {
+		const struct cmd *c = &t->calls[i];
+		const char *on = opdesc[c->op].name;
+		int p = (int)c->proc, ok = 1;
+		uint64_t a0 = c->a[0], a1 = c->a[1];
+
+		if (p >= MAXPROC || !alive[p]) {
+			snprintf(reject_msg, sizeof reject_msg, "call %d: process p%d is not alive", i, p);
+			return -1;
+		}
+		switch (c->op) {
+		case OP_MMAP:
+			if (c->a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))
+				ok = range_ok(t, a0, a1, 1);
+			else
+				ok = a0 != 0 && a0 >= t->base && a0 < t->base + t->size;
+			if (c->fdhandle >= 0 && (c->fdhandle >= MAXHANDLE ||
+						 !(handles[p] & (1u << c->fdhandle)))) {
+				snprintf(reject_msg, sizeof reject_msg,
+					 "call %d: p%d does not hold h%d", i, p, c->fdhandle);
+				return -1;
+			}
+			break;
+		case OP_MUNMAP:
+			ok = range_ok(t, a0, a1, 2);
+			break;
+		case OP_MPROTECT:
+		case OP_MADVISE:
+		case OP_NAME:
+		case OP_NAME_ARG2:
+			ok = range_ok(t, a0, a1, 0);
+			break;
+		case OP_MLOCK:
+		case OP_MLOCK2:
+		case OP_MUNLOCK: {
+			uint64_t off = a0 & (PAGE - 1), l2;
+			if (__builtin_add_overflow(a1, off, &l2))
+				ok = 1; /* PAGE_ALIGN(len+off) wraps to 0: refused */
+			else
+				ok = range_ok(t, a0 - off, l2, 0);
+			break;
+		}
+		case OP_TOUCH:
+			ok = a0 >= t->base && a0 < t->base + t->size;
+			break;
+		case OP_FORK:
+			if (exists >= MAXPROC) {
+				snprintf(reject_msg, sizeof reject_msg,
+					 "call %d: more than %d processes", i, MAXPROC);
+				return -1;
+			}
+			alive[exists] = 1;
+			handles[exists] = handles[p];
+			exists++;
+			break;
+		case OP_EXIT:
+			alive[p] = 0;
+			break;
+		case OP_MEMFD:
+		case OP_FILE:
+			if (nhandles >= MAXHANDLE) {
+				snprintf(reject_msg, sizeof reject_msg,
+					 "call %d: more than %d handles", i, MAXHANDLE);
+				return -1;
+			}
+			handles[p] |= 1u << nhandles;
+			nhandles++;
+			break;
+		default:
+			break;
+		}
+		if (!ok) {
+			snprintf(reject_msg, sizeof reject_msg,
+				 "call %d: %s 0x%" PRIx64 " 0x%" PRIx64 " leaves the arena", i, on, a0, a1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* controller                                                          */
+
+static int timeout_ms = 2000;
+
+struct proc {
+	int state; /* 0 never, 1 alive, 2 gone */
+	pid_t pid;
+};
+
+static struct proc procs[MAXPROC];
+static pid_t pgid;
+static char *rdbuf;
+static size_t rdcap;
+
+/* read a whole /proc file; returns its length or -1 */
+static ssize_t slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (rdcap - len < 65536) {
+			rdcap = rdcap ? 2 * rdcap : 1 << 20;
+			rdbuf = xrealloc(rdbuf, rdcap + 1);
+		}
+		ssize_t r = read(fd, rdbuf + len, rdcap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	rdbuf[len] = 0;
+	return (ssize_t)len;
+}
+
+/* "start-end ..." header? sets s/e */
+static int parse_header(const char *l, uint64_t *s, uint64_t *e)
+{
+	uint64_t v = 0;
+	int n = 0, h;
+	while ((h = hexval(*l)) >= 0 && !(*l >= 'A' && *l <= 'F')) {
+		v = v * 16 + (uint64_t)h;
+		l++;
+		n++;
+	}
+	if (!n || *l != '-')
+		return 0;
+	*s = v;
+	l++;
+	v = 0;
+	n = 0;
+	while ((h = hexval(*l)) >= 0 && !(*l >= 'A' && *l <= 'F')) {
+		v = v * 16 + (uint64_t)h;
+		l++;
+		n++;
+	}
+	if (!n || *l != ' ')
+		return 0;
+	*e = v;
+	return 1;
+}
+
+static void emit_line(const char *l, size_t n)
+{
+	fputs("| ", stdout);
+	fwrite(l, 1, n, stdout);
+	if (!n || l[n - 1] != '\n')
+		fputc('\n', stdout);
+}
+
+/* print the maps (smaps=0) or smaps (smaps=1) lines of pid touching the arena */
+static void observe(const struct trace *t, int idx, pid_t pid, int smaps)
+{
+	char path[64];
+	uint64_t ab = t->base, ae = t->base + t->size;
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, smaps ? "smaps" : "maps");
+	printf("O p%d %s\n", idx, smaps ? "smaps" : "maps");
+	ssize_t len = slurp(path);
+	if (len < 0)
+		return;
+	int inblock = 0;
+	for (char *l = rdbuf; l < rdbuf + len;) {
+		char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
+		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
+		uint64_t s, e;
+		if (parse_header(l, &s, &e))
+			inblock = s < ae && e > ab;
+		else if (!smaps)
+			inblock = 0;
+		if (inblock)
+			emit_line(l, n);
+		l += n;
+	}
+}
+
+static void observe_all(const struct trace *t, int gone_now)
+{
+	for (int i = 0; i < MAXPROC; i++) {
+		if (procs[i].state == 1) {
+			observe(t, i, procs[i].pid, 0);
+			observe(t, i, procs[i].pid, 1);
+		} else if (i == gone_now) {
+			printf("O p%d gone\n", i);
+		}
+	}
+}
+
+static int proc_of_pid(pid_t pid)
+{
+	for (int i = 0; i < MAXPROC; i++)
+		if (procs[i].state && procs[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static char fail_msg[128];
+
+/* describe how a trace process died */
+static void describe_death(pid_t pid, int st, int pending_child)
+{
+	int i = proc_of_pid(pid);
+	char who[16];
+	if (i >= 0)
+		procs[i].state = 3; /* reaped */
+	if (i < 0 && pending_child >= 0)
+		i = pending_child;
+	if (i >= 0)
+		snprintf(who, sizeof who, "p%d", i);
+	else
+		snprintf(who, sizeof who, "p?");
+	if (WIFSIGNALED(st))
+		snprintf(fail_msg, sizeof fail_msg, "crash %s %s", who, signal_name(WTERMSIG(st)));
+	else
+		snprintf(fail_msg, sizeof fail_msg, "crash %s exit%d", who, WEXITSTATUS(st));
+}
+
+/* an unexpected death of any trace process? */
+static int check_deaths(int pending_child)
+{
+	int st;
+	pid_t w = waitpid(-pgid, &st, WNOHANG);
+	if (w > 0) {
+		describe_death(w, st, pending_child);
+		return -1;
+	}
+	return 0;
+}
+
+/* a process that died right after answering (normally: the exit call) */
+static pid_t early_pid;
+static int early_status;
+
+/* read what is already in the pipe; 1 if the response is complete */
+static int drain(int idx, struct resp *r, size_t *got)
+{
+	for (;;) {
+		struct pollfd pf = {pipes_resp[idx][0], POLLIN, 0};
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+			return 0;
+		ssize_t n = read(pipes_resp[idx][0], (char *)r + *got, sizeof *r - *got);
+		if (n <= 0)
+			return 0;
+		*got += (size_t)n;
+		if (*got == sizeof *r)
+			return 1;
+	}
+}
+
+/*
+ * Wait for one response from process idx.  0 ok; -1 failure with fail_msg
+ * set ("timeout N" or "crash ...").  If idx died just after answering, the
+ * response counts and early_pid/early_status say so.
+ */
+static int get_resp(int idx, struct resp *r, int callidx, int pending_child)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t got = 0;
+	for (;;) {
+		struct pollfd pf = {pipes_resp[idx][0], POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		int pr = poll(&pf, 1, left > 20 ? 20 : (int)left);
+		if (pr > 0) {
+			ssize_t n = read(pipes_resp[idx][0], (char *)r + got, sizeof *r - got);
+			if (n > 0) {
+				got += (size_t)n;
+				if (got == sizeof *r)
+					return 0;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* EOF cannot normally happen (write ends are shared) */
+		} else if (pr < 0 && errno == EINTR) {
+			continue;
+		}
+		int st;
+		pid_t w = waitpid(-pgid, &st, WNOHANG);
+		if (w > 0) {
+			if (w == procs[idx].pid && drain(idx, r, &got)) {
+				early_pid = w;
+				early_status = st;
+				return 0;
+			}
+			describe_death(w, st, pending_child);
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			snprintf(fail_msg, sizeof fail_msg, "timeout %d", callidx);
+			return -1;
+		}
+	}
+}
+
+static void close_pipes(void)
+{
+	for (int i = 0; i < MAXPROC; i++)
+		for (int j = 0; j < 2; j++) {
+			if (pipes_cmd[i][j] >= 0)
+				close(pipes_cmd[i][j]);
+			if (pipes_resp[i][j] >= 0)
+				close(pipes_resp[i][j]);
+			pipes_cmd[i][j] = pipes_resp[i][j] = -1;
+		}
+}
+
+/*
+ * Kill and reap every process of the trace.  All of them are our children
+ * in process group pgid, so the group exists (and is ours) exactly while
+ * waitpid(-pgid, WNOHANG) does not say ECHILD: never signal a group id
+ * that may have been recycled.
+ */
+static void kill_trace(void)
+{
+	int st;
+	if (pgid <= 0)
+		return;
+	for (;;) {
+		pid_t w = waitpid(-pgid, &st, WNOHANG);
+		if (w > 0)
+			continue;
+		if (w == 0) {
+			kill(-pgid, SIGKILL);
+			w = waitpid(-pgid, &st, 0);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		break; /* ECHILD: nothing left */
+	}
+	pgid = 0;
+}
+
+static char tmpdir[16];
+
+static void file_path(char *out, size_t n, int tracenum, int h)
+{
+	snprintf(out, n, "%s/anonvma-exec.%d.%d.h%d", tmpdir, (int)getpid(), tracenum, h);
+}
+
+static void run_trace(const struct trace *t, int tracenum)
+{
+	int nfiles = 0, nprocs = 1, nhandles = 0;
+	int fileh[MAXHANDLE];
+	struct resp r;
+	int callidx = -1;
+
+	if (check_trace(t) < 0) {
+		printf("T %s rejected %s\n", t->id, reject_msg);
+		return;
+	}
+	memset(procs, 0, sizeof procs);
+	for (int i = 0; i < MAXPROC; i++) {
+		if (pipe(pipes_cmd[i]) < 0 || pipe(pipes_resp[i]) < 0) {
+			printf("T %s rejected pipe: %s\n", t->id, strerror(errno));
+			close_pipes();
+			return;
+		}
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		printf("T %s rejected fork: %s\n", t->id, strerror(errno));
+		close_pipes();
+		return;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		for (int i = 0; i < MAXPROC; i++) {
+			close(pipes_cmd[i][1]);
+			close(pipes_resp[i][0]);
+			pipes_cmd[i][1] = pipes_resp[i][0] = -1;
+		}
+		worker(0, t->base, t->size);
+	}
+	setpgid(pid, pid);
+	pgid = pid;
+	procs[0].state = 1;
+	procs[0].pid = pid;
+	early_pid = 0;
+	if (get_resp(0, &r, -1, -1) < 0)
+		goto fail;
+	if (early_pid) {
+		describe_death(early_pid, early_status, -1);
+		goto fail;
+	}
+
+	/* the arena must be empty */
+	{
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+		ssize_t len = slurp(path);
+		if (len < 0) {
+			snprintf(reject_msg, sizeof reject_msg, "cannot read %s", path);
+			goto reject;
+		}
+		for (char *l = rdbuf; l < rdbuf + len;) {
+			char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
+			size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
+			uint64_t s, e;
+			if (parse_header(l, &s, &e) && s < t->base + t->size && e > t->base) {
+				snprintf(reject_msg, sizeof reject_msg,
+					 "arena is not empty: %" PRIx64 "-%" PRIx64 " is mapped", s, e);
+				goto reject;
+			}
+			l += n;
+		}
+	}
+
+	printf("T %s begin\n", t->id);
+	for (callidx = 0; callidx < t->ncalls; callidx++) {
+		static struct cmd c;
+		int p, gone_now = -1, pending = -1;
+		memcpy(&c, &t->calls[callidx], sizeof c);
+		p = (int)c.proc;
+		early_pid = 0;
+		if (procs[p].state != 1) { /* an earlier fork failed */
+			printf("C %d p%d noproc\n", callidx, p);
+			observe_all(t, -1);
+			continue;
+		}
+		if (c.op == OP_FORK) {
+			c.aux = nprocs;
+			pending = nprocs;
+		} else if (c.op == OP_MEMFD || c.op == OP_FILE) {
+			c.aux = nhandles++;
+			if (c.op == OP_FILE) {
+				file_path(c.name, sizeof c.name, tracenum, c.aux);
+				fileh[nfiles++] = c.aux;
+			}
+		}
+		if (write_full(pipes_cmd[p][1], &c, sizeof c) < 0) {
+			if (check_deaths(-1) < 0)
+				goto fail;
+			snprintf(fail_msg, sizeof fail_msg, "crash p%d EPIPE", p);
+			goto fail;
+		}
+		if (get_resp(p, &r, callidx, pending) < 0)
+			goto fail;
+
+		printf("C %d p%d ", callidx, p);
+		if (c.op == OP_TOUCH && r.kind != RK_VALUE)
+			puts(r.kind == RK_BUS ? "SIGBUS" : "SIGSEGV");
+		else if (r.err)
+			puts(errno_name(r.err));
+		else if (r.kind == RK_ESCAPED)
+			puts("ESCAPED");
+		else if (c.op == OP_MMAP)
+			printf("0x%" PRIx64 "\n", (uint64_t)r.ret);
+		else if (c.op == OP_FORK)
+			printf("p%d\n", c.aux);
+		else if (c.op == OP_MEMFD || c.op == OP_FILE)
+			printf("h%d\n", c.aux);
+		else if (c.op == OP_TOUCH || c.op == OP_EXIT)
+			puts("ok");
+		else
+			printf("%" PRId64 "\n", r.ret);
+
+		if (c.op == OP_FORK && !r.err) {
+			procs[c.aux].state = 1;
+			procs[c.aux].pid = (pid_t)r.pid;
+			nprocs++;
+			struct resp h;
+			if (get_resp(c.aux, &h, callidx, c.aux) < 0)
+				goto fail;
+		} else if (c.op == OP_FORK) {
+			nprocs++; /* the index is used up all the same */
+		} else if (c.op == OP_EXIT) {
+			int st;
+			int64_t deadline = now_ms() + timeout_ms;
+			pid_t w = early_pid;
+			if (w == procs[p].pid)
+				early_pid = 0;
+			else
+				while ((w = waitpid(procs[p].pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+					usleep(1000);
+			if (w != procs[p].pid) {
+				snprintf(fail_msg, sizeof fail_msg, "timeout %d", callidx);
+				goto fail;
+			}
+			procs[p].state = 2;
+			gone_now = p;
+		}
+		if (early_pid) {
+			describe_death(early_pid, early_status, -1);
+			goto fail;
+		}
+		if (check_deaths(-1) < 0)
+			goto fail;
+		observe_all(t, gone_now);
+	}
+	printf("T %s end\n", t->id);
+	kill_trace();
+	goto out;
+
+reject:
+	kill_trace();
+	printf("T %s rejected %s\n", t->id, reject_msg);
+	goto out;
+fail:
+	kill_trace();
+	printf("T %s %s\n", t->id, fail_msg);
+out:
+	close_pipes();
+	for (int i = 0; i < nfiles; i++) {
+		char path[NAME_MAX_BYTES];
+		file_path(path, sizeof path, tracenum, fileh[i]);
+		unlink(path);
+	}
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                */
+
+static void init_console(void)
+{
+	if (fcntl(1, F_GETFD) >= 0)
+		return;
+	mkdir("/dev", 0755);
+	mknod("/dev/console", S_IFCHR | 0600, makedev(5, 1));
+	int fd = open("/dev/console", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [FILE]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int as_init = getpid() == 1;
+	const char *path = NULL;
+	FILE *in;
+
+	for (int i = 0; i < MAXPROC; i++)
+		pipes_cmd[i][0] = pipes_cmd[i][1] = pipes_resp[i][0] = pipes_resp[i][1] = -1;
+
+	if (as_init) {
+		init_console();
+		mkdir("/proc", 0555);
+		if (mount("proc", "/proc", "proc", 0, 0) < 0 && errno != EBUSY)
+			fprintf(stderr, "anonvma-exec: mount /proc: %s\n", strerror(errno));
+		path = "/batch";
+	} else {
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--timeout-ms")) {
+				uint64_t v;
+				if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v == 0 || v > 3600000)
+					usage();
+				timeout_ms = (int)v;
+				i++;
+			} else if (!strncmp(argv[i], "--timeout-ms=", 13)) {
+				uint64_t v;
+				if (parse_u64(argv[i] + 13, &v) < 0 || v == 0 || v > 3600000)
+					usage();
+				timeout_ms = (int)v;
+			} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+				usage();
+			} else if (argv[i][0] == '-' && argv[i][1]) {
+				usage();
+			} else if (!path) {
+				path = argv[i];
+			} else {
+				usage();
+			}
+		}
+	}
+
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (path && strcmp(path, "-")) {
+		in = fopen(path, "r");
+		if (!in) {
+			fprintf(stderr, "anonvma-exec: %s: %s\n", path, strerror(errno));
+			if (as_init)
+				goto reboot;
+			return 1;
+		}
+		batch_name = "batch";
+	} else {
+		in = stdin;
+	}
+	if (as_init) {
+		/* a malformed batch must not leave init to exit (panic) */
+		pid_t p = fork();
+		if (p == 0) {
+			parse_batch(in);
+			_exit(0);
+		}
+		int st = 0;
+		waitpid(p, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fflush(stderr);
+			goto reboot;
+		}
+		rewind(in);
+	}
+	parse_batch(in);
+	if (in != stdin)
+		fclose(in);
+
+	/* x86-64: TASK_SIZE is 0x7ffffffff000 with 4-level paging; with
+	 * 5-level paging munmap above 47 bits is allowed, so probe it. */
+	if (syscall(SYS_munmap, 0x800000000000UL, 4096UL) == 0)
+		task_size = 0xfffffffffff000ULL;
+
+	struct stat sb;
+	snprintf(tmpdir, sizeof tmpdir, "%s",
+		 stat("/tmp", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/tmp" : "");
+
+	for (int i = 0; i < ntraces; i++)
+		run_trace(&traces[i], i);
+	fflush(stdout);
+	if (!as_init)
+		return 0;
+reboot:
+	fflush(stdout);
+	fflush(stderr);
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}

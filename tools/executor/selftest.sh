@@ -1,0 +1,126 @@
+#!/bin/sh
+# Self-test for anonvma-exec: builds it, runs sample.batch on the running
+# kernel and checks a few results.  Exits non-zero on the first failure.
+# Optional stages (skipped when their tools are missing):
+#   - /init mode inside a PID namespace (unshare + chroot; needs root);
+#   - /init mode under QEMU, only if /usr/bin/qemu-system-x86_64 and a
+#     kernel at /root/.cache/anonvma/*/bzImage both exist.
+set -u
+cd "$(dirname "$0")" || exit 1
+HERE=$(pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/anonvma-selftest.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# section ID FILE: the lines of trace ID
+section() { awk -v id="$1" '$1=="T" && $2==id {on=1} on {print} $1=="T" && $2==id && $3!="begin" {on=0}' "$2"; }
+# expect ID PATTERN FILE [what]
+expect() {
+	section "$1" "$3" | grep -q -- "$2" || fail "trace $1: no line matching '$2'${4:+ ($4)}"
+}
+check_sample() { # FILE LABEL
+	out=$1
+	expect merge '^| 200000000000-200000003000 rw-p 00000000 00:00 0 $' "$out" "two mmaps merge, trailing space kept"
+	expect merge '^C 1 p0 0x200000002000$' "$out"
+	expect merge '^T merge end$' "$out"
+	expect eexist '^C 1 p0 -EEXIST$' "$out"
+	if section name "$out" | grep -q '^C 1 p0 -EINVAL$'; then
+		pass "$2: names unsupported on this kernel (PR_SET_VMA -> EINVAL)"
+	else
+		expect name '^C 1 p0 0$' "$out" "prctl name: 0 or -EINVAL"
+		expect name '\[anon:hello\]$' "$out"
+		expect name '\[anon:\]$' "$out" "empty name"
+		expect name '^C 4 p0 -EFAULT$' "$out" "BADPTR"
+		pass "$2: names supported on this kernel"
+	fi
+	expect name '^C 5 p0 -EINVAL$' "$out" "bad arg2"
+	expect fork '^C 2 p0 p1$' "$out"
+	expect fork '^O p1 maps$' "$out"
+	expect fork '^C 3 p1 ok$' "$out"
+	expect fork '^C 4 p1 ok$' "$out"
+	expect fork '^O p1 gone$' "$out"
+	[ "$(section fork "$out" | grep -c '^O p1 gone$')" = 1 ] || fail "gone reported more than once"
+	expect protnone '^C 1 p0 SIGSEGV$' "$out"
+	expect protnone '^C 3 p0 ok$' "$out"
+	expect memfd '^C 0 p0 h0$' "$out"
+	expect memfd ' rw-s .*/memfd:m (deleted)$' "$out"
+	expect memfd '^C 3 p0 SIGBUS$' "$out"
+	expect file '^C 0 p0 h0$' "$out"
+	expect file ' r--p .*/anonvma-exec\.[0-9]*\.[0-9]*\.h0$' "$out"
+	expect hint '^C 0 p0 0x200000010000$' "$out"
+	expect hint '^C 1 p0 ESCAPED$' "$out"
+	expect creds '^C 3 p0 -EPERM$' "$out" "mlock without CAP_IPC_LOCK and RLIMIT_MEMLOCK 0"
+	expect creds 'VmFlags: .* lo ' "$out"
+	expect refused '^C 0 p0 -ENOMEM$' "$out"
+	expect refused '^C 1 p0 -EINVAL$' "$out"
+	expect outside '^T outside rejected ' "$out"
+	section outside "$out" | grep -q '^T outside begin' && fail "rejected trace printed begin"
+	expect slow '^C 0 p0 0$' "$out"
+	expect slow '^T slow timeout 1$' "$out"
+	expect after '^T after end$' "$out"
+	pass "$2: sample.batch results"
+}
+
+# 1. build, with no warnings
+make clean >/dev/null 2>&1
+make >"$WORK/make.log" 2>&1 || { cat "$WORK/make.log"; fail "make"; }
+grep -qi warning "$WORK/make.log" && { cat "$WORK/make.log"; fail "compiler warnings"; }
+if command -v file >/dev/null 2>&1; then
+	file anonvma-exec | grep -q 'statically linked' || fail "anonvma-exec is not static"
+fi
+pass "build"
+
+# 2. the sample batch, natively
+./anonvma-exec sample.batch >"$WORK/out" 2>"$WORK/err"
+rc=$?
+[ $rc = 0 ] || { cat "$WORK/err"; fail "sample.batch exit code $rc"; }
+check_sample "$WORK/out" native
+ls /tmp/anonvma-exec.* >/dev/null 2>&1 && fail "temporary files left in /tmp"
+pass "no temporary files left"
+
+# 3. malformed batches: exit 2 and batch:LINE
+printf 'trace a\narena 0x200000000000 0x1000\np0 mmap 1 2 3\nend\n' | ./anonvma-exec >/dev/null 2>"$WORK/err"
+rc=$?
+[ $rc = 2 ] || fail "malformed batch: exit code $rc, want 2"
+grep -q '^batch:3: ' "$WORK/err" || fail "malformed batch: message '$(cat "$WORK/err")'"
+printf 'trace a\narena 0x200000000000 0x1000\n' | ./anonvma-exec >/dev/null 2>&1
+[ $? = 2 ] || fail "missing end not reported"
+pass "malformed batches"
+
+# 4. --timeout-ms and stdin
+printf 'trace t\narena 0x200000000000 0x1000\np0 sleep 1000\nend\n' |
+	./anonvma-exec --timeout-ms 100 >"$WORK/out2" || fail "timeout run"
+grep -q '^T t timeout 0$' "$WORK/out2" || fail "--timeout-ms: $(cat "$WORK/out2")"
+pass "--timeout-ms"
+
+# 5. /init mode in a PID namespace (reboot() there kills our init with SIGHUP)
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v chroot >/dev/null 2>&1; then
+	mkdir -p "$WORK/root"
+	cp anonvma-exec "$WORK/root/init"
+	cp sample.batch "$WORK/root/batch"
+	timeout 60 unshare --pid --fork --mount chroot "$WORK/root" /init >"$WORK/out3" 2>/dev/null
+	check_sample "$WORK/out3" "pid-namespace /init"
+	[ -z "$(ls "$WORK/root" | grep -v -e '^init$' -e '^batch$' -e '^proc$')" ] || fail "/init left files behind"
+else
+	echo "skip: /init in a PID namespace (needs root and unshare)"
+fi
+
+# 6. /init mode under QEMU
+KERNEL=$(ls /root/.cache/anonvma/*/bzImage 2>/dev/null | head -n 1)
+if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/dev/null 2>&1; then
+	mkdir -p "$WORK/initramfs/proc"
+	cp anonvma-exec "$WORK/initramfs/init"
+	cp sample.batch "$WORK/initramfs/batch"
+	(cd "$WORK/initramfs" && find . | cpio -o -H newc 2>/dev/null | gzip >"$WORK/initrd.gz")
+	timeout 300 /usr/bin/qemu-system-x86_64 -display none -monitor none -no-reboot -m 512 \
+		-serial "file:$WORK/console" -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1" >/dev/null 2>&1
+	tr -d '\r' <"$WORK/console" | grep -E '^(T|C|O|\|) ' >"$WORK/out4"
+	check_sample "$WORK/out4" "qemu $KERNEL"
+else
+	echo "skip: QEMU /init test (needs /usr/bin/qemu-system-x86_64 and /root/.cache/anonvma/*/bzImage)"
+fi
+
+echo "selftest passed"
