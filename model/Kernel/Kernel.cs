@@ -35,10 +35,25 @@ public sealed partial class LinuxModel
 
     bool Mutated(Mutation m) => Mutations is { } ms && ms.Has(m);
 
+    /// <summary>What the most recent call did, for the checks that judge one operation (merges, population, fork).</summary>
+    public CallEffects? Last { get; private set; }
+
     /// <summary>Runs one call. A call to a process that does not exist or has exited is a trace error, not an errno.</summary>
     public Outcome Apply(Call call)
     {
         var p = ProcessFor(call.Pid);
+        sites.Clear();
+        var outcome = Dispatch(p, call);
+        Last = new CallEffects(call, outcome, sites.ToArray());
+        return outcome;
+    }
+
+    readonly List<MergeSite> sites = new();
+
+    void Site(Process p, Vma result, ulong start, ulong end) => sites.Add(new MergeSite(p.Index, result, start, end));
+
+    Outcome Dispatch(Process p, Call call)
+    {
         return call switch
         {
             MmapCall c => Mmap(p, c.Addr, c.Len, c.Prot, c.Flags, c.Handle, c.Offset),
@@ -132,6 +147,12 @@ public sealed partial class LinuxModel
     /// <summary>can_do_mlock.</summary>
     static bool CanDoMlock(Process p) => p.MemlockLimit != 0 || p.CapIpcLock;
 }
+
+/// <summary>A range an operation modified or mapped, and the VMA that covers it afterwards (where a merge was due).</summary>
+public sealed record MergeSite(int Pid, Vma Result, ulong Start, ulong End);
+
+/// <summary>One call, its outcome and the ranges it modified.</summary>
+public sealed record CallEffects(Call Call, Outcome Outcome, IReadOnlyList<MergeSite> Sites);
 
 /// <summary>A trace asked for something no kernel call can express (a call to a missing or exited process).</summary>
 public sealed class TraceException(string message) : Exception(message);

@@ -76,7 +76,7 @@ public sealed partial class LinuxModel
     (Vma? vma, Errno err) Modify(Process p, Vma v, ulong s, ulong e, VmFlags newFlags, AnonName? newName)
     {
         var merged = MergeExisting(p, v, s, e, newFlags, newName);
-        if (merged is not null) return (merged, 0);
+        if (merged is not null) { Site(p, merged, s, e); return (merged, 0); }
         if (v.Start < s)
         {
             if (p.Vmas.Count >= Profile.MaxMapCount) return (null, Errno.ENOMEM);
@@ -87,6 +87,7 @@ public sealed partial class LinuxModel
             if (p.Vmas.Count >= Profile.MaxMapCount) return (null, Errno.ENOMEM);
             Split(p, v, e);
         }
+        Site(p, v, s, e);
         return (v, 0);
     }
 

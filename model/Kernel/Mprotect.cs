@@ -28,7 +28,7 @@ public sealed partial class LinuxModel
         else if (v.Start > start) return Outcome.Err(Errno.ENOMEM);
 
         var protFlags = ProtToFlags(prot);
-        ulong tmp = start;
+        ulong tmp = v.Start; // do_mprotect_pkey: tmp = vma->vm_start
         ulong nstart = start;
         var snapshot = Mutated(Mutation.MprotectRollsBackBeforeHole) ? SnapshotFlags(p, start, end) : null;
         while (v is not null && v.Start < end)

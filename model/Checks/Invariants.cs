@@ -1,0 +1,206 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.Kernel;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Checks;
+
+/// <summary>
+/// The named invariants. Each returns the first violation it finds, or null. The state checks hold after any call;
+/// the operation checks (merge, population, fork) judge what the most recent call did.
+/// </summary>
+public static class Invariants
+{
+    /// <summary>Every check by name, in the order <see cref="First"/> runs them.</summary>
+    public static readonly IReadOnlyList<(string Name, Func<LinuxModel, Violation?> Check)> All =
+    [
+        (nameof(WellFormed), WellFormed),
+        (nameof(NamesValid), NamesValid),
+        (nameof(NameRefcountBalance), NameRefcountBalance),
+        (nameof(LockedVmBalance), LockedVmBalance),
+        (nameof(MergeOnEqualName), MergeOnEqualName),
+        (nameof(MlockPopulated), MlockPopulated),
+        (nameof(ForkChildConsistent), ForkChildConsistent),
+    ];
+
+    /// <summary>The first violation of any check, or null.</summary>
+    public static Violation? First(LinuxModel m)
+    {
+        foreach (var (_, check) in All)
+            if (check(m) is { } v) return v;
+        return null;
+    }
+
+    static IEnumerable<Process> Live(LinuxModel m) => m.Processes.Where(p => p.Running);
+
+    /// <summary>Sorted, non-overlapping, page-aligned, non-empty, inside the user address space.</summary>
+    public static Violation? WellFormed(LinuxModel m)
+    {
+        foreach (var p in Live(m))
+        {
+            Vma? prev = null;
+            int count = 0;
+            foreach (var v in p.Vmas.All())
+            {
+                count++;
+                if (!Mem.Aligned(v.Start) || !Mem.Aligned(v.End)) return new(nameof(WellFormed), p.Index, "not page aligned", [v]);
+                if (v.End <= v.Start) return new(nameof(WellFormed), p.Index, "empty or inverted", [v]);
+                if (v.End > Mem.TaskSize) return new(nameof(WellFormed), p.Index, "beyond TASK_SIZE", [v]);
+                if (prev is not null && prev.End > v.Start) return new(nameof(WellFormed), p.Index, "overlaps or out of order", [prev, v]);
+                prev = v;
+            }
+            if (count != p.Vmas.Count) return new(nameof(WellFormed), p.Index, $"map_count {p.Vmas.Count} but {count} VMAs", []);
+        }
+        return null;
+    }
+
+    /// <summary>Names are valid strings and sit only on anonymous or anonymous-shmem VMAs.</summary>
+    public static Violation? NamesValid(LinuxModel m)
+    {
+        foreach (var p in Live(m))
+            foreach (var v in p.Vmas.All())
+            {
+                if (v.Name is not { } n) continue;
+                if (n.Value.Length + 1 > Prctl.AnonNameMax || !NameRules.IsValid(n.Value))
+                    return new(nameof(NamesValid), p.Index, $"invalid name \"{n.Value}\"", [v]);
+                if (v.File is { IsAnonShmem: false })
+                    return new(nameof(NamesValid), p.Index, "name on a file-backed VMA", [v]);
+            }
+        return null;
+    }
+
+    /// <summary>
+    /// Each live name object's count equals the VMAs pointing at it across live processes, its lifecycle state agrees
+    /// with that count, no VMA reaches a freed object, and nothing was taken or dropped against the lifecycle.
+    /// </summary>
+    public static Violation? NameRefcountBalance(LinuxModel m)
+    {
+        if (m.LifecycleViolations.Count > 0) return new(nameof(NameRefcountBalance), -1, m.LifecycleViolations[0], []);
+        var holders = new Dictionary<AnonName, List<(int pid, Vma v)>>(ReferenceEqualityComparer.Instance);
+        foreach (var p in Live(m))
+            foreach (var v in p.Vmas.All())
+                if (v.Name is { } n)
+                {
+                    if (!holders.TryGetValue(n, out var list)) holders[n] = list = new();
+                    list.Add((p.Index, v));
+                }
+        var live = new HashSet<AnonName>(m.LiveNames, ReferenceEqualityComparer.Instance);
+        foreach (var (n, list) in holders)
+        {
+            if (n.State == NameState.Freed || !live.Contains(n))
+                return new(nameof(NameRefcountBalance), list[0].pid, $"VMA reaches freed name {n}", [list[0].v]);
+            if (n.Refs != list.Count)
+                return new(nameof(NameRefcountBalance), list[0].pid, $"name {n} has {n.Refs} references but {list.Count} VMAs hold it", list.Select(x => x.v).ToList());
+        }
+        foreach (var n in live)
+        {
+            if (!holders.ContainsKey(n)) return new(nameof(NameRefcountBalance), -1, $"name {n} is live but no VMA holds it (leak)", []);
+            var expected = n.Refs == 1 ? NameState.Allocated : NameState.Shared;
+            if (n.State != expected) return new(nameof(NameRefcountBalance), -1, $"name {n} is in state {n.State} with {n.Refs} references", []);
+        }
+        return null;
+    }
+
+    /// <summary>locked_vm equals the pages of the process's VM_LOCKED VMAs.</summary>
+    public static Violation? LockedVmBalance(LinuxModel m)
+    {
+        foreach (var p in Live(m))
+        {
+            ulong sum = 0;
+            foreach (var v in p.Vmas.All()) if ((v.Flags & VmFlags.Locked) != 0) sum += v.Pages;
+            if (sum != p.LockedVm) return new(nameof(LockedVmBalance), p.Index, $"locked_vm {p.LockedVm} pages but locked VMAs hold {sum}", []);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Where the last call modified or mapped a range, the VMA now covering it is not left apart from a neighbour at
+    /// the range's edge that Linux's merge predicate would have merged it with.
+    /// </summary>
+    public static Violation? MergeOnEqualName(LinuxModel m)
+    {
+        if (m.Last is not { } last) return null;
+        foreach (var site in last.Sites)
+        {
+            var p = m.Processes[site.Pid];
+            var v = site.Result;
+            if (!p.Running || p.Vmas.Containing(v.Start) != v) continue; // merged away later in the same call
+            if (v.Start == site.Start && p.Vmas.Prev(v) is { } left && left.End == v.Start && MergePredicate.WouldMerge(m.Profile, v, left))
+                return new(nameof(MergeOnEqualName), p.Index, "left apart from its left neighbour", [left, v]);
+            if (v.End == site.End && p.Vmas.Next(v) is { } right && right.Start == v.End && MergePredicate.WouldMerge(m.Profile, v, right))
+                return new(nameof(MergeOnEqualName), p.Index, "left apart from its right neighbour", [v, right]);
+        }
+        return null;
+    }
+
+    /// <summary>After a successful mlock, mlock2, mlockall(MCL_CURRENT) or MAP_LOCKED mmap, the locked pages it covered are present, unless lock-on-fault or PROT_NONE.</summary>
+    public static Violation? MlockPopulated(LinuxModel m)
+    {
+        if (m.Last is not { Outcome.IsError: false } last) return null;
+        (ulong s, ulong e) range;
+        switch (last.Call)
+        {
+            case MlockCall c: range = LockRange(c.Addr, c.Len); break;
+            case Mlock2Call c: range = LockRange(c.Addr, c.Len); break;
+            case MlockallCall c when (c.Flags & Mlock.McCurrent) != 0: range = (0, Mem.TaskSize); break;
+            case MmapCall c when (c.Flags & Map.Locked) != 0: range = (last.Outcome.Value, last.Outcome.Value + Mem.PageAlign(c.Len)); break;
+            default: return null;
+        }
+        var p = m.Processes[last.Call.Pid];
+        for (var v = p.Vmas.FirstEndingAfter(range.s); v is not null && v.Start < range.e; v = p.Vmas.Next(v))
+        {
+            if ((v.Flags & VmFlags.Locked) == 0 || (v.Flags & VmFlags.LockOnFault) != 0 || (v.Flags & VmFlags.AccessMask) == 0) continue;
+            for (ulong a = Math.Max(v.Start, range.s); a < Math.Min(v.End, range.e); a += Mem.PageSize)
+                if (!p.Ptes.ContainsKey(a >> Mem.PageShift))
+                    return new(nameof(MlockPopulated), p.Index, $"page {a:x} of a locked VMA is not present", [v]);
+        }
+        return null;
+    }
+
+    static (ulong, ulong) LockRange(ulong addr, ulong len)
+    {
+        ulong start = addr & ~(Mem.PageSize - 1);
+        return (start, start + Mem.PageAlign(len + (addr & (Mem.PageSize - 1))));
+    }
+
+    /// <summary>
+    /// Right after a fork the child mirrors the parent: the same VMAs minus VM_DONTCOPY, without lo/lf, sharing the
+    /// name objects, with fresh non-singular anon_vmas where the parent had one, none under WIPEONFORK, and locked_vm 0.
+    /// </summary>
+    public static Violation? ForkChildConsistent(LinuxModel m)
+    {
+        if (m.Last is not { Call: ForkCall f, Outcome.Kind: OutcomeKind.Process } last) return null;
+        var parent = m.Processes[f.Pid];
+        var child = m.Processes[(int)last.Outcome.Value];
+        const string name = nameof(ForkChildConsistent);
+        if (child.LockedVm != 0) return new(name, child.Index, $"child locked_vm is {child.LockedVm}", []);
+        using var ce = child.Vmas.All().GetEnumerator();
+        var parentAnons = new HashSet<long>(parent.Vmas.All().Select(v => v.AnonId));
+        foreach (var pv in parent.Vmas.All())
+        {
+            if ((pv.Flags & VmFlags.DontCopy) != 0) continue;
+            if (!ce.MoveNext()) return new(name, child.Index, "child lacks a VMA", [pv]);
+            var cv = ce.Current;
+            if (cv.Start != pv.Start || cv.End != pv.End || cv.PgOff != pv.PgOff || cv.File != pv.File)
+                return new(name, child.Index, "child VMA differs in range, pgoff or file", [pv, cv]);
+            if (cv.Flags != (pv.Flags & ~VmFlags.LockedMask)) return new(name, child.Index, "child flags are not the parent's without lo/lf", [pv, cv]);
+            if (!ReferenceEquals(cv.Name, pv.Name)) return new(name, child.Index, "child does not share the parent's name object", [pv, cv]);
+            bool wipe = (pv.Flags & VmFlags.WipeOnFork) != 0;
+            if (wipe || pv.AnonId == 0)
+            {
+                if (cv.AnonId != 0) return new(name, child.Index, "child has an anon_vma the parent's VMA could not give it", [pv, cv]);
+                if (wipe && HasPages(child, cv)) return new(name, child.Index, "WIPEONFORK VMA has pages in the child", [cv]);
+            }
+            else if (cv.AnonSingular || parentAnons.Contains(cv.AnonId))
+                return new(name, child.Index, "child anon_vma is not a fresh forked one", [pv, cv]);
+        }
+        if (ce.MoveNext()) return new(name, child.Index, "child has an extra VMA", [ce.Current]);
+        return null;
+    }
+
+    static bool HasPages(Process p, Vma v)
+    {
+        for (ulong a = v.Start; a < v.End; a += Mem.PageSize)
+            if (p.Ptes.TryGetValue(a >> Mem.PageShift, out var pte) && !pte.Folio.IsZero) return true;
+        return false;
+    }
+}

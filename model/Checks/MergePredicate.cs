@@ -1,0 +1,43 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Checks;
+
+/// <summary>
+/// An independent restatement of Linux's merge predicate for one pair (mm/vma.c is_mergeable_vma, is_mergeable_anon_vma,
+/// can_vma_merge_before/after), kept apart from the model so a wrong model rule cannot vouch for itself. The cases where
+/// Linux leaves equal-looking neighbours apart (VMA-SEMANTICS.md §14) fall out of it:
+/// §14-1 the 6.12 singular-chain quirk, §14-2/3 different anon_vmas and fork children, §14-5 hidden flag bits,
+/// §14-6 names compared as strings with "" ≠ NULL, §14-7 different files, §14-8 pgoff lines.
+/// §14-4 (history and fork leave pairs apart until changed) is why the check runs only where an operation acted.
+/// </summary>
+public static class MergePredicate
+{
+    /// <summary>Would modifying <paramref name="src"/> merge it with the adjacent <paramref name="target"/> (either side)?</summary>
+    public static bool WouldMerge(KernelProfile profile, Vma src, Vma target)
+    {
+        if ((src.Flags & VmFlags.Special) != 0) return false;
+        if (((src.Flags ^ target.Flags) & ~VmFlags.SoftDirty) != 0) return false;
+        if (src.File != target.File) return false;
+        if ((src.Name?.Value) != (target.Name?.Value)) return false;
+        var (lo, hi) = src.End == target.Start ? (src, target) : (target, src);
+        if (lo.End != hi.Start) return false;
+        if (lo.PgOff + lo.Pages != hi.PgOff) return false;
+        return AnonOk(profile, src, target);
+    }
+
+    static bool AnonOk(KernelProfile profile, Vma src, Vma tgt)
+    {
+        if (profile.MergeRule == AnonMergeRule.SingularChain)
+        {
+            // 6.12: a missing anon_vma on either side is fine only if the target's chain has exactly one entry.
+            bool singular = tgt.AnonId != 0 && tgt.AnonSingular;
+            return ((src.AnonId == 0 || tgt.AnonId == 0) && singular) || src.AnonId == tgt.AnonId;
+        }
+        // >= 6.16: the faulted side must not be a fork child.
+        if (src.AnonId == 0 && tgt.AnonId == 0) return true;
+        if (src.AnonId == 0) return tgt.AnonSingular;
+        if (tgt.AnonId == 0) return src.AnonSingular;
+        return src.AnonId == tgt.AnonId;
+    }
+}

@@ -1,0 +1,176 @@
+using AnonVma.Model;
+using AnonVma.Model.Abi;
+using AnonVma.Model.Text;
+using static AnonVma.Properties.Scenarios.Scenario;
+
+namespace AnonVma.Properties.Scenarios;
+
+/// <summary>mmap scenarios: VMA-SEMANTICS.md §17-1..11 and §2 (6.12 unless the name says otherwise).</summary>
+public class MmapScenarios
+{
+    [Fact] // §17-1, observed identically on the 6.18 host (executor sample 'merge')
+    public void S01_adjacent_mmaps_merge()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW).Is(B);
+        s.Mmap(B + P, P, RW).Is(B + P);
+        Assert.Equal("200000000000-200000002000 rw-p 00000000 00:00 0 \n", s.Maps());
+    }
+
+    [Fact] // §17-2
+    public void S02_middle_mmap_merges_both_sides()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW);
+        s.Mmap(B + 2 * P, P, RW);
+        s.Mmap(B + P, P, RW).Is(B + P);
+        Assert.Equal(L(0, 3, "rw-p"), s.Maps());
+    }
+
+    [Fact] // §17-3, observed on the 6.18 host (executor sample 'eexist')
+    public void S03_noreplace_on_occupied_is_EEXIST()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW).Is(B);
+        s.Mmap(B, P, RW).Is("-EEXIST");
+    }
+
+    [Fact] // §17-4, §2.1 steps 1, 3, 7, 12
+    public void S04_length_alignment_and_offset_errors()
+    {
+        var s = On612();
+        s.Mmap(B + 1, P, RW, Map.Private | Map.Anonymous | Map.Fixed).Is("-EINVAL");
+        s.Mmap(B, 0, RW).Is("-EINVAL");
+        s.Mmap(0, ulong.MaxValue, RW, Map.Private | Map.Anonymous).Is("-ENOMEM");
+        s.Mmap(B, P, RW, F, off: 5).Is("-EINVAL");
+        Assert.Equal("", s.Maps());
+    }
+
+    [Fact] // §17-5, §2.1 steps 13 and 16
+    public void S05_map_type_errors_and_EEXIST_before_type()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW, Map.Anonymous | Map.FixedNoReplace).Is("-EINVAL");
+        s.Mmap(B, P, RW, Map.SharedValidate | Map.Anonymous | Map.FixedNoReplace).Is("-EINVAL");
+        s.Mmap(B, P, RW, Map.Shared | Map.Anonymous | Map.GrowsDown | Map.FixedNoReplace).Is("-EINVAL");
+        s.Mmap(B, P, RW).Is(B);
+        s.Mmap(B, P, RW, Map.Anonymous | Map.FixedNoReplace).Is("-EEXIST");
+    }
+
+    [Fact] // §17-6, §2.2: a usable hint is rounded down and taken; an occupied one is not
+    public void S06_hints()
+    {
+        var s = On612();
+        s.Mmap(B + 8 * P + 5, P, RW, Map.Private | Map.Anonymous).Is(B + 8 * P);
+        var o = s.Mmap(B + 8 * P, P, RW, Map.Private | Map.Anonymous);
+        Assert.Equal(OutcomeKind.Address, o.Kind);
+        Assert.NotEqual(B + 8 * P, o.Value);
+        Assert.Equal(2, s.Proc().Vmas.Count);
+    }
+
+    [Fact] // §17-7: the offset of an anonymous private mapping is ignored once aligned
+    public void S07_offset_ignored_for_private_anon()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW, F, off: 7 * P).Is(B);
+        Assert.Equal(L(0, 1, "rw-p"), s.Maps());
+    }
+
+    [Fact] // §17-8 with §2.3: MAP_STACK gives nh only where THP is built in (the 6.18 host, not the tinyconfig 6.12)
+    public void S08_hidden_flags_keep_neighbours_apart()
+    {
+        foreach (var (s, stack) in new[] { (On612(), "rd wr mr mw me ac "), (On618(), "rd wr mr mw me ac nh ") })
+        {
+            s.Mmap(B, P, RW);
+            s.Mmap(B + P, P, RW, F | Map.NoReserve);
+            s.Mmap(B + 2 * P, P, RW, F | Map.Stack);
+            s.Mmap(B + 3 * P, P, RW, F | Map.Sync);
+            Assert.Equal(Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p"), L(2, 3, "rw-p"), L(3, 4, "rw-p")), s.Maps());
+            Assert.Equal("rd wr mr mw me ac ", s.VmFlagsAt(B));
+            Assert.Equal("rd wr mr mw me nr ", s.VmFlagsAt(B + P));
+            Assert.Equal(stack, s.VmFlagsAt(B + 2 * P));
+            Assert.Equal("rd wr mr mw me ac sf ", s.VmFlagsAt(B + 3 * P));
+        }
+    }
+
+    [Fact] // §17-9, §12: shared anon shows /dev/zero (deleted) at column 73 with the shm device
+    public void S09_shared_anonymous_line()
+    {
+        var s = On612();
+        s.Mmap(B, 2 * P, RW, SharedF).Is(B);
+        var line = s.Maps().TrimEnd('\n');
+        Assert.Equal(73, line.IndexOf("/dev/zero (deleted)"));
+        Assert.StartsWith("200000000000-200000002000 rw-s 00000000 00:01 ", line);
+        Assert.Equal("200000000000-200000002000 rw-s 00000000 *:* * /dev/zero (deleted)\n", Normalise.Inodes(s.Maps()));
+        Assert.Equal("rd wr sh mr mw me ms ", s.VmFlagsAt(B));
+    }
+
+    [Fact] // §17-10, §2.4: shared anonymous mappings never merge at mmap time
+    public void S10_two_shared_anon_mmaps_stay_apart()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW, SharedF);
+        s.Mmap(B + P, P, RW, SharedF);
+        var lines = s.Maps().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.NotEqual(MapsLine.Parse(lines[0]).Inode, MapsLine.Parse(lines[1]).Inode);
+    }
+
+    [Fact] // §17-11, §4 step 8: the upper piece keeps its file and shows offset pgoff*P
+    public void S11_munmap_front_of_shared_anon()
+    {
+        var s = On612();
+        s.Mmap(B, 2 * P, RW, SharedF);
+        var ino = MapsLine.Parse(s.Maps().TrimEnd('\n')).Inode;
+        s.Munmap(B, P).Is("0");
+        var line = MapsLine.Parse(s.Maps().TrimEnd('\n'));
+        Assert.Equal(("rw-s", 0x1000UL, ino, "/dev/zero (deleted)"), (line.Perms, line.Offset, line.Inode, line.Name));
+        Assert.Equal((B + P, B + 2 * P), (line.Start, line.End));
+    }
+
+    [Fact] // §2.1 step 20 and §6.4: MAP_POPULATE write-faults private writable memory; read-only gets the zero page on 6.12
+    public void Populate_private_rw_and_ro()
+    {
+        var s = On612();
+        s.Mmap(B, 2 * P, RW, F | Map.Populate);
+        s.Mmap(B + 3 * P, 2 * P, R, F | Map.Populate);
+        Assert.Equal((8UL, 8UL, 8UL), (s.Block(B).Counters.Rss, s.Block(B).Counters.PrivateDirty, s.Block(B).Counters.Anonymous));
+        Assert.Equal(0UL, s.Block(B + 3 * P).Counters.Rss);
+    }
+
+    [Fact] // §16 (6.18 host facts): read faults allocate real pages, Private_Clean on a read-only mapping
+    public void Populate_read_only_on_6_18_allocates_pages()
+    {
+        var s = On618();
+        s.Mmap(B, 2 * P, R, F | Map.Populate);
+        var c = s.Block(B).Counters;
+        Assert.Equal((8UL, 8UL, 8UL), (c.Rss, c.PrivateClean, c.Anonymous));
+    }
+
+    [Fact] // §2.1 step 9 and §3.3 step 5: at vm.max_map_count a new mapping is refused
+    public void Mmap_beyond_max_map_count_is_ENOMEM()
+    {
+        var s = new Scenario(AnonVma.Model.KernelProfile.Linux612 with { MaxMapCount = 2 });
+        s.Mmap(B, P, RW);
+        s.Mmap(B + 2 * P, P, RW);
+        s.Mmap(B + 4 * P, P, RW).Is(B + 4 * P); // map_count 2 is not > 2
+        s.Mmap(B + 6 * P, P, RW).Is("-ENOMEM");
+    }
+
+    [Fact] // §2.1: a file mapping without a valid descriptor is EBADF (ksys_mmap_pgoff)
+    public void Mmap_without_anonymous_and_no_fd_is_EBADF()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW, Map.Private | Map.FixedNoReplace).Is("-EBADF");
+    }
+
+    [Fact] // §2.2: two hint-less mmaps land top-down and adjacent, so they merge (the documented placement simplification)
+    public void Hintless_mmaps_land_adjacent_and_merge()
+    {
+        var s = On612();
+        var a = s.Mmap(0, P, RW, Map.Private | Map.Anonymous);
+        var b = s.Mmap(0, P, RW, Map.Private | Map.Anonymous);
+        Assert.Equal(a.Value - P, b.Value);
+        Assert.Equal(1, s.Proc().Vmas.Count);
+    }
+}

@@ -1,0 +1,87 @@
+using AnonVma.Model;
+using AnonVma.Model.Abi;
+using AnonVma.Model.Checks;
+using AnonVma.Model.Kernel;
+using AnonVma.Model.State;
+using AnonVma.Model.Text;
+
+namespace AnonVma.Properties.Scenarios;
+
+/// <summary>
+/// A short call sequence against the model, in the style of tools/testing/vma: each step states its expected result,
+/// and every invariant is checked after every call, so each scenario also exercises the checks.
+/// </summary>
+public sealed class Scenario
+{
+    /// <summary>The test window base B used throughout VMA-SEMANTICS.md §17.</summary>
+    public const ulong B = 0x200000000000;
+    public const ulong P = 4096;
+    public const int RW = Prot.Read | Prot.Write, R = Prot.Read, NONE = Prot.None, RWX = Prot.Read | Prot.Write | Prot.Exec;
+    /// <summary>F in §17: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE.</summary>
+    public const int F = Map.Private | Map.Anonymous | Map.FixedNoReplace;
+    public const int SharedF = Map.Shared | Map.Anonymous | Map.FixedNoReplace;
+
+    public LinuxModel Model { get; }
+
+    public Scenario(KernelProfile profile) => Model = new LinuxModel(profile);
+
+    public static Scenario On612() => new(KernelProfile.Linux612);
+    public static Scenario On618() => new(KernelProfile.Host618);
+
+    /// <summary>Runs a call, checks every invariant, returns the outcome for asserting.</summary>
+    public Outcome Do(Call c)
+    {
+        var o = Model.Apply(c);
+        var v = Invariants.First(Model);
+        Assert.True(v is null, $"after {c} = {o}: {v}");
+        return o;
+    }
+
+    public Outcome Mmap(ulong addr, ulong len, int prot, int flags = F, int pid = 0, int handle = -1, ulong off = 0) => Do(new MmapCall(pid, addr, len, prot, flags, handle, off));
+    public Outcome Munmap(ulong addr, ulong len, int pid = 0) => Do(new MunmapCall(pid, addr, len));
+    public Outcome Mprotect(ulong addr, ulong len, int prot, int pid = 0) => Do(new MprotectCall(pid, addr, len, prot));
+    public Outcome Mlock(ulong addr, ulong len, int pid = 0) => Do(new MlockCall(pid, addr, len));
+    public Outcome Mlock2(ulong addr, ulong len, int flags, int pid = 0) => Do(new Mlock2Call(pid, addr, len, flags));
+    public Outcome Munlock(ulong addr, ulong len, int pid = 0) => Do(new MunlockCall(pid, addr, len));
+    public Outcome Mlockall(int flags, int pid = 0) => Do(new MlockallCall(pid, flags));
+    public Outcome Munlockall(int pid = 0) => Do(new MunlockallCall(pid));
+    public Outcome Madvise(ulong addr, ulong len, int advice, int pid = 0) => Do(new MadviseCall(pid, addr, len, advice));
+    public Outcome Name(ulong addr, ulong len, string? name, int pid = 0) => Do(new NameCall(pid, addr, len, name));
+    public Outcome Write(ulong addr, int pid = 0) => Do(new TouchCall(pid, addr, true));
+    public Outcome Read(ulong addr, int pid = 0) => Do(new TouchCall(pid, addr, false));
+    public Outcome Fork(int pid = 0) => Do(new ForkCall(pid));
+    public Outcome Exit(int pid) => Do(new ExitCall(pid));
+    public Outcome Memfd(ulong size, int pid = 0) => Do(new MemfdCall(pid, size));
+    public Outcome File(ulong size, int pid = 0) => Do(new FileCall(pid, size));
+    public Outcome SetCreds(ulong memlock, bool capIpcLock, int pid = 0) => Do(new SetCredsCall(pid, memlock, capIpcLock));
+
+    public string Maps(int pid = 0) => ProcView.Maps(Model.Processes[pid]);
+    public string Smaps(int pid = 0) => ProcView.Smaps(Model.Processes[pid]);
+    public Process Proc(int pid = 0) => Model.Processes[pid];
+
+    /// <summary>The parsed smaps block of the VMA containing addr.</summary>
+    public SmapsBlock Block(ulong addr, int pid = 0)
+    {
+        var p = Model.Processes[pid];
+        var v = p.Vmas.Containing(addr) ?? throw new Xunit.Sdk.XunitException($"no VMA at {addr:x}");
+        return SmapsBlock.ParseAll(string.Join("\n", ProcView.Block(p, v).RenderLines()) + "\n")[0];
+    }
+
+    public string VmFlagsAt(ulong addr, int pid = 0) => VmFlagLetters.Render(Block(addr, pid).Flags);
+
+    /// <summary>
+    /// An expected maps line for private anonymous memory, written from the spec's §12 layout: 12-digit addresses,
+    /// offset 00000000, 00:00 0, a trailing space; a name 26 spaces after the 0, at 0-based column 73.
+    /// </summary>
+    public static string L(ulong fromPages, ulong toPages, string perms, string? name = null) =>
+        $"{B + fromPages * P:x12}-{B + toPages * P:x12} {perms} 00000000 00:00 0 " + (name is null ? "" : new string(' ', 25) + name) + "\n";
+
+    public static string Lines(params string[] lines) => string.Concat(lines);
+}
+
+/// <summary>Assertion helpers that read like the spec's arrows.</summary>
+public static class Expect
+{
+    public static void Is(this Outcome o, string expected) => Assert.Equal(expected, o.ToString());
+    public static void Is(this Outcome o, ulong address) => Assert.Equal($"0x{address:x}", o.ToString());
+}
