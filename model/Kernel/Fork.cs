@@ -19,7 +19,8 @@ public sealed partial class LinuxModel
         };
         foreach (var (h, f) in parent.Handles) child.Handles[h] = f;
         bool keepLocked = Mutated(Mutation.ChildKeepsLocked), skipNameRef = Mutated(Mutation.ForkSkipsNameRef);
-        foreach (var pv in parent.Vmas.All())
+        foreach (var chunk in parent.Vmas.Chunks)
+        foreach (var pv in chunk)
         {
             if ((pv.Flags & VmFlags.DontCopy) != 0) continue;
             var cv = pv.CloneShallow();

@@ -28,7 +28,10 @@ public sealed class Vma
     public bool HasAnonVma => AnonId != 0;
 
     /// <summary>vm_area_dup without the name reference (the caller takes it).</summary>
-    public Vma CloneShallow() => (Vma)MemberwiseClone();
+    public Vma CloneShallow() => new()
+    {
+        Start = Start, End = End, Flags = Flags, PgOff = PgOff, File = File, AnonId = AnonId, AnonSingular = AnonSingular, Name = Name,
+    };
 
     public override string ToString() =>
         $"{Start:x}-{End:x} {VmFlagLetters.Render(Flags).TrimEnd()} pgoff={PgOff:x} anon={(AnonId == 0 ? "-" : AnonId + (AnonSingular ? "" : "*"))}" +

@@ -120,6 +120,9 @@ public sealed class VmaList
                 yield return v;
     }
 
+    /// <summary>The sorted chunks, for whole-list walks on hot paths (fork) without an iterator.</summary>
+    internal List<List<Vma>> Chunks => chunks;
+
     /// <summary>Appends v, which must start at or above the current last VMA's end (fork's fast path).</summary>
     public void Append(Vma v)
     {
