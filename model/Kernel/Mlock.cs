@@ -16,8 +16,7 @@ public sealed partial class LinuxModel
     Outcome DoMlock(Process p, ulong start, ulong len, VmFlags flags)
     {
         if (!CanDoMlock(p)) return Outcome.Err(Errno.EPERM);
-        len = Mem.PageAlign(len + (start & (Mem.PageSize - 1)));
-        start &= ~(Mem.PageSize - 1);
+        (start, len) = LockRange(start, len);
         ulong limit = p.MemlockLimit >> Mem.PageShift;
         ulong locked = (len >> Mem.PageShift) + p.LockedVm;
         if (locked > limit && !p.CapIpcLock) locked -= CountMlockedPages(p, start, len);
@@ -38,11 +37,14 @@ public sealed partial class LinuxModel
 
     Outcome Munlock(Process p, ulong start, ulong len)
     {
-        len = Mem.PageAlign(len + (start & (Mem.PageSize - 1)));
-        start &= ~(Mem.PageSize - 1);
+        (start, len) = LockRange(start, len);
         var err = ApplyLockFlags(p, start, len, 0);
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
     }
+
+    /// <summary>do_mlock and munlock: no alignment error; the start is rounded down and the length grows to cover it.</summary>
+    static (ulong start, ulong len) LockRange(ulong start, ulong len) =>
+        (start & ~(Mem.PageSize - 1), Mem.PageAlign(len + (start & (Mem.PageSize - 1))));
 
     static ulong CountMlockedPages(Process p, ulong start, ulong len)
     {

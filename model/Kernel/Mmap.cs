@@ -70,7 +70,7 @@ public sealed partial class LinuxModel
         }
         if ((flags & Map.NoReserve) != 0) vmFlags |= VmFlags.NoReserve;
 
-        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff, out var vma);
+        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff);
         if (err != 0) return Outcome.Err(err);
         if ((vmFlags & VmFlags.Locked) != 0 || (flags & (Map.Populate | Map.NonBlock)) == Map.Populate)
             Populate(p, addr, end, ignoreErrors: true);
@@ -124,9 +124,8 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>__mmap_region: unmap what MAP_FIXED covers, merge with a neighbour or insert a new VMA.</summary>
-    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff, out Vma vma)
+    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff)
     {
-        vma = null!;
         ulong end = addr + len;
         var err = GatherAndUnmap(p, addr, end, out var prev, out var next);
         if (err != 0) return err;
@@ -150,7 +149,6 @@ public sealed partial class LinuxModel
         Site(p, merged, addr, end);
         if ((vmFlags & VmFlags.Locked) != 0) p.LockedVm += len >> Mem.PageShift;
         if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;
-        vma = merged;
         return 0;
     }
 }
