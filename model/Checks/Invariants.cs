@@ -113,21 +113,22 @@ public static class Invariants
     }
 
     /// <summary>
-    /// Where the last call modified or mapped a range, the VMA now covering it is not left apart from a neighbour at
-    /// the range's edge that Linux's merge predicate would have merged it with.
+    /// Where the last call modified or mapped a range, the VMA covering it, as the operation left it, is not apart from
+    /// a neighbour at the range's edge that Linux's merge predicate would have merged it with. The check reads the
+    /// site's copies (MergeSite), not the live state, which faults later in the same call may have changed.
     /// </summary>
     public static Violation? MergeOnEqualName(LinuxModel m)
     {
+        if (!m.TracksMergeSites)
+            throw new InvalidOperationException($"{nameof(MergeOnEqualName)} needs a model created with {nameof(LinuxModel.TracksMergeSites)} = true");
         if (m.Last is not { } last) return null;
         foreach (var site in last.Sites)
         {
-            var p = m.Processes[site.Pid];
             var v = site.Result;
-            if (!p.Running || p.Vmas.Containing(v.Start) != v) continue; // merged away later in the same call
-            if (v.Start == site.Start && p.Vmas.Prev(v) is { } left && left.End == v.Start && MergePredicate.WouldMerge(m.Profile, v, left))
-                return new(nameof(MergeOnEqualName), p.Index, "left apart from its left neighbour", [left, v]);
-            if (v.End == site.End && p.Vmas.Next(v) is { } right && right.Start == v.End && MergePredicate.WouldMerge(m.Profile, v, right))
-                return new(nameof(MergeOnEqualName), p.Index, "left apart from its right neighbour", [v, right]);
+            if (v.Start == site.Start && site.Left is { } left && left.End == v.Start && MergePredicate.WouldMerge(m.Profile, v, left))
+                return new(nameof(MergeOnEqualName), site.Pid, "left apart from its left neighbour", [left.ToVma(), v.ToVma()]);
+            if (v.End == site.End && site.Right is { } right && right.Start == v.End && MergePredicate.WouldMerge(m.Profile, v, right))
+                return new(nameof(MergeOnEqualName), site.Pid, "left apart from its right neighbour", [v.ToVma(), right.ToVma()]);
         }
         return null;
     }

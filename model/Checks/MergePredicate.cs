@@ -14,7 +14,7 @@ namespace AnonVma.Model.Checks;
 public static class MergePredicate
 {
     /// <summary>Would modifying <paramref name="src"/> merge it with the adjacent <paramref name="target"/> (either side)?</summary>
-    public static bool WouldMerge(KernelProfile profile, Vma src, Vma target)
+    public static bool WouldMerge(KernelProfile profile, VmaShot src, VmaShot target)
     {
         if ((src.Flags & VmFlags.Special) != 0) return false;
         if (((src.Flags ^ target.Flags) & ~VmFlags.SoftDirty) != 0) return false;
@@ -26,7 +26,7 @@ public static class MergePredicate
         return AnonOk(profile, src, target);
     }
 
-    static bool AnonOk(KernelProfile profile, Vma src, Vma tgt)
+    static bool AnonOk(KernelProfile profile, VmaShot src, VmaShot tgt)
     {
         if (profile.MergeRule == AnonMergeRule.SingularChain)
         {

@@ -81,7 +81,7 @@ public sealed partial class LinuxModel
             return;
         }
         // do_anonymous_page (or wp_page_copy from the zero page): a new page, and an anon_vma.
-        AnonPrepare(p, v);
+        v = AnonPrepare(p, v);
         p.Ptes[vpn] = new Pte
         {
             Folio = new Folio { Anon = true, MapCount = 1 },
@@ -91,21 +91,23 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>__anon_vma_prepare: reuse the next, then the previous neighbour's anon_vma, or allocate one.</summary>
-    void AnonPrepare(Process p, Vma v)
+    Vma AnonPrepare(Process p, Vma v)
     {
-        if (v.AnonId != 0) return;
+        if (v.AnonId != 0) return v;
+        v = p.Vmas.Own(v);
         var next = p.Vmas.Next(v);
         if (next is not null && AnonVmaCompatible(v, next) && next.AnonId != 0 && next.AnonSingular)
         {
-            v.AnonId = next.AnonId; v.AnonSingular = true; return;
+            v.AnonId = next.AnonId; v.AnonSingular = true; return v;
         }
         var prev = p.Vmas.Prev(v);
         if (prev is not null && AnonVmaCompatible(prev, v) && prev.AnonId != 0 && prev.AnonSingular)
         {
-            v.AnonId = prev.AnonId; v.AnonSingular = true; return;
+            v.AnonId = prev.AnonId; v.AnonSingular = true; return v;
         }
         v.AnonId = NewAnonId();
         v.AnonSingular = true;
+        return v;
     }
 
     /// <summary>anon_vma_compatible(a, b): adjacent, same file, flags equal but for R/W/X and soft-dirty, linear pgoff.</summary>
@@ -137,6 +139,7 @@ public sealed partial class LinuxModel
         if ((v.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0) return 0;
         if ((v.Flags & VmFlags.AccessMask) == 0) return Errno.EFAULT;
         bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
+        v = p.Vmas.Own(v); // the first fault may attach an anon_vma; later ones must see it on the same object
         for (ulong a = s; a < e; a += Mem.PageSize)
             if (!Fault(p, v, a, write)) return Errno.EFAULT;
         return 0;

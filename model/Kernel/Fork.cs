@@ -20,12 +20,44 @@ public sealed partial class LinuxModel
         foreach (var (h, f) in parent.Handles) child.Handles[h] = f;
         bool keepLocked = Mutated(Mutation.ChildKeepsLocked), skipNameRef = Mutated(Mutation.ForkSkipsNameRef);
         foreach (var chunk in parent.Vmas.Chunks)
+        {
+            if (!keepLocked && ForkSharesVmas && chunk.TrueForAll(Shareable))
+            {
+                // The common case, a run of VMAs the child sees unchanged: share the whole chunk at once.
+                foreach (var pv in chunk)
+                {
+                    if (!skipNameRef) NameGet(pv.Name);
+                    pv.Shared = true;
+                }
+                child.Vmas.AppendAll(chunk);
+                continue;
+            }
+            ForkChunk(parent, child, chunk, keepLocked, skipNameRef);
+        }
+        processes.Add(child);
+        return Outcome.Proc(child.Index);
+    }
+
+    /// <summary>Copied to the child unchanged: not VM_DONTCOPY, no anon_vma to fork, no lock to clear.</summary>
+    static readonly Predicate<Vma> Shareable = v => (v.Flags & (VmFlags.DontCopy | VmFlags.LockedMask)) == 0 && v.AnonId == 0;
+
+    /// <summary>dup_mmap for one chunk of the parent's VMAs, one by one.</summary>
+    void ForkChunk(Process parent, Process child, List<Vma> chunk, bool keepLocked, bool skipNameRef)
+    {
         foreach (var pv in chunk)
         {
             if ((pv.Flags & VmFlags.DontCopy) != 0) continue;
+            if (!skipNameRef) NameGet(pv.Name);
+            if (ForkSharesVmas && pv.AnonId == 0 && (keepLocked || (pv.Flags & VmFlags.LockedMask) == 0))
+            {
+                // The child's copy would equal the parent's: share the object; whoever changes it first copies it.
+                pv.Shared = true;
+                if (keepLocked && (pv.Flags & VmFlags.Locked) != 0) child.LockedVm += pv.Pages;
+                child.Vmas.Append(pv);
+                continue;
+            }
             var cv = pv.CloneShallow();
             if (!keepLocked) cv.Flags &= ~VmFlags.LockedMask;
-            if (!skipNameRef) NameGet(cv.Name);
             bool wipe = (pv.Flags & VmFlags.WipeOnFork) != 0;
             if (wipe) cv.AnonId = 0;
             else if (pv.AnonId != 0) { cv.AnonId = NewAnonId(); cv.AnonSingular = false; }
@@ -33,8 +65,6 @@ public sealed partial class LinuxModel
             child.Vmas.Append(cv);
             if (!wipe && pv.AnonId != 0) CopyPages(parent, child, pv);
         }
-        processes.Add(child);
-        return Outcome.Proc(child.Index);
     }
 
     /// <summary>copy_page_range for one VMA: present pages become shared (mapcount+1); the child's entries are old.</summary>

@@ -33,6 +33,18 @@ public sealed partial class LinuxModel
     /// <summary>A test-only switch for deliberately wrong rules (mutation testing); null in normal use.</summary>
     public Mutations? Mutations { get; init; }
 
+    /// <summary>
+    /// Fork shares identical VMA objects between parent and child (copy-on-write) so that forking a large mm allocates
+    /// nothing per VMA. Off gives the plain per-VMA copy; a property checks that both give the same observations.
+    /// </summary>
+    public bool ForkSharesVmas { get; init; } = true;
+
+    /// <summary>
+    /// Keeps copies of the VMAs around every modified range (CallEffects.Sites), which the merge invariant needs. Off by
+    /// default because the copies cost about a third of the model's speed; checked runs turn it on.
+    /// </summary>
+    public bool TracksMergeSites { get; init; }
+
     bool Mutated(Mutation m) => Mutations is { } ms && ms.Has(m);
 
     /// <summary>What the most recent call did, for the checks that judge one operation (merges, population, fork).</summary>
@@ -44,13 +56,19 @@ public sealed partial class LinuxModel
         var p = ProcessFor(call.Pid);
         sites.Clear();
         var outcome = Dispatch(p, call);
-        Last = new CallEffects(call, outcome, sites.ToArray());
+        Last = new CallEffects(call, outcome, sites.Count == 0 ? [] : sites.ToArray());
         return outcome;
     }
 
     readonly List<MergeSite> sites = new();
 
-    void Site(Process p, Vma result, ulong start, ulong end) => sites.Add(new MergeSite(p.Index, result, start, end));
+    /// <summary>Records a range an operation just finished modifying or mapping, with copies of the VMAs around it.</summary>
+    void Site(Process p, Vma result, ulong start, ulong end)
+    {
+        if (!TracksMergeSites) return;
+        var (l, r) = p.Vmas.Neighbours(result);
+        sites.Add(new MergeSite(p.Index, start, end, VmaShot.Of(result), l is null ? null : VmaShot.Of(l), r is null ? null : VmaShot.Of(r)));
+    }
 
     Outcome Dispatch(Process p, Call call)
     {
@@ -148,8 +166,12 @@ public sealed partial class LinuxModel
     static bool CanDoMlock(Process p) => p.MemlockLimit != 0 || p.CapIpcLock;
 }
 
-/// <summary>A range an operation modified or mapped, and the VMA that covers it afterwards (where a merge was due).</summary>
-public sealed record MergeSite(int Pid, Vma Result, ulong Start, ulong End);
+/// <summary>
+/// A range an operation modified or mapped, with copies of the VMA covering it and its two neighbours taken the moment
+/// the operation finished with it: the state the kernel's merge decision saw. Faults later in the same call (mlock,
+/// MAP_POPULATE) may attach an anon_vma that would have changed that decision, so the live state is not the judge.
+/// </summary>
+public sealed record MergeSite(int Pid, ulong Start, ulong End, VmaShot Result, VmaShot? Left, VmaShot? Right);
 
 /// <summary>One call, its outcome and the ranges it modified.</summary>
 public sealed record CallEffects(Call Call, Outcome Outcome, IReadOnlyList<MergeSite> Sites);

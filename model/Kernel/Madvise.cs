@@ -49,7 +49,7 @@ public sealed partial class LinuxModel
         return err == Errno.ENOMEM ? Errno.EAGAIN : err;
     }
 
-    /// <summary>madvise_update_vma: nothing changes, nothing splits; otherwise modify, then write flags and name.</summary>
+    /// <summary>madvise_update_vma: nothing changes, nothing splits; otherwise modify (which writes flags and name).</summary>
     Errno UpdateVma(Process p, Vma v, ulong s, ulong e, VmFlags newFlags, AnonName? name, out Vma result)
     {
         result = v;
@@ -57,8 +57,6 @@ public sealed partial class LinuxModel
         var (res, err) = Modify(p, v, s, e, newFlags, name);
         if (err != 0) return err;
         result = res!;
-        res!.Flags = newFlags;
-        if (res.File is null || res.IsAnonShmem) ReplaceName(res, name);
         return 0;
     }
 

@@ -41,7 +41,7 @@ public sealed partial class LinuxModel
     {
         p.Vmas.Remove(v);
         NamePut(v.Name);
-        v.Name = null;
+        if (!v.Shared) v.Name = null; // a VMA shared with a fork child keeps its name there
     }
 
     /// <summary>
@@ -56,6 +56,8 @@ public sealed partial class LinuxModel
                     AnonMergeable(0, null, prev) && prev.PgOff + prev.Pages == pgoff;
         bool right = next is not null && end == next.Start && AttrsMergeable(next, flags, file, null) &&
                      AnonMergeable(0, null, next) && next.PgOff == pgoff + pglen && (!left || AnonsCompatible(prev!, next));
+        if (left) prev = p.Vmas.Own(prev!);
+        if (right) next = p.Vmas.Own(next!);
         if (left && right)
         {
             DupAnon(prev!, next!);
@@ -69,24 +71,30 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>
-    /// vma_modify: give [s,e) of v (which contains it) new flags and name. Tries vma_merge_existing_range first, then
-    /// splits. Returns the VMA now covering exactly [s,e) or a merged superset, or an errno when a split failed.
-    /// The caller writes the flags and name onto the result.
+    /// vma_modify plus the caller's vm_flags_reset and replace_anon_vma_name: give [s,e) of v (which contains it) new
+    /// flags and name. Tries vma_merge_existing_range first, then splits. Returns the VMA now covering exactly [s,e) or
+    /// a merged superset, or an errno when a split failed.
     /// </summary>
     (Vma? vma, Errno err) Modify(Process p, Vma v, ulong s, ulong e, VmFlags newFlags, AnonName? newName)
     {
+        v = p.Vmas.Own(v);
         var merged = MergeExisting(p, v, s, e, newFlags, newName);
-        if (merged is not null) { Site(p, merged, s, e); return (merged, 0); }
-        if (v.Start < s)
+        if (merged is not null) v = merged;
+        else
         {
-            if (p.Vmas.Count >= Profile.MaxMapCount) return (null, Errno.ENOMEM);
-            v = Split(p, v, s);
+            if (v.Start < s)
+            {
+                if (p.Vmas.Count >= Profile.MaxMapCount) return (null, Errno.ENOMEM);
+                v = Split(p, ref v, s);
+            }
+            if (v.End > e)
+            {
+                if (p.Vmas.Count >= Profile.MaxMapCount) return (null, Errno.ENOMEM);
+                Split(p, ref v, e);
+            }
         }
-        if (v.End > e)
-        {
-            if (p.Vmas.Count >= Profile.MaxMapCount) return (null, Errno.ENOMEM);
-            Split(p, v, e);
-        }
+        v.Flags = newFlags;
+        if (v.File is null || v.IsAnonShmem) ReplaceName(v, newName);
         Site(p, v, s, e);
         return (v, 0);
     }
@@ -106,6 +114,8 @@ public sealed partial class LinuxModel
                           (!mergeLeft || AnonsCompatible(prev!, next));
         if (!mergeLeft && !mergeRight) return null;
         bool deleteVma = leftSide && rightSide;
+        if (mergeLeft) prev = p.Vmas.Own(prev!);
+        if (mergeRight) next = p.Vmas.Own(next!);
 
         if (mergeLeft && mergeRight)
         {
@@ -139,9 +149,10 @@ public sealed partial class LinuxModel
         return next;
     }
 
-    /// <summary>__split_vma: v keeps [v.Start, at); the returned new VMA is [at, v.End). Both share name and anon_vma.</summary>
-    Vma Split(Process p, Vma v, ulong at)
+    /// <summary>__split_vma: v keeps [v.Start, at) (a private copy if fork shared it); the returned new VMA is [at, v.End). Both share name and anon_vma.</summary>
+    Vma Split(Process p, ref Vma v, ulong at)
     {
+        v = p.Vmas.Own(v);
         var upper = v.CloneShallow();
         upper.Start = at;
         upper.PgOff = v.PgOff + ((at - v.Start) >> Mem.PageShift);

@@ -93,7 +93,6 @@ public sealed partial class LinuxModel
         ulong pages = (e - s) >> Mem.PageShift;
         if ((newFlags & VmFlags.Locked) == 0) p.LockedVm -= pages;
         else if ((old & VmFlags.Locked) == 0) p.LockedVm += pages;
-        res!.Flags = newFlags;
         return (res, 0);
     }
 

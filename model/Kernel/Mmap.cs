@@ -146,9 +146,9 @@ public sealed partial class LinuxModel
             merged = new Vma { Start = addr, End = end, Flags = vmFlags, PgOff = pgoff, File = f };
             p.Vmas.Insert(merged);
         }
+        if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;
         Site(p, merged, addr, end);
         if ((vmFlags & VmFlags.Locked) != 0) p.LockedVm += len >> Mem.PageShift;
-        if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;
         return 0;
     }
 }

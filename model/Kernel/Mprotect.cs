@@ -64,7 +64,6 @@ public sealed partial class LinuxModel
         }
         var (res, err) = Modify(p, v, s, e, newFlags, v.Name);
         if (err != 0) return (null, err);
-        res!.Flags = newFlags;
         // A private, locked, read-only VMA made writable is populated with write faults.
         if ((old & (VmFlags.Write | VmFlags.Shared | VmFlags.Locked)) == VmFlags.Locked && (newFlags & VmFlags.Write) != 0)
             PopulateVma(p, res, s, e);
@@ -85,6 +84,6 @@ public sealed partial class LinuxModel
         if (snapshot is null) return;
         foreach (var (s, e, f) in snapshot)
             for (var v = p.Vmas.FirstEndingAfter(s); v is not null && v.Start < e; v = p.Vmas.Next(v))
-                v.Flags = f;
+                p.Vmas.Own(v).Flags = f;
     }
 }

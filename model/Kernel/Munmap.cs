@@ -44,11 +44,11 @@ public sealed partial class LinuxModel
         if (v.Start < start)
         {
             if (end < v.End && p.Vmas.Count >= Profile.MaxMapCount) { prev = next = null; return Errno.ENOMEM; }
-            v = Split(p, v, start);
+            v = Split(p, ref v, start);
         }
         while (v is not null && v.Start < end)
         {
-            if (v.End > end) Split(p, v, end);
+            if (v.End > end) Split(p, ref v, end);
             var following = p.Vmas.Next(v);
             if ((v.Flags & VmFlags.Locked) != 0) p.LockedVm -= v.Pages;
             UnmapPages(p, v.Start, v.End);

@@ -5,19 +5,42 @@ namespace AnonVma.Model.State;
 /// <summary>One vm_area_struct with every field that decides merging, naming and rendering, hidden ones included.</summary>
 public sealed class Vma
 {
-    public ulong Start;
-    public ulong End;
-    public VmFlags Flags;
+    ulong start, end, pgOff;
+    VmFlags flags;
+    MappedFile? file;
+    long anonId;
+    bool anonSingular;
+    AnonName? name;
+
+    /// <summary>
+    /// Set by fork when parent and child hold this same object (their copies would be identical), so fork allocates
+    /// nothing per VMA. A shared VMA is frozen: a process that changes it first takes a private copy with
+    /// <see cref="VmaList.Own"/>, and every setter enforces that.
+    /// </summary>
+    public bool Shared { get; internal set; }
+
+    void Guard()
+    {
+        if (Shared) ChangedWhileShared();
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    void ChangedWhileShared() =>
+        throw new InvalidOperationException($"VMA {this} is shared by fork and was changed in place; take VmaList.Own(v) first");
+
+    public ulong Start { get => start; set { Guard(); start = value; } }
+    public ulong End { get => end; set { Guard(); end = value; } }
+    public VmFlags Flags { get => flags; set { Guard(); flags = value; } }
     /// <summary>vm_pgoff: addr &gt;&gt; 12 for private anon, the file page index otherwise; linear across splits.</summary>
-    public ulong PgOff;
+    public ulong PgOff { get => pgOff; set { Guard(); pgOff = value; } }
     /// <summary>vm_file: null for private anonymous memory.</summary>
-    public MappedFile? File;
+    public MappedFile? File { get => file; set { Guard(); file = value; } }
     /// <summary>anon_vma identity; 0 when none is attached.</summary>
-    public long AnonId;
+    public long AnonId { get => anonId; set { Guard(); anonId = value; } }
     /// <summary>list_is_singular(anon_vma_chain): false for an anon_vma inherited through fork.</summary>
-    public bool AnonSingular;
+    public bool AnonSingular { get => anonSingular; set { Guard(); anonSingular = value; } }
     /// <summary>The refcounted name object, shared by splits and fork.</summary>
-    public AnonName? Name;
+    public AnonName? Name { get => name; set { Guard(); name = value; } }
 
     public ulong Pages => (End - Start) >> Mem.PageShift;
     public bool Contains(ulong addr) => Start <= addr && addr < End;
@@ -30,7 +53,7 @@ public sealed class Vma
     /// <summary>vm_area_dup without the name reference (the caller takes it).</summary>
     public Vma CloneShallow() => new()
     {
-        Start = Start, End = End, Flags = Flags, PgOff = PgOff, File = File, AnonId = AnonId, AnonSingular = AnonSingular, Name = Name,
+        start = start, end = end, flags = flags, pgOff = pgOff, file = file, anonId = anonId, anonSingular = anonSingular, name = name,
     };
 
     public override string ToString() =>

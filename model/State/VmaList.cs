@@ -68,6 +68,19 @@ public sealed class VmaList
         return null;
     }
 
+    /// <summary>The VMAs just before and after v, found with one search.</summary>
+    public (Vma? Prev, Vma? Next) Neighbours(Vma v)
+    {
+        int c = ChunkFor(v.Start);
+        var ch = chunks[c];
+        int pos = LowerBound(ch, v.Start);
+        while (pos < ch.Count && ch[pos] != v) pos++;
+        if (pos >= ch.Count) throw new InvalidOperationException($"VMA {v} is not in the list");
+        Vma? prev = pos > 0 ? ch[pos - 1] : c > 0 ? chunks[c - 1][^1] : null;
+        Vma? next = pos + 1 < ch.Count ? ch[pos + 1] : c + 1 < chunks.Count ? chunks[c + 1][0] : null;
+        return (prev, next);
+    }
+
     /// <summary>The VMA after v (the first starting at or above v.End).</summary>
     public Vma? Next(Vma v) => FirstEndingAfter(v.End) is { } n && n != v ? n : null;
 
@@ -101,6 +114,22 @@ public sealed class VmaList
         if (ch.Count == 0) chunks.RemoveAt(c);
     }
 
+    /// <summary>
+    /// Copy-on-write for VMAs that fork shares between parent and child: returns v itself when this process alone
+    /// holds it, otherwise a private copy that takes v's place in this list.
+    /// </summary>
+    public Vma Own(Vma v)
+    {
+        if (!v.Shared) return v;
+        var ch = chunks[ChunkFor(v.Start)];
+        int pos = LowerBound(ch, v.Start);
+        while (pos < ch.Count && ch[pos] != v && ch[pos].Start == v.Start) pos++;
+        if (pos >= ch.Count || ch[pos] != v) throw new InvalidOperationException($"VMA {v} is not in the list");
+        var copy = v.CloneShallow();
+        ch[pos] = copy;
+        return copy;
+    }
+
     static int LowerBound(List<Vma> ch, ulong start)
     {
         int lo = 0, hi = ch.Count;
@@ -122,6 +151,16 @@ public sealed class VmaList
 
     /// <summary>The sorted chunks, for whole-list walks on hot paths (fork) without an iterator.</summary>
     internal List<List<Vma>> Chunks => chunks;
+
+    /// <summary>Appends a copy of a sorted chunk whose first VMA starts at or above the current last VMA's end (fork's fast path).</summary>
+    internal void AppendAll(List<Vma> sorted)
+    {
+        if (sorted.Count == 0) return;
+        var copy = new List<Vma>(ChunkMax);
+        copy.AddRange(sorted);
+        chunks.Add(copy);
+        Count += sorted.Count;
+    }
 
     /// <summary>Appends v, which must start at or above the current last VMA's end (fork's fast path).</summary>
     public void Append(Vma v)

@@ -14,7 +14,7 @@ public class InvariantTests
 
     static LinuxModel Run(Mutations? mutations, params Call[] calls)
     {
-        var m = new LinuxModel(KernelProfile.Linux612) { Mutations = mutations };
+        var m = new LinuxModel(KernelProfile.Linux612) { Mutations = mutations, TracksMergeSites = true };
         foreach (var c in calls) m.Apply(c);
         return m;
     }
@@ -116,7 +116,7 @@ public class InvariantTests
         v.End = B + P;
         var second = new Vma { Start = B + P, End = B + 2 * P, Flags = v.Flags, PgOff = v.PgOff + 1 };
         p.Vmas.Insert(second);
-        var forged = new CallEffects(m.Last!.Call, m.Last.Outcome, [new MergeSite(0, second, B + P, B + 2 * P)]);
+        var forged = new CallEffects(m.Last!.Call, m.Last.Outcome, [new MergeSite(0, B + P, B + 2 * P, VmaShot.Of(second), VmaShot.Of(v), null)]);
         typeof(LinuxModel).GetProperty(nameof(LinuxModel.Last))!.SetValue(m, forged);
         Assert.Equal(nameof(Invariants.MergeOnEqualName), Invariants.MergeOnEqualName(m)?.Check);
     }

@@ -23,7 +23,7 @@ public sealed class Scenario
 
     public LinuxModel Model { get; }
 
-    public Scenario(KernelProfile profile) => Model = new LinuxModel(profile);
+    public Scenario(KernelProfile profile) => Model = new LinuxModel(profile) { TracksMergeSites = true };
 
     public static Scenario On612() => new(KernelProfile.Linux612);
     public static Scenario On618() => new(KernelProfile.Host618);

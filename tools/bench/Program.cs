@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
+using AnonVma.Model.Checks;
 using AnonVma.Model.Kernel;
 
 // The model's speed and memory, printed as a Markdown table (see tools/bench/README.md). Not a test: nothing here asserts.
@@ -32,6 +33,24 @@ foreach (var n in new[] { 10, 1_000, 65_000 })
 }
 Console.WriteLine($"| slowdown 65,000 vs 10 VMAs | {rates[10] / rates[65_000]:F1}× | < 100× (log(65000)/log(10) ≈ 4.8) |");
 
+{
+    var samples = new List<double>();
+    for (int i = -1; i < reps; i++)
+    {
+        var (m, _) = Populated(10, named: false, checkedRun: true);
+        var trace = RandomTrace(10, 10_000, seed: 1234 + i);
+        var sw = Stopwatch.StartNew();
+        foreach (var c in trace)
+        {
+            m.Apply(c);
+            if (Invariants.First(m) is { } v) throw new InvalidOperationException(v.ToString());
+        }
+        sw.Stop();
+        if (i >= 0) samples.Add(trace.Count / sw.Elapsed.TotalSeconds);
+    }
+    Console.WriteLine($"| checked model calls/s (merge sites kept, every invariant after every call), 10 VMAs | {Median(samples):N0} | ≥ 200,000 |");
+}
+
 var forkSamples = new List<double>();
 {
     var (m, _) = Populated(65_530, named: true);
@@ -46,6 +65,23 @@ var forkSamples = new List<double>();
 }
 Console.WriteLine($"| fork, 65,530 VMAs with 79-character names | {Median(forkSamples):F2} ms | < 5 ms |");
 
+// The worst case for fork: every VMA has a page and an anon_vma, so the child needs its own VMA objects
+// (anon_vma_fork) and a page-table copy; copy-on-write sharing cannot help.
+forkSamples.Clear();
+{
+    var (m, _) = Populated(65_530, named: true);
+    for (int i = 0; i < 65_530; i++) m.Apply(new TouchCall(0, B + (ulong)i * 2 * P, Write: true));
+    for (int i = 0; i < reps + 2; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        var child = m.Apply(new ForkCall(0));
+        sw.Stop();
+        if (i >= 2) forkSamples.Add(sw.Elapsed.TotalMilliseconds);
+        m.Apply(new ExitCall((int)child.Value));
+    }
+}
+Console.WriteLine($"| fork, 65,530 named VMAs, each with a written page | {Median(forkSamples):F2} ms | reported |");
+
 foreach (var named in new[] { false, true })
 {
     GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
@@ -56,9 +92,9 @@ foreach (var named in new[] { false, true })
     Console.WriteLine($"| memory per VMA, 65,000 {(named ? "named (79 chars, one name each)" : "unnamed")} VMAs | {(after - before) / (double)count:F0} bytes | reported |");
 }
 
-static (LinuxModel, int) Populated(int n, bool named)
+static (LinuxModel, int) Populated(int n, bool named, bool checkedRun = false)
 {
-    var m = new LinuxModel(KernelProfile.Linux612 with { MaxMapCount = 70_000 });
+    var m = new LinuxModel(KernelProfile.Linux612 with { MaxMapCount = 70_000 }) { TracksMergeSites = checkedRun };
     for (int i = 0; i < n; i++)
     {
         ulong a = B + (ulong)i * 2 * P;
