@@ -14,7 +14,7 @@ public static class SimpleTraces
     /// <summary>12 pages: small enough that mappings overlap, split and merge often.</summary>
     public const ulong ArenaPages = 12;
     const ulong P = Mem.PageSize, Base = Trace.DefaultArenaBase;
-    const int MaxProcesses = 6, MaxFiles = 3;
+    const int MaxProcesses = 6, MaxFiles = 8;
 
     static readonly string[] NamePool = ["a", "b", "heap", ""];
     static readonly int[] Prots = [Prot.Read | Prot.Write, Prot.Read | Prot.Write, Prot.Read, Prot.None, Prot.Read | Prot.Exec, Prot.Write];
@@ -63,10 +63,12 @@ public static class SimpleTraces
     /// <summary>A page range inside the arena; now and then a misaligned start, a ragged or zero length.</summary>
     static (ulong addr, ulong len) Range(Random rng)
     {
-        ulong first = (ulong)rng.Next((int)ArenaPages);
-        ulong pages = (ulong)rng.Next(1, (int)Math.Min(5, ArenaPages - first + 1));
-        ulong addr = Base + first * P, len = pages * P;
         int odd = rng.Next(40);
+        // A misaligned start keeps its page-aligned end inside the arena, as the executor demands.
+        ulong room = odd == 2 ? ArenaPages - 1 : ArenaPages;
+        ulong first = (ulong)rng.Next((int)room);
+        ulong pages = (ulong)rng.Next(1, (int)Math.Min(5, room - first + 1));
+        ulong addr = Base + first * P, len = pages * P;
         if (odd == 0) len = 0;
         else if (odd == 1) len -= (ulong)rng.Next(1, 4096);
         else if (odd == 2) { addr += 0x10; len -= 0x10; }

@@ -14,7 +14,11 @@ public sealed partial class LinuxModel
         if (v is null) return Outcome.Segv;
         // access_error: a write needs VM_WRITE; a read needs any of R/W/X (x86 has no write-only or exec-only pages).
         if (write ? (v.Flags & VmFlags.Write) == 0 : (v.Flags & VmFlags.AccessMask) == 0) return Outcome.Segv;
-        return Fault(p, v, addr & ~(Mem.PageSize - 1), write) ? Outcome.Ok : Outcome.Bus;
+        if (!Fault(p, v, addr & ~(Mem.PageSize - 1), write)) return Outcome.Bus;
+        // folio_add_lru_vma -> mlock_new_folio: a page faulted into a VM_LOCKED VMA is mlocked.
+        if ((v.Flags & VmFlags.Locked) != 0 && p.Ptes.TryGetValue(addr >> Mem.PageShift, out var pte) && !pte.Folio.IsZero)
+            pte.Folio.Mlocked = true;
+        return Outcome.Ok;
     }
 
     /// <summary>Handles one fault at a page address; false means SIGBUS (beyond the end of the file).</summary>
@@ -30,6 +34,11 @@ public sealed partial class LinuxModel
         }
         ulong index = v.PgOff + ((addr - v.Start) >> Mem.PageShift);
         if (index * Mem.PageSize >= v.File.Size) return false;
+        if (!write)
+        {
+            FaultAround(p, v, addr);
+            had = p.Ptes.TryGetValue(vpn, out pte); // the fault page itself may have been mapped just now
+        }
         if (!v.File.Pages.TryGetValue(index, out var folio))
         {
             folio = new Folio { Anon = false };
@@ -55,6 +64,33 @@ public sealed partial class LinuxModel
         if (had) pte.Folio.MapCount--;
         p.Ptes[vpn] = new Pte { Folio = new Folio { Anon = true, MapCount = 1 }, Dirty = true, Young = true };
         return true;
+    }
+
+    /// <summary>fault_around_bytes (64 KiB): how many pages a read fault on a file page may map from the page cache.</summary>
+    const ulong FaultAroundPages = 16;
+
+    /// <summary>
+    /// do_read_fault -> do_fault_around -> filemap_map_pages: before a read fault on a file-backed VMA is handled, the
+    /// pages of its 16-page-aligned window (clamped to the VMA, the page table and i_size) that are already in the page
+    /// cache and not yet mapped here are mapped, young and clean.
+    /// </summary>
+    static void FaultAround(Process p, Vma v, ulong addr)
+    {
+        var file = v.File!;
+        ulong ptePerTable = 512, pteOff = (addr >> Mem.PageShift) % ptePerTable;
+        ulong vmaOff = (addr - v.Start) >> Mem.PageShift;
+        ulong fromPte = Math.Max(pteOff / FaultAroundPages * FaultAroundPages, pteOff - Math.Min(pteOff, vmaOff));
+        ulong toPte = Math.Min(Math.Min(fromPte + FaultAroundPages, ptePerTable), pteOff + v.Pages - vmaOff) - 1;
+        ulong fileEnd = (file.Size + Mem.PageSize - 1) / Mem.PageSize;
+        ulong baseVpn = (addr >> Mem.PageShift) - pteOff;
+        for (ulong i = fromPte; i <= toPte; i++)
+        {
+            ulong vpn = baseVpn + i;
+            ulong index = v.PgOff + (vpn - (v.Start >> Mem.PageShift));
+            if (index >= fileEnd || p.Ptes.ContainsKey(vpn) || !file.Pages.TryGetValue(index, out var folio)) continue;
+            folio.MapCount++;
+            p.Ptes[vpn] = new Pte { Folio = folio, Young = true };
+        }
     }
 
     void PrivateAnonFault(Process p, Vma v, ulong vpn, bool write, bool had, Pte pte)
@@ -140,9 +176,39 @@ public sealed partial class LinuxModel
         if ((v.Flags & VmFlags.AccessMask) == 0) return Errno.EFAULT;
         bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
         v = p.Vmas.Own(v); // the first fault may attach an anon_vma; later ones must see it on the same object
+        bool locked = (v.Flags & VmFlags.Locked) != 0;
         for (ulong a = s; a < e; a += Mem.PageSize)
-            if (!Fault(p, v, a, write)) return Errno.EFAULT;
+        {
+            ulong vpn = a >> Mem.PageShift;
+            // follow_page_pte finds a present page it may use as is: no fault, so the PTE's young bit is left alone.
+            // A write needs an exclusive anonymous page; anything else (zero page, page cache, COW-shared) faults.
+            bool usable = p.Ptes.TryGetValue(vpn, out var pte) && !pte.Folio.IsZero &&
+                          (!write || (pte.Folio.Anon && pte.Folio.MapCount == 1));
+            if (!usable && !Fault(p, v, a, write)) return Errno.EFAULT;
+            MarkAccessed(p.Ptes[vpn].Folio, locked);
+        }
         return 0;
+    }
+
+    /// <summary>
+    /// folio_mark_accessed (classic LRU; neither kernel here has MGLRU), as GUP's FOLL_TOUCH calls it: the first
+    /// access sets PG_referenced; another on an evictable inactive folio activates it and clears PG_referenced; an
+    /// mlocked folio is left alone. Then mlock_folio marks it mlocked if the VMA is locked.
+    /// </summary>
+    static void MarkAccessed(Folio folio, bool lockedVma)
+    {
+        if (folio.IsZero) return;
+        if (!folio.Referenced) folio.Referenced = true;
+        else if (!folio.Mlocked && !folio.Active) { folio.Active = true; folio.Referenced = false; }
+        if (lockedVma) folio.Mlocked = true;
+    }
+
+    /// <summary>munlock_vma_pages_range / munlock on unmap: the pages of [start,end) are no longer mlocked.</summary>
+    static void MunlockPages(Process p, ulong start, ulong end)
+    {
+        if (p.Ptes.Count == 0) return;
+        for (ulong vpn = start >> Mem.PageShift, last = end >> Mem.PageShift; vpn < last; vpn++)
+            if (p.Ptes.TryGetValue(vpn, out var pte) && !pte.Folio.IsZero) pte.Folio.Mlocked = false;
     }
 
     /// <summary>Drops the page-table entries of [start,end) (zap_page_range).</summary>

@@ -84,6 +84,7 @@ public sealed partial class LinuxModel
     {
         foreach (var v in p.Vmas.All().ToList())
         {
+            if ((v.Flags & VmFlags.Locked) != 0) MunlockPages(p, v.Start, v.End);
             UnmapPages(p, v.Start, v.End);
             RemoveVma(p, v);
         }

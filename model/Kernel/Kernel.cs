@@ -14,6 +14,7 @@ public sealed partial class LinuxModel
     readonly List<string> lifecycleViolations = new();
     readonly List<MappedFile> files = new();
     long nextAnonId = 1, nextNameId = 1, nextFileId = 1;
+    int handleCount;
 
     public LinuxModel(KernelProfile profile)
     {
@@ -149,8 +150,9 @@ public sealed partial class LinuxModel
         long id = nextFileId++;
         var f = new MappedFile(id, kind, size, kind == FileKind.Memfd ? "/memfd:m (deleted)" : $"/anonvma-file-{id}");
         files.Add(f);
-        // Handles are numbered per trace, not per process, so that h0 names the same file in every process.
-        int h = files.Count - 1;
+        // Handles are numbered per trace, not per process, so that h0 names the same file in every process. Only
+        // memfd and file calls make one; the /dev/zero file behind shared anonymous memory is not a handle.
+        int h = handleCount++;
         p.Handles[h] = f;
         return Outcome.Handle(h);
     }

@@ -66,7 +66,7 @@ public sealed partial class LinuxModel
         if (err != 0) return (null, err);
         // A private, locked, read-only VMA made writable is populated with write faults.
         if ((old & (VmFlags.Write | VmFlags.Shared | VmFlags.Locked)) == VmFlags.Locked && (newFlags & VmFlags.Write) != 0)
-            PopulateVma(p, res, s, e);
+            PopulateVma(p, res!, s, e);
         return (res, 0);
     }
 

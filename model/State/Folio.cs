@@ -13,6 +13,12 @@ public sealed class Folio
     public int MapCount;
     /// <summary>folio_test_dirty: shmem pages written through any mapping.</summary>
     public bool Dirty;
+    /// <summary>PG_referenced: set by folio_mark_accessed (GUP with FOLL_TOUCH, i.e. population); smaps counts it as Referenced even when the PTE is old.</summary>
+    public bool Referenced;
+    /// <summary>PG_active: the second folio_mark_accessed on an evictable folio activates it and clears PG_referenced.</summary>
+    public bool Active;
+    /// <summary>PG_mlocked: mapped by a VM_LOCKED VMA, so unevictable and folio_mark_accessed leaves it alone.</summary>
+    public bool Mlocked;
 }
 
 /// <summary>One page-table entry.</summary>

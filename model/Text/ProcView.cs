@@ -59,7 +59,7 @@ public static class ProcView
                 var folio = pte.Folio;
                 if (folio.Anon) anonymous += size;
                 resident += size;
-                if (pte.Young) referenced += size;
+                if (pte.Young || folio.Referenced) referenced += size;
                 int mapcount = folio.MapCount;
                 ulong pagePss = size << PssShift;
                 if (mapcount >= 2) pagePss /= (ulong)mapcount;

@@ -1,0 +1,116 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using AnonVma.Model;
+using AnonVma.Model.Text;
+
+namespace AnonVma.Judges;
+
+/// <summary>Where two judges first disagree on one trace, with everything a person needs to see why.</summary>
+public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJudge, int CallIndex, string What, string Left, string Right)
+{
+    /// <summary>A readable report: the trace up to the call, both sides, and a line diff of the differing text.</summary>
+    public string Report()
+    {
+        var sb = new StringBuilder();
+        sb.Append($"trace {Trace.Id}: {LeftJudge} and {RightJudge} first disagree ");
+        sb.Append(CallIndex < 0 ? "on how the run ended" : $"at call {CallIndex}: {What}").Append('\n');
+        sb.Append("calls (executor batch syntax):\n");
+        int upto = CallIndex < 0 ? Trace.Calls.Count - 1 : CallIndex;
+        for (int i = 0; i <= upto && i < Trace.Calls.Count; i++)
+            sb.Append(i == CallIndex ? " >> " : "    ").Append($"{i,3}  ").Append(WireFormat.Line(Trace.Calls[i])).Append('\n');
+        if (!Left.Contains('\n') && !Right.Contains('\n'))
+        {
+            sb.Append($"  {LeftJudge}: {Left}\n  {RightJudge}: {Right}\n");
+            return sb.ToString();
+        }
+        sb.Append($"--- {LeftJudge}\n+++ {RightJudge}\n");
+        foreach (var l in LineDiff.Unified(Split(Left), Split(Right))) sb.Append(l).Append('\n');
+        return sb.ToString();
+    }
+
+    static string[] Split(string s) => s.Length == 0 ? [] : s.TrimEnd('\n').Split('\n');
+}
+
+/// <summary>
+/// Compares two judges' runs of the same trace call by call: the result, which processes are alive, the arena's maps
+/// lines and the chosen smaps fields. Shmem and file inode numbers (and devices) are normalised, nothing else.
+/// </summary>
+public static partial class Comparison
+{
+    /// <summary>
+    /// The smaps fields compared, besides each block's header line. The rest are constant on both kernels (page sizes),
+    /// unmodelled (KSM, swap, huge pages) or differ by configuration only (THPeligible).
+    /// </summary>
+    public static readonly IReadOnlyList<string> SmapsFields =
+        ["Size", "Rss", "Pss", "Pss_Dirty", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
+         "Referenced", "Anonymous", "Locked", "VmFlags"];
+
+    static readonly HashSet<string> Compared = new(SmapsFields);
+
+    [GeneratedRegex(@"^([A-Za-z_]+):")]
+    private static partial Regex Label();
+
+    public static Disagreement? FirstDifference(Trace trace, string leftName, TraceRun left, string rightName, TraceRun right)
+    {
+        Disagreement Diff(int i, string what, string l, string r) => new(trace, leftName, rightName, i, what, l, r);
+        int n = Math.Min(left.Steps.Count, right.Steps.Count);
+        for (int i = 0; i < n; i++)
+        {
+            var (a, b) = (left.Steps[i], right.Steps[i]);
+            if (a.Result != b.Result) return Diff(i, "the call's result differs", a.Result, b.Result);
+            var pids = a.Processes.Select(v => v.Pid).Union(b.Processes.Select(v => v.Pid)).Order();
+            foreach (var pid in pids)
+            {
+                var va = a.Processes.FirstOrDefault(v => v.Pid == pid);
+                var vb = b.Processes.FirstOrDefault(v => v.Pid == pid);
+                string State(ProcessView? v) => v is null ? "not reported" : v.Gone ? "gone" : "alive";
+                if (State(va) != State(vb)) return Diff(i, $"p{pid} is {State(va)} on one side and {State(vb)} on the other", State(va), State(vb));
+                if (va is null || va.Gone) continue;
+                var (ma, mb) = (MapsText(va), MapsText(vb!));
+                if (ma != mb) return Diff(i, $"p{pid} maps differ (inodes normalised)", ma, mb);
+                var (sa, sb) = (SmapsText(va), SmapsText(vb!));
+                if (sa != sb) return Diff(i, $"p{pid} smaps differ (fields: {string.Join(' ', SmapsFields)})", sa, sb);
+            }
+        }
+        if (left.End != right.End || left.Steps.Count != right.Steps.Count)
+            return Diff(n < Math.Max(left.Steps.Count, right.Steps.Count) ? n : -1, "the runs end differently",
+                $"{left.End} after {left.Steps.Count} calls{(left.Detail is null ? "" : ": " + left.Detail)}",
+                $"{right.End} after {right.Steps.Count} calls{(right.Detail is null ? "" : ": " + right.Detail)}");
+        return null;
+    }
+
+    /// <summary>The maps lines with inode numbers normalised, one per line.</summary>
+    public static string MapsText(ProcessView v) => Normalise.Inodes(string.Concat(v.Maps.Select(l => l + "\n")));
+
+    /// <summary>The smaps lines reduced to headers and the compared fields, inodes normalised.</summary>
+    public static string SmapsText(ProcessView v)
+    {
+        var sb = new StringBuilder();
+        foreach (var line in v.Smaps)
+        {
+            var m = Label().Match(line);
+            if (m.Success && !Compared.Contains(m.Groups[1].Value)) continue;
+            sb.Append(line).Append('\n');
+        }
+        return Normalise.Inodes(sb.ToString());
+    }
+}
+
+/// <summary>A small line diff (longest common subsequence) printed with ' ', '-' and '+' prefixes.</summary>
+public static class LineDiff
+{
+    public static IEnumerable<string> Unified(string[] a, string[] b)
+    {
+        var lcs = new int[a.Length + 1, b.Length + 1];
+        for (int i = a.Length - 1; i >= 0; i--)
+            for (int j = b.Length - 1; j >= 0; j--)
+                lcs[i, j] = a[i] == b[j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
+        int x = 0, y = 0;
+        while (x < a.Length || y < b.Length)
+        {
+            if (x < a.Length && y < b.Length && a[x] == b[y]) { yield return "  " + a[x]; x++; y++; }
+            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y])) { yield return "+ " + b[y]; y++; }
+            else { yield return "- " + a[x]; x++; }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text;
+using AnonVma.Model;
+
+namespace AnonVma.Judges;
+
+/// <summary>
+/// A real kernel reached through anonvma-exec: writes the traces as one batch, runs it somewhere (the subclass says
+/// where), and turns the output back into runs. A trace missing from the output becomes a Lost run that carries the
+/// runner's complaint, so a broken kernel or boot shows up as a disagreement, never as silence.
+/// </summary>
+public abstract class ExecutorJudge : IJudge
+{
+    public abstract string Name { get; }
+    public abstract KernelProfile Profile { get; }
+
+    /// <summary>Wall time and calls of the last batch, for speed tables.</summary>
+    public TimeSpan LastElapsed { get; private set; }
+
+    /// <summary>Runs the batch file and returns the executor's output lines and anything said on stderr.</summary>
+    protected abstract Shell.Result Execute(string batchPath, int traceCount);
+
+    public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces)
+    {
+        if (traces.Count == 0) return [];
+        var dupes = traces.GroupBy(t => t.Id).FirstOrDefault(g => g.Count() > 1);
+        if (dupes is not null) throw new ArgumentException($"trace id '{dupes.Key}' appears {dupes.Count()} times in one batch");
+        string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        try
+        {
+            File.WriteAllText(path, WireFormat.Batch(traces), Encoding.ASCII);
+            var res = Execute(path, traces.Count);
+            LastElapsed = res.Elapsed;
+            List<TraceRun> runs;
+            try { runs = ExecutorOutput.Parse(res.Stdout, Name); }
+            catch (ExecutorOutputException e) { runs = []; res = res with { Stderr = res.Stderr + e.Message + "\n" }; }
+            var byId = runs.GroupBy(r => r.TraceId).ToDictionary(g => g.Key, g => g.Last());
+            string complaint = $"{Name} gave no result for this trace (exit {res.ExitCode}): " +
+                               string.Join(" | ", res.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
+            return traces.Select(t => byId.TryGetValue(t.Id, out var r) ? r : new TraceRun(t.Id, RunEnd.Lost, complaint, [])).ToList();
+        }
+        finally { File.Delete(path); }
+    }
+
+    /// <summary>make -C tools/executor (quick when it is up to date); throws with make's output when it fails.</summary>
+    public static string EnsureExecutor()
+    {
+        var r = Shell.Run("make", ["-s", "-C", Path.GetDirectoryName(RepoPaths.Executor)!], TimeSpan.FromMinutes(2));
+        if (r.ExitCode != 0 || !File.Exists(RepoPaths.Executor))
+            throw new InvalidOperationException($"building {RepoPaths.Executor} failed (install gcc, make and libc6-dev):\n{r.Stdout}{r.Stderr}");
+        return RepoPaths.Executor;
+    }
+}

@@ -1,0 +1,49 @@
+using AnonVma.Model;
+using AnonVma.Model.Kernel;
+using AnonVma.Model.Text;
+
+namespace AnonVma.Judges;
+
+/// <summary>The reference model as a judge: runs each trace on a fresh model and reports it in the executor's shape.</summary>
+public sealed class ModelJudge(KernelProfile profile) : IJudge
+{
+    public string Name => $"model({Profile.Name})";
+    public KernelProfile Profile { get; } = profile;
+
+    public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces) => traces.Select(RunOne).ToList();
+
+    public TraceRun RunOne(Trace trace)
+    {
+        var model = new LinuxModel(Profile);
+        var steps = new List<Step>(trace.Calls.Count);
+        for (int i = 0; i < trace.Calls.Count; i++)
+        {
+            var call = trace.Calls[i];
+            Outcome outcome;
+            try { outcome = model.Apply(call); }
+            catch (TraceException e) { return new TraceRun(trace.Id, RunEnd.Rejected, e.Message, []); }
+            steps.Add(new Step(i, call.Pid, Spell(call, outcome), Views(model, call)));
+        }
+        return new TraceRun(trace.Id, RunEnd.Completed, null, steps);
+    }
+
+    /// <summary>The executor prints "ok" for a touch or exit that returned normally.</summary>
+    static string Spell(Call call, Outcome o) =>
+        call is TouchCall or ExitCall && o == Outcome.Ok ? "ok" : o.ToString();
+
+    /// <summary>Every live process in index order, and the one that exited in this call as gone.</summary>
+    static List<ProcessView> Views(LinuxModel model, Call call)
+    {
+        var views = new List<ProcessView>();
+        foreach (var p in model.Processes)
+        {
+            if (p.Running)
+                views.Add(new ProcessView(p.Index, false,
+                    TextLines.Split(ProcView.Maps(p)).Where(l => l.Length > 0).ToList(),
+                    TextLines.Split(ProcView.Smaps(p)).Where(l => l.Length > 0).ToList()));
+            else if (call is ExitCall && call.Pid == p.Index)
+                views.Add(new ProcessView(p.Index, true, [], []));
+        }
+        return views;
+    }
+}
