@@ -76,6 +76,7 @@ public sealed partial class LinuxModel
         {
             if (!parent.Ptes.TryGetValue(vpn, out var pte)) continue;
             if (!pte.Folio.IsZero) pte.Folio.MapCount++;
+            if (pte.Folio.Anon) pte.Folio.Exclusive = false; // folio_try_dup_anon_rmap_pte: both sides now write-fault first
             child.Ptes[vpn] = new Pte { Folio = pte.Folio, Dirty = pte.Dirty && !shared, Young = false };
         }
     }
@@ -84,7 +85,6 @@ public sealed partial class LinuxModel
     {
         foreach (var v in p.Vmas.All().ToList())
         {
-            if ((v.Flags & VmFlags.Locked) != 0) MunlockPages(p, v.Start, v.End);
             UnmapPages(p, v.Start, v.End);
             RemoveVma(p, v);
         }

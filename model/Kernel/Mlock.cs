@@ -91,7 +91,7 @@ public sealed partial class LinuxModel
         var (res, err) = Modify(p, v, s, e, newFlags, v.Name);
         if (err != 0) return (null, err);
         ulong pages = (e - s) >> Mem.PageShift;
-        if ((newFlags & VmFlags.Locked) == 0) { p.LockedVm -= pages; MunlockPages(p, s, e); }
+        if ((newFlags & VmFlags.Locked) == 0) p.LockedVm -= pages;
         else if ((old & VmFlags.Locked) == 0) p.LockedVm += pages;
         return (res, 0);
     }

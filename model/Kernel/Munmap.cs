@@ -50,7 +50,7 @@ public sealed partial class LinuxModel
         {
             if (v.End > end) Split(p, ref v, end);
             var following = p.Vmas.Next(v);
-            if ((v.Flags & VmFlags.Locked) != 0) { p.LockedVm -= v.Pages; MunlockPages(p, v.Start, v.End); }
+            if ((v.Flags & VmFlags.Locked) != 0) p.LockedVm -= v.Pages;
             UnmapPages(p, v.Start, v.End);
             RemoveVma(p, v);
             v = following;

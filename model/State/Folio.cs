@@ -15,10 +15,8 @@ public sealed class Folio
     public bool Dirty;
     /// <summary>PG_referenced: set by folio_mark_accessed (GUP with FOLL_TOUCH, i.e. population); smaps counts it as Referenced even when the PTE is old.</summary>
     public bool Referenced;
-    /// <summary>PG_active: the second folio_mark_accessed on an evictable folio activates it and clears PG_referenced.</summary>
-    public bool Active;
-    /// <summary>PG_mlocked: mapped by a VM_LOCKED VMA, so unevictable and folio_mark_accessed leaves it alone.</summary>
-    public bool Mlocked;
+    /// <summary>PageAnonExclusive: a new anonymous page is; fork clears it, a write fault that reuses the page sets it again. GUP may write only through an exclusive page without faulting.</summary>
+    public bool Exclusive = true;
 }
 
 /// <summary>One page-table entry.</summary>
