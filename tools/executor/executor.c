@@ -538,6 +538,11 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* "option same": a process whose view did not change since its last report prints "O pN same" instead.
+ * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
+static int opt_same;
+static char opt_fields[512];
+
 static void parse_batch(FILE *f)
 {
 	char *line = NULL;
@@ -567,6 +572,21 @@ static void parse_batch(FILE *f)
 		if (nt == 0)
 			continue;
 
+		if (!strcmp(tok[0], "option")) {
+			if (cur || ntraces)
+				die_batch(lineno, "'option' must come before the first trace", NULL);
+			if (nt == 2 && !strcmp(tok[1], "same")) {
+				opt_same = 1;
+			} else if (nt == 3 && !strcmp(tok[1], "fields")) {
+				if (strlen(tok[2]) >= sizeof opt_fields - 2)
+					die_batch(lineno, "option fields: list too long", NULL);
+				/* stored as ",A,B,C," so a label matches as ",LABEL," */
+				snprintf(opt_fields, sizeof opt_fields, ",%s,", tok[2]);
+			} else {
+				die_batch(lineno, "usage: option same | option fields <Label,Label,...>", NULL);
+			}
+			continue;
+		}
 		if (!strcmp(tok[0], "trace")) {
 			if (cur)
 				die_batch(lineno, "'trace' inside trace %s (missing 'end')", cur->id);
@@ -892,21 +912,46 @@ static int parse_header(const char *l, uint64_t *s, uint64_t *e)
 	return 1;
 }
 
-static void emit_line(const char *l, size_t n)
+/* a growable byte buffer */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static void sbuf_add(struct sbuf *b, const char *p, size_t n)
 {
-	fputs("| ", stdout);
-	fwrite(l, 1, n, stdout);
-	if (!n || l[n - 1] != '\n')
-		fputc('\n', stdout);
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 256;
+		b->buf = xrealloc(b->buf, b->cap);
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
 }
 
-/* print the maps (smaps=0) or smaps (smaps=1) lines of pid touching the arena */
-static void observe(const struct trace *t, int idx, pid_t pid, int smaps)
+/* does an smaps line pass "option fields"? (headers always do) */
+static int field_wanted(const char *l, size_t n)
+{
+	char label[64];
+	size_t k = 0;
+	if (!opt_fields[0])
+		return 1;
+	while (k < n && k < sizeof label - 3 && l[k] != ':' && l[k] != ' ')
+		k++;
+	if (k >= n || l[k] != ':')
+		return 1;
+	label[0] = ',';
+	memcpy(label + 1, l, k);
+	label[k + 1] = ',';
+	label[k + 2] = 0;
+	return strstr(opt_fields, label) != NULL;
+}
+
+/* append the maps (smaps=0) or smaps (smaps=1) lines of pid touching the arena to out, as "| " lines */
+static void observe(const struct trace *t, pid_t pid, int smaps, struct sbuf *out)
 {
 	char path[64];
 	uint64_t ab = t->base, ae = t->base + t->size;
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, smaps ? "smaps" : "maps");
-	printf("O p%d %s\n", idx, smaps ? "smaps" : "maps");
 	ssize_t len = slurp(path);
 	if (len < 0)
 		return;
@@ -915,22 +960,44 @@ static void observe(const struct trace *t, int idx, pid_t pid, int smaps)
 		char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
 		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
 		uint64_t s, e;
-		if (parse_header(l, &s, &e))
+		int header = parse_header(l, &s, &e);
+		if (header)
 			inblock = s < ae && e > ab;
 		else if (!smaps)
 			inblock = 0;
-		if (inblock)
-			emit_line(l, n);
+		if (inblock && (header || !smaps || field_wanted(l, n))) {
+			sbuf_add(out, "| ", 2);
+			sbuf_add(out, l, n);
+			if (!n || l[n - 1] != '\n')
+				sbuf_add(out, "\n", 1);
+		}
 		l += n;
 	}
 }
+
+/* each process's last report, for "option same" */
+static struct sbuf last_view[MAXPROC];
 
 static void observe_all(const struct trace *t, int gone_now)
 {
 	for (int i = 0; i < MAXPROC; i++) {
 		if (procs[i].state == 1) {
-			observe(t, i, procs[i].pid, 0);
-			observe(t, i, procs[i].pid, 1);
+			struct sbuf v = { 0 };
+			char head[32];
+			int hn = snprintf(head, sizeof head, "O p%d maps\n", i);
+			sbuf_add(&v, head, (size_t)hn);
+			observe(t, procs[i].pid, 0, &v);
+			hn = snprintf(head, sizeof head, "O p%d smaps\n", i);
+			sbuf_add(&v, head, (size_t)hn);
+			observe(t, procs[i].pid, 1, &v);
+			if (opt_same && last_view[i].len == v.len && !memcmp(last_view[i].buf, v.buf, v.len)) {
+				printf("O p%d same\n", i);
+				free(v.buf);
+			} else {
+				fwrite(v.buf, 1, v.len, stdout);
+				free(last_view[i].buf);
+				last_view[i] = v;
+			}
 		} else if (i == gone_now) {
 			printf("O p%d gone\n", i);
 		}
@@ -1103,6 +1170,10 @@ static void run_trace(const struct trace *t, int tracenum)
 		return;
 	}
 	memset(procs, 0, sizeof procs);
+	for (int i = 0; i < MAXPROC; i++) {
+		free(last_view[i].buf);
+		memset(&last_view[i], 0, sizeof last_view[i]);
+	}
 	for (int i = 0; i < MAXPROC; i++) {
 		if (pipe(pipes_cmd[i]) < 0 || pipe(pipes_resp[i]) < 0) {
 			printf("T %s rejected pipe: %s\n", t->id, strerror(errno));

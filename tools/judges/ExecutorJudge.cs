@@ -27,7 +27,7 @@ public abstract class ExecutorJudge : IJudge
         string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
         try
         {
-            File.WriteAllText(path, WireFormat.Batch(traces), Encoding.ASCII);
+            File.WriteAllText(path, WireFormat.Batch(traces, compact: true), Encoding.ASCII);
             var res = Execute(path, traces.Count);
             LastElapsed = res.Elapsed;
             List<TraceRun> runs;

@@ -23,11 +23,16 @@ public static class ExecutorOutput
         int pendingPid = -1;
         List<string>? pendingMaps = null, pendingSmaps = null;
         int lineNo = 0;
+        var lastView = new Dictionary<int, ProcessView>(); // for "O pN same"
 
         void FlushView()
         {
             if (pendingPid >= 0 && views is not null)
-                views.Add(new ProcessView(pendingPid, false, pendingMaps ?? [], pendingSmaps ?? []));
+            {
+                var v = new ProcessView(pendingPid, false, pendingMaps ?? [], pendingSmaps ?? []);
+                views.Add(v);
+                lastView[pendingPid] = v;
+            }
             pendingPid = -1; pendingMaps = pendingSmaps = null; target = null;
         }
         void FlushStep()
@@ -40,7 +45,7 @@ public static class ExecutorOutput
         {
             FlushStep();
             runs.Add(new TraceRun(id!, how, why, steps));
-            id = null; steps = new List<Step>();
+            id = null; steps = new List<Step>(); lastView.Clear();
         }
         ExecutorOutputException Bad(string msg) => new(source, lineNo, msg);
 
@@ -88,7 +93,7 @@ public static class ExecutorOutput
                     break;
                 case "O":
                     if (views is null) throw Bad("an 'O' line before any 'C' line of the trace");
-                    if (f.Length != 3 || !TryPid(f[1], out var op)) throw Bad($"expected 'O p<N> maps|smaps|gone', got '{line}'");
+                    if (f.Length != 3 || !TryPid(f[1], out var op)) throw Bad($"expected 'O p<N> maps|smaps|same|gone', got '{line}'");
                     switch (f[2])
                     {
                         case "maps":
@@ -98,6 +103,11 @@ public static class ExecutorOutput
                         case "smaps":
                             if (pendingPid != op) throw Bad($"'O p{op} smaps' without its 'O p{op} maps' just before");
                             pendingSmaps = new List<string>(); target = pendingSmaps;
+                            break;
+                        case "same":
+                            FlushView();
+                            if (!lastView.TryGetValue(op, out var prev)) throw Bad($"'O p{op} same' but p{op} has not been reported in this trace");
+                            views.Add(prev);
                             break;
                         case "gone":
                             FlushView();

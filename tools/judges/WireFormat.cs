@@ -6,10 +6,15 @@ namespace AnonVma.Judges;
 /// <summary>Writes traces as an anonvma-exec batch (tools/executor/README.md), the only way calls reach a real kernel.</summary>
 public static class WireFormat
 {
-    /// <summary>The batch text for a list of traces.</summary>
-    public static string Batch(IEnumerable<Trace> traces)
+    /// <summary>
+    /// The batch text for a list of traces. Compact batches ask the executor to print only the smaps fields that
+    /// comparisons read and "same" for a process whose view did not change: a third of the bytes, which is what
+    /// limits QEMU's serial console.
+    /// </summary>
+    public static string Batch(IEnumerable<Trace> traces, bool compact = false)
     {
         var sb = new StringBuilder();
+        if (compact) sb.Append("option same\noption fields ").Append(string.Join(',', Comparison.SmapsFields)).Append('\n');
         foreach (var t in traces) Append(sb, t);
         return sb.ToString();
     }
