@@ -148,11 +148,12 @@ public sealed partial class LinuxModel
     Outcome NewFile(Process p, FileKind kind, ulong size)
     {
         long id = nextFileId++;
-        var f = new MappedFile(id, kind, size, kind == FileKind.Memfd ? "/memfd:m (deleted)" : $"/anonvma-file-{id}");
-        files.Add(f);
         // Handles are numbered per trace, not per process, so that h0 names the same file in every process. Only
         // memfd and file calls make one; the /dev/zero file behind shared anonymous memory is not a handle.
         int h = handleCount++;
+        // The executor names regular files /tmp/anonvma-exec.<pid>.<trace>.h<N>; comparisons reduce that to this.
+        var f = new MappedFile(id, kind, size, kind == FileKind.Memfd ? "/memfd:m (deleted)" : $"/anonvma-exec.h{h}");
+        files.Add(f);
         p.Handles[h] = f;
         return Outcome.Handle(h);
     }

@@ -23,7 +23,17 @@ public sealed class Scenario
 
     public LinuxModel Model { get; }
 
-    public Scenario(KernelProfile profile) => Model = new LinuxModel(profile) { TracksMergeSites = true };
+    /// <summary>Every call made through <see cref="Do"/>, so the corpus can be replayed on real kernels.</summary>
+    public List<Call> Calls { get; } = new();
+
+    /// <summary>When set, each scenario created on this async flow adds itself here (see Differential/ScenarioCorpus).</summary>
+    internal static readonly AsyncLocal<List<Scenario>?> Recorder = new();
+
+    public Scenario(KernelProfile profile)
+    {
+        Model = new LinuxModel(profile) { TracksMergeSites = true };
+        Recorder.Value?.Add(this);
+    }
 
     public static Scenario On612() => new(KernelProfile.Linux612);
     public static Scenario On618() => new(KernelProfile.Host618);
@@ -31,6 +41,7 @@ public sealed class Scenario
     /// <summary>Runs a call, checks every invariant, returns the outcome for asserting.</summary>
     public Outcome Do(Call c)
     {
+        Calls.Add(c);
         var o = Model.Apply(c);
         var v = Invariants.First(Model);
         Assert.True(v is null, $"after {c} = {o}: {v}");

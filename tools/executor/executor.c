@@ -777,7 +777,8 @@ static int check_trace(const struct trace *t)
 			if (c->a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))
 				ok = range_ok(t, a0, a1, 1);
 			else
-				ok = a0 != 0 && a0 >= t->base && a0 < t->base + t->size;
+				ok = page_align(a1) == 0 || /* refused before any placement */
+				     (a0 != 0 && a0 >= t->base && a0 < t->base + t->size);
 			if (c->fdhandle >= 0 && (c->fdhandle >= MAXHANDLE ||
 						 !(handles[p] & (1u << c->fdhandle)))) {
 				snprintf(reject_msg, sizeof reject_msg,

@@ -108,7 +108,7 @@ else
 fi
 
 # 6. /init mode under QEMU
-KERNEL=$(ls /root/.cache/anonvma/*/bzImage 2>/dev/null | head -n 1)
+KERNEL=$(../oracle/build-kernel.sh --print-path 2>/dev/null)
 if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/dev/null 2>&1; then
 	mkdir -p "$WORK/initramfs/proc"
 	cp anonvma-exec "$WORK/initramfs/init"
@@ -120,7 +120,9 @@ if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/d
 	tr -d '\r' <"$WORK/console" | grep -E '^(T|C|O|\|) ' >"$WORK/out4"
 	check_sample "$WORK/out4" "qemu $KERNEL"
 else
-	echo "skip: QEMU /init test (needs /usr/bin/qemu-system-x86_64 and /root/.cache/anonvma/*/bzImage)"
+	msg="QEMU /init test (needs /usr/bin/qemu-system-x86_64, cpio and the image from ../oracle/build-kernel.sh)"
+	[ "${ANONVMA_REQUIRE_KERNELS:-}" = 1 ] && fail "ANONVMA_REQUIRE_KERNELS=1 but cannot run the $msg"
+	echo "skip: $msg"
 fi
 
 echo "selftest passed"

@@ -80,7 +80,13 @@ public static partial class Comparison
     }
 
     /// <summary>The maps lines with inode numbers normalised, one per line.</summary>
-    public static string MapsText(ProcessView v) => Normalise.Inodes(string.Concat(v.Maps.Select(l => l + "\n")));
+    public static string MapsText(ProcessView v) => FilePaths(Normalise.Inodes(string.Concat(v.Maps.Select(l => l + "\n"))));
+
+    /// <summary>The executor's regular files carry its pid and trace number (/tmp/anonvma-exec.PID.T.hN); keep only the handle.</summary>
+    static string FilePaths(string text) => ExecFile().Replace(text, "/anonvma-exec.h$1");
+
+    [GeneratedRegex(@"/(?:tmp/)?anonvma-exec\.\d+\.\d+\.h(\d+)$", RegexOptions.Multiline)]
+    private static partial Regex ExecFile();
 
     /// <summary>The smaps lines reduced to headers and the compared fields, inodes normalised.</summary>
     public static string SmapsText(ProcessView v)
@@ -92,7 +98,7 @@ public static partial class Comparison
             if (m.Success && !Compared.Contains(m.Groups[1].Value)) continue;
             sb.Append(line).Append('\n');
         }
-        return Normalise.Inodes(sb.ToString());
+        return FilePaths(Normalise.Inodes(sb.ToString()));
     }
 }
 

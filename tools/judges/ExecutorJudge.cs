@@ -41,8 +41,12 @@ public abstract class ExecutorJudge : IJudge
         finally { File.Delete(path); }
     }
 
-    /// <summary>make -C tools/executor (quick when it is up to date); throws with make's output when it fails.</summary>
-    public static string EnsureExecutor()
+    static readonly Lazy<string> executor = new(BuildExecutor);
+
+    /// <summary>make -C tools/executor once per process (quick when up to date), so no run starts while make writes it.</summary>
+    public static string EnsureExecutor() => executor.Value;
+
+    static string BuildExecutor()
     {
         var r = Shell.Run("make", ["-s", "-C", Path.GetDirectoryName(RepoPaths.Executor)!], TimeSpan.FromMinutes(2));
         if (r.ExitCode != 0 || !File.Exists(RepoPaths.Executor))

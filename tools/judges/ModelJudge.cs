@@ -1,4 +1,5 @@
 using AnonVma.Model;
+using AnonVma.Model.Abi;
 using AnonVma.Model.Kernel;
 using AnonVma.Model.Text;
 
@@ -7,14 +8,17 @@ namespace AnonVma.Judges;
 /// <summary>The reference model as a judge: runs each trace on a fresh model and reports it in the executor's shape.</summary>
 public sealed class ModelJudge(KernelProfile profile) : IJudge
 {
-    public string Name => $"model({Profile.Name})";
+    public string Name => Mutations is null ? $"model({Profile.Name})" : $"mutated-model({Profile.Name})";
     public KernelProfile Profile { get; } = profile;
+
+    /// <summary>Deliberately wrong rules, to show that a differential test catches them; null in normal use.</summary>
+    public Mutations? Mutations { get; init; }
 
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces) => traces.Select(RunOne).ToList();
 
     public TraceRun RunOne(Trace trace)
     {
-        var model = new LinuxModel(Profile);
+        var model = new LinuxModel(Profile) { Mutations = Mutations };
         var steps = new List<Step>(trace.Calls.Count);
         for (int i = 0; i < trace.Calls.Count; i++)
         {
@@ -22,10 +26,21 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
             Outcome outcome;
             try { outcome = model.Apply(call); }
             catch (TraceException e) { return new TraceRun(trace.Id, RunEnd.Rejected, e.Message, []); }
-            steps.Add(new Step(i, call.Pid, Spell(call, outcome), Views(model, call)));
+            string result = Spell(call, outcome);
+            if (Escaped(trace, call, outcome) is { } mmap)
+            {
+                // The executor's arena rule: a non-fixed mapping that lands outside the arena is unmapped at once.
+                model.Apply(new MunmapCall(mmap.Pid, outcome.Value, Mem.PageAlign(mmap.Len)));
+                result = "ESCAPED";
+            }
+            steps.Add(new Step(i, call.Pid, result, Views(model, call)));
         }
         return new TraceRun(trace.Id, RunEnd.Completed, null, steps);
     }
+
+    static MmapCall? Escaped(Trace trace, Call call, Outcome o) =>
+        call is MmapCall m && (m.Flags & (Map.Fixed | Map.FixedNoReplace)) == 0 && o.Kind == OutcomeKind.Address &&
+        (o.Value < trace.ArenaBase || o.Value >= trace.ArenaBase + trace.ArenaSize) ? m : null;
 
     /// <summary>The executor prints "ok" for a touch or exit that returned normally.</summary>
     static string Spell(Call call, Outcome o) =>

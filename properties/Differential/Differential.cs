@@ -1,0 +1,92 @@
+using System.Text;
+using AnonVma.Judges;
+using AnonVma.Model;
+using AnonVma.Model.Kernel;
+using Xunit.Abstractions;
+
+namespace AnonVma.Properties.Differential;
+
+/// <summary>Runs traces on the model and on a real kernel and sums up where they disagree, for the differential tests.</summary>
+public sealed class Differential
+{
+    public required IReadOnlyList<Trace> Traces { get; init; }
+    public required IReadOnlyList<TraceRun> Model { get; init; }
+    public required IReadOnlyList<TraceRun> Kernel { get; init; }
+    public required List<Disagreement> Disagreements { get; init; }
+    public required string KernelName { get; init; }
+    public TimeSpan KernelTime { get; init; }
+    public TimeSpan ModelTime { get; init; }
+
+    /// <summary>Runs every trace on both, the kernel in `parallel` batches at once (one per core for QEMU).</summary>
+    public static Differential Run(IJudge kernel, IReadOnlyList<Trace> traces, int parallel = 1, Mutations? mutations = null)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var model = new ModelJudge(kernel.Profile) { Mutations = mutations };
+        var modelRuns = model.Run(traces);
+        var modelTime = sw.Elapsed;
+        sw.Restart();
+        int chunk = (traces.Count + parallel - 1) / Math.Max(1, parallel);
+        var parts = traces.Chunk(Math.Max(1, chunk)).ToArray();
+        var kernelParts = new IReadOnlyList<TraceRun>[parts.Length];
+        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i => kernelParts[i] = kernel.Run(parts[i]));
+        var kernelRuns = kernelParts.SelectMany(r => r).ToList();
+        var kernelTime = sw.Elapsed;
+        var diffs = new List<Disagreement>();
+        for (int i = 0; i < traces.Count; i++)
+            if (Comparison.FirstDifference(traces[i], model.Name, modelRuns[i], kernel.Name, kernelRuns[i]) is { } d) diffs.Add(d);
+        return new Differential
+        {
+            Traces = traces, Model = modelRuns, Kernel = kernelRuns, Disagreements = diffs, KernelName = kernel.Name,
+            KernelTime = kernelTime, ModelTime = modelTime,
+        };
+    }
+
+    public int Calls => Traces.Sum(t => t.Calls.Count);
+
+    /// <summary>Name calls with a name that the kernel accepted and whose name maps then showed.</summary>
+    public int NamesSetAndShown()
+    {
+        int n = 0;
+        for (int i = 0; i < Traces.Count; i++)
+            foreach (var step in Kernel[i].Steps)
+                if (Traces[i].Calls[step.Index] is NameCall { Name: { } name, BadPointer: false, Option: 0 } c && step.Result == "0" &&
+                    step.Processes.FirstOrDefault(p => p.Pid == c.Pid) is { Gone: false } view &&
+                    view.Maps.Any(l => l.EndsWith($"[anon:{name}]") || l.EndsWith($"[anon_shmem:{name}]")))
+                    n++;
+        return n;
+    }
+
+    /// <summary>One paragraph for the test log, and the failure message when there are disagreements.</summary>
+    public string Summary(int show = 3)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"{Traces.Count} traces, {Calls} calls: model {ModelTime.TotalSeconds:F1} s, {KernelName} {KernelTime.TotalSeconds:F1} s; ");
+        sb.Append($"{Disagreements.Count} disagreement(s)\n");
+        foreach (var g in Disagreements.GroupBy(d => d.What).OrderByDescending(g => g.Count()))
+            sb.Append($"  {g.Count(),5}  {g.Key}\n");
+        foreach (var d in Disagreements.Take(show)) sb.Append('\n').Append(d.Report());
+        if (Disagreements.Count > show) sb.Append($"\n... and {Disagreements.Count - show} more\n");
+        return sb.ToString();
+    }
+}
+
+/// <summary>How a test gets a real kernel: here, skipped with the reason, or (in CI) a failure.</summary>
+public static class Kernels
+{
+    /// <summary>Set by .ci/run: a kernel that is not available fails the test instead of skipping it.</summary>
+    public static bool Required => Environment.GetEnvironmentVariable("ANONVMA_REQUIRE_KERNELS") == "1";
+
+    static readonly Lazy<(QemuJudge? judge, string why)> qemu = new(() => (QemuJudge.TryCreate(out var why), why));
+    static readonly Lazy<NativeJudge> native = new(() => NativeJudge.Create());
+
+    public static NativeJudge Native => native.Value;
+
+    /// <summary>The QEMU 6.12 judge; skips (or fails in CI) with the one command that builds the image.</summary>
+    public static QemuJudge Qemu()
+    {
+        var (judge, why) = qemu.Value;
+        if (judge is not null) return judge;
+        if (Required) throw new InvalidOperationException($"ANONVMA_REQUIRE_KERNELS=1 but the QEMU judge is unavailable: {why}");
+        throw new SkipException($"needs Linux 6.12 under QEMU: {why}");
+    }
+}
