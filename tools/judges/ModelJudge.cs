@@ -40,7 +40,8 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
 
     static MmapCall? Escaped(Trace trace, Call call, Outcome o) =>
         call is MmapCall m && (m.Flags & (Map.Fixed | Map.FixedNoReplace)) == 0 && o.Kind == OutcomeKind.Address &&
-        (o.Value < trace.ArenaBase || o.Value >= trace.ArenaBase + trace.ArenaSize) ? m : null;
+        (o.Value < trace.ArenaBase || o.Value + Mem.PageAlign(m.Len) < o.Value ||
+         o.Value + Mem.PageAlign(m.Len) > trace.ArenaBase + trace.ArenaSize) ? m : null; // as the executor checks it
 
     /// <summary>The executor prints "ok" for a touch or exit that returned normally.</summary>
     static string Spell(Call call, Outcome o) =>
