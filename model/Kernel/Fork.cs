@@ -38,8 +38,11 @@ public sealed partial class LinuxModel
         return Outcome.Proc(child.Index);
     }
 
-    /// <summary>Copied to the child unchanged: not VM_DONTCOPY, no anon_vma to fork, no lock to clear.</summary>
-    static readonly Predicate<Vma> Shareable = v => (v.Flags & (VmFlags.DontCopy | VmFlags.LockedMask)) == 0 && v.AnonId == 0;
+    /// <summary>The child's copy would equal the parent's VMA: no anon_vma to fork, and no lock to clear (unless kept).</summary>
+    static bool SameInChild(Vma v, bool keepLocked) => v.AnonId == 0 && (keepLocked || (v.Flags & VmFlags.LockedMask) == 0);
+
+    /// <summary>A chunk member the fast path may share: copied at all (not VM_DONTCOPY) and the same in the child.</summary>
+    static readonly Predicate<Vma> Shareable = v => (v.Flags & VmFlags.DontCopy) == 0 && SameInChild(v, keepLocked: false);
 
     /// <summary>dup_mmap for one chunk of the parent's VMAs, one by one.</summary>
     void ForkChunk(Process parent, Process child, List<Vma> chunk, bool keepLocked, bool skipNameRef)
@@ -48,7 +51,7 @@ public sealed partial class LinuxModel
         {
             if ((pv.Flags & VmFlags.DontCopy) != 0) continue;
             if (!skipNameRef) NameGet(pv.Name);
-            if (ForkSharesVmas && pv.AnonId == 0 && (keepLocked || (pv.Flags & VmFlags.LockedMask) == 0))
+            if (ForkSharesVmas && SameInChild(pv, keepLocked))
             {
                 // The child's copy would equal the parent's: share the object; whoever changes it first copies it.
                 pv.Shared = true;

@@ -2,7 +2,6 @@ using System.Text;
 using AnonVma.Judges;
 using AnonVma.Model;
 using AnonVma.Model.Kernel;
-using Xunit.Abstractions;
 
 namespace AnonVma.Properties.Differential;
 
