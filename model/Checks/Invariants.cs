@@ -133,7 +133,7 @@ public static class Invariants
         return null;
     }
 
-    /// <summary>After a successful mlock, mlock2, mlockall(MCL_CURRENT) or MAP_LOCKED mmap, the locked pages it covered are present, unless lock-on-fault or PROT_NONE.</summary>
+    /// <summary>After a successful mlock, mlock2, mlockall(MCL_CURRENT) or MAP_LOCKED mmap, the locked pages it covered are present, unless lock-on-fault, PROT_NONE or past the end of the file.</summary>
     public static Violation? MlockPopulated(LinuxModel m)
     {
         if (m.Last is not { Outcome.IsError: false } last) return null;
@@ -151,11 +151,15 @@ public static class Invariants
         {
             if ((v.Flags & VmFlags.Locked) == 0 || (v.Flags & VmFlags.LockOnFault) != 0 || (v.Flags & VmFlags.AccessMask) == 0) continue;
             for (ulong a = Math.Max(v.Start, range.s); a < Math.Min(v.End, range.e); a += Mem.PageSize)
-                if (!p.Ptes.ContainsKey(a >> Mem.PageShift))
+                if (!p.Ptes.ContainsKey(a >> Mem.PageShift) && !BeyondEof(v, a))
                     return new(nameof(MlockPopulated), p.Index, $"page {a:x} of a locked VMA is not present", [v]);
         }
         return null;
     }
+
+    /// <summary>A file page at or past i_size cannot be populated: the fault is SIGBUS, which population ignores.</summary>
+    static bool BeyondEof(Vma v, ulong a) =>
+        v.File is { } f && (v.PgOff + ((a - v.Start) >> Mem.PageShift)) * Mem.PageSize >= f.Size;
 
     static (ulong, ulong) LockRange(ulong addr, ulong len)
     {

@@ -29,12 +29,13 @@ public sealed partial class LinuxModel
             return true;
         }
         ulong index = v.PgOff + ((addr - v.Start) >> Mem.PageShift);
-        if (index * Mem.PageSize >= v.File.Size) return false;
         if (!write)
         {
+            // do_read_fault maps the window around first, and only then finds the page itself past i_size (SIGBUS).
             FaultAround(p, v, addr);
             had = p.Ptes.TryGetValue(vpn, out pte); // the fault page itself may have been mapped just now
         }
+        if (index * Mem.PageSize >= v.File.Size) return false;
         if (!v.File.Pages.TryGetValue(index, out var folio))
         {
             folio = new Folio { Anon = false };
@@ -42,9 +43,15 @@ public sealed partial class LinuxModel
         }
         if ((v.Flags & VmFlags.Shared) != 0)
         {
+            // A write fault dirties the folio (do_shared_fault / wp_page_shared -> fault_dirty_shared_page). A shmem
+            // mapping does not want write notification (vma_wants_writenotify: no page_mkwrite, no writeback), so its
+            // PTEs are writable as soon as they are present (vm_page_prot, also after mprotect), and a write to a
+            // present page faults no more: only the PTE becomes dirty. A regular file's PTEs stay read-only until
+            // a write fault. Found by the generated traces on 6.18: populate, fork, read, write left the folio clean.
+            bool faults = !had || !v.File.IsAnonShmem;
             if (!had) { folio.MapCount++; pte = new Pte { Folio = folio }; }
             pte.Young = true;
-            if (write) { pte.Dirty = true; folio.Dirty = true; }
+            if (write) { pte.Dirty = true; if (faults) folio.Dirty = true; }
             p.Ptes[vpn] = pte;
             return true;
         }

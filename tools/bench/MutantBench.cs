@@ -1,0 +1,36 @@
+using AnonVma.Fuzz;
+using AnonVma.Judges;
+using AnonVma.Model;
+
+/// <summary>
+/// The mutation check (`bench mutants [seconds]`): each deliberately wrong model rule against the suite a user
+/// runs (every invariant on the linux-6.12 model, and the model against this machine's kernel), until the first
+/// finding or the time limit, then shrunk. Prints the kill rate, the time to kill and the shrunk trace's length.
+/// </summary>
+static class MutantBench
+{
+    public static void Run(string[] args)
+    {
+        double limit = args.Length > 0 && double.TryParse(args[0], out var s) ? s : 60;
+        var native = NativeJudge.Create();
+        Console.WriteLine($"AnonVma mutation check — one core, limit {limit:F0} s per mutant, oracles: invariants(linux-6.12) + model vs {native.Name}");
+        Console.WriteLine();
+        Console.WriteLine("| mutant | killed | time to kill | traces | check | shrunk calls | shrink candidates |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        int killed = 0;
+        foreach (var m in Enum.GetValues<Mutation>())
+        {
+            var muts = new Mutations(m);
+            var suite = new Suite(new InvariantOracle(KernelProfile.Linux612, muts), new DifferentialOracle(native, muts));
+            var result = new Fuzzer(suite) { StopAtFirstFinding = true }.Run(1, TimeSpan.FromSeconds(limit));
+            if (result.Findings.FirstOrDefault() is { } bug)
+            {
+                killed++;
+                Console.WriteLine($"| {m} | yes | {bug.FoundAfter.TotalSeconds:F2} s (+{(result.Elapsed - bug.FoundAfter).TotalSeconds:F1} s shrinking) | {result.Traces} | {bug.Finding.Signature} | {bug.Shrunk.Trace.Calls.Count} | {bug.Shrunk.CandidatesRun} |");
+            }
+            else Console.WriteLine($"| {m} | **no** | — | {result.Traces} | — | — | — |");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"kill rate: {killed}/{Enum.GetValues<Mutation>().Length}");
+    }
+}
