@@ -6,6 +6,14 @@ public static class RepoPaths
     /// <summary>ANONVMA_ROOT, or the nearest folder holding AnonVma.sln above the running assembly or else the current directory.</summary>
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The checkout, or null outside one (a tool run from elsewhere).</summary>
+    public static string? TryRoot()
+    {
+        try { return Root; }
+        catch (TypeInitializationException) { return null; }
+        catch (InvalidOperationException) { return null; }
+    }
+
     public static string Executor => Path.Combine(Root, "tools", "executor", "anonvma-exec");
     public static string Oracle => Path.Combine(Root, "tools", "oracle");
 
