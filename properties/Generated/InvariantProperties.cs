@@ -1,0 +1,26 @@
+using AnonVma.Fuzz;
+using AnonVma.Generators;
+using AnonVma.Model;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace AnonVma.Properties.Generated;
+
+/// <summary>The gate: on generated choice sequences, every invariant holds after every call, on both profiles.</summary>
+public class InvariantProperties
+{
+    [Property(MaxTest = 400)]
+    public Property Every_invariant_holds_after_every_call_on_linux_6_12() => Holds(KernelProfile.Linux612);
+
+    [Property(MaxTest = 400)]
+    public Property Every_invariant_holds_after_every_call_on_host_6_18() => Holds(KernelProfile.Host618);
+
+    static Property Holds(KernelProfile profile) => Prop.ForAll(FsCheckGens.Choices(), choices =>
+    {
+        var trace = Realiser.Realise("fscheck", choices, profile);
+        var oracle = new InvariantOracle(profile);
+        if (oracle.CheckOne(trace) is not { } f) return true.ToProperty();
+        return false.Label(Failures.Explain(trace, f, oracle, profile.Name, "choices " + string.Join(' ', choices)));
+    });
+}
