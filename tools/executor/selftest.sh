@@ -95,7 +95,36 @@ printf 'trace t\narena 0x200000000000 0x1000\np0 sleep 1000\nend\n' |
 grep -q '^T t timeout 0$' "$WORK/out2" || fail "--timeout-ms: $(cat "$WORK/out2")"
 pass "--timeout-ms"
 
-# 5. /init mode in a PID namespace (reboot() there kills our init with SIGHUP)
+# 5. runtime.h alone, as a C reproducer embeds it: the same output as the executor for the same calls
+{ cat runtime.h; cat <<'EOF'
+int main(void)
+{
+	BEGIN("repro", 0x200000000000, 0x10000);
+	/* 0 */ CALL(0, sys_mmap(0x200000000000, 0x2000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0));
+	/* 1 */ CALL(0, fork_process());
+	/* 2 */ CALL(1, sys_prctl5(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x200000001000, 0x1000, "heap"));
+	/* 3 */ CALL(1, write_byte(0x200000001000));
+	/* 4 */ CALL(0, new_memfd(0x2000));
+	/* 5 */ CALL(0, sys_mmap(0x200000004000, 0x1000, PROT_READ, MAP_SHARED | MAP_FIXED, HANDLE(0), 0x1000));
+	/* 6 */ CALL(1, exit_process());
+	return END();
+}
+EOF
+} >"$WORK/repro.c"
+printf '%s\n' 'trace repro' 'arena 0x200000000000 0x10000' 'p0 mmap 0x200000000000 0x2000 0x3 0x100022 -1 0x0' \
+	'p0 fork' 'p1 name 0x200000001000 0x1000 hex:68656170' 'p1 touch 0x200000001000 w' 'p0 memfd 0x2000' \
+	'p0 mmap 0x200000004000 0x1000 0x1 0x11 h0 0x1000' 'p1 exit' 'end' >"$WORK/repro.batch"
+cc -Wall -Wextra -o "$WORK/repro" "$WORK/repro.c" >"$WORK/cc.log" 2>&1 || { cat "$WORK/cc.log"; fail "runtime.h as a reproducer does not compile"; }
+[ -s "$WORK/cc.log" ] && { cat "$WORK/cc.log"; fail "runtime.h as a reproducer: compiler warnings"; }
+"$WORK/repro" >"$WORK/repro.out" || fail "the reproducer exited $?"
+./anonvma-exec "$WORK/repro.batch" >"$WORK/repro.exec"
+inodes() { sed -E 's/^(\| [0-9a-f]+-[0-9a-f]+ [^ ]+ [0-9a-f]+ [0-9a-f:]+ )[0-9]+/\1INODE/' "$1"; }
+[ "$(inodes "$WORK/repro.out")" = "$(inodes "$WORK/repro.exec")" ] ||
+	{ diff "$WORK/repro.exec" "$WORK/repro.out" | head -20; fail "the reproducer and the executor differ"; }
+grep -q '^T repro end$' "$WORK/repro.out" || fail "the reproducer did not finish"
+pass "runtime.h as a reproducer prints what the executor prints"
+
+# 6. /init mode in a PID namespace (reboot() there kills our init with SIGHUP)
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v chroot >/dev/null 2>&1; then
 	mkdir -p "$WORK/root"
 	cp anonvma-exec "$WORK/root/init"
@@ -107,7 +136,7 @@ else
 	echo "skip: /init in a PID namespace (needs root and unshare)"
 fi
 
-# 6. /init mode under QEMU
+# 7. /init mode under QEMU
 KERNEL=$(../oracle/build-kernel.sh --print-path 2>/dev/null)
 if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/dev/null 2>&1; then
 	mkdir -p "$WORK/initramfs/proc"

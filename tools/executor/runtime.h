@@ -1,0 +1,1566 @@
+/*
+ * runtime.h: runs one AnonVma trace at a time on the running kernel and
+ * prints its results and what /proc/PID/maps and /proc/PID/smaps show of the
+ * arena after every call.
+ *
+ * It is the executor without its batch parser: tools/executor/executor.c
+ * includes it and adds the parser and main(), and every C reproducer that
+ * AnonVma writes (tools/judges/CReproducer.cs) is this file, verbatim,
+ * followed by a main() that makes one CALL per trace call (see "reproducers"
+ * at the end).  Linux x86-64, no other files needed.
+ *
+ * See tools/executor/README.md for the output format and the safety rules.
+ *
+ * Process model: the controller (main) never makes a trace's calls itself.
+ * For each trace it creates MAXPROC pipe pairs and forks p0, which becomes
+ * the leader of a new process group.  A "fork" by any trace process is a raw
+ * clone(CLONE_PARENT|SIGCHLD): the mm is duplicated exactly as by fork()
+ * (same dup_mmap), but the new process is a child of the controller, so the
+ * controller can reap every trace process, learn how it died, and kill the
+ * whole trace with one kill(-pgid).  Trace processes only execute calls
+ * (worker() below); the controller reads their maps/smaps itself.
+ */
+#ifndef ANONVMA_RUNTIME_H
+#define ANONVMA_RUNTIME_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXPROC 8
+#define MAXHANDLE 16
+#define NAME_MAX_BYTES 255
+#define PAGE 4096ULL
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#endif
+#ifndef PR_SET_VMA_ANON_NAME
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+#define F_MAP_FIXED 0x10ULL
+#define F_MAP_FIXED_NOREPLACE 0x100000ULL
+
+/* x86-64 values of the names reproducers use, for C libraries that lack them */
+#ifndef PROT_SEM
+#define PROT_SEM 0x8
+#endif
+#ifndef PROT_GROWSDOWN
+#define PROT_GROWSDOWN 0x01000000
+#endif
+#ifndef PROT_GROWSUP
+#define PROT_GROWSUP 0x02000000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
+#ifndef MAP_GROWSDOWN
+#define MAP_GROWSDOWN 0x0100
+#endif
+#ifndef MAP_DENYWRITE
+#define MAP_DENYWRITE 0x0800
+#endif
+#ifndef MAP_EXECUTABLE
+#define MAP_EXECUTABLE 0x1000
+#endif
+#ifndef MAP_LOCKED
+#define MAP_LOCKED 0x2000
+#endif
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0x4000
+#endif
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0x8000
+#endif
+#ifndef MAP_NONBLOCK
+#define MAP_NONBLOCK 0x10000
+#endif
+#ifndef MAP_STACK
+#define MAP_STACK 0x20000
+#endif
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB 0x40000
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_REMOVE
+#define MADV_REMOVE 9
+#endif
+#ifndef MADV_DONTFORK
+#define MADV_DONTFORK 10
+#endif
+#ifndef MADV_DOFORK
+#define MADV_DOFORK 11
+#endif
+#ifndef MADV_MERGEABLE
+#define MADV_MERGEABLE 12
+#endif
+#ifndef MADV_UNMERGEABLE
+#define MADV_UNMERGEABLE 13
+#endif
+#ifndef MADV_HUGEPAGE
+#define MADV_HUGEPAGE 14
+#endif
+#ifndef MADV_NOHUGEPAGE
+#define MADV_NOHUGEPAGE 15
+#endif
+#ifndef MADV_DONTDUMP
+#define MADV_DONTDUMP 16
+#endif
+#ifndef MADV_DODUMP
+#define MADV_DODUMP 17
+#endif
+#ifndef MADV_WIPEONFORK
+#define MADV_WIPEONFORK 18
+#endif
+#ifndef MADV_KEEPONFORK
+#define MADV_KEEPONFORK 19
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON 100
+#endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_CURRENT
+#define MCL_CURRENT 1
+#endif
+#ifndef MCL_FUTURE
+#define MCL_FUTURE 2
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+/* ------------------------------------------------------------------ */
+/* operations                                                          */
+
+enum op {
+	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MLOCK, OP_MLOCK2, OP_MUNLOCK,
+	OP_MLOCKALL, OP_MUNLOCKALL, OP_MADVISE, OP_NAME, OP_NAME_ARG2,
+	OP_TOUCH, OP_FORK, OP_EXIT, OP_MEMFD, OP_FILE, OP_SETCREDS, OP_SLEEP,
+	OP_COUNT
+};
+
+static const struct opdesc {
+	const char *name;
+	int nargs; /* number of argument tokens after the op name */
+} opdesc[OP_COUNT] = {
+	[OP_MMAP] = {"mmap", 6},         [OP_MUNMAP] = {"munmap", 2},
+	[OP_MPROTECT] = {"mprotect", 3}, [OP_MLOCK] = {"mlock", 2},
+	[OP_MLOCK2] = {"mlock2", 3},     [OP_MUNLOCK] = {"munlock", 2},
+	[OP_MLOCKALL] = {"mlockall", 1}, [OP_MUNLOCKALL] = {"munlockall", 0},
+	[OP_MADVISE] = {"madvise", 3},   [OP_NAME] = {"name", 3},
+	[OP_NAME_ARG2] = {"name_arg2", 3}, [OP_TOUCH] = {"touch", 2},
+	[OP_FORK] = {"fork", 0},         [OP_EXIT] = {"exit", 0},
+	[OP_MEMFD] = {"memfd", 1},       [OP_FILE] = {"file", 1},
+	[OP_SETCREDS] = {"setcreds", 2}, [OP_SLEEP] = {"sleep", 1},
+};
+
+enum namekind { NK_NONE, NK_NULL, NK_BADPTR, NK_BYTES };
+
+/*
+ * One call, as parsed, and as sent down the command pipe.
+ * a[] holds the numeric arguments in wire order, except for mmap where
+ * a[] = addr len prot flags off and the fd is in fdhandle.  name and
+ * name_arg2 both make prctl(PR_SET_VMA, a[2], a[0], a[1], name): a[2] is 0
+ * (PR_SET_VMA_ANON_NAME) for name, and name_arg2's name is "x".
+ */
+struct cmd {
+	uint32_t op;
+	uint32_t proc;     /* issuing process index */
+	uint32_t namekind; /* name: NK_* */
+	uint32_t namelen;
+	int32_t fdhandle;  /* mmap: -1 or a handle index */
+	int32_t aux;       /* fork: index of the new process; memfd/file: handle */
+	uint64_t a[5];
+	char name[NAME_MAX_BYTES + 1]; /* name bytes, or the file path */
+};
+
+struct resp {
+	int64_t ret;
+	int32_t err;  /* errno, 0 on success */
+	int32_t kind; /* RK_* */
+	int64_t pid;  /* hello and fork: a pid */
+};
+
+enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
+
+struct trace {
+	const char *id;
+	int line;
+	int has_arena;
+	uint64_t base, size;
+	struct cmd *calls;
+	int ncalls, cap;
+};
+
+/* ------------------------------------------------------------------ */
+/* tables                                                              */
+
+static const char *errno_name(int e)
+{
+	static char buf[32];
+	switch (e) {
+#define E(x) case x: return "-" #x;
+	E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG)
+	E(ENOEXEC) E(EBADF) E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES)
+	E(EFAULT) E(ENOTBLK) E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV)
+	E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY)
+	E(ETXTBSY) E(EFBIG) E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE)
+	E(EDOM) E(ERANGE) E(EDEADLK) E(ENAMETOOLONG) E(ENOLCK) E(ENOSYS)
+	E(ENOTEMPTY) E(ELOOP) E(ENOMSG) E(EIDRM) E(ENODATA) E(ETIME)
+	E(EOVERFLOW) E(EBADFD) E(EILSEQ) E(EUSERS) E(ENOTSOCK)
+	E(EOPNOTSUPP) E(EADDRINUSE) E(EADDRNOTAVAIL) E(ETIMEDOUT)
+	E(EALREADY) E(EINPROGRESS) E(ESTALE) E(EDQUOT) E(ECANCELED)
+	E(EOWNERDEAD) E(ENOTRECOVERABLE) E(ERFKILL) E(EHWPOISON)
+	E(ENOMEDIUM) E(EMEDIUMTYPE) E(ENOKEY) E(EKEYEXPIRED)
+	E(EKEYREVOKED) E(EKEYREJECTED) E(EPROTONOSUPPORT) E(ENOTCONN)
+#undef E
+	default:
+		snprintf(buf, sizeof buf, "-E%d", e);
+		return buf;
+	}
+}
+
+static const char *signal_name(int s)
+{
+	static char buf[32];
+	switch (s) {
+#define S(x) case x: return #x;
+	S(SIGHUP) S(SIGINT) S(SIGQUIT) S(SIGILL) S(SIGTRAP) S(SIGABRT)
+	S(SIGBUS) S(SIGFPE) S(SIGKILL) S(SIGUSR1) S(SIGSEGV) S(SIGUSR2)
+	S(SIGPIPE) S(SIGALRM) S(SIGTERM) S(SIGSTKFLT) S(SIGCHLD) S(SIGCONT)
+	S(SIGSTOP) S(SIGTSTP) S(SIGTTIN) S(SIGTTOU) S(SIGURG) S(SIGXCPU)
+	S(SIGXFSZ) S(SIGVTALRM) S(SIGPROF) S(SIGWINCH) S(SIGIO) S(SIGPWR)
+	S(SIGSYS)
+#undef S
+	default:
+		snprintf(buf, sizeof buf, "SIG%d", s);
+		return buf;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                       */
+
+static int write_full(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* 1: all read; 0: EOF before any byte; -1: error or short read */
+static int read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, c + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return got ? -1 : 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* the kernel's PAGE_ALIGN: rounds up, 0 when it wraps */
+static uint64_t page_align(uint64_t len)
+{
+	return (len + PAGE - 1) & ~(PAGE - 1);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (!q) {
+		fprintf(stderr, "anonvma-exec: out of memory\n");
+		exit(1);
+	}
+	return q;
+}
+
+/* ------------------------------------------------------------------ */
+/* trace processes (workers)                                           */
+
+static int pipes_cmd[MAXPROC][2];  /* controller -> process */
+static int pipes_resp[MAXPROC][2]; /* process -> controller */
+
+static int w_idx;                 /* this process's index */
+static int w_fd[MAXHANDLE];       /* handle -> fd, -1 if none */
+static char w_name[NAME_MAX_BYTES + 1];
+static sigjmp_buf w_jmp;
+
+static void w_fault(int sig)
+{
+	siglongjmp(w_jmp, sig);
+}
+
+static void w_send(const struct resp *r)
+{
+	if (write_full(pipes_resp[w_idx][1], r, sizeof *r) < 0)
+		_exit(3);
+}
+
+/* every trace process runs this when it starts */
+static void w_hello(int idx)
+{
+	struct resp r;
+	memset(&r, 0, sizeof r);
+	w_idx = idx;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	r.kind = RK_HELLO;
+	r.pid = getpid();
+	w_send(&r);
+}
+
+static void sc_result(long rc, struct resp *r)
+{
+	if (rc == -1) {
+		r->err = errno ? errno : EIO;
+		r->ret = -1;
+	} else {
+		r->ret = rc;
+	}
+}
+
+static int w_fd_of(int h)
+{
+	if (h < 0 || h >= MAXHANDLE)
+		return -1;
+	return w_fd[h];
+}
+
+static long w_setcreds(uint64_t bytes, uint64_t ipc_lock)
+{
+	struct rlimit rl;
+	rl.rlim_cur = bytes;
+	rl.rlim_max = bytes;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -1;
+	if (ipc_lock == 0) {
+		struct __user_cap_header_struct h;
+		struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+		memset(d, 0, sizeof d);
+		h.version = _LINUX_CAPABILITY_VERSION_3;
+		h.pid = 0;
+		if (syscall(SYS_capget, &h, d) < 0)
+			return -1;
+		d[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+		d[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+		h.version = _LINUX_CAPABILITY_VERSION_3;
+		h.pid = 0;
+		if (syscall(SYS_capset, &h, d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *name_ptr(const struct cmd *c)
+{
+	switch (c->namekind) {
+	case NK_NULL:
+		return NULL;
+	case NK_BADPTR:
+		return (const char *)1;
+	default:
+		memcpy(w_name, c->name, c->namelen);
+		w_name[c->namelen] = 0;
+		return w_name;
+	}
+}
+
+static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
+static void worker(int idx, uint64_t base, uint64_t size)
+{
+	static struct cmd c; /* static: keeps the stack small and unchanging */
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = w_fault;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < MAXHANDLE; i++)
+		w_fd[i] = -1;
+	w_hello(idx);
+
+	for (;;) {
+		int rr = read_full(pipes_cmd[w_idx][0], &c, sizeof c);
+		if (rr <= 0)
+			_exit(rr == 0 ? 0 : 4);
+		struct resp r;
+		memset(&r, 0, sizeof r);
+		r.kind = RK_VALUE;
+		errno = 0;
+		switch (c.op) {
+		case OP_MMAP: {
+			long fd = c.fdhandle < 0 ? -1 : w_fd_of(c.fdhandle);
+			long rc = syscall(SYS_mmap, c.a[0], c.a[1], c.a[2], c.a[3], fd, c.a[4]);
+			sc_result(rc, &r);
+			if (rc != -1 && !(c.a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))) {
+				uint64_t s = (uint64_t)rc, e = s + page_align(c.a[1]);
+				if (s < base || e < s || e > base + size) {
+					syscall(SYS_munmap, s, c.a[1]);
+					r.kind = RK_ESCAPED;
+				}
+			}
+			break;
+		}
+		case OP_MUNMAP:
+			sc_result(syscall(SYS_munmap, c.a[0], c.a[1]), &r);
+			break;
+		case OP_MPROTECT:
+			sc_result(syscall(SYS_mprotect, c.a[0], c.a[1], c.a[2]), &r);
+			break;
+		case OP_MLOCK:
+			sc_result(syscall(SYS_mlock, c.a[0], c.a[1]), &r);
+			break;
+		case OP_MLOCK2:
+			sc_result(syscall(SYS_mlock2, c.a[0], c.a[1], c.a[2]), &r);
+			break;
+		case OP_MUNLOCK:
+			sc_result(syscall(SYS_munlock, c.a[0], c.a[1]), &r);
+			break;
+		case OP_MLOCKALL:
+			sc_result(syscall(SYS_mlockall, c.a[0]), &r);
+			break;
+		case OP_MUNLOCKALL:
+			sc_result(syscall(SYS_munlockall), &r);
+			break;
+		case OP_MADVISE:
+			sc_result(syscall(SYS_madvise, c.a[0], c.a[1], c.a[2]), &r);
+			break;
+		case OP_NAME: /* a[2] is PR_SET_VMA_ANON_NAME */
+		case OP_NAME_ARG2: {
+			const char *p = name_ptr(&c);
+			sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, c.a[2], c.a[0], c.a[1], p), &r);
+			break;
+		}
+		case OP_TOUCH: {
+			volatile char *p = (volatile char *)(uintptr_t)c.a[0];
+			int sig = sigsetjmp(w_jmp, 1);
+			if (sig == 0) {
+				if (c.a[1])
+					*p = 1;
+				else
+					(void)*p;
+				r.ret = 0;
+			} else {
+				r.kind = sig == SIGBUS ? RK_BUS : RK_SEGV;
+			}
+			break;
+		}
+		case OP_FORK: {
+			long rc = syscall(SYS_clone, (long)(CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+			if (rc == 0)
+				w_hello(c.aux); /* the child goes on in the loop as p<aux> */
+			else {
+				sc_result(rc, &r);
+				r.pid = rc;
+				w_send(&r);
+			}
+			continue;
+		}
+		case OP_EXIT:
+			w_send(&r);
+			_exit(0);
+		case OP_MEMFD: {
+			int fd = (int)syscall(SYS_memfd_create, "m", 0L);
+			if (fd < 0) {
+				sc_result(-1, &r);
+				break;
+			}
+			if (ftruncate(fd, (off_t)c.a[0]) < 0) {
+				sc_result(-1, &r);
+				close(fd);
+				break;
+			}
+			w_fd[c.aux] = fd;
+			break;
+		}
+		case OP_FILE: {
+			int fd = open(c.name, O_RDWR | O_CREAT | O_EXCL, 0600);
+			if (fd < 0) {
+				sc_result(-1, &r);
+				break;
+			}
+			if (ftruncate(fd, (off_t)c.a[0]) < 0) {
+				sc_result(-1, &r);
+				close(fd);
+				break;
+			}
+			w_fd[c.aux] = fd;
+			break;
+		}
+		case OP_SETCREDS:
+			sc_result(w_setcreds(c.a[0], c.a[1]), &r);
+			break;
+		case OP_SLEEP: {
+			struct timespec ts;
+			ts.tv_sec = (time_t)(c.a[0] / 1000);
+			ts.tv_nsec = (long)(c.a[0] % 1000) * 1000000L;
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		default:
+			r.err = ENOSYS;
+			r.ret = -1;
+			break;
+		}
+		w_send(&r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* options                                                             */
+
+/* "option same": a process whose view did not change since its last report prints "O pN same" instead.
+ * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
+static int opt_same;
+static char opt_fields[512];
+
+/* ------------------------------------------------------------------ */
+/* safety checks                                                       */
+/* The executor checks a whole trace before any of it runs (check_trace);
+ * a reproducer checks each call just before it runs (rt_call). */
+
+static uint64_t task_size = 0x7ffffffff000ULL; /* probed by rt_probe */
+
+static char reject_msg[256];
+
+static int in_arena(const struct trace *t, uint64_t s, uint64_t len)
+{
+	uint64_t e, ae = t->base + t->size;
+	if (__builtin_add_overflow(s, len, &e))
+		return 0;
+	return s >= t->base && e <= ae;
+}
+
+/*
+ * Range rule.  [addr, addr+PAGE_ALIGN(len)) must lie in the arena, except
+ * when the kernel refuses the call before touching any VMA: the rounded
+ * length is 0 (len 0, or a "negative" len) or addr+len wraps.  For mmap
+ * with MAP_FIXED* and munmap, an end above TASK_SIZE is refused as well;
+ * madvise, prctl(PR_SET_VMA), mprotect and mlock* do not check TASK_SIZE
+ * (madvise and PR_SET_VMA walk every VMA up to the end, the stack
+ * included), so for them that exception does not apply.
+ */
+static int range_ok(const struct trace *t, uint64_t addr, uint64_t len, int tasksize_refused)
+{
+	uint64_t rl = page_align(len), end;
+	if (rl == 0)
+		return 1;
+	if (__builtin_add_overflow(addr, rl, &end) || __builtin_add_overflow(addr, len, &end))
+		return 1;
+	if (tasksize_refused == 1 && addr + rl > task_size) /* mmap: rounded len */
+		return 1;
+	if (tasksize_refused == 2 && (addr > task_size || len > task_size - addr)) /* munmap */
+		return 1;
+	return in_arena(t, addr, rl);
+}
+
+/* the arena itself: page-aligned, non-empty, in user space */
+static int check_arena(const struct trace *t)
+{
+	if (t->size == 0 || (t->base & (PAGE - 1)) || (t->size & (PAGE - 1)) || t->base == 0 ||
+	    t->base + t->size < t->base || t->base + t->size > task_size) {
+		snprintf(reject_msg, sizeof reject_msg,
+			 "arena 0x%" PRIx64 " 0x%" PRIx64 " must be page-aligned, non-empty, in user space",
+			 t->base, t->size);
+		return -1;
+	}
+	return 0;
+}
+
+/* what the checks know of a trace's calls so far */
+struct checker {
+	int alive[MAXPROC], exists;
+	unsigned handles[MAXPROC];
+	int nhandles;
+};
+
+static void check_start(struct checker *k)
+{
+	memset(k, 0, sizeof *k);
+	k->alive[0] = 1;
+	k->exists = 1;
+}
+
+/* call i of trace t, after the calls before it went through check_call: 0 ok, -1 with reject_msg */
+static int check_call(struct checker *k, const struct trace *t, const struct cmd *c, int i)
+{
+	const char *on = opdesc[c->op].name;
+	int p = (int)c->proc, ok = 1;
+	uint64_t a0 = c->a[0], a1 = c->a[1];
+
+	if (p < 0 || p >= MAXPROC || !k->alive[p]) {
+		snprintf(reject_msg, sizeof reject_msg, "call %d: process p%d is not alive", i, p);
+		return -1;
+	}
+	switch (c->op) {
+	case OP_MMAP:
+		if (c->a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))
+			ok = range_ok(t, a0, a1, 1);
+		else
+			ok = page_align(a1) == 0 || /* refused before any placement */
+			     (a0 != 0 && a0 >= t->base && a0 < t->base + t->size);
+		if (c->fdhandle >= 0 && (c->fdhandle >= MAXHANDLE ||
+					 !(k->handles[p] & (1u << c->fdhandle)))) {
+			snprintf(reject_msg, sizeof reject_msg,
+				 "call %d: p%d does not hold h%d", i, p, c->fdhandle);
+			return -1;
+		}
+		break;
+	case OP_MUNMAP:
+		ok = range_ok(t, a0, a1, 2);
+		break;
+	case OP_MPROTECT:
+	case OP_MADVISE:
+	case OP_NAME:
+	case OP_NAME_ARG2:
+		ok = range_ok(t, a0, a1, 0);
+		break;
+	case OP_MLOCK:
+	case OP_MLOCK2:
+	case OP_MUNLOCK: {
+		uint64_t off = a0 & (PAGE - 1), l2;
+		if (__builtin_add_overflow(a1, off, &l2))
+			ok = 1; /* PAGE_ALIGN(len+off) wraps to 0: refused */
+		else
+			ok = range_ok(t, a0 - off, l2, 0);
+		break;
+	}
+	case OP_TOUCH:
+		ok = a0 >= t->base && a0 < t->base + t->size;
+		break;
+	case OP_FORK:
+		if (k->exists >= MAXPROC) {
+			snprintf(reject_msg, sizeof reject_msg,
+				 "call %d: more than %d processes", i, MAXPROC);
+			return -1;
+		}
+		k->alive[k->exists] = 1;
+		k->handles[k->exists] = k->handles[p];
+		k->exists++;
+		break;
+	case OP_EXIT:
+		k->alive[p] = 0;
+		break;
+	case OP_MEMFD:
+	case OP_FILE:
+		if (k->nhandles >= MAXHANDLE) {
+			snprintf(reject_msg, sizeof reject_msg,
+				 "call %d: more than %d handles", i, MAXHANDLE);
+			return -1;
+		}
+		k->handles[p] |= 1u << k->nhandles;
+		k->nhandles++;
+		break;
+	default:
+		break;
+	}
+	if (!ok) {
+		snprintf(reject_msg, sizeof reject_msg,
+			 "call %d: %s 0x%" PRIx64 " 0x%" PRIx64 " leaves the arena", i, on, a0, a1);
+		return -1;
+	}
+	return 0;
+}
+
+/* the whole trace, before anything of it runs */
+static inline int check_trace(const struct trace *t)
+{
+	struct checker k;
+	if (check_arena(t) < 0)
+		return -1;
+	check_start(&k);
+	for (int i = 0; i < t->ncalls; i++)
+		if (check_call(&k, t, &t->calls[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* controller                                                          */
+
+static int timeout_ms = 2000;
+
+struct proc {
+	int state; /* 0 never, 1 alive, 2 gone */
+	pid_t pid;
+};
+
+static struct proc procs[MAXPROC];
+static pid_t pgid;
+static char *rdbuf;
+static size_t rdcap;
+
+/* read a whole /proc file; returns its length or -1 */
+static ssize_t slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (rdcap - len < 65536) {
+			rdcap = rdcap ? 2 * rdcap : 1 << 20;
+			rdbuf = xrealloc(rdbuf, rdcap + 1);
+		}
+		ssize_t r = read(fd, rdbuf + len, rdcap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	rdbuf[len] = 0;
+	return (ssize_t)len;
+}
+
+/* "start-end ..." header? sets s/e */
+static int parse_header(const char *l, uint64_t *s, uint64_t *e)
+{
+	uint64_t v = 0;
+	int n = 0, h;
+	while ((h = hexval(*l)) >= 0 && !(*l >= 'A' && *l <= 'F')) {
+		v = v * 16 + (uint64_t)h;
+		l++;
+		n++;
+	}
+	if (!n || *l != '-')
+		return 0;
+	*s = v;
+	l++;
+	v = 0;
+	n = 0;
+	while ((h = hexval(*l)) >= 0 && !(*l >= 'A' && *l <= 'F')) {
+		v = v * 16 + (uint64_t)h;
+		l++;
+		n++;
+	}
+	if (!n || *l != ' ')
+		return 0;
+	*e = v;
+	return 1;
+}
+
+/* a growable byte buffer */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static void sbuf_add(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 256;
+		b->buf = xrealloc(b->buf, b->cap);
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+/* does an smaps line pass "option fields"? (headers always do) */
+static int field_wanted(const char *l, size_t n)
+{
+	char label[64];
+	size_t k = 0;
+	if (!opt_fields[0])
+		return 1;
+	while (k < n && k < sizeof label - 3 && l[k] != ':' && l[k] != ' ')
+		k++;
+	if (k >= n || l[k] != ':')
+		return 1;
+	label[0] = ',';
+	memcpy(label + 1, l, k);
+	label[k + 1] = ',';
+	label[k + 2] = 0;
+	return strstr(opt_fields, label) != NULL;
+}
+
+/* append the maps (smaps=0) or smaps (smaps=1) lines of pid touching the arena to out, as "| " lines */
+static void observe(const struct trace *t, pid_t pid, int smaps, struct sbuf *out)
+{
+	char path[64];
+	uint64_t ab = t->base, ae = t->base + t->size;
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, smaps ? "smaps" : "maps");
+	ssize_t len = slurp(path);
+	if (len < 0)
+		return;
+	int inblock = 0;
+	for (char *l = rdbuf; l < rdbuf + len;) {
+		char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
+		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
+		uint64_t s, e;
+		int header = parse_header(l, &s, &e);
+		if (header)
+			inblock = s < ae && e > ab;
+		else if (!smaps)
+			inblock = 0;
+		if (inblock && (header || !smaps || field_wanted(l, n))) {
+			sbuf_add(out, "| ", 2);
+			sbuf_add(out, l, n);
+			if (!n || l[n - 1] != '\n')
+				sbuf_add(out, "\n", 1);
+		}
+		l += n;
+	}
+}
+
+/* each process's last report, for "option same" */
+static struct sbuf last_view[MAXPROC];
+
+static void observe_all(const struct trace *t, int gone_now)
+{
+	for (int i = 0; i < MAXPROC; i++) {
+		if (procs[i].state == 1) {
+			struct sbuf v = { 0 };
+			char head[32];
+			int hn = snprintf(head, sizeof head, "O p%d maps\n", i);
+			sbuf_add(&v, head, (size_t)hn);
+			observe(t, procs[i].pid, 0, &v);
+			hn = snprintf(head, sizeof head, "O p%d smaps\n", i);
+			sbuf_add(&v, head, (size_t)hn);
+			observe(t, procs[i].pid, 1, &v);
+			if (opt_same && last_view[i].len == v.len && !memcmp(last_view[i].buf, v.buf, v.len)) {
+				printf("O p%d same\n", i);
+				free(v.buf);
+			} else {
+				fwrite(v.buf, 1, v.len, stdout);
+				free(last_view[i].buf);
+				last_view[i] = v;
+			}
+		} else if (i == gone_now) {
+			printf("O p%d gone\n", i);
+		}
+	}
+}
+
+static int proc_of_pid(pid_t pid)
+{
+	for (int i = 0; i < MAXPROC; i++)
+		if (procs[i].state && procs[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static char fail_msg[128];
+
+/* describe how a trace process died */
+static void describe_death(pid_t pid, int st, int pending_child)
+{
+	int i = proc_of_pid(pid);
+	char who[16];
+	if (i >= 0)
+		procs[i].state = 3; /* reaped */
+	if (i < 0 && pending_child >= 0)
+		i = pending_child;
+	if (i >= 0)
+		snprintf(who, sizeof who, "p%d", i);
+	else
+		snprintf(who, sizeof who, "p?");
+	if (WIFSIGNALED(st))
+		snprintf(fail_msg, sizeof fail_msg, "crash %s %s", who, signal_name(WTERMSIG(st)));
+	else
+		snprintf(fail_msg, sizeof fail_msg, "crash %s exit%d", who, WEXITSTATUS(st));
+}
+
+/* an unexpected death of any trace process? */
+static int check_deaths(int pending_child)
+{
+	int st;
+	pid_t w = waitpid(-pgid, &st, WNOHANG);
+	if (w > 0) {
+		describe_death(w, st, pending_child);
+		return -1;
+	}
+	return 0;
+}
+
+/* a process that died right after answering (normally: the exit call) */
+static pid_t early_pid;
+static int early_status;
+
+/* read what is already in the pipe; 1 if the response is complete */
+static int drain(int idx, struct resp *r, size_t *got)
+{
+	for (;;) {
+		struct pollfd pf = {pipes_resp[idx][0], POLLIN, 0};
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+			return 0;
+		ssize_t n = read(pipes_resp[idx][0], (char *)r + *got, sizeof *r - *got);
+		if (n <= 0)
+			return 0;
+		*got += (size_t)n;
+		if (*got == sizeof *r)
+			return 1;
+	}
+}
+
+/*
+ * Wait for one response from process idx.  0 ok; -1 failure with fail_msg
+ * set ("timeout N" or "crash ...").  If idx died just after answering, the
+ * response counts and early_pid/early_status say so.
+ */
+static int get_resp(int idx, struct resp *r, int callidx, int pending_child)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t got = 0;
+	for (;;) {
+		struct pollfd pf = {pipes_resp[idx][0], POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		int pr = poll(&pf, 1, left > 20 ? 20 : (int)left);
+		if (pr > 0) {
+			ssize_t n = read(pipes_resp[idx][0], (char *)r + got, sizeof *r - got);
+			if (n > 0) {
+				got += (size_t)n;
+				if (got == sizeof *r)
+					return 0;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* EOF cannot normally happen (write ends are shared) */
+		} else if (pr < 0 && errno == EINTR) {
+			continue;
+		}
+		int st;
+		pid_t w = waitpid(-pgid, &st, WNOHANG);
+		if (w > 0) {
+			if (w == procs[idx].pid && drain(idx, r, &got)) {
+				early_pid = w;
+				early_status = st;
+				return 0;
+			}
+			describe_death(w, st, pending_child);
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			snprintf(fail_msg, sizeof fail_msg, "timeout %d", callidx);
+			return -1;
+		}
+	}
+}
+
+static void close_pipes(void)
+{
+	for (int i = 0; i < MAXPROC; i++)
+		for (int j = 0; j < 2; j++) {
+			if (pipes_cmd[i][j] >= 0)
+				close(pipes_cmd[i][j]);
+			if (pipes_resp[i][j] >= 0)
+				close(pipes_resp[i][j]);
+			pipes_cmd[i][j] = pipes_resp[i][j] = -1;
+		}
+}
+
+/*
+ * Kill and reap every process of the trace.  All of them are our children
+ * in process group pgid, so the group exists (and is ours) exactly while
+ * waitpid(-pgid, WNOHANG) does not say ECHILD: never signal a group id
+ * that may have been recycled.
+ */
+static void kill_trace(void)
+{
+	int st;
+	if (pgid <= 0)
+		return;
+	for (;;) {
+		pid_t w = waitpid(-pgid, &st, WNOHANG);
+		if (w > 0)
+			continue;
+		if (w == 0) {
+			kill(-pgid, SIGKILL);
+			w = waitpid(-pgid, &st, 0);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		break; /* ECHILD: nothing left */
+	}
+	pgid = 0;
+}
+
+static char tmpdir[16];
+
+static void file_path(char *out, size_t n, int tracenum, int h)
+{
+	snprintf(out, n, "%s/anonvma-exec.%d.%d.h%d", tmpdir, (int)getpid(), tracenum, h);
+}
+
+/* the trace being run: trace_begin, then trace_call for each call, then trace_end */
+static struct {
+	const struct trace *t;
+	int tracenum;
+	int active;   /* begun, and neither ended nor failed */
+	int callidx;  /* the next call's index */
+	int nprocs, nhandles, nfiles;
+	int fileh[MAXHANDLE];
+} run;
+
+/* after the trace's last line: close the pipes, remove its files */
+static void trace_cleanup(void)
+{
+	run.active = 0;
+	close_pipes();
+	for (int i = 0; i < run.nfiles; i++) {
+		char path[NAME_MAX_BYTES];
+		file_path(path, sizeof path, run.tracenum, run.fileh[i]);
+		unlink(path);
+	}
+	run.nfiles = 0;
+	fflush(stdout);
+}
+
+/* the trace ends with "T <id> timeout|crash ..." (fail_msg) */
+static int trace_fail(void)
+{
+	kill_trace();
+	printf("T %s %s\n", run.t->id, fail_msg);
+	trace_cleanup();
+	return -1;
+}
+
+/* the trace ends with "T <id> rejected <reject_msg>" */
+static int trace_reject(void)
+{
+	kill_trace();
+	printf("T %s rejected %s\n", run.t->id, reject_msg);
+	trace_cleanup();
+	return -1;
+}
+
+/*
+ * Starts p0 and checks that the arena is empty in it, then prints
+ * "T <id> begin": 0.  Otherwise the trace's last line is printed: -1.
+ */
+static int trace_begin(const struct trace *t, int tracenum)
+{
+	struct resp r;
+
+	memset(&run, 0, sizeof run);
+	run.t = t;
+	run.tracenum = tracenum;
+	run.nprocs = 1;
+	memset(procs, 0, sizeof procs);
+	for (int i = 0; i < MAXPROC; i++) {
+		free(last_view[i].buf);
+		memset(&last_view[i], 0, sizeof last_view[i]);
+	}
+	for (int i = 0; i < MAXPROC; i++) {
+		if (pipe(pipes_cmd[i]) < 0 || pipe(pipes_resp[i]) < 0) {
+			printf("T %s rejected pipe: %s\n", t->id, strerror(errno));
+			close_pipes();
+			return -1;
+		}
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		printf("T %s rejected fork: %s\n", t->id, strerror(errno));
+		close_pipes();
+		return -1;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		for (int i = 0; i < MAXPROC; i++) {
+			close(pipes_cmd[i][1]);
+			close(pipes_resp[i][0]);
+			pipes_cmd[i][1] = pipes_resp[i][0] = -1;
+		}
+		worker(0, t->base, t->size);
+	}
+	setpgid(pid, pid);
+	pgid = pid;
+	procs[0].state = 1;
+	procs[0].pid = pid;
+	early_pid = 0;
+	if (get_resp(0, &r, -1, -1) < 0)
+		return trace_fail();
+	if (early_pid) {
+		describe_death(early_pid, early_status, -1);
+		return trace_fail();
+	}
+
+	/* the arena must be empty */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	ssize_t len = slurp(path);
+	if (len < 0) {
+		snprintf(reject_msg, sizeof reject_msg, "cannot read %s", path);
+		return trace_reject();
+	}
+	for (char *l = rdbuf; l < rdbuf + len;) {
+		char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
+		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
+		uint64_t s, e;
+		if (parse_header(l, &s, &e) && s < t->base + t->size && e > t->base) {
+			snprintf(reject_msg, sizeof reject_msg,
+				 "arena is not empty: %" PRIx64 "-%" PRIx64 " is mapped", s, e);
+			return trace_reject();
+		}
+		l += n;
+	}
+
+	printf("T %s begin\n", t->id);
+	run.active = 1;
+	return 0;
+}
+
+/*
+ * Runs the next call in its process and prints its "C" line and every
+ * process's view: 0.  If a process times out or dies, the trace's last line
+ * is printed: -1.
+ */
+static int trace_call(const struct cmd *call)
+{
+	static struct cmd c;
+	const struct trace *t = run.t;
+	struct resp r;
+	int callidx = run.callidx++;
+	int p, gone_now = -1, pending = -1;
+
+	memcpy(&c, call, sizeof c);
+	p = (int)c.proc;
+	early_pid = 0;
+	if (procs[p].state != 1) { /* an earlier fork failed */
+		printf("C %d p%d noproc\n", callidx, p);
+		observe_all(t, -1);
+		return 0;
+	}
+	if (c.op == OP_FORK) {
+		c.aux = run.nprocs;
+		pending = run.nprocs;
+	} else if (c.op == OP_MEMFD || c.op == OP_FILE) {
+		c.aux = run.nhandles++;
+		if (c.op == OP_FILE) {
+			file_path(c.name, sizeof c.name, run.tracenum, c.aux);
+			run.fileh[run.nfiles++] = c.aux;
+		}
+	}
+	if (write_full(pipes_cmd[p][1], &c, sizeof c) < 0) {
+		if (check_deaths(-1) < 0)
+			return trace_fail();
+		snprintf(fail_msg, sizeof fail_msg, "crash p%d EPIPE", p);
+		return trace_fail();
+	}
+	if (get_resp(p, &r, callidx, pending) < 0)
+		return trace_fail();
+
+	printf("C %d p%d ", callidx, p);
+	if (c.op == OP_TOUCH && r.kind != RK_VALUE)
+		puts(r.kind == RK_BUS ? "SIGBUS" : "SIGSEGV");
+	else if (r.err)
+		puts(errno_name(r.err));
+	else if (r.kind == RK_ESCAPED)
+		puts("ESCAPED");
+	else if (c.op == OP_MMAP)
+		printf("0x%" PRIx64 "\n", (uint64_t)r.ret);
+	else if (c.op == OP_FORK)
+		printf("p%d\n", c.aux);
+	else if (c.op == OP_MEMFD || c.op == OP_FILE)
+		printf("h%d\n", c.aux);
+	else if (c.op == OP_TOUCH || c.op == OP_EXIT)
+		puts("ok");
+	else
+		printf("%" PRId64 "\n", r.ret);
+
+	if (c.op == OP_FORK && !r.err) {
+		procs[c.aux].state = 1;
+		procs[c.aux].pid = (pid_t)r.pid;
+		run.nprocs++;
+		struct resp h;
+		if (get_resp(c.aux, &h, callidx, c.aux) < 0)
+			return trace_fail();
+	} else if (c.op == OP_FORK) {
+		run.nprocs++; /* the index is used up all the same */
+	} else if (c.op == OP_EXIT) {
+		int st;
+		int64_t deadline = now_ms() + timeout_ms;
+		pid_t w = early_pid;
+		if (w == procs[p].pid)
+			early_pid = 0;
+		else
+			while ((w = waitpid(procs[p].pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+				usleep(1000);
+		if (w != procs[p].pid) {
+			snprintf(fail_msg, sizeof fail_msg, "timeout %d", callidx);
+			return trace_fail();
+		}
+		procs[p].state = 2;
+		gone_now = p;
+	}
+	if (early_pid) {
+		describe_death(early_pid, early_status, -1);
+		return trace_fail();
+	}
+	if (check_deaths(-1) < 0)
+		return trace_fail();
+	observe_all(t, gone_now);
+	return 0;
+}
+
+/* "T <id> end", after the last call */
+static void trace_end(void)
+{
+	printf("T %s end\n", run.t->id);
+	kill_trace();
+	trace_cleanup();
+}
+
+/* one parsed trace, start to end (the executor's loop) */
+static inline void run_trace(const struct trace *t, int tracenum)
+{
+	if (check_trace(t) < 0) {
+		printf("T %s rejected %s\n", t->id, reject_msg);
+		return;
+	}
+	if (trace_begin(t, tracenum) < 0)
+		return;
+	for (int i = 0; i < t->ncalls; i++)
+		if (trace_call(&t->calls[i]) < 0)
+			return;
+	trace_end();
+}
+
+/* before anything else: no pipes open, stdout fully buffered, SIGPIPE ignored */
+static void rt_init(void)
+{
+	static char outbuf[1 << 16];
+	for (int i = 0; i < MAXPROC; i++)
+		pipes_cmd[i][0] = pipes_cmd[i][1] = pipes_resp[i][0] = pipes_resp[i][1] = -1;
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* before the first trace: TASK_SIZE, and where "file" creates its files */
+static void rt_probe(void)
+{
+	/* x86-64: TASK_SIZE is 0x7ffffffff000 with 4-level paging; with
+	 * 5-level paging munmap above 47 bits is allowed, so probe it. */
+	if (syscall(SYS_munmap, 0x800000000000UL, 4096UL) == 0)
+		task_size = 0xfffffffffff000ULL;
+
+	struct stat sb;
+	snprintf(tmpdir, sizeof tmpdir, "%s",
+		 stat("/tmp", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/tmp" : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* reproducers: one trace as straight-line C                           */
+/*
+ *	int main(void)
+ *	{
+ *		BEGIN("id", arena_base, arena_size);
+ *		CALL(0, sys_mmap(...));
+ *		...
+ *		return END();
+ *	}
+ *
+ * main() is the controller.  BEGIN starts p0 and prints "T <id> begin".
+ * CALL(p, call) sends the call down process p's pipe; p makes it with its
+ * arguments unchanged (raw syscall()s, see worker() above), and main prints
+ * the result and the maps and smaps of every live process, exactly as the
+ * executor does.  END prints "T <id> end".
+ *
+ * Each call is checked against the executor's safety rules just before it
+ * runs.  One that breaks them ends the trace with "T <id> rejected <why>"
+ * (the executor refuses such a trace whole, before running any of it).  After
+ * a timeout or a crash ("T <id> timeout|crash ..."), the remaining CALLs do
+ * nothing.
+ */
+
+static struct trace rt_trace __attribute__((unused));
+static struct checker rt_checker __attribute__((unused));
+
+#define BEGIN(id, base, size) rt_begin((id), (base), (size))
+#define CALL(p, call) rt_call((p), (call))
+#define END() rt_end()
+
+static inline void rt_begin(const char *id, uint64_t base, uint64_t size)
+{
+	rt_init();
+	rt_probe();
+	memset(&rt_trace, 0, sizeof rt_trace);
+	rt_trace.id = id;
+	rt_trace.has_arena = 1;
+	rt_trace.base = base;
+	rt_trace.size = size;
+	check_start(&rt_checker);
+	if (check_arena(&rt_trace) < 0) {
+		printf("T %s rejected %s\n", id, reject_msg);
+		fflush(stdout);
+		return;
+	}
+	trace_begin(&rt_trace, 0);
+}
+
+static inline void rt_call(int p, struct cmd c)
+{
+	if (!run.active)
+		return;
+	c.proc = (uint32_t)p;
+	if (check_call(&rt_checker, &rt_trace, &c, run.callidx) < 0) {
+		trace_reject();
+		return;
+	}
+	trace_call(&c);
+}
+
+static inline int rt_end(void)
+{
+	if (run.active)
+		trace_end();
+	fflush(stdout);
+	return 0;
+}
+
+/* a reproducer's own mistake, e.g. a name longer than the executor takes */
+static inline void rt_usage_error(const char *what)
+{
+	fflush(stdout);
+	fprintf(stderr, "reproducer: %s\n", what);
+	exit(2);
+}
+
+static inline struct cmd rt_cmd(enum op op, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct cmd c;
+	memset(&c, 0, sizeof c);
+	c.op = op;
+	c.fdhandle = -1;
+	c.aux = -1;
+	c.a[0] = a0;
+	c.a[1] = a1;
+	c.a[2] = a2;
+	return c;
+}
+
+/* the calls, named after what the trace process does; fd: -1 or HANDLE(n) for hN */
+#define HANDLE(n) (-2 - (n))
+
+static inline struct cmd sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int fd,
+				  uint64_t off)
+{
+	struct cmd c = rt_cmd(OP_MMAP, addr, len, prot);
+	if (fd >= 0)
+		rt_usage_error("sys_mmap: the fd is -1 or HANDLE(n)");
+	c.fdhandle = fd == -1 ? -1 : -2 - fd;
+	c.a[3] = flags;
+	c.a[4] = off;
+	return c;
+}
+
+static inline struct cmd sys_munmap(uint64_t addr, uint64_t len)
+{
+	return rt_cmd(OP_MUNMAP, addr, len, 0);
+}
+
+static inline struct cmd sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+{
+	return rt_cmd(OP_MPROTECT, addr, len, prot);
+}
+
+static inline struct cmd sys_mlock(uint64_t addr, uint64_t len)
+{
+	return rt_cmd(OP_MLOCK, addr, len, 0);
+}
+
+static inline struct cmd sys_mlock2(uint64_t addr, uint64_t len, uint64_t flags)
+{
+	return rt_cmd(OP_MLOCK2, addr, len, flags);
+}
+
+static inline struct cmd sys_munlock(uint64_t addr, uint64_t len)
+{
+	return rt_cmd(OP_MUNLOCK, addr, len, 0);
+}
+
+static inline struct cmd sys_mlockall(uint64_t flags)
+{
+	return rt_cmd(OP_MLOCKALL, flags, 0, 0);
+}
+
+static inline struct cmd sys_munlockall(void)
+{
+	return rt_cmd(OP_MUNLOCKALL, 0, 0, 0);
+}
+
+static inline struct cmd sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+{
+	return rt_cmd(OP_MADVISE, addr, len, advice);
+}
+
+/* prctl(PR_SET_VMA, arg2, addr, len, name): name is NULL, (char *)1 (a bad pointer) or at most 255 bytes */
+static inline struct cmd sys_prctl5(uint64_t option, uint64_t arg2, uint64_t addr, uint64_t len, const char *name)
+{
+	struct cmd c = rt_cmd(arg2 == PR_SET_VMA_ANON_NAME ? OP_NAME : OP_NAME_ARG2, addr, len, arg2);
+	if (option != PR_SET_VMA)
+		rt_usage_error("sys_prctl5: only PR_SET_VMA");
+	if (name == NULL) {
+		c.namekind = NK_NULL;
+	} else if (name == (const char *)1) {
+		c.namekind = NK_BADPTR;
+	} else {
+		size_t n = strnlen(name, NAME_MAX_BYTES + 1);
+		if (n > NAME_MAX_BYTES)
+			rt_usage_error("sys_prctl5: a name of more than 255 bytes");
+		c.namekind = NK_BYTES;
+		c.namelen = (uint32_t)n;
+		memcpy(c.name, name, n);
+	}
+	return c;
+}
+
+/* one volatile byte read; the result is ok, SIGSEGV or SIGBUS */
+static inline struct cmd read_byte(uint64_t addr)
+{
+	return rt_cmd(OP_TOUCH, addr, 0, 0);
+}
+
+/* one volatile byte write of 1 */
+static inline struct cmd write_byte(uint64_t addr)
+{
+	return rt_cmd(OP_TOUCH, addr, 1, 0);
+}
+
+/* clone(CLONE_PARENT | SIGCHLD): fork()'s copy of the mm; the child is the next unused pN */
+static inline struct cmd fork_process(void)
+{
+	return rt_cmd(OP_FORK, 0, 0, 0);
+}
+
+/* _exit(0) */
+static inline struct cmd exit_process(void)
+{
+	return rt_cmd(OP_EXIT, 0, 0, 0);
+}
+
+/* memfd_create("m", 0) and ftruncate(size): the next handle hN */
+static inline struct cmd new_memfd(uint64_t size)
+{
+	return rt_cmd(OP_MEMFD, size, 0, 0);
+}
+
+/* a regular file /tmp/anonvma-exec.<pid>.0.h<N>, O_EXCL, ftruncate(size); removed after the trace */
+static inline struct cmd new_file(uint64_t size)
+{
+	return rt_cmd(OP_FILE, size, 0, 0);
+}
+
+/* setrlimit(RLIMIT_MEMLOCK, bytes, bytes); ipc_lock 0 drops CAP_IPC_LOCK (effective and permitted) */
+static inline struct cmd set_creds(uint64_t memlock_bytes, uint64_t ipc_lock)
+{
+	return rt_cmd(OP_SETCREDS, memlock_bytes, ipc_lock, 0);
+}
+
+/* the process sleeps (a testing aid: exercises the timeout) */
+static inline struct cmd sleep_ms(uint64_t ms)
+{
+	return rt_cmd(OP_SLEEP, ms, 0, 0);
+}
+
+#endif /* ANONVMA_RUNTIME_H */
