@@ -25,7 +25,7 @@ public sealed class Coverage
         "touch/locked", "touch/after-fork", "touch/read-only", "touch/unmapped", "touch/sigbus",
         "procs/2", "procs/3+",
         "pre/WellFormed", "pre/NamesValid", "pre/NameRefcountBalance", "pre/LockedVmBalance",
-        "pre/MergeOnEqualName", "pre/MlockPopulated", "pre/ForkChildConsistent",
+        "pre/MergeOnEqualName", "pre/SplitKeepsName", "pre/MlockPopulated", "pre/ForkChildConsistent",
     ];
 
     public void Hit(string label, long n = 1) => counts[label] = Count(label) + n;

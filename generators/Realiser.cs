@@ -246,6 +246,8 @@ public sealed class Realiser
                 NameIs(site.Right, site.Result.Name) && site.Right!.Value.Start == site.Result.End)
                 cov.Hit("pre/MergeOnEqualName");
         }
+        foreach (var split in Model.Last.Splits)
+            if (split.Before.Name is not null) cov.Hit("pre/SplitKeepsName");
         Preconditions(call, outcome);
     }
 

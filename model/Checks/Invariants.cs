@@ -18,6 +18,7 @@ public static class Invariants
         (nameof(NameRefcountBalance), NameRefcountBalance),
         (nameof(LockedVmBalance), LockedVmBalance),
         (nameof(MergeOnEqualName), MergeOnEqualName),
+        (nameof(SplitKeepsName), SplitKeepsName),
         (nameof(MlockPopulated), MlockPopulated),
         (nameof(ForkChildConsistent), ForkChildConsistent),
     ];
@@ -130,6 +131,20 @@ public static class Invariants
             if (v.End == site.End && site.Right is { } right && right.Start == v.End && MergePredicate.WouldMerge(m.Profile, v, right))
                 return new(nameof(MergeOnEqualName), site.Pid, "left apart from its right neighbour", [v.ToVma(), right.ToVma()]);
         }
+        return null;
+    }
+
+    /// <summary>
+    /// A split VMA's halves both point at the original's name object (vm_area_dup copies anon_name and takes a
+    /// reference), whatever the call then does to one half.
+    /// </summary>
+    public static Violation? SplitKeepsName(LinuxModel m)
+    {
+        if (m.Last is not { } last) return null;
+        foreach (var s in last.Splits)
+            if (!ReferenceEquals(s.Lower.Name, s.Before.Name) || !ReferenceEquals(s.Upper.Name, s.Before.Name))
+                return new(nameof(SplitKeepsName), s.Pid, $"split of a VMA named {s.Before.Name?.ToString() ?? "NULL"} gave halves named {s.Lower.Name?.ToString() ?? "NULL"} and {s.Upper.Name?.ToString() ?? "NULL"}",
+                    [s.Lower.ToVma(), s.Upper.ToVma()]);
         return null;
     }
 

@@ -56,12 +56,14 @@ public sealed partial class LinuxModel
     {
         var p = ProcessFor(call.Pid);
         sites.Clear();
+        splits.Clear();
         var outcome = Dispatch(p, call);
-        Last = new CallEffects(call, outcome, sites.Count == 0 ? [] : sites.ToArray());
+        Last = new CallEffects(call, outcome, sites.Count == 0 ? [] : sites.ToArray()) { Splits = splits.Count == 0 ? [] : splits.ToArray() };
         return outcome;
     }
 
     readonly List<MergeSite> sites = new();
+    readonly List<SplitSite> splits = new();
 
     /// <summary>Records a range an operation just finished modifying or mapping, with copies of the VMAs around it.</summary>
     void Site(Process p, Vma result, ulong start, ulong end)
@@ -176,8 +178,14 @@ public sealed partial class LinuxModel
 /// </summary>
 public sealed record MergeSite(int Pid, ulong Start, ulong End, VmaShot Result, VmaShot? Left, VmaShot? Right);
 
-/// <summary>One call, its outcome and the ranges it modified.</summary>
-public sealed record CallEffects(Call Call, Outcome Outcome, IReadOnlyList<MergeSite> Sites);
+/// <summary>A VMA as it was before __split_vma and its two halves right after, for the check that a split keeps the name.</summary>
+public sealed record SplitSite(int Pid, VmaShot Before, VmaShot Lower, VmaShot Upper);
+
+/// <summary>One call, its outcome, the ranges it modified and the splits it made (both kept only with TracksMergeSites).</summary>
+public sealed record CallEffects(Call Call, Outcome Outcome, IReadOnlyList<MergeSite> Sites)
+{
+    public IReadOnlyList<SplitSite> Splits { get; init; } = [];
+}
 
 /// <summary>A trace asked for something no kernel call can express (a call to a missing or exited process).</summary>
 public sealed class TraceException(string message) : Exception(message);

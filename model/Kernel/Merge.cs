@@ -153,6 +153,7 @@ public sealed partial class LinuxModel
     Vma Split(Process p, ref Vma v, ulong at)
     {
         v = p.Vmas.Own(v);
+        var before = TracksMergeSites ? VmaShot.Of(v) : default;
         var upper = v.CloneShallow();
         upper.Start = at;
         upper.PgOff = v.PgOff + ((at - v.Start) >> Mem.PageShift);
@@ -160,6 +161,7 @@ public sealed partial class LinuxModel
         else NameGet(upper.Name);
         v.End = at;
         p.Vmas.Insert(upper);
+        if (TracksMergeSites) splits.Add(new SplitSite(p.Index, before, VmaShot.Of(v), VmaShot.Of(upper)));
         return upper;
     }
 }

@@ -71,6 +71,18 @@ public class InvariantTests
     }
 
     [Fact]
+    public void SplitKeepsName_holds_for_a_named_split_and_reports_a_split_that_forgets_the_name()
+    {
+        Call[] calls = [new MmapCall(0, B, 3 * P, Prot.ReadWrite, F), new NameCall(0, B, 3 * P, "a"), new MprotectCall(0, B + P, P, Prot.Read)];
+        var good = Run(null, calls);
+        Assert.Equal(2, good.Last!.Splits.Count);
+        Assert.Null(Invariants.SplitKeepsName(good));
+        var v = Invariants.SplitKeepsName(Run(new Mutations(Mutation.SplitForgetsName), calls));
+        Assert.Equal(nameof(Invariants.SplitKeepsName), v?.Check);
+        Assert.Contains("gave halves named", v!.Message);
+    }
+
+    [Fact]
     public void NameRefcountBalance_reports_fork_without_reference()
     {
         var m = Run(new Mutations(Mutation.ForkSkipsNameRef), new MmapCall(0, B, P, Prot.ReadWrite, F), new NameCall(0, B, P, "a"), new ForkCall(0));

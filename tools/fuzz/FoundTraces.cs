@@ -30,7 +30,7 @@ public static partial class FoundTraces
         if (seed is { } s) doc = doc.With("seed", s.ToString());
         var comments = new List<TraceComment>
         {
-            new(finding.CallIndex, $"# call {finding.CallIndex} fails: {OneLine(finding.Message)}"),
+            new(finding.CallIndex, $"# call {finding.CallIndex} fails: {OneLine(finding.Message)}".TrimEnd()),
         };
         AddBlock(comments, finding.CallIndex, "expected", finding.Expected);
         AddBlock(comments, finding.CallIndex, "observed", finding.Observed);
@@ -51,7 +51,7 @@ public static partial class FoundTraces
     static void AddBlock(List<TraceComment> comments, int before, string label, string text)
     {
         var lines = text.TrimEnd('\n').Split('\n');
-        if (lines.Length == 1) { comments.Add(new(before, $"# {label}: {OneLine(lines[0])}")); return; }
+        if (lines.Length == 1) { comments.Add(new(before, $"# {label}: {OneLine(lines[0])}".TrimEnd())); return; }
         comments.Add(new(before, $"# {label}:"));
         foreach (var l in lines) comments.Add(new(before, $"#   {OneLine(l)}".TrimEnd()));
     }
