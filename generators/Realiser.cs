@@ -68,7 +68,7 @@ public sealed class Realiser
         int v = c.Variant;
         Call? call = c.Kind switch
         {
-            < 18 => Mmap(p, addr, len, v),
+            < 18 => shape == "gap" && v % 2 == 0 ? FillGap(p, addr, len) : Mmap(p, addr, len, v),
             < 26 => new MunmapCall(p.Index, addr, len),
             < 36 => new MprotectCall(p.Index, addr, len, Prots[v % Prots.Length]),
             < 40 => new MlockCall(p.Index, addr, len),
@@ -95,6 +95,12 @@ public sealed class Realiser
     /// <summary>A range from a start anchor (an arena page, or one of the process's VMA boundaries) and a size.</summary>
     (ulong addr, ulong len, string? shape) Range(Process p, int where, int size)
     {
+        if (where % 8 == 7 && size < 52 && Gaps(p) is { Count: > 0 } gaps)
+        {
+            // Exactly a hole between two VMAs: mapping or naming it is what merges on both sides.
+            var (gs, ge) = gaps[where / 8 % gaps.Count];
+            return (gs, ge - gs, "gap");
+        }
         ulong anchor = arenaBase + (ulong)(where / 4 % settings.ArenaPages) * P;
         if (where % 4 != 0)
         {
@@ -116,6 +122,18 @@ public sealed class Realiser
                 else if (anchor + len == arenaEnd) len -= P;
                 return (addr + 0x10, len - 0x10, "range/misaligned");
         }
+    }
+
+    List<(ulong, ulong)> Gaps(Process p)
+    {
+        var list = new List<(ulong, ulong)>();
+        Vma? prev = null;
+        for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
+        {
+            if (prev is not null && prev.End < v.Start && prev.End >= arenaBase) list.Add((prev.End, v.Start));
+            prev = v;
+        }
+        return list;
     }
 
     List<ulong> Boundaries(Process p)
@@ -143,6 +161,15 @@ public sealed class Realiser
                 return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed | extra, handles[v / 48 % handles.Count], 0);
             default: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.Fixed | extra);
         }
+    }
+
+    /// <summary>An mmap of a hole with the left neighbour's protection and type: the case that merges on both sides.</summary>
+    Call FillGap(Process p, ulong addr, ulong len)
+    {
+        var left = p.Vmas.Containing(addr - 1)!;
+        int prot = (int)(left.Flags & VmFlags.AccessMask);
+        int type = left.File is null ? Map.Private | Map.Anonymous : (left.Flags & VmFlags.Shared) != 0 ? Map.Shared | Map.Anonymous : Map.Private | Map.Anonymous;
+        return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed);
     }
 
     Call Name(int pid, ulong addr, ulong len, int v)
@@ -180,7 +207,7 @@ public sealed class Realiser
     Pre Before(Process p, Call call, string? shape)
     {
         coverage!.Hit("call/" + Kind(call));
-        if (shape is not null) coverage.Hit(shape);
+        if (shape is not null && shape != "gap") coverage.Hit(shape);
         if (call is NameCall { Option: 0 } n) coverage.Hit(n switch
         {
             { BadPointer: true } => "name/badptr",
