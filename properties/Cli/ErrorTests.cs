@@ -60,17 +60,20 @@ public class ErrorTests
     {
         var r = Run("frob", "x");
         Assert.Equal(2, r.Code);
-        Assert.StartsWith("anonvma: unknown command 'frob' (commands: help, print, replay)\n", r.Err);
+        Assert.StartsWith("anonvma: unknown command 'frob' (commands: fuzz, help, print, replay)\n", r.Err);
         var o = Run("replay", Example("name-middle.trace"), "--frob");
         Assert.Equal(2, o.Code);
         Assert.StartsWith("anonvma: unknown option '--frob' for replay\n", o.Err);
         var v = Run("replay", Example("name-middle.trace"), "--on", "model,vax");
         Assert.Equal(2, v.Code);
         Assert.StartsWith("anonvma: option --on: unknown 'vax' (choose from model, native, qemu)\n", v.Err);
+        var t = Run("fuzz", "--time", "soon");
+        Assert.Equal(2, t.Code);
+        Assert.StartsWith("anonvma: option --time expects a duration like 60s, 5m or 1h, found 'soon'\n", t.Err);
         var n = Run("replay");
         Assert.Equal(2, n.Code);
         Assert.StartsWith("anonvma: replay needs TRACE\n", n.Err);
-        foreach (var e in new[] { r, o, v, n }) Assert.DoesNotContain("   at ", e.Err);
+        foreach (var e in new[] { r, o, v, t, n }) Assert.DoesNotContain("   at ", e.Err);
     }
 
     [Fact]
