@@ -67,6 +67,8 @@ public static partial class FoundTraces
     static string Relative(string path)
     {
         var root = RepoPaths.TryRoot();
-        return root is null ? path : Path.GetRelativePath(root, Path.GetFullPath(path));
+        if (root is null) return path;
+        var relative = Path.GetRelativePath(root, Path.GetFullPath(path));
+        return relative.StartsWith("..") || Path.IsPathRooted(relative) ? Path.GetFullPath(path) : relative; // outside the checkout: absolute
     }
 }

@@ -37,6 +37,8 @@ public sealed class Fuzzer(Suite suite)
     public int BatchSize { get; init; } = 64;
     /// <summary>Stop at the first finding (mutation runs) rather than at the end of the budget.</summary>
     public bool StopAtFirstFinding { get; init; }
+    /// <summary>Shrink each new finding (off when every candidate costs a QEMU boot and the time is better spent searching).</summary>
+    public bool Shrink { get; init; } = true;
 
     public FuzzResult Run(int firstSeed, TimeSpan budget, int maxTraces = int.MaxValue, Action<FuzzProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -60,7 +62,7 @@ public sealed class Fuzzer(Suite suite)
             {
                 if (found[i] is not { } f) continue;
                 if (bugs.TryGetValue(f.Signature, out var known)) { known.Count++; continue; }
-                var shrunk = Shrinker.Shrink(batch[i].trace, f, suite);
+                var shrunk = Shrink ? Shrinker.Shrink(batch[i].trace, f, suite) : new Shrinker.Result(batch[i].trace, f, 0, 0);
                 bugs[f.Signature] = new FoundBug(f, batch[i].trace, batch[i].seed, shrunk) { FoundAfter = sw.Elapsed };
                 if (StopAtFirstFinding) return Done();
             }

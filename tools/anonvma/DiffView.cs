@@ -1,0 +1,75 @@
+using System.Text.RegularExpressions;
+using AnonVma.Judges;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// Line diffs cut for a person: the changed lines with a few lines of context, and the maps line that heads each
+/// changed smaps block, so a diff of a long smaps text still says which mapping changed.
+/// </summary>
+public static partial class DiffView
+{
+    /// <summary>The two sides as "- left" / "+ right" lines when each is one line, else as a trimmed unified diff.</summary>
+    public static IReadOnlyList<string> Of(string leftName, string left, string rightName, string right, int context = 3)
+    {
+        if (!left.TrimEnd('\n').Contains('\n') && !right.TrimEnd('\n').Contains('\n'))
+            return [$"- {leftName}: {left.TrimEnd('\n')}", $"+ {rightName}: {right.TrimEnd('\n')}"];
+        var unified = LineDiff.Unified(Split(left), Split(right)).ToList();
+        return [$"--- {leftName}", $"+++ {rightName}", .. Trim(unified, context)];
+    }
+
+    /// <summary>Keeps changed lines ('-', '+') and `context` lines around them; "  ..." stands for what is left out.</summary>
+    public static IReadOnlyList<string> Trim(IReadOnlyList<string> diff, int context = 3)
+    {
+        var unified = RemovalsFirst(diff);
+        int n = unified.Count;
+        var keep = new bool[n];
+        for (int i = 0; i < n; i++)
+            if (!unified[i].StartsWith("  "))
+                for (int j = Math.Max(0, i - context); j <= Math.Min(n - 1, i + context); j++) keep[j] = true;
+        // The head of the block a kept run starts in: the nearest maps line above it.
+        for (int i = 0; i < n; i++)
+        {
+            if (!keep[i] || (i > 0 && keep[i - 1]) || IsHead(unified[i])) continue;
+            for (int h = i - 1; h >= 0; h--)
+                if (IsHead(unified[h])) { keep[h] = true; break; }
+        }
+        var lines = new List<string>();
+        for (int i = 0; i < n; i++)
+        {
+            if (keep[i]) lines.Add(unified[i]);
+            else if (i == 0 || keep[i - 1]) lines.Add("  ...");
+        }
+        return lines;
+    }
+
+    /// <summary>In each run of changed lines, the removed ones before the added ones, as diff -u prints them.</summary>
+    static List<string> RemovalsFirst(IReadOnlyList<string> diff)
+    {
+        var lines = new List<string>(diff.Count);
+        for (int i = 0; i < diff.Count;)
+        {
+            if (diff[i].StartsWith("  ")) { lines.Add(diff[i++]); continue; }
+            int end = i;
+            while (end < diff.Count && !diff[end].StartsWith("  ")) end++;
+            var run = diff.Skip(i).Take(end - i).ToList();
+            lines.AddRange(run.Where(l => l.StartsWith('-')));
+            lines.AddRange(run.Where(l => !l.StartsWith('-')));
+            i = end;
+        }
+        return lines;
+    }
+
+    /// <summary>A difference's description without Comparison's list of compared smaps fields, which every report repeats.</summary>
+    public static string Short(string what) => FieldList().Replace(what, " (compared fields)");
+
+    [GeneratedRegex(@" \(fields: [^)]*\)")]
+    private static partial Regex FieldList();
+
+    static bool IsHead(string diffLine) => diffLine.Length > 2 && MapsLine().IsMatch(diffLine[2..]);
+
+    static string[] Split(string s) => s.Length == 0 ? [] : s.TrimEnd('\n').Split('\n');
+
+    [GeneratedRegex(@"^[0-9a-f]+-[0-9a-f]+ ")]
+    private static partial Regex MapsLine();
+}

@@ -1,0 +1,114 @@
+using AnonVma.Fuzz;
+using AnonVma.Judges;
+using AnonVma.Model;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// `fuzz`: a time-boxed generated campaign on one core with the suite a user runs (every invariant on the
+/// linux-6.12 model, then the model against this machine's kernel, and against QEMU 6.12 when asked). Prints
+/// progress, then what it reached and each finding, shrunk and saved as a trace file with its replay command.
+/// Exit 0 when nothing was found, 1 when something was.
+/// </summary>
+public sealed class FuzzCommand : ICommand
+{
+    public string Name => "fuzz";
+    public string Synopsis => "[--time 60s] [--seed N] [--length N] [--judges model,native[,qemu]] [--out DIR] [--no-shrink]";
+    public string Summary => "run a time-boxed generated campaign (the main job), shrink and save what it finds";
+    public IReadOnlyList<string> Positionals => [];
+
+    public IReadOnlyList<Option> Options =>
+    [
+        new("time", "DURATION", "how long to search, e.g. 60s, 5m, 1h (default 60s); shrinking a finding may add a little; Ctrl-C stops early"),
+        new("seed", "N", "the first seed (default: from the clock, and printed, so a run can be repeated)"),
+        new("length", "N", "calls per generated trace (default 24)"),
+        new("judges", "LIST", "model (invariants only), model,native (the default: also this machine's kernel), model,native,qemu or model,qemu"),
+        new("out", "DIR", "where findings are saved (default traces/found)"),
+        new("no-shrink", null, "save findings as found, unshrunk (with qemu each shrinking round costs a boot)"),
+        MutationOption.Declaration,
+    ];
+
+    public int Run(Args args, CliContext context)
+    {
+        var budget = args.GetDuration("time") ?? TimeSpan.FromSeconds(60);
+        int seed = args.GetInt("seed", 0, int.MaxValue / 2) ?? (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000);
+        int length = args.GetInt("length", 1, 10_000) ?? 24;
+        var judges = args.GetList("judges", JudgeNames.All) ?? ["model", "native"];
+        if (!judges.Contains("model"))
+            throw new UsageException($"--judges: fuzz always checks the model, so list it too (e.g. model,{string.Join(',', judges)})");
+        string outDir = args.Get("out") ?? FoundTraces.DefaultDirectory;
+        bool shrink = !args.Has("no-shrink");
+        var mutations = MutationOption.Parse(args);
+
+        var oracles = new List<IOracle> { new InvariantOracle(KernelProfile.Linux612, mutations) };
+        foreach (var k in judges.Where(j => j != "model")) oracles.Add(new DifferentialOracle(JudgeNames.Kernel(k), mutations));
+        var suite = new Suite([.. oracles]);
+        var fuzzer = new Fuzzer(suite) { Length = length, Shrink = shrink };
+
+        var o = context.Out;
+        var c = context.Colour;
+        string repeat = $"dotnet run -c Release --project tools/anonvma -- fuzz --seed {seed} --time {Human(budget)} --length {length} --judges {string.Join(',', judges)}" +
+                        (mutations is null ? "" : $" --mutate {mutations}");
+        o.WriteLine($"fuzz: {Human(budget)} on one core, seed {seed}, {length} calls per trace");
+        o.WriteLine($"oracles: {suite.Name}");
+        o.WriteLine($"repeat with: {repeat}");
+        o.WriteLine();
+
+        var progress = new ProgressLine(o, context.Terminal);
+        var result = fuzzer.Run(seed, budget, progress: progress.Report, cancel: context.Cancel);
+        progress.Finish();
+
+        o.WriteLine(context.Cancel.IsCancellationRequested ? c.Yellow($"interrupted after {result.Elapsed.TotalSeconds:F1} s") : $"done after {result.Elapsed.TotalSeconds:F1} s");
+        double rate = result.Calls / Math.Max(result.Elapsed.TotalSeconds, 1e-9);
+        o.WriteLine($"traces: {result.Traces:N0}   calls: {result.Calls:N0}   rate: {rate:N0} calls/s   seeds {seed} to {seed + result.Traces - 1}");
+        o.WriteLine("coverage:");
+        o.Write(result.Coverage.Report());
+        if (result.Coverage.Missing() is { Count: > 0 } missing)
+            o.WriteLine(c.Yellow($"warning: {missing.Count} coverage label(s) never reached: {string.Join(", ", missing)}"));
+
+        if (result.Findings.Count == 0)
+        {
+            o.WriteLine($"findings: {c.Green("none")}");
+            return ExitCode.Ok;
+        }
+        o.WriteLine($"findings: {c.Red(result.Findings.Count.ToString())}");
+        int n = 0;
+        foreach (var bug in result.Findings)
+        {
+            var shrunk = bug.Shrunk;
+            o.WriteLine($"  {++n}. {c.Bold(shrunk.Finding.Signature)}  x{bug.Count}, seed {bug.Seed}, " +
+                        $"{(shrink ? $"shrunk from {bug.Original.Calls.Count} to {shrunk.Trace.Calls.Count} calls" : $"{shrunk.Trace.Calls.Count} calls, not shrunk")}, " +
+                        $"found after {bug.FoundAfter.TotalSeconds:F1} s");
+            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {OneLine(DiffView.Short(shrunk.Finding.Message))}");
+            try
+            {
+                string path = FoundTraces.Save(FoundTraces.Document(shrunk.Trace, shrunk.Finding, ProfileOf(suite, shrunk.Finding), bug.Seed), outDir);
+                o.WriteLine($"     saved: {Shown(path)}");
+                o.WriteLine($"     replay: {FoundTraces.ReplayCommand(path)}{(mutations is null ? "" : $" --mutate {mutations}")}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                context.Err.WriteLine($"anonvma: could not save finding {n} under {outDir}: {e.Message}");
+            }
+        }
+        return ExitCode.Differs;
+    }
+
+    /// <summary>The profile a finding's oracle judged with: the kernel's for a difference, linux-6.12 for the invariants.</summary>
+    static string ProfileOf(Suite suite, Finding f) =>
+        suite.Oracles.OfType<DifferentialOracle>().FirstOrDefault(d => d.Name == f.Oracle)?.Kernel.Profile.Name ?? KernelProfile.Linux612.Name;
+
+    /// <summary>A path relative to the working directory when it lies below it, else as it is.</summary>
+    static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..") || Path.IsPathRooted(relative) ? path : relative;
+    }
+
+    static string OneLine(string s) => s.Replace('\n', ' ');
+
+    static string Human(TimeSpan t) =>
+        t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:0}ms" :
+        t.TotalSeconds % 3600 == 0 ? $"{t.TotalHours:0}h" :
+        t.TotalSeconds % 60 == 0 ? $"{t.TotalMinutes:0}m" : $"{t.TotalSeconds:0.###}s";
+}

@@ -1,0 +1,54 @@
+using AnonVma.Judges;
+using AnonVma.Model;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// How commands name judges and profiles ("model", "native", "qemu"; "linux-6.12", "host-6.18" or this machine's
+/// release), and the one place that turns a judge that cannot run here into a clear error (exit 2).
+/// </summary>
+public static class JudgeNames
+{
+    public static readonly IReadOnlyList<string> All = ["model", "native", "qemu"];
+
+    /// <summary>A real kernel judge by name; throws InputException with the reason when it cannot run here.</summary>
+    public static IJudge Kernel(string name)
+    {
+        switch (name)
+        {
+            case "native":
+                try { return NativeJudge.Create(); }
+                catch (InvalidOperationException e) { throw new InputException($"the native judge cannot run on this machine: {e.Message}"); }
+            case "qemu":
+                if (QemuJudge.TryCreate(out var why) is { } qemu) return qemu;
+                throw new InputException($"the qemu judge (Linux 6.12 under QEMU) is unavailable: {why}" +
+                    (why.Contains(QemuJudge.BuildCommand) ? "" : $"\nthen build the kernel image once with: {QemuJudge.BuildCommand}"));
+            default:
+                throw new ArgumentException($"'{name}' is not a kernel judge");
+        }
+    }
+
+    /// <summary>A profile by name: a known one (linux-6.12, host-6.18) or this machine's kernel release, probed.</summary>
+    public static KernelProfile Profile(string name, string where)
+    {
+        if (KernelProfile.ByName(name) is { } known) return known;
+        if (name == ThisRelease()) return Kernel("native").Profile;
+        throw new UsageException($"{where}: unknown profile '{name}' (known: {string.Join(", ", KernelProfile.All.Select(p => p.Name))}, " +
+                                 $"or this machine's kernel {ThisRelease() ?? "(unknown)"})");
+    }
+
+    /// <summary>
+    /// Whether a judge runs the profile a trace file's header names: the same name, or a known profile that differs
+    /// from the judge's (probed) one only in name and the machine's sysctls.
+    /// </summary>
+    public static bool Matches(KernelProfile judge, string header) =>
+        judge.Name == header ||
+        KernelProfile.ByName(header) is { } p && p with { Name = judge.Name, MaxMapCount = judge.MaxMapCount, MmapMinAddr = judge.MmapMinAddr } == judge;
+
+    static string? ThisRelease()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+}

@@ -1,0 +1,77 @@
+using AnonVma.Fuzz;
+using AnonVma.Judges;
+using AnonVma.Model;
+using AnonVma.Traces;
+
+namespace AnonVma.Cli;
+
+/// <summary>What a replay found: every judge's run, where pairs of them differ, and unmet expectations and invariants.</summary>
+public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge> judges, IReadOnlyList<TraceRun> runs)
+{
+    public string Path { get; } = path;
+    public TraceDocument Document { get; } = doc;
+    public Trace Trace => Document.Trace;
+    public IReadOnlyList<IJudge> Judges { get; } = judges;
+    public IReadOnlyList<TraceRun> Runs { get; } = runs;
+
+    /// <summary>Every call where a compared pair differs (CallIndex -1: only in how the runs ended), per pair.</summary>
+    public List<(IJudge Left, IJudge Right, List<Disagreement> Differences)> Pairs { get; } = new();
+
+    /// <summary>Per judge whose profile the file names: null when its expectations hold, else the first that does not.</summary>
+    public List<(IJudge Judge, string? Mismatch)> Expectations { get; } = new();
+
+    /// <summary>Why expectations were not checked, when they were not.</summary>
+    public string? ExpectationsSkipped { get; private set; }
+
+    /// <summary>The invariant check per model profile: null when every invariant held after every call.</summary>
+    public List<(string Oracle, Finding? Finding)> Invariants { get; } = new();
+
+    public bool AllWell =>
+        Pairs.All(p => p.Differences.Count == 0) && Expectations.All(e => e.Mismatch is null) &&
+        Invariants.All(i => i.Finding is null) && Runs.All(r => r.End != RunEnd.Crash);
+
+    public TraceRun RunOf(IJudge judge) => Runs[Judges.ToList().IndexOf(judge)];
+
+    /// <summary>Compares each pair call by call, as Comparison.FirstDifference compares one step, then how the runs ended.</summary>
+    public void Compare(IEnumerable<(IJudge Left, IJudge Right)> pairs)
+    {
+        foreach (var (l, r) in pairs)
+        {
+            var (a, b) = (RunOf(l), RunOf(r));
+            var found = new List<Disagreement>();
+            for (int i = 0; i < Math.Min(a.Steps.Count, b.Steps.Count); i++)
+                if (Comparison.FirstDifference(Trace, l.Name, Only(a, i), r.Name, Only(b, i)) is { } d)
+                    found.Add(d with { CallIndex = i });
+            if (a.End != b.End || a.Steps.Count != b.Steps.Count)
+                found.Add(new Disagreement(Trace, l.Name, r.Name, -1, "the runs end differently", Ending(a), Ending(b)));
+            Pairs.Add((l, r, found));
+        }
+    }
+
+    static TraceRun Only(TraceRun run, int i) => run with { End = RunEnd.Completed, Steps = [run.Steps[i]] };
+
+    static string Ending(TraceRun r) => $"{r.End} after {r.Steps.Count} calls{(r.Detail is null ? "" : ": " + r.Detail)}";
+
+    /// <summary>The file's expectations against each judge whose profile the header names, or every judge without a header.</summary>
+    public void CheckExpectations()
+    {
+        if (Document.Expected.All(e => e is null)) { ExpectationsSkipped = "none in the file"; return; }
+        string? profile = Document.Get("profile");
+        var matching = Judges.Where(j => profile is null || JudgeNames.Matches(j.Profile, profile)).ToList();
+        if (matching.Count == 0)
+        {
+            ExpectationsSkipped = $"not checked: they are for {profile}, and no judge here runs that profile";
+            return;
+        }
+        foreach (var j in matching) Expectations.Add((j, AnonVma.Traces.Expectations.FirstMismatch(Document, RunOf(j))));
+    }
+
+    public void CheckInvariants(IReadOnlyList<KernelProfile> profiles, Mutations? mutations)
+    {
+        foreach (var p in profiles)
+        {
+            var oracle = new InvariantOracle(p, mutations);
+            Invariants.Add((oracle.Name, oracle.CheckOne(Trace)));
+        }
+    }
+}

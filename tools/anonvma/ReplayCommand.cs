@@ -1,0 +1,120 @@
+using AnonVma.Fuzz;
+using AnonVma.Judges;
+using AnonVma.Model;
+using AnonVma.Traces;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// `replay TRACE`: runs a trace file on the model and real kernels and shows every call with each judge's result,
+/// the caller's maps after it, and a line diff wherever the model and a kernel disagree; it also holds the judges to
+/// the file's own expectations and the model to its invariants. Exit 0 when all is well, 1 otherwise.
+/// </summary>
+public sealed class ReplayCommand : ICommand
+{
+    public string Name => "replay";
+    public string Synopsis => "TRACE [--on model,native,qemu] [--profile NAME] [--step N] [--maps|--smaps] [--no-color]";
+    public string Summary => "run a trace file on the model and real kernels, call by call, and show where they differ";
+    public IReadOnlyList<string> Positionals => ["TRACE"];
+
+    public IReadOnlyList<Option> Options =>
+    [
+        new("on", "LIST", "the judges: model, native (this machine's kernel), qemu (Linux 6.12); default model,native. " +
+                          "The model runs once per kernel, with that kernel's profile"),
+        new("profile", "NAME", "the model's profile when it runs alone (--on model): linux-6.12, host-6.18 or this machine's " +
+                               "release; default the file's '# profile:' header, else linux-6.12"),
+        new("step", "N", "stop after call N (from 0) and print the full state: every live process's maps, the caller's smaps"),
+        new("maps", null, "after each call, print the caller's maps (the default)"),
+        new("smaps", null, "after each call, print the caller's smaps instead of its maps"),
+        MutationOption.Declaration,
+    ];
+
+    public int Run(Args args, CliContext context)
+    {
+        string path = args.Positionals[0];
+        var names = args.GetList("on", JudgeNames.All) ?? ["model", "native"];
+        if (args.Has("maps") && args.Has("smaps")) throw new UsageException("choose one of --maps and --smaps");
+        bool model = names.Contains("model");
+        if (args.Has("profile") && (!model || names.Count > 1))
+            throw new UsageException("--profile sets the model's profile when it runs alone (--on model); next to a kernel the model takes the kernel's profile");
+        var mutations = MutationOption.Parse(args);
+        if (mutations is not null && !model) throw new UsageException("--mutate changes the model; add model to --on");
+
+        var doc = TraceInput.Load(path);
+        int? step = args.GetInt("step", 0, int.MaxValue);
+        if (step >= doc.Trace.Calls.Count)
+            throw new UsageException($"--step {step}: the trace has {doc.Trace.Calls.Count} calls (0 to {doc.Trace.Calls.Count - 1})");
+        if (step is { } last)
+            doc = doc with
+            {
+                Trace = doc.Trace with { Calls = doc.Trace.Calls.Take(last + 1).ToList() },
+                Expected = doc.Expected.Take(last + 1).ToList(),
+            };
+
+        // The columns, in order: each kernel after the model of its profile; pairs are what gets compared.
+        var kernels = names.Where(n => n != "model").Select(JudgeNames.Kernel).ToList();
+        var columns = new List<IJudge>();
+        var pairs = new List<(IJudge Left, IJudge Right)>();
+        if (model && kernels.Count == 0)
+        {
+            var profile = args.Get("profile") is { } p ? JudgeNames.Profile(p, "--profile")
+                : doc.Get("profile") is { } h ? JudgeNames.Profile(h, $"{path}: the '# profile:' header")
+                : KernelProfile.Linux612;
+            columns.Add(new ModelJudge(profile) { Mutations = mutations });
+        }
+        foreach (var k in kernels)
+        {
+            if (model)
+            {
+                var m = new ModelJudge(k.Profile) { Mutations = mutations };
+                columns.Add(m);
+                pairs.Add((m, k));
+            }
+            else if (columns.Count > 0) pairs.Add((columns[0], k));
+            columns.Add(k);
+        }
+
+        var replay = new Replay(path, doc, columns, columns.Select(j => RunOne(j, doc.Trace)).ToList());
+        if (replay.Runs.All(r => r.End == RunEnd.Rejected))
+            throw new InputException($"{path}: the judges refuse this trace: {replay.Runs[0].Detail}");
+        replay.Compare(pairs);
+        replay.CheckExpectations();
+        // The invariants on every model profile here, and on the file's own profile (a saved invariant finding's).
+        var profiles = columns.OfType<ModelJudge>().Select(m => m.Profile).ToList();
+        if (model && doc.Get("profile") is { } named && KernelProfile.ByName(named) is { } own && !profiles.Any(p => JudgeNames.Matches(p, named)))
+            profiles.Add(own);
+        replay.CheckInvariants(profiles.Distinct().ToList(), mutations);
+        new ReplayPrinter(context.Out, context.Colour, args.Has("smaps")).Print(replay, step);
+        return replay.AllWell ? ExitCode.Ok : ExitCode.Differs;
+    }
+
+    /// <summary>
+    /// One judge's run. A model that throws is a crash the replay must show, not end on: the calls before the one
+    /// that threw are run again on their own, so the listing still has them.
+    /// </summary>
+    static TraceRun RunOne(IJudge judge, Trace trace)
+    {
+        try
+        {
+            return judge.Run([trace])[0];
+        }
+        catch (Exception e) when (judge is ModelJudge)
+        {
+            string detail = $"the model threw {e.GetType().Name}: {e.Message}";
+            for (int n = trace.Calls.Count - 1; n >= 0; n--)
+            {
+                try
+                {
+                    var prefix = judge.Run([trace with { Calls = trace.Calls.Take(n).ToList() }])[0];
+                    return prefix with { End = RunEnd.Crash, Detail = $"{detail} (at call {n})" };
+                }
+                catch (Exception) { }
+            }
+            return new TraceRun(trace.Id, RunEnd.Crash, detail, []);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InputException($"{judge.Name} could not run the trace: {e.Message}");
+        }
+    }
+}
