@@ -50,7 +50,8 @@ public sealed class Args
         int required = command.Positionals.Count(p => !p.StartsWith('[')), most = command.Positionals.Count;
         if (positionals.Count < required)
             throw new UsageException($"{command.Name} needs {string.Join(" ", command.Positionals.Skip(positionals.Count).Where(p => !p.StartsWith('[')))}");
-        if (positionals.Count > most) throw new UsageException($"unexpected argument '{positionals[most]}' for {command.Name}");
+        bool variadic = command.Positionals.Count > 0 && command.Positionals[^1].EndsWith("...]");
+        if (!variadic && positionals.Count > most) throw new UsageException($"unexpected argument '{positionals[most]}' for {command.Name}");
         return parsed;
     }
 

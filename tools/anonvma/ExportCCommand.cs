@@ -1,0 +1,41 @@
+using AnonVma.Judges;
+using AnonVma.Traces;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// `export-c TRACE [-o FILE]`: the trace as one standalone C program (the executor's runtime plus one statement per
+/// call) that builds with `cc repro.c -o repro` and prints the executor's observations, for a kernel developer who
+/// has neither .NET nor this repository.
+/// </summary>
+public sealed class ExportCCommand : ICommand
+{
+    public string Name => "export-c";
+    public string Synopsis => "TRACE [--out FILE]";
+    public string Summary => "write a standalone C reproducer (cc repro.c -o repro && ./repro prints the executor's observations)";
+    public IReadOnlyList<string> Positionals => ["TRACE"];
+    public IReadOnlyList<Option> Options => [new("out", "FILE", "write the C program to FILE instead of standard output")];
+
+    public int Run(Args args, CliContext context)
+    {
+        var path = args.Positionals[0];
+        var doc = TraceInput.Load(path);
+        var header = string.Join('\n', new[] { $"From {path}" }
+            .Concat(doc.Header.Select(kv => $"{kv.Key}: {kv.Value}"))
+            .Concat(["Build and run: cc repro.c -o repro && ./repro"]));
+        string c;
+        try { c = CReproducer.Generate(doc.Trace, header); }
+        catch (ArgumentException e) { throw new InputException($"{path}: {e.Message}"); }
+        if (args.Get("out") is { } outPath)
+        {
+            var full = Path.GetFullPath(outPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            var tmp = full + ".tmp";
+            File.WriteAllText(tmp, c);
+            File.Move(tmp, full, overwrite: true);
+            context.Err.WriteLine($"wrote {outPath}: cc {outPath} -o repro && ./repro");
+        }
+        else context.Out.Write(c);
+        return ExitCode.Ok;
+    }
+}
