@@ -30,6 +30,19 @@ public class QemuKernelTests(ITestOutputHelper log)
         Assert.True(shown >= MinNamesShown, $"only {shown} name calls set a name that maps showed (want ≥ {MinNamesShown})");
     }
 
+    /// <summary>The choice-based generator's traces (the ones fuzz and the properties use), fixed seeds, two boots at once.</summary>
+    [SkippableFact]
+    public void Choice_generated_traces_agree_with_linux_6_12()
+    {
+        var judge = Kernels.Qemu();
+        var traces = Enumerable.Range(1, 1000).Select(s => Realiser.Random(s, 24, judge.Profile)).ToList();
+        var d = Differential.Run(judge, traces, parallel: 2);
+        log.WriteLine(d.Summary());
+        log.WriteLine($"name calls that set a name and maps showed it: {d.NamesSetAndShown()}");
+        Assert.True(d.Disagreements.Count == 0, d.Summary());
+        Assert.All(d.Kernel, r => Assert.Equal(RunEnd.Completed, r.End));
+    }
+
     [SkippableFact]
     public void Scenario_corpus_agrees_with_linux_6_12()
     {

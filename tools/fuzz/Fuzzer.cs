@@ -62,8 +62,9 @@ public sealed class Fuzzer(Suite suite)
             {
                 if (found[i] is not { } f) continue;
                 if (bugs.TryGetValue(f.Signature, out var known)) { known.Count++; continue; }
+                var foundAfter = sw.Elapsed;
                 var shrunk = Shrink ? Shrinker.Shrink(batch[i].trace, f, suite) : new Shrinker.Result(batch[i].trace, f, 0, 0);
-                bugs[f.Signature] = new FoundBug(f, batch[i].trace, batch[i].seed, shrunk) { FoundAfter = sw.Elapsed };
+                bugs[f.Signature] = new FoundBug(f, batch[i].trace, batch[i].seed, shrunk) { FoundAfter = foundAfter };
                 if (StopAtFirstFinding) return Done();
             }
             if (progress is not null && sw.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
