@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AnonVma.Model.Abi;
 using AnonVma.Model.Kernel;
 using AnonVma.Model.State;
@@ -23,21 +25,28 @@ public static class Invariants
         (nameof(ForkChildConsistent), ForkChildConsistent),
     ];
 
+    // Every check runs after every call of a checked run, and the state checks walk every VMA of every live process.
+    // They loop over concrete lists and the VMA list's struct enumerator, not LINQ or iterators, so no check allocates
+    // unless it fails. Checked runs (scenarios, properties, the bench) mostly end before tiered compilation would
+    // optimise them: it waits for 30 calls and a 100 ms lull in new compilation, then compiles in the background. So
+    // each check is compiled optimised at its first call (AggressiveOptimization).
+
     /// <summary>The first violation of any check, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? First(LinuxModel m)
     {
-        foreach (var (_, check) in All)
-            if (check(m) is { } v) return v;
+        for (int i = 0; i < All.Count; i++) // by index: a foreach over the interface would allocate an enumerator per call
+            if (All[i].Check(m) is { } v) return v;
         return null;
     }
 
-    static IEnumerable<Process> Live(LinuxModel m) => m.Processes.Where(p => p.Running);
-
     /// <summary>Sorted, non-overlapping, page-aligned, non-empty, inside the user address space.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? WellFormed(LinuxModel m)
     {
-        foreach (var p in Live(m))
+        foreach (var p in m.ProcessList)
         {
+            if (!p.Running) continue;
             Vma? prev = null;
             int count = 0;
             foreach (var v in p.Vmas.All())
@@ -55,9 +64,12 @@ public static class Invariants
     }
 
     /// <summary>Names are valid strings and sit only on anonymous or anonymous-shmem VMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? NamesValid(LinuxModel m)
     {
-        foreach (var p in Live(m))
+        foreach (var p in m.ProcessList)
+        {
+            if (!p.Running) continue;
             foreach (var v in p.Vmas.All())
             {
                 if (v.Name is not { } n) continue;
@@ -66,6 +78,7 @@ public static class Invariants
                 if (v.File is { IsAnonShmem: false })
                     return new(nameof(NamesValid), p.Index, "name on a file-backed VMA", [v]);
             }
+        }
         return null;
     }
 
@@ -73,24 +86,32 @@ public static class Invariants
     /// Each live name object's count equals the VMAs pointing at it across live processes, its lifecycle state agrees
     /// with that count, no VMA reaches a freed object, and nothing was taken or dropped against the lifecycle.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? NameRefcountBalance(LinuxModel m)
     {
         if (m.LifecycleViolations.Count > 0) return new(nameof(NameRefcountBalance), -1, m.LifecycleViolations[0], []);
-        var holders = new Dictionary<AnonName, List<(int pid, Vma v)>>(ReferenceEqualityComparer.Instance);
-        foreach (var p in Live(m))
+        // Count the holders of each name object, in the order the walk first meets them (a Dictionary without removals
+        // enumerates in insertion order); which VMAs they are is gathered again only for a report.
+        var holders = HolderScratch();
+        foreach (var p in m.ProcessList)
+        {
+            if (!p.Running) continue;
             foreach (var v in p.Vmas.All())
-                if (v.Name is { } n)
-                {
-                    if (!holders.TryGetValue(n, out var list)) holders[n] = list = new();
-                    list.Add((p.Index, v));
-                }
-        var live = new HashSet<AnonName>(m.LiveNames, ReferenceEqualityComparer.Instance);
-        foreach (var (n, list) in holders)
+                if (v.Name is { } n) CollectionsMarshal.GetValueRefOrAddDefault(holders, n, out _)++;
+        }
+        var live = m.LiveNameSet;
+        foreach (var (n, count) in holders)
         {
             if (n.State == NameState.Freed || !live.Contains(n))
-                return new(nameof(NameRefcountBalance), list[0].pid, $"VMA reaches freed name {n}", [list[0].v]);
-            if (n.Refs != list.Count)
-                return new(nameof(NameRefcountBalance), list[0].pid, $"name {n} has {n.Refs} references but {list.Count} VMAs hold it", list.Select(x => x.v).ToList());
+            {
+                var (pid, vmas) = Holders(m, n);
+                return new(nameof(NameRefcountBalance), pid, $"VMA reaches freed name {n}", [vmas[0]]);
+            }
+            if (n.Refs != count)
+            {
+                var (pid, vmas) = Holders(m, n);
+                return new(nameof(NameRefcountBalance), pid, $"name {n} has {n.Refs} references but {count} VMAs hold it", vmas);
+            }
         }
         foreach (var n in live)
         {
@@ -101,11 +122,47 @@ public static class Invariants
         return null;
     }
 
+    /// <summary>
+    /// The empty count map NameRefcountBalance reuses from call to call, per thread since checks of different models may
+    /// run in parallel. Clear costs the map's whole capacity, so one grown by a huge model is dropped once it is
+    /// no longer needed.
+    /// </summary>
+    static Dictionary<AnonName, int> HolderScratch()
+    {
+        var d = holderScratch;
+        if (d is null || (d.Count < 1024 && d.EnsureCapacity(0) > 4096))
+            return holderScratch = new(ReferenceEqualityComparer.Instance);
+        d.Clear();
+        return d;
+    }
+
+    [ThreadStatic] static Dictionary<AnonName, int>? holderScratch;
+
+    /// <summary>The live processes' VMAs that hold n, in process and address order, and the first one's process.</summary>
+    static (int Pid, List<Vma> Vmas) Holders(LinuxModel m, AnonName n)
+    {
+        int pid = -1;
+        var vmas = new List<Vma>();
+        foreach (var p in m.ProcessList)
+        {
+            if (!p.Running) continue;
+            foreach (var v in p.Vmas.All())
+                if (ReferenceEquals(v.Name, n))
+                {
+                    if (pid < 0) pid = p.Index;
+                    vmas.Add(v);
+                }
+        }
+        return (pid, vmas);
+    }
+
     /// <summary>locked_vm equals the pages of the process's VM_LOCKED VMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? LockedVmBalance(LinuxModel m)
     {
-        foreach (var p in Live(m))
+        foreach (var p in m.ProcessList)
         {
+            if (!p.Running) continue;
             ulong sum = 0;
             foreach (var v in p.Vmas.All()) if ((v.Flags & VmFlags.Locked) != 0) sum += v.Pages;
             if (sum != p.LockedVm) return new(nameof(LockedVmBalance), p.Index, $"locked_vm {p.LockedVm} pages but locked VMAs hold {sum}", []);
@@ -118,13 +175,15 @@ public static class Invariants
     /// a neighbour at the range's edge that Linux's merge predicate would have merged it with. The check reads the
     /// site's copies (MergeSite), not the live state, which faults later in the same call may have changed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? MergeOnEqualName(LinuxModel m)
     {
         if (!m.TracksMergeSites)
             throw new InvalidOperationException($"{nameof(MergeOnEqualName)} needs a model created with {nameof(LinuxModel.TracksMergeSites)} = true");
         if (m.Last is not { } last) return null;
-        foreach (var site in last.Sites)
+        for (int i = 0; i < last.Sites.Count; i++)
         {
+            var site = last.Sites[i];
             var v = site.Result;
             if (v.Start == site.Start && site.Left is { } left && left.End == v.Start && MergePredicate.WouldMerge(m.Profile, v, left))
                 return new(nameof(MergeOnEqualName), site.Pid, "left apart from its left neighbour", [left.ToVma(), v.ToVma()]);
@@ -138,6 +197,7 @@ public static class Invariants
     /// A split VMA's halves both point at the original's name object (vm_area_dup copies anon_name and takes a
     /// reference), whatever the call then does to one half.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? SplitKeepsName(LinuxModel m)
     {
         if (m.Last is not { } last) return null;
@@ -149,6 +209,7 @@ public static class Invariants
     }
 
     /// <summary>After a successful mlock, mlock2, mlockall(MCL_CURRENT) or MAP_LOCKED mmap, the locked pages it covered are present, unless lock-on-fault, PROT_NONE or past the end of the file.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? MlockPopulated(LinuxModel m)
     {
         if (m.Last is not { Outcome.IsError: false } last) return null;
@@ -186,6 +247,7 @@ public static class Invariants
     /// Right after a fork the child mirrors the parent: the same VMAs minus VM_DONTCOPY, without lo/lf, sharing the
     /// name objects, with fresh non-singular anon_vmas where the parent had one, none under WIPEONFORK, and locked_vm 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? ForkChildConsistent(LinuxModel m)
     {
         if (m.Last is not { Call: ForkCall f, Outcome.Kind: OutcomeKind.Process } last) return null;
@@ -194,7 +256,8 @@ public static class Invariants
         const string name = nameof(ForkChildConsistent);
         if (child.LockedVm != 0) return new(name, child.Index, $"child locked_vm is {child.LockedVm}", []);
         using var ce = child.Vmas.All().GetEnumerator();
-        var parentAnons = new HashSet<long>(parent.Vmas.All().Select(v => v.AnonId));
+        var parentAnons = new HashSet<long>();
+        foreach (var v in parent.Vmas.All()) parentAnons.Add(v.AnonId);
         foreach (var pv in parent.Vmas.All())
         {
             if ((pv.Flags & VmFlags.DontCopy) != 0) continue;

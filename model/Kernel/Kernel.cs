@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AnonVma.Model.Abi;
 using AnonVma.Model.State;
 
@@ -27,6 +28,10 @@ public sealed partial class LinuxModel
     public IReadOnlyList<Process> Processes => processes;
     /// <summary>Name objects that have not been freed.</summary>
     public IReadOnlyCollection<AnonName> LiveNames => liveNames;
+    /// <summary>The same set, for the checks: lookups and a walk without a boxed enumerator.</summary>
+    internal HashSet<AnonName> LiveNameSet => liveNames;
+    /// <summary>The processes as their concrete list, so the checks' loops need no interface calls.</summary>
+    internal List<Process> ProcessList => processes;
     /// <summary>Lifecycle transitions the model attempted that the lifecycle forbids (always empty in a correct model).</summary>
     public IReadOnlyList<string> LifecycleViolations => lifecycleViolations;
     /// <summary>Files created by the trace.</summary>
@@ -68,7 +73,13 @@ public sealed partial class LinuxModel
     /// <summary>Records a range an operation just finished modifying or mapping, with copies of the VMAs around it.</summary>
     void Site(Process p, Vma result, ulong start, ulong end)
     {
-        if (!TracksMergeSites) return;
+        if (TracksMergeSites) RecordSite(p, result, start, end);
+    }
+
+    /// <remarks>Compiled optimised at once, like the checks it serves: checked runs are too short for tiered compilation to reach it.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void RecordSite(Process p, Vma result, ulong start, ulong end)
+    {
         var (l, r) = p.Vmas.Neighbours(result);
         sites.Add(new MergeSite(p.Index, start, end, VmaShot.Of(result), l is null ? null : VmaShot.Of(l), r is null ? null : VmaShot.Of(r)));
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AnonVma.Model.State;
 
 /// <summary>
@@ -141,13 +143,48 @@ public sealed class VmaList
         return lo;
     }
 
-    /// <summary>All VMAs in address order.</summary>
-    public IEnumerable<Vma> All()
+    /// <summary>All VMAs in address order; a foreach over it allocates nothing.</summary>
+    public Walk All() => new(chunks);
+
+    /// <summary>The VMAs in address order as a struct, so the checks that walk every VMA after every call allocate nothing (LINQ still works on it).</summary>
+    public readonly struct Walk(List<List<Vma>> chunks) : IEnumerable<Vma>
     {
-        foreach (var ch in chunks)
-            foreach (var v in ch)
-                yield return v;
+        public Enumerator GetEnumerator() => new(chunks);
+        IEnumerator<Vma> IEnumerable<Vma>.GetEnumerator() => GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
+
+    /// <summary>
+    /// Walks the chunks with List's own enumerators, so changing the list during a walk still throws. MoveNext is small
+    /// enough to inline into the loops of the checks; moving to the next chunk is the rare case.
+    /// </summary>
+    public struct Enumerator(List<List<Vma>> chunks) : IEnumerator<Vma>
+    {
+        List<List<Vma>>.Enumerator outer = chunks.GetEnumerator();
+        List<Vma>.Enumerator inner = NoChunk.GetEnumerator();
+
+        public Vma Current => inner.Current;
+        object System.Collections.IEnumerator.Current => Current;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool MoveNext() => inner.MoveNext() || NextChunk();
+
+        bool NextChunk()
+        {
+            while (outer.MoveNext())
+            {
+                inner = outer.Current.GetEnumerator();
+                if (inner.MoveNext()) return true;
+            }
+            return false;
+        }
+
+        public readonly void Dispose() { }
+        void System.Collections.IEnumerator.Reset() => throw new NotSupportedException();
+    }
+
+    /// <summary>Where a walk starts, before its first chunk.</summary>
+    static readonly List<Vma> NoChunk = new();
 
     /// <summary>The sorted chunks, for whole-list walks on hot paths (fork) without an iterator.</summary>
     internal List<List<Vma>> Chunks => chunks;
