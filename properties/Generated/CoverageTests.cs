@@ -16,7 +16,7 @@ public class CoverageTests(ITestOutputHelper output)
     public void Five_hundred_generated_traces_reach_every_expected_state(string profile)
     {
         var coverage = new Coverage();
-        for (int seed = 1; seed <= 500; seed++) Realiser.Random(seed, 24, KernelProfile.ByName(profile), coverage: coverage);
+        for (int seed = 1; seed <= 500; seed++) Realiser.Random(seed, 24, KernelProfile.ByName(profile)!, coverage: coverage);
         output.WriteLine(coverage.Report());
         var missing = coverage.Missing().Where(l => !(profile == "host-6.18" && NeedsNames(l))).ToList();
         Assert.True(missing.Count == 0, "never reached: " + string.Join(", ", missing) + "\n" + coverage.Report());

@@ -16,7 +16,7 @@ public class ExhaustiveTests(ITestOutputHelper output)
     [InlineData("host-6.18")]
     public void Every_sequence_to_depth_6_with_writes_keeps_every_invariant(string profile)
     {
-        var r = new Exhaustive { Profile = KernelProfile.ByName(profile) }.Run(6);
+        var r = new Exhaustive { Profile = KernelProfile.ByName(profile)! }.Run(6);
         Report(r);
         Assert.Null(r.Violation);
         Assert.Equal(7, r.StatesPerDepth.Count); // depth 6 was reached, not cut short
