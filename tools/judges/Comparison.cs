@@ -5,9 +5,14 @@ using AnonVma.Model.Text;
 
 namespace AnonVma.Judges;
 
+/// <summary>What kind of thing two judges first disagree on; finding signatures group by it, whatever the process.</summary>
+public enum DifferenceKind { Result, Alive, Maps, Smaps, End }
+
 /// <summary>Where two judges first disagree on one trace, with everything a person needs to see why.</summary>
 public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJudge, int CallIndex, string What, string Left, string Right)
 {
+    public DifferenceKind Kind { get; init; }
+
     /// <summary>A readable report: the trace up to the call, both sides, and a line diff of the differing text.</summary>
     public string Report()
     {
@@ -52,28 +57,28 @@ public static partial class Comparison
 
     public static Disagreement? FirstDifference(Trace trace, string leftName, TraceRun left, string rightName, TraceRun right)
     {
-        Disagreement Diff(int i, string what, string l, string r) => new(trace, leftName, rightName, i, what, l, r);
+        Disagreement Diff(int i, DifferenceKind kind, string what, string l, string r) => new(trace, leftName, rightName, i, what, l, r) { Kind = kind };
         int n = Math.Min(left.Steps.Count, right.Steps.Count);
         for (int i = 0; i < n; i++)
         {
             var (a, b) = (left.Steps[i], right.Steps[i]);
-            if (a.Result != b.Result) return Diff(i, "the call's result differs", a.Result, b.Result);
+            if (a.Result != b.Result) return Diff(i, DifferenceKind.Result, "the call's result differs", a.Result, b.Result);
             var pids = a.Processes.Select(v => v.Pid).Union(b.Processes.Select(v => v.Pid)).Order();
             foreach (var pid in pids)
             {
                 var va = a.Processes.FirstOrDefault(v => v.Pid == pid);
                 var vb = b.Processes.FirstOrDefault(v => v.Pid == pid);
                 string State(ProcessView? v) => v is null ? "not reported" : v.Gone ? "gone" : "alive";
-                if (State(va) != State(vb)) return Diff(i, $"p{pid} is {State(va)} on one side and {State(vb)} on the other", State(va), State(vb));
+                if (State(va) != State(vb)) return Diff(i, DifferenceKind.Alive, $"p{pid} is {State(va)} on one side and {State(vb)} on the other", State(va), State(vb));
                 if (va is null || va.Gone) continue;
                 var (ma, mb) = (MapsText(va), MapsText(vb!));
-                if (ma != mb) return Diff(i, $"p{pid} maps differ (inodes normalised)", ma, mb);
+                if (ma != mb) return Diff(i, DifferenceKind.Maps, $"p{pid} maps differ (inodes normalised)", ma, mb);
                 var (sa, sb) = (SmapsText(va), SmapsText(vb!));
-                if (sa != sb) return Diff(i, $"p{pid} smaps differ (fields: {string.Join(' ', SmapsFields)})", sa, sb);
+                if (sa != sb) return Diff(i, DifferenceKind.Smaps, $"p{pid} smaps differ (fields: {string.Join(' ', SmapsFields)})", sa, sb);
             }
         }
         if (left.End != right.End || left.Steps.Count != right.Steps.Count)
-            return Diff(n < Math.Max(left.Steps.Count, right.Steps.Count) ? n : -1, "the runs end differently",
+            return Diff(n < Math.Max(left.Steps.Count, right.Steps.Count) ? n : -1, DifferenceKind.End, "the runs end differently",
                 $"{left.End} after {left.Steps.Count} calls{(left.Detail is null ? "" : ": " + left.Detail)}",
                 $"{right.End} after {right.Steps.Count} calls{(right.Detail is null ? "" : ": " + right.Detail)}");
         return null;
