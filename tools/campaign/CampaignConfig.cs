@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace AnonVma.Campaign;
+
+/// <summary>
+/// What a campaign checks, fixed when its directory is created and read back on --resume, so a resumed or sharded
+/// campaign realises exactly the same traces from the same seeds.
+/// </summary>
+public sealed record CampaignConfig
+{
+    /// <summary>The file format's version; a directory written by a newer format is refused, not misread.</summary>
+    public int Version { get; init; } = 1;
+    /// <summary>"model", "native", "qemu": the invariants always, then the kernels listed.</summary>
+    public IReadOnlyList<string> Judges { get; init; } = ["model", "native", "qemu"];
+    public int FirstSeed { get; init; } = 1;
+    /// <summary>Seeds in the whole campaign (all shards together), or null for as many as the time allows.</summary>
+    public long? Seeds { get; init; }
+    public int ShardIndex { get; init; }
+    public int ShardCount { get; init; } = 1;
+    /// <summary>Seeds per unit of work of the model and native workers; a block is done only when its state is written.</summary>
+    public int BlockSize { get; init; } = 64;
+    /// <summary>Seeds per QEMU boot: a boot costs about 2 s, so the QEMU lane takes bigger blocks.</summary>
+    public int QemuBlockSize { get; init; } = 256;
+    /// <summary>A deliberately wrong model rule (Mutation name), to see findings happen; null for the real model.</summary>
+    public string? Mutation { get; init; }
+    /// <summary>Every how many seeds one is a long trace (see <see cref="Schedule"/>).</summary>
+    public int LongEvery { get; init; } = 32;
+    public int ShortLength { get; init; } = 24;
+    public int LongLength { get; init; } = 1000;
+
+    [JsonIgnore] public bool Native => Judges.Contains("native");
+    [JsonIgnore] public bool Qemu => Judges.Contains("qemu");
+
+    /// <summary>"2/4" style, for people.</summary>
+    [JsonIgnore] public string Shard => $"{ShardIndex}/{ShardCount}";
+}

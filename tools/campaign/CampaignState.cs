@@ -1,0 +1,23 @@
+namespace AnonVma.Campaign;
+
+/// <summary>
+/// Everything a campaign has done so far, rewritten atomically (state.json) each time a block of seeds completes,
+/// so a kill loses only the blocks in flight, and those are redone from their seeds on --resume.
+/// </summary>
+public sealed class CampaignState
+{
+    public int Version { get; set; } = 1;
+    /// <summary>Completed block numbers per lane ("main", "qemu"), as inclusive ranges [first, last].</summary>
+    public Dictionary<string, List<long[]>> Done { get; set; } = new();
+    /// <summary>Traces and calls checked per lane.</summary>
+    public Dictionary<string, long> Traces { get; set; } = new();
+    /// <summary>Calls each judge checked: "model" (invariants), "native", "qemu".</summary>
+    public Dictionary<string, long> JudgeCalls { get; set; } = new();
+    /// <summary>Coverage label counts (generators' Coverage), summed over every completed block.</summary>
+    public Dictionary<string, long> Coverage { get; set; } = new();
+    /// <summary>How many traces showed each finding signature, over every completed block.</summary>
+    public Dictionary<string, long> FindingCounts { get; set; } = new();
+    /// <summary>Campaign time so far, summed over sessions (each start or resume is a session).</summary>
+    public double Seconds { get; set; }
+    public int Sessions { get; set; }
+}
