@@ -14,7 +14,7 @@ public static class Shrinker
     /// <summary>The result: the smallest failing trace, its finding, and how many candidate traces were run.</summary>
     public sealed record Result(Trace Trace, Finding Finding, int CandidatesRun, int Rounds);
 
-    public static Result Shrink(Trace trace, Finding finding, IOracle oracle, int maxCandidates = 20_000)
+    public static Result Shrink(Trace trace, Finding finding, IOracle oracle, int maxCandidates = 20_000, CancellationToken cancel = default)
     {
         var best = trace;
         var bestFinding = finding;
@@ -25,7 +25,7 @@ public static class Shrinker
         {
             var batch = candidates.Where(c => c.Count > 0).Select((c, i) => best with { Id = $"{trace.Id}.s{rounds}.{i}", Calls = c })
                 .Take(Math.Max(0, maxCandidates - run)).ToList();
-            if (batch.Count == 0) return false;
+            if (batch.Count == 0 || cancel.IsCancellationRequested) return false;
             run += batch.Count;
             rounds++;
             var results = oracle.Check(batch);

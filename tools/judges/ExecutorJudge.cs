@@ -13,6 +13,9 @@ public abstract class ExecutorJudge : IJudge
     public abstract string Name { get; }
     public abstract KernelProfile Profile { get; }
 
+    /// <summary>Kills a batch in flight when it fires (Ctrl-C in a campaign); the batch's traces come back Lost.</summary>
+    public CancellationToken Cancellation { get; set; }
+
     /// <summary>Wall time and calls of the last batch, for speed tables.</summary>
     public TimeSpan LastElapsed { get; private set; }
 

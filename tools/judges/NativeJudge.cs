@@ -28,7 +28,7 @@ public sealed class NativeJudge : ExecutorJudge
 
     protected override Shell.Result Execute(string batchPath, int traceCount) =>
         Shell.Run(executor, ["--timeout-ms", callTimeoutMs.ToString(), batchPath],
-            TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000));
+            TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
 }
 
 /// <summary>

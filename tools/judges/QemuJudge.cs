@@ -41,7 +41,7 @@ public sealed class QemuJudge : ExecutorJudge
     {
         int seconds = 60 + traceCount; // boot ~2 s; a 25-call trace takes ~0.07 s under TCG
         return Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
-            [batchPath, "--timeout", seconds.ToString(), "--kernel", kernel], TimeSpan.FromSeconds(seconds + 30));
+            [batchPath, "--timeout", seconds.ToString(), "--kernel", kernel], TimeSpan.FromSeconds(seconds + 30), Cancellation);
     }
 
     static bool OnPath(string exe) =>

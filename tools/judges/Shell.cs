@@ -8,7 +8,8 @@ public static class Shell
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
-    public static Result Run(string file, IEnumerable<string> args, TimeSpan? timeout = null)
+    /// <summary>Runs to completion, or until the timeout or the cancellation, which kill the whole process tree.</summary>
+    public static Result Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -18,11 +19,16 @@ public static class Shell
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (err) err.Append(e.Data).Append('\n'); };
         p.BeginErrorReadLine();
         var outTask = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromHours(1)))
+        var limit = timeout ?? TimeSpan.FromHours(1);
+        bool exited = false;
+        while (!exited && sw.Elapsed < limit && !cancel.IsCancellationRequested)
+            exited = p.WaitForExit(TimeSpan.FromMilliseconds(Math.Clamp((limit - sw.Elapsed).TotalMilliseconds, 1, 200)));
+        if (!exited)
         {
-            p.Kill(entireProcessTree: true);
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* it exited just now */ }
             p.WaitForExit();
-            lock (err) err.Append($"{Path.GetFileName(file)}: killed after {timeout}\n");
+            string why = cancel.IsCancellationRequested ? "cancelled" : $"killed after {timeout}";
+            lock (err) err.Append($"{Path.GetFileName(file)}: {why}\n");
         }
         p.WaitForExit();
         string stdout = outTask.Result;

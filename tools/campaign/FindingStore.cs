@@ -1,0 +1,95 @@
+using AnonVma.Fuzz;
+using AnonVma.Judges;
+using AnonVma.Model;
+using AnonVma.Traces;
+
+namespace AnonVma.Campaign;
+
+/// <summary>
+/// findings/: one directory per distinct signature. The first worker to see a signature claims it and saves the
+/// unshrunk trace at once (finding.json and original.trace, published by renaming a finished temporary directory),
+/// so a kill during shrinking loses nothing; the shrunk trace and its C reproducer are added when shrinking ends,
+/// each written only if absent. Nothing here is ever overwritten.
+/// </summary>
+public sealed class FindingStore
+{
+    readonly string root;
+    readonly Dictionary<string, FindingRecord> bySignature = new();
+    readonly object gate = new();
+
+    public FindingStore(string root)
+    {
+        this.root = root;
+        Directory.CreateDirectory(root);
+        foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            string name = System.IO.Path.GetFileName(dir);
+            if (name.StartsWith('.')) { TryDelete(dir); continue; } // an unpublished temporary directory from a killed run
+            var rec = Json.Read<FindingRecord>(System.IO.Path.Combine(dir, "finding.json"));
+            bySignature.TryAdd(rec.Signature, rec with { Directory = name });
+        }
+    }
+
+    public int Count { get { lock (gate) return bySignature.Count; } }
+
+    public IReadOnlyList<FindingRecord> All { get { lock (gate) return bySignature.Values.OrderBy(r => r.FoundAtSeconds).ToList(); } }
+
+    public bool Knows(string signature) { lock (gate) return bySignature.ContainsKey(signature); }
+
+    /// <summary>Findings saved but not shrunk yet (their shrinking was cut short): resumed campaigns shrink them first.</summary>
+    public IReadOnlyList<FindingRecord> PendingShrink() =>
+        All.Where(r => !File.Exists(ShrunkPath(r))).ToList();
+
+    public string DirectoryOf(FindingRecord r) => System.IO.Path.Combine(root, r.Directory);
+    public string OriginalPath(FindingRecord r) => System.IO.Path.Combine(DirectoryOf(r), "original.trace");
+    public string ShrunkPath(FindingRecord r) => System.IO.Path.Combine(DirectoryOf(r), "shrunk.trace");
+    public string ReproducerPath(FindingRecord r) => System.IO.Path.Combine(DirectoryOf(r), "repro.c");
+
+    /// <summary>
+    /// Claims a new signature and saves its first trace; returns the record, or null when the signature is known
+    /// (the caller then only counts it).
+    /// </summary>
+    public FindingRecord? Claim(string signature, string judge, string lane, Finding f, Trace trace, int seed, string profile, double campaignSeconds)
+    {
+        lock (gate)
+        {
+            if (bySignature.ContainsKey(signature)) return null;
+            string name = CampaignSignature.Slug(signature);
+            for (int n = 2; Directory.Exists(System.IO.Path.Combine(root, name)); n++) name = $"{CampaignSignature.Slug(signature)}-{n}";
+            var rec = new FindingRecord(signature, name, f.Check, f.CallKind, judge, f.Oracle, lane, seed, f.Message, campaignSeconds, trace.Calls.Count);
+            string tmp = System.IO.Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
+            TryDelete(tmp);
+            Directory.CreateDirectory(tmp);
+            AtomicFile.Write(System.IO.Path.Combine(tmp, "original.trace"), TraceText.Print(Document(trace, f, rec, profile)));
+            AtomicFile.Write(System.IO.Path.Combine(tmp, "finding.json"), Json.Write(rec));
+            Directory.Move(tmp, System.IO.Path.Combine(root, name));
+            bySignature[signature] = rec;
+            return rec;
+        }
+    }
+
+    /// <summary>Adds the shrunk trace and its C reproducer to a claimed finding (each only if absent).</summary>
+    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile)
+    {
+        var doc = Document(shrunk.Trace, shrunk.Finding, rec, profile)
+            .With("shrunk-from", $"{rec.OriginalCalls} calls")
+            .With("shrink", $"{shrunk.CandidatesRun} candidates in {shrunk.Rounds} rounds");
+        string reproHeader = $"finding: {rec.Signature}\nseed: {rec.Seed}\nprofile: {profile}\n" +
+                             $"build and run: cc repro.c -o repro && ./repro  (prints what the executor prints; compare with the model by replaying shrunk.trace)";
+        AtomicFile.WriteNew(ReproducerPath(rec), CReproducer.Generate(doc.Trace, reproHeader));
+        AtomicFile.WriteNew(ShrunkPath(rec), TraceText.Print(doc)); // last: its presence means "shrunk"
+    }
+
+    /// <summary>Reads a saved finding's original trace back (to shrink it on --resume).</summary>
+    public Trace ReadOriginal(FindingRecord rec) => TraceText.Load(OriginalPath(rec)).Trace;
+
+    static TraceDocument Document(Trace trace, Finding f, FindingRecord rec, string profile) =>
+        FoundTraces.Document(trace, f, profile, rec.Seed).With("finding", rec.Signature).With("lane", rec.Lane);
+
+    static void TryDelete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,101 @@
+using AnonVma.Fuzz;
+using AnonVma.Judges;
+using AnonVma.Model;
+
+namespace AnonVma.Campaign;
+
+/// <summary>
+/// One stream of blocks and the suite that checks them. The "main" lane runs the invariants and then this machine's
+/// kernel on every worker; the "qemu" lane walks the same seeds at its own pace, one QEMU boot per block, on a thread
+/// of its own beside the workers. Each lane has its own done set, so either can stop and resume independently.
+/// </summary>
+public sealed class Lane
+{
+    readonly object gate = new();
+    readonly HashSet<long> inFlight = [];
+    long next;
+
+    public Lane(string name, string kernel, SeedBlocks blocks, DoneBlocks done, Func<Suite> newSuite, IJudge? judge)
+    {
+        Name = name;
+        Kernel = kernel;
+        Blocks = blocks;
+        Done = done;
+        NewSuite = newSuite;
+        Judge = judge;
+    }
+
+    public string Name { get; }
+    /// <summary>"native", "qemu", or "model" when no kernel is involved: whose difference a finding is.</summary>
+    public string Kernel { get; }
+    public SeedBlocks Blocks { get; }
+    public DoneBlocks Done { get; }
+    /// <summary>A suite for one worker (oracles hold per-run state, so workers do not share them).</summary>
+    public Func<Suite> NewSuite { get; }
+    /// <summary>The real kernel the lane checks against, or null for invariants only.</summary>
+    public IJudge? Judge { get; }
+    public bool ChecksInvariants => Name == "main";
+
+    /// <summary>The profile a finding of this lane was judged under, for its saved trace's header.</summary>
+    public string ProfileOf(string judge) => judge == "model" ? KernelProfile.Linux612.Name : Judge?.Profile.Name ?? KernelProfile.Linux612.Name;
+
+    /// <summary>The next block this shard owns that is neither done nor being worked on, or null when none is left.</summary>
+    public long? Claim()
+    {
+        lock (gate)
+        {
+            for (long k = next; Blocks.BlockCount is not { } n || k < n; k++)
+            {
+                if (!Blocks.InShard(k) || Done.Contains(k) || inFlight.Contains(k)) continue;
+                inFlight.Add(k);
+                next = k + 1;
+                return k;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Gives an unfinished block back (cancelled): it will be claimed again, now or on --resume.</summary>
+    public void Release(long block)
+    {
+        lock (gate)
+        {
+            inFlight.Remove(block);
+            next = Math.Min(next, block);
+        }
+    }
+
+    /// <summary>Marks a block done; the caller writes the state.</summary>
+    public void Complete(long block)
+    {
+        lock (gate)
+        {
+            inFlight.Remove(block);
+            Done.Add(block);
+        }
+    }
+
+    /// <summary>Whether every block of a bounded campaign is done (never, for a time-bounded one).</summary>
+    public bool Finished
+    {
+        get
+        {
+            lock (gate)
+            {
+                if (Blocks.BlockCount is not { } n) return false;
+                for (long k = 0; k < n; k++)
+                    if (Blocks.InShard(k) && !Done.Contains(k)) return false;
+                return true;
+            }
+        }
+    }
+
+    public long SeedsDone
+    {
+        get
+        {
+            lock (gate)
+                return Done.Ranges.Sum(r => (r[1] - r[0]) * Blocks.BlockSize + Blocks.Seeds(r[1]).Count); // only the last block can be short
+        }
+    }
+}
