@@ -43,6 +43,11 @@ public static class CommandLine
             error.WriteLine($"anonvma: {e.Message}");
             return ExitCode.Usage;
         }
+        catch (AnonVma.Campaign.CampaignFileException e)
+        {
+            error.WriteLine($"anonvma: {e.Message}");
+            return ExitCode.Usage;
+        }
         catch (TraceSyntaxException e)
         {
             error.WriteLine(e.Message);

@@ -11,7 +11,14 @@ namespace AnonVma.Campaign;
 /// <param name="Workers">Workers on the main lane (one per core by default); the QEMU lane runs beside them.</param>
 /// <param name="Grace">How long blocks in flight (and their shrinking) may finish after the budget before they are abandoned.</param>
 /// <param name="SampleEvery">How often a timeline point is written.</param>
-public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace, TimeSpan SampleEvery);
+public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace, TimeSpan SampleEvery)
+{
+    /// <summary>
+    /// How long one finding may be shrunk. Shrinking a 1,000-call trace costs a kernel batch a round, and under QEMU a
+    /// boot a round, so it is bounded; the smallest failing trace reached by then is saved, and its header says so.
+    /// </summary>
+    public TimeSpan ShrinkBudget { get; init; } = TimeSpan.FromMinutes(3);
+}
 
 /// <summary>How a session ended.</summary>
 /// <param name="Complete">Every seed of a bounded campaign (this shard) is done and every finding shrunk.</param>
@@ -41,6 +48,8 @@ public sealed class CampaignRunner
     readonly Queue<FindingRecord> pendingShrink;
     long sessionTraces;
     TimeSpan budget;
+    TimeSpan shrinkBudget;
+    StateWriter? writer;
 
     /// <param name="kernel">Makes a real kernel judge by name ("native", "qemu"); throws with a clear reason when it cannot run here.</param>
     public CampaignRunner(CampaignDirectory dir, Func<string, IJudge> kernel)
@@ -70,22 +79,28 @@ public sealed class CampaignRunner
         DoneBlocks Done(string lane) => new(state.Done.GetValueOrDefault(lane));
     }
 
+    /// <summary>How long workers get to notice a stop: a model batch of shrink candidates (256 at most) takes about a second.</summary>
+    static readonly TimeSpan StopWait = TimeSpan.FromSeconds(15);
+
     public CampaignConfig Config => config;
     public FindingStore Findings => store;
 
     public SessionOutcome Run(SessionOptions options, Action<CampaignProgress>? progress = null, CancellationToken cancel = default)
     {
         budget = options.Budget;
+        shrinkBudget = options.ShrinkBudget;
         using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         foreach (var lane in lanes)
             if (lane.Judge is ExecutorJudge e) e.Cancellation = hard.Token;
-        var stopTaking = new CancellationTokenSource();
+        // A hard stop is also a stop to taking blocks, whichever way it came (the caller's token, the grace running out).
+        using var stopTaking = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
         session.Start();
         lock (stateGate)
         {
             state.Sessions++;
             dir.WriteState(state);
         }
+        using var stateWriter = writer = new StateWriter(dir, () => { lock (stateGate) return Json.Write(state); });
 
         var threads = new List<Thread>();
         int id = 0;
@@ -114,15 +129,18 @@ public sealed class CampaignRunner
             if (session.Elapsed - lastSample >= options.SampleEvery) { lastSample = session.Elapsed; Sample(); }
             progress?.Invoke(Snapshot());
             // After a hard stop, a worker stuck in a call that ignores cancellation is left behind (threads are background ones).
-            if (hard.IsCancellationRequested && threads.All(t => !t.IsAlive || t.Join(TimeSpan.FromSeconds(5)))) break;
-            if (hard.IsCancellationRequested) { lock (problems) problems.Add("a worker did not stop within 5 s of the stop and was left behind"); break; }
+            if (hard.IsCancellationRequested && threads.All(t => !t.IsAlive || t.Join(StopWait))) break;
+            if (hard.IsCancellationRequested)
+            {
+                string doing;
+                lock (activity) doing = string.Join("; ", activity.Values);
+                lock (problems) problems.Add($"a worker did not stop within {StopWait.TotalSeconds} s of the stop and was left behind (doing: {doing})");
+                break;
+            }
         }
         session.Stop();
-        lock (stateGate)
-        {
-            state.Seconds = baseSeconds + session.Elapsed.TotalSeconds;
-            dir.WriteState(state);
-        }
+        lock (stateGate) state.Seconds = baseSeconds + session.Elapsed.TotalSeconds;
+        stateWriter.Flush();
         Sample();
         var final = Snapshot();
         progress?.Invoke(final);
@@ -137,7 +155,7 @@ public sealed class CampaignRunner
         var suite = lane.NewSuite();
         try
         {
-            while (!stopTaking.IsCancellationRequested)
+            while (!stopTaking.IsCancellationRequested && !hard.IsCancellationRequested)
             {
                 if (NextPending(lane) is { } pending) { ShrinkPending(worker, lane, suite, pending, hard); continue; }
                 if (lane.Claim() is not { } block) break;
@@ -195,9 +213,9 @@ public sealed class CampaignRunner
             if (rec is null) continue;
             lock (newFindings) newFindings.Add(signature);
             SetActivity(worker, $"{lane.Name}: shrinking {signature} (seed {seeds[i]}, {traces[i].Calls.Count} calls)");
-            var shrunk = Shrinker.Shrink(traces[i], f, suite, cancel: hard);
+            var (shrunk, cut) = Shrink(lane, traces[i], f, suite, hard);
             if (hard.IsCancellationRequested) { lane.Release(block); return; } // saved unshrunk; shrunk on --resume
-            store.SaveShrunk(rec, shrunk, lane.ProfileOf(judge!));
+            store.SaveShrunk(rec, shrunk, lane.ProfileOf(judge!), cut);
         }
 
         lock (stateGate)
@@ -210,8 +228,8 @@ public sealed class CampaignRunner
             foreach (var (k, v) in counts) Add(state.FindingCounts, k, v);
             sessionTraces += traces.Count;
             state.Seconds = CampaignSeconds();
-            dir.WriteState(state);
         }
+        writer!.Changed();
     }
 
     void ShrinkPending(int worker, Lane lane, Suite suite, FindingRecord rec, CancellationToken hard)
@@ -226,9 +244,18 @@ public sealed class CampaignRunner
                                          $"(now: {(f is null ? "no finding" : CampaignSignature.Of(f, lane.Kernel))})");
             return;
         }
-        var shrunk = Shrinker.Shrink(trace, f, suite, cancel: hard);
+        var (shrunk, cut) = Shrink(lane, trace, f, suite, hard);
         if (hard.IsCancellationRequested) return;
-        store.SaveShrunk(rec, shrunk, lane.ProfileOf(rec.Judge));
+        store.SaveShrunk(rec, shrunk, lane.ProfileOf(rec.Judge), cut);
+    }
+
+    /// <summary>Shrinks within the shrink budget; says whether the budget cut it short.</summary>
+    (Shrinker.Result Result, TimeSpan? Cut) Shrink(Lane lane, AnonVma.Model.Trace trace, Finding f, Suite suite, CancellationToken hard)
+    {
+        using var budgetOver = CancellationTokenSource.CreateLinkedTokenSource(hard);
+        budgetOver.CancelAfter(shrinkBudget);
+        var result = Shrinker.Shrink(trace, f, suite, cancel: budgetOver.Token, maxBatch: lane.Name == "qemu" ? 32 : 256);
+        return (result, budgetOver.IsCancellationRequested && !hard.IsCancellationRequested ? shrinkBudget : null);
     }
 
     double CampaignSeconds() => baseSeconds + session.Elapsed.TotalSeconds;

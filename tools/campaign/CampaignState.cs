@@ -20,4 +20,6 @@ public sealed class CampaignState
     /// <summary>Campaign time so far, summed over sessions (each start or resume is a session).</summary>
     public double Seconds { get; set; }
     public int Sessions { get; set; }
+    /// <summary>How many shard directories `merge` combined into this one (0 for a campaign run here).</summary>
+    public int MergedShards { get; set; }
 }

@@ -69,11 +69,13 @@ public sealed class FindingStore
     }
 
     /// <summary>Adds the shrunk trace and its C reproducer to a claimed finding (each only if absent).</summary>
-    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile)
+    /// <param name="cut">The shrink budget, when it ran out before shrinking was done (the trace is smaller, not smallest).</param>
+    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile, TimeSpan? cut = null)
     {
         var doc = Document(shrunk.Trace, shrunk.Finding, rec, profile)
             .With("shrunk-from", $"{rec.OriginalCalls} calls")
-            .With("shrink", $"{shrunk.CandidatesRun} candidates in {shrunk.Rounds} rounds");
+            .With("shrink", $"{shrunk.CandidatesRun} candidates in {shrunk.Rounds} rounds" +
+                            (cut is { } c ? $", stopped by the {c.TotalMinutes:0.#}-minute shrink budget" : ""));
         string reproHeader = $"finding: {rec.Signature}\nseed: {rec.Seed}\nprofile: {profile}\n" +
                              $"build and run: cc repro.c -o repro && ./repro  (prints what the executor prints; compare with the model by replaying shrunk.trace)";
         AtomicFile.WriteNew(ReproducerPath(rec), CReproducer.Generate(doc.Trace, reproHeader));

@@ -14,28 +14,33 @@ public static class Shrinker
     /// <summary>The result: the smallest failing trace, its finding, and how many candidate traces were run.</summary>
     public sealed record Result(Trace Trace, Finding Finding, int CandidatesRun, int Rounds);
 
-    public static Result Shrink(Trace trace, Finding finding, IOracle oracle, int maxCandidates = 20_000, CancellationToken cancel = default)
+    /// <param name="maxBatch">Candidates per round at most (a slow judge, such as QEMU, runs a round as one boot and must keep it short).</param>
+    public static Result Shrink(Trace trace, Finding finding, IOracle oracle, int maxCandidates = 20_000, CancellationToken cancel = default, int maxBatch = int.MaxValue)
     {
         var best = trace;
         var bestFinding = finding;
         int run = 0, rounds = 0;
         string signature = finding.Signature;
 
+        // One round per window of at most maxBatch candidates, until one of them still fails the same way.
         bool TryBatch(IEnumerable<IReadOnlyList<Call>> candidates)
         {
-            var batch = candidates.Where(c => c.Count > 0).Select((c, i) => best with { Id = $"{trace.Id}.s{rounds}.{i}", Calls = c })
-                .Take(Math.Max(0, maxCandidates - run)).ToList();
-            if (batch.Count == 0 || cancel.IsCancellationRequested) return false;
-            run += batch.Count;
-            rounds++;
-            var results = oracle.Check(batch);
-            for (int i = 0; i < batch.Count; i++)
-                if (results[i] is { } f && f.Signature == signature && Smaller(batch[i], best))
-                {
-                    best = batch[i];
-                    bestFinding = f;
-                    return true;
-                }
+            var all = candidates.Where(c => c.Count > 0).Take(Math.Max(0, maxCandidates - run)).ToList();
+            for (int start = 0; start < all.Count; start += maxBatch)
+            {
+                if (cancel.IsCancellationRequested) return false;
+                var batch = all.Skip(start).Take(maxBatch).Select((c, i) => best with { Id = $"{trace.Id}.s{rounds}.{i}", Calls = c }).ToList();
+                run += batch.Count;
+                rounds++;
+                var results = oracle.Check(batch);
+                for (int i = 0; i < batch.Count; i++)
+                    if (results[i] is { } f && f.Signature == signature && Smaller(batch[i], best))
+                    {
+                        best = batch[i];
+                        bestFinding = f;
+                        return true;
+                    }
+            }
             return false;
         }
 

@@ -20,7 +20,7 @@ public abstract class ExecutorJudge : IJudge
     public TimeSpan LastElapsed { get; private set; }
 
     /// <summary>Runs the batch file and returns the executor's output lines and anything said on stderr.</summary>
-    protected abstract Shell.Result Execute(string batchPath, int traceCount);
+    protected abstract Shell.Result Execute(string batchPath, int traceCount, long callCount);
 
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces)
     {
@@ -31,7 +31,7 @@ public abstract class ExecutorJudge : IJudge
         try
         {
             File.WriteAllText(path, WireFormat.Batch(traces, compact: true), Encoding.ASCII);
-            var res = Execute(path, traces.Count);
+            var res = Execute(path, traces.Count, traces.Sum(t => (long)t.Calls.Count));
             LastElapsed = res.Elapsed;
             List<TraceRun> runs;
             try { runs = ExecutorOutput.Parse(res.Stdout, Name); }

@@ -26,7 +26,7 @@ public sealed class NativeJudge : ExecutorJudge
         return new NativeJudge(exe, profile, callTimeoutMs);
     }
 
-    protected override Shell.Result Execute(string batchPath, int traceCount) =>
+    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount) =>
         Shell.Run(executor, ["--timeout-ms", callTimeoutMs.ToString(), batchPath],
             TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
 }

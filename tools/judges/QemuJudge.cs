@@ -37,9 +37,10 @@ public sealed class QemuJudge : ExecutorJudge
         return new QemuJudge(r.Stdout.Trim());
     }
 
-    protected override Shell.Result Execute(string batchPath, int traceCount)
+    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
     {
-        int seconds = 60 + traceCount; // boot ~2 s; a 25-call trace takes ~0.07 s under TCG
+        // Boot ~2 s; a call takes ~3 ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
+        int seconds = (int)Math.Min(6 * 3600, 60 + traceCount + callCount / 30);
         return Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
             [batchPath, "--timeout", seconds.ToString(), "--kernel", kernel], TimeSpan.FromSeconds(seconds + 30), Cancellation);
     }

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using AnonVma.Campaign;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// How a running campaign shows itself: a live Spectre.Console table on a terminal, or one plain line every ten
+/// seconds (and one per new finding) when the output is a CI log or a file, so logs stay readable and greppable.
+/// </summary>
+public abstract class CampaignDisplay
+{
+    public static CampaignDisplay For(CliContext context) =>
+        context.Terminal ? new LiveDisplay(context) : new PlainDisplay(context.Out, TimeSpan.FromSeconds(10));
+
+    /// <summary>Runs the session, handing it the callback that shows each progress snapshot.</summary>
+    public abstract SessionOutcome Run(Func<Action<CampaignProgress>, SessionOutcome> session);
+
+    /// <summary>Recent rates (over the last ~5 s) per judge, from successive snapshots.</summary>
+    protected sealed class Rates
+    {
+        readonly Queue<(TimeSpan At, long Traces, Dictionary<string, long> Calls)> window = new();
+
+        public (double Traces, Dictionary<string, double> Calls) Update(CampaignProgress p)
+        {
+            window.Enqueue((p.Elapsed, p.SessionTraces, new Dictionary<string, long>(p.SessionJudgeCalls)));
+            while (window.Count > 2 && p.Elapsed - window.Peek().At > TimeSpan.FromSeconds(5)) window.Dequeue();
+            var (at, traces, calls) = window.Peek();
+            double dt = (p.Elapsed - at).TotalSeconds;
+            if (dt <= 0.5) { dt = Math.Max(p.Elapsed.TotalSeconds, 1e-9); traces = 0; calls = []; }
+            return ((p.SessionTraces - traces) / dt,
+                p.SessionJudgeCalls.ToDictionary(kv => kv.Key, kv => (kv.Value - calls.GetValueOrDefault(kv.Key)) / dt));
+        }
+    }
+
+    internal static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
+
+    internal static string Seeds(CampaignProgress p) =>
+        string.Join("  ", p.SeedsDone.Select(kv => $"{kv.Key} {kv.Value:N0}{(p.SeedsTotal is { } n ? $"/{n:N0}" : "")}"));
+}
+
+/// <summary>Plain lines for logs.</summary>
+sealed class PlainDisplay(TextWriter output, TimeSpan every) : CampaignDisplay
+{
+    public override SessionOutcome Run(Func<Action<CampaignProgress>, SessionOutcome> session)
+    {
+        var since = Stopwatch.StartNew();
+        var rates = new Rates();
+        int findingsShown = 0;
+        return session(p =>
+        {
+            var (traces, calls) = rates.Update(p);
+            for (; findingsShown < p.NewFindings.Count; findingsShown++)
+                output.WriteLine($"[{Clock(p.Elapsed),7}] new finding: {p.NewFindings[findingsShown]}");
+            if (since.Elapsed < every) return;
+            since.Restart();
+            string judges = string.Join("  ", p.JudgeCalls.OrderBy(kv => Order(kv.Key)).Select(kv => $"{kv.Key} {kv.Value:N0} ({calls.GetValueOrDefault(kv.Key):N0}/s)"));
+            int reached = p.Coverage.Sum(c => c.Reached);
+            output.WriteLine($"[{Clock(p.Elapsed),7}] traces {p.Traces:N0} ({traces:N0}/s)  calls: {judges}  seeds {Seeds(p)}  " +
+                             $"coverage {reached} labels  findings {p.Findings} (seen {p.Recurrences:N0}x)  left {Clock(p.Left)}");
+            output.Flush();
+        });
+    }
+
+    internal static int Order(string judge) => judge switch { "model" => 0, "native" => 1, "qemu" => 2, _ => 3 };
+}
+
+/// <summary>The live table on a terminal.</summary>
+sealed class LiveDisplay(CliContext context) : CampaignDisplay
+{
+    public override SessionOutcome Run(Func<Action<CampaignProgress>, SessionOutcome> session)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(context.Out),
+            Ansi = AnsiSupport.Detect,
+            ColorSystem = context.Colour.Enabled ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.Yes,
+        });
+        var rates = new Rates();
+        SessionOutcome? outcome = null;
+        console.Live(new Text("starting…")).AutoClear(false).Overflow(VerticalOverflow.Ellipsis).Start(ctx =>
+        {
+            outcome = session(p =>
+            {
+                ctx.UpdateTarget(Render(p, rates.Update(p)));
+                ctx.Refresh();
+            });
+        });
+        return outcome!;
+    }
+
+    static IRenderable Render(CampaignProgress p, (double Traces, Dictionary<string, double> Calls) rates)
+    {
+        var judges = new Table().Border(TableBorder.Rounded).Title("[bold]throughput[/]")
+            .AddColumn("judge").AddColumn(new TableColumn("calls").RightAligned()).AddColumn(new TableColumn("calls/s now").RightAligned())
+            .AddColumn(new TableColumn("calls/s session").RightAligned());
+        foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => PlainDisplay.Order(kv.Key)))
+            judges.AddRow(judge, $"{calls:N0}", $"{rates.Calls.GetValueOrDefault(judge):N0}",
+                $"{p.SessionJudgeCalls.GetValueOrDefault(judge) / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
+        judges.AddRow("[dim]traces[/]", $"{p.Traces:N0}", $"{rates.Traces:N0}", $"{p.SessionTraces / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
+
+        var coverage = new Table().Border(TableBorder.Rounded).Title("[bold]coverage[/]").AddColumn("category").AddColumn(new TableColumn("labels").RightAligned());
+        foreach (var (cat, reached, expected) in p.Coverage)
+            coverage.AddRow(cat, expected == 0 ? $"{reached}" : reached >= expected ? $"[green]{reached}[/]/{expected}" : $"[yellow]{reached}[/]/{expected}");
+
+        var head = new Markup(
+            $"[bold]elapsed[/] {Clock(p.Elapsed)}   [bold]left[/] {Clock(p.Left)}   [bold]campaign time[/] {Clock(TimeSpan.FromSeconds(p.CampaignSeconds))}   " +
+            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {p.Recurrences:N0}x)");
+        var rows = new List<IRenderable> { head, new Columns(judges, coverage) };
+        if (p.NewFindings.Count > 0)
+            rows.Add(new Markup("[bold red]new this session:[/] " + Markup.Escape(string.Join("; ", p.NewFindings.TakeLast(5)))));
+        foreach (var a in p.Activity) rows.Add(new Markup($"[dim]{Markup.Escape(a)}[/]"));
+        return new Rows(rows);
+    }
+}
