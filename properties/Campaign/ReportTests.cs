@@ -178,6 +178,15 @@ public class ReportTests
     }
 
     [Fact]
+    public void The_short_last_block_of_a_bounded_campaign_counts_only_its_seeds()
+    {
+        var data = ReportSamples.Realistic();
+        var state = new CampaignState { Done = new() { ["main"] = [[0, 1]] } };
+        var bounded = data with { Config = data.Config with { Seeds = 100, BlockSize = 64 }, State = state };
+        Assert.Equal(("main", 100L, 2L), Assert.Single(HtmlReport.SeedsDone(bounded)));
+    }
+
+    [Fact]
     public void Header_counts_seeds_per_lane_from_the_done_blocks()
     {
         var html = HtmlReport.Render(ReportSamples.Realistic());

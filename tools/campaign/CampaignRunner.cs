@@ -126,7 +126,9 @@ public sealed class CampaignRunner
             if (cancel.IsCancellationRequested) { stopTaking.Cancel(); hard.Cancel(); }
             if (!graceStarted && session.Elapsed >= options.Budget) { graceStarted = true; graceStart = session.Elapsed; stopTaking.Cancel(); }
             if (graceStarted && session.Elapsed - graceStart >= options.Grace) hard.Cancel();
-            if (session.Elapsed - lastSample >= options.SampleEvery) { lastSample = session.Elapsed; Sample(); }
+            // Every second for the first minute, so short runs still draw lines; then every SampleEvery.
+            var every = session.Elapsed < TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : options.SampleEvery;
+            if (session.Elapsed - lastSample >= every) { lastSample = session.Elapsed; Sample(); }
             progress?.Invoke(Snapshot());
             // After a hard stop, a worker stuck in a call that ignores cancellation is left behind (threads are background ones).
             if (hard.IsCancellationRequested && threads.All(t => !t.IsAlive || t.Join(StopWait))) break;

@@ -235,14 +235,17 @@ public static class HtmlReport
             .Concat(data.State.JudgeCalls.Keys.Concat(data.Timeline.SelectMany(s => s.JudgeCalls.Keys)).Distinct().Order(StringComparer.Ordinal))
             .Distinct().ToList();
 
-    /// <summary>Seeds done per lane: the blocks in its done ranges times its block size.</summary>
+    /// <summary>Seeds done per lane: the seeds of the blocks in its done ranges (the campaign's last block may be short).</summary>
     internal static IReadOnlyList<(string Lane, long Seeds, long Blocks)> SeedsDone(ReportData data) =>
         data.State.Done
             .OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv =>
             {
-                long blocks = kv.Value.Where(r => r is { Length: > 0 }).Sum(r => Math.Max(0, r[^1] - r[0] + 1));
-                return (kv.Key, blocks * BlockSize(data.Config, kv.Key), blocks);
+                var blocks = new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key));
+                var ranges = kv.Value.Where(r => r is { Length: > 0 }).ToList();
+                long count = ranges.Sum(r => Math.Max(0, r[^1] - r[0] + 1));
+                long seeds = ranges.Sum(r => r[^1] < r[0] ? 0 : (r[^1] - r[0]) * blocks.BlockSize + blocks.Seeds(r[^1]).Count);
+                return (kv.Key, seeds, count);
             })
             .ToList();
 
