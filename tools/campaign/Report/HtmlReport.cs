@@ -190,7 +190,7 @@ public static class HtmlReport
               .Append(string.Join(", ", missing.Select(l => $"<code>{Escape(l)}</code>"))).Append("</p>\n");
         var expected = data.ExpectedCoverage.Distinct().ToList();
         var expectedSet = expected.ToHashSet();
-        sb.Append("<table class=\"coverage\">\n<thead><tr><th>category</th><th class=\"num\">reached</th><th>labels (traces that reached them)</th></tr></thead>\n<tbody>\n");
+        sb.Append("<table class=\"coverage\">\n<thead><tr><th>category</th><th class=\"num\">reached</th><th>labels (times reached)</th></tr></thead>\n<tbody>\n");
         foreach (var cat in Categories(expected, counts.Keys.Select(Category)))
         {
             var mine = expected.Where(l => Category(l) == cat).ToList();
