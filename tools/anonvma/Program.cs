@@ -13,6 +13,13 @@ static class Program
             e.Cancel = true;
             interrupt.Cancel();
         };
+        // SIGTERM (a CI job cancelled, a service stopped) is treated as Ctrl-C: stop, save, report.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            if (interrupt.IsCancellationRequested) return;
+            c.Cancel = true;
+            interrupt.Cancel();
+        });
         return CommandLine.Run(args, Console.Out, Console.Error, terminal: !Console.IsOutputRedirected, interrupt.Token);
     }
 }
