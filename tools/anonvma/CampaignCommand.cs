@@ -30,6 +30,7 @@ public sealed class CampaignCommand : ICommand
         new("shard", "i/n", "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge"),
         new("block", "N", "seeds per block of the model and native lane (default 64); the QEMU lane takes 256 a boot"),
         new("grace", "DURATION", "how long blocks in flight may finish after --time before they are abandoned (default 60s)"),
+        new("shrink-budget", "DURATION", "how long one finding may be shrunk before the smallest trace so far is saved (default 3m)"),
         MutationOption.Declaration,
     ];
 
@@ -38,6 +39,7 @@ public sealed class CampaignCommand : ICommand
         var budget = args.GetDuration("time") ?? TimeSpan.FromMinutes(10);
         var grace = args.GetDuration("grace") ?? TimeSpan.FromSeconds(60);
         int workers = args.GetInt("workers", 1, 256) ?? Environment.ProcessorCount;
+        var shrinkBudget = args.GetDuration("shrink-budget") ?? TimeSpan.FromMinutes(3);
         CampaignDirectory dir;
         if (args.Get("resume") is { } resume)
         {
@@ -67,7 +69,8 @@ public sealed class CampaignCommand : ICommand
         o.WriteLine();
 
         var display = CampaignDisplay.For(context);
-        var outcome = display.Run(progress => runner.Run(new SessionOptions(budget, workers, grace, TimeSpan.FromSeconds(5)), progress, context.Cancel));
+        var options = new SessionOptions(budget, workers, grace, TimeSpan.FromSeconds(5)) { ShrinkBudget = shrinkBudget };
+        var outcome = display.Run(progress => runner.Run(options, progress, context.Cancel));
 
         var report = ReportWriter.Write(dir);
         CampaignSummary.Print(o, context.Colour, dir, runner, outcome, report);

@@ -9,6 +9,7 @@ const ulong B = 0x200000000000, P = 4096;
 const int F = Map.Private | Map.Anonymous | Map.FixedNoReplace;
 if (args is ["kernels", .. var rest]) { KernelBench.Run(rest); return; }
 if (args is ["mutants", .. var mutantArgs]) { MutantBench.Run(mutantArgs); return; }
+if (args is ["campaign", .. var campaignArgs]) { CampaignBench.Run(campaignArgs); return; }
 int reps = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 5;
 
 Console.WriteLine($"AnonVma model benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {reps} repetitions, median shown");
