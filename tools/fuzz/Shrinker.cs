@@ -22,14 +22,17 @@ public static class Shrinker
         int run = 0, rounds = 0;
         string signature = finding.Signature;
 
-        // One round per window of at most maxBatch candidates, until one of them still fails the same way.
+        // One round per window of at most maxBatch candidates, until one of them still fails the same way. Candidates
+        // are drawn lazily, window by window: a 1,000-call trace has thousands, each a copy of the calls.
         bool TryBatch(IEnumerable<IReadOnlyList<Call>> candidates)
         {
-            var all = candidates.Where(c => c.Count > 0).Take(Math.Max(0, maxCandidates - run)).ToList();
-            for (int start = 0; start < all.Count; start += maxBatch)
+            using var next = candidates.Where(c => c.Count > 0).GetEnumerator();
+            while (run < maxCandidates && !cancel.IsCancellationRequested)
             {
-                if (cancel.IsCancellationRequested) return false;
-                var batch = all.Skip(start).Take(maxBatch).Select((c, i) => best with { Id = $"{trace.Id}.s{rounds}.{i}", Calls = c }).ToList();
+                var batch = new List<Trace>();
+                while (batch.Count < maxBatch && run + batch.Count < maxCandidates && next.MoveNext())
+                    batch.Add(best with { Id = $"{trace.Id}.s{rounds}.{batch.Count}", Calls = next.Current });
+                if (batch.Count == 0) return false;
                 run += batch.Count;
                 rounds++;
                 var results = oracle.Check(batch);
