@@ -73,12 +73,12 @@ public class CampaignRunTests : IDisposable
         int sessions = 0;
         while (true)
         {
-            using var stop = new CancellationTokenSource();
-            // Stop each session (as Ctrl-C does) once it has done a few more blocks.
-            var outcome = new CampaignRunner(dir, NoKernel).Run(Long, p => { if (p.SessionTraces >= 96) stop.Cancel(); }, stop.Token);
+            // Stop each session as Ctrl-C does, with the other worker's block in flight, after three more blocks.
+            var outcome = new CampaignRunner(dir, NoKernel).Run(Long with { StopAfterBlocks = 3 });
             sessions++;
             Assert.True(outcome.Problems.Count == 0, string.Join("\n", outcome.Problems));
             if (outcome.Complete) break;
+            Assert.True(outcome.Interrupted);
             Assert.True(sessions < 40, "the resumed campaign never completed");
         }
         Assert.True(sessions > 2, $"the test should have stopped the campaign several times, not {sessions}");

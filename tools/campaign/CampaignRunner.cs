@@ -18,6 +18,9 @@ public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace
     /// boot a round, so it is bounded; the smallest failing trace reached by then is saved, and its header says so.
     /// </summary>
     public TimeSpan ShrinkBudget { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Stops the session as Ctrl-C would once this many blocks are committed (tests use it to stop at a known point).</summary>
+    public int? StopAfterBlocks { get; init; }
 }
 
 /// <summary>How a session ended.</summary>
@@ -49,6 +52,9 @@ public sealed class CampaignRunner
     long sessionTraces;
     TimeSpan budget;
     TimeSpan shrinkBudget;
+    int? stopAfterBlocks;
+    int sessionBlocks;
+    CancellationTokenSource? hardStop;
     StateWriter? writer;
 
     /// <param name="kernel">Makes a real kernel judge by name ("native", "qemu"); throws with a clear reason when it cannot run here.</param>
@@ -90,6 +96,8 @@ public sealed class CampaignRunner
         budget = options.Budget;
         shrinkBudget = options.ShrinkBudget;
         using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        hardStop = hard;
+        stopAfterBlocks = options.StopAfterBlocks;
         foreach (var lane in lanes)
             if (lane.Judge is ExecutorJudge e) e.Cancellation = hard.Token;
         // A hard stop is also a stop to taking blocks, whichever way it came (the caller's token, the grace running out).
@@ -147,7 +155,8 @@ public sealed class CampaignRunner
         var final = Snapshot();
         progress?.Invoke(final);
         bool complete = lanes.All(l => l.Finished) && store.PendingShrink().Count == 0;
-        return new SessionOutcome(complete, cancel.IsCancellationRequested, session.Elapsed, final, Problems());
+        bool interrupted = cancel.IsCancellationRequested || stopAfterBlocks is not null && hard.IsCancellationRequested && !complete;
+        return new SessionOutcome(complete, interrupted, session.Elapsed, final, Problems());
     }
 
     IReadOnlyList<string> Problems() { lock (problems) return problems.ToList(); }
@@ -230,6 +239,7 @@ public sealed class CampaignRunner
             foreach (var (k, v) in counts) Add(state.FindingCounts, k, v);
             sessionTraces += traces.Count;
             state.Seconds = CampaignSeconds();
+            if (++sessionBlocks >= stopAfterBlocks) hardStop!.Cancel();
         }
         writer!.Changed();
     }
