@@ -28,7 +28,7 @@ public sealed class CampaignCommand : ICommand
         new("workers", "N", $"workers on the model and native lane (default: one per core, here {Environment.ProcessorCount})"),
         new("judges", "LIST", "model,native,qemu (the default), model,native, model,qemu or model"),
         new("shard", "i/n", "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge"),
-        new("block", "N", "seeds per block of the model and native lane (default 64); the QEMU lane takes 256 a boot"),
+        new("block", "N", "seeds per block of the model and native lane (default 64); the QEMU lane boots once per 64"),
         new("grace", "DURATION", "how long blocks in flight may finish after --time before they are abandoned (default 60s)"),
         new("shrink-budget", "DURATION", "how long one finding may be shrunk before the smallest trace so far is saved (default 3m)"),
         MutationOption.Declaration,
