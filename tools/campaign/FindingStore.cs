@@ -75,7 +75,8 @@ public sealed class FindingStore
         var doc = Document(shrunk.Trace, shrunk.Finding, rec, profile)
             .With("shrunk-from", $"{rec.OriginalCalls} calls")
             .With("shrink", $"{shrunk.CandidatesRun} candidates in {shrunk.Rounds} rounds" +
-                            (cut is { } c ? $", stopped by the {c.TotalMinutes:0.#}-minute shrink budget" : ""));
+                            (cut is { } c ? $", stopped by the {c.TotalMinutes:0.#}-minute shrink budget" : "") +
+                            (shrunk.Via is { } via ? $", on {via}, then confirmed by {shrunk.Finding.Oracle}" : ""));
         string reproHeader = $"finding: {rec.Signature}\nseed: {rec.Seed}\nprofile: {profile}\n" +
                              $"build and run: cc repro.c -o repro && ./repro  (prints what the executor prints; compare with the model by replaying shrunk.trace)";
         AtomicFile.WriteNew(ReproducerPath(rec), CReproducer.Generate(doc.Trace, reproHeader));

@@ -36,6 +36,12 @@ public sealed class Lane
     public IJudge? Judge { get; }
     public bool ChecksInvariants => Name == "main";
 
+    /// <summary>
+    /// A faster suite to shrink this lane's findings with, when they show there too (this machine's kernel for the
+    /// QEMU lane): the result is then confirmed by one run of the lane's own suite. Null when there is none.
+    /// </summary>
+    public Func<Suite>? ShrinkStandIn { get; init; }
+
     /// <summary>The profile a finding of this lane was judged under, for its saved trace's header.</summary>
     public string ProfileOf(string judge) => judge == "model" ? KernelProfile.Linux612.Name : Judge?.Profile.Name ?? KernelProfile.Linux612.Name;
 

@@ -12,7 +12,11 @@ namespace AnonVma.Fuzz;
 public static class Shrinker
 {
     /// <summary>The result: the smallest failing trace, its finding, and how many candidate traces were run.</summary>
-    public sealed record Result(Trace Trace, Finding Finding, int CandidatesRun, int Rounds);
+    public sealed record Result(Trace Trace, Finding Finding, int CandidatesRun, int Rounds)
+    {
+        /// <summary>The stand-in oracle the trace was shrunk with before the finding's own confirmed it, if any.</summary>
+        public string? Via { get; init; }
+    }
 
     /// <param name="maxBatch">Candidates per round at most (a slow judge, such as QEMU, runs a round as one boot and must keep it short).</param>
     public static Result Shrink(Trace trace, Finding finding, IOracle oracle, int maxCandidates = 20_000, CancellationToken cancel = default, int maxBatch = int.MaxValue)
