@@ -64,7 +64,7 @@ static class ReportSamples
                     "differential", "qemu", 9001, "EINVAL vs 0", 4000, 24),
                 1, null, null, "findings/differs-result-mlock2-qemu/original.trace", null),
         };
-        var config = new CampaignConfig { Mutation = mutation, Seeds = 100_000 };
+        var config = new CampaignConfig { Mutation = mutation, Seeds = 100_000, QemuBlockSize = 256 };
         return new ReportData("AnonVma campaign", config, state, timeline, findings, expected,
             new DateTimeOffset(2025, 11, 23, 3, 4, 5, TimeSpan.FromHours(1)));
     }
