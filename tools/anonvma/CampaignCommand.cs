@@ -62,10 +62,10 @@ public sealed class CampaignCommand : ICommand
         var o = context.Out;
         o.WriteLine($"campaign: {dir.Path}");
         o.WriteLine($"judges {string.Join(",", c.Judges)}, seeds {c.FirstSeed}{(c.Seeds is { } n ? $"…{c.FirstSeed + n - 1}" : " onwards")}, shard {c.Shard}, " +
-                    $"{workers} worker{(workers == 1 ? "" : "s")}{(c.Qemu ? " + the QEMU lane" : "")}, this session {Human(budget)}");
+                    $"{workers} worker{(workers == 1 ? "" : "s")}{(c.Qemu ? " + the QEMU lane" : "")}, this session {Shown.Duration(budget)}");
         if (c.Mutation is { } m) o.WriteLine(context.Colour.Yellow($"mutation {m}: the model is deliberately wrong, so findings are expected"));
         o.WriteLine($"schedule: {c.ShortLength}-call traces, and one seed in {c.LongEvery} a {c.LongLength}-call one; blocks of {c.BlockSize} seeds ({c.QemuBlockSize} per QEMU boot)");
-        o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown(dir.Path)}");
+        o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
         o.WriteLine();
 
         var display = CampaignDisplay.For(context);
@@ -107,14 +107,5 @@ public sealed class CampaignCommand : ICommand
         throw new UsageException($"option --shard expects i/n with 0 ≤ i < n ≤ 1000, e.g. 0/4, found '{text}'");
     }
 
-    internal static string Shown(string path)
-    {
-        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
-        return relative.StartsWith("..") || Path.IsPathRooted(relative) ? path : relative;
-    }
 
-    internal static string Human(TimeSpan t) =>
-        t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:0}ms" :
-        t.TotalSeconds % 3600 == 0 ? $"{t.TotalHours:0}h" :
-        t.TotalSeconds % 60 == 0 ? $"{t.TotalMinutes:0}m" : $"{t.TotalSeconds:0}s";
 }

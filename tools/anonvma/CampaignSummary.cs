@@ -26,11 +26,11 @@ static class CampaignSummary
             bool shrunk = File.Exists(store.ShrunkPath(r));
             o.WriteLine($"  {c.Bold(r.Signature)}  x{Math.Max(1, state.FindingCounts.GetValueOrDefault(r.Signature)):N0}, first seed {r.Seed}, " +
                         (shrunk ? "shrunk" : c.Yellow("not shrunk yet (--resume shrinks it)")));
-            o.WriteLine($"     {CampaignCommand.Shown(shrunk ? store.ShrunkPath(r) : store.OriginalPath(r))}" +
-                        (File.Exists(store.ReproducerPath(r)) ? $"   {CampaignCommand.Shown(store.ReproducerPath(r))}" : ""));
+            o.WriteLine($"     {Shown.Path(shrunk ? store.ShrunkPath(r) : store.OriginalPath(r))}" +
+                        (File.Exists(store.ReproducerPath(r)) ? $"   {Shown.Path(store.ReproducerPath(r))}" : ""));
         }
-        o.WriteLine($"report: {CampaignCommand.Shown(report)}   summary: {CampaignCommand.Shown(dir.SummaryFile)}");
+        o.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(dir.SummaryFile)}");
         if (!outcome.Complete)
-            o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {CampaignCommand.Shown(dir.Path)}");
+            o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
     }
 }

@@ -47,9 +47,9 @@ public sealed class FuzzCommand : ICommand
 
         var o = context.Out;
         var c = context.Colour;
-        string repeat = $"dotnet run -c Release --project tools/anonvma -- fuzz --seed {seed} --time {Human(budget)} --length {length} --judges {string.Join(',', judges)}" +
+        string repeat = $"dotnet run -c Release --project tools/anonvma -- fuzz --seed {seed} --time {Shown.Duration(budget)} --length {length} --judges {string.Join(',', judges)}" +
                         (mutations is null ? "" : $" --mutate {mutations}");
-        o.WriteLine($"fuzz: {Human(budget)} on one core, seed {seed}, {length} calls per trace");
+        o.WriteLine($"fuzz: {Shown.Duration(budget)} on one core, seed {seed}, {length} calls per trace");
         o.WriteLine($"oracles: {suite.Name}");
         o.WriteLine($"repeat with: {repeat}");
         o.WriteLine();
@@ -83,7 +83,7 @@ public sealed class FuzzCommand : ICommand
             try
             {
                 string path = FoundTraces.Save(FoundTraces.Document(shrunk.Trace, shrunk.Finding, ProfileOf(suite, shrunk.Finding), bug.Seed), outDir);
-                o.WriteLine($"     saved: {Shown(path)}");
+                o.WriteLine($"     saved: {Shown.Path(path)}");
                 o.WriteLine($"     replay: {FoundTraces.ReplayCommand(path)}{(mutations is null ? "" : $" --mutate {mutations}")}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -98,17 +98,7 @@ public sealed class FuzzCommand : ICommand
     static string ProfileOf(Suite suite, Finding f) =>
         suite.Oracles.OfType<DifferentialOracle>().FirstOrDefault(d => d.Name == f.Oracle)?.Kernel.Profile.Name ?? KernelProfile.Linux612.Name;
 
-    /// <summary>A path relative to the working directory when it lies below it, else as it is.</summary>
-    static string Shown(string path)
-    {
-        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
-        return relative.StartsWith("..") || Path.IsPathRooted(relative) ? path : relative;
-    }
 
     static string OneLine(string s) => s.Replace('\n', ' ');
 
-    static string Human(TimeSpan t) =>
-        t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:0}ms" :
-        t.TotalSeconds % 3600 == 0 ? $"{t.TotalHours:0}h" :
-        t.TotalSeconds % 60 == 0 ? $"{t.TotalMinutes:0}m" : $"{t.TotalSeconds:0.###}s";
 }

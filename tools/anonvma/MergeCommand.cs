@@ -23,9 +23,9 @@ public sealed class MergeCommand : ICommand
         var state = result.Directory.ReadState();
         string report = ReportWriter.Write(result.Directory);
         var store = new FindingStore(result.Directory.FindingsDir);
-        context.Out.WriteLine($"merged {args.Positionals.Count} shard(s) into {CampaignCommand.Shown(result.Directory.Path)}: " +
+        context.Out.WriteLine($"merged {args.Positionals.Count} shard(s) into {Shown.Path(result.Directory.Path)}: " +
                               $"{state.Traces.Values.Sum():N0} traces, {store.Count} distinct finding(s)");
-        context.Out.WriteLine($"report: {CampaignCommand.Shown(report)}   summary: {CampaignCommand.Shown(result.Directory.SummaryFile)}");
+        context.Out.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(result.Directory.SummaryFile)}");
         return store.Count > 0 ? ExitCode.Differs : ExitCode.Ok;
     }
 }

@@ -21,24 +21,24 @@ public sealed class ReportCommand : ICommand
     {
         var dir = CampaignDirectory.Open(args.Positionals[0]);
         string report = ReportWriter.Write(dir);
-        context.Out.WriteLine($"report: {CampaignCommand.Shown(report)}   summary: {CampaignCommand.Shown(dir.SummaryFile)}");
+        context.Out.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(dir.SummaryFile)}");
         int rc = ExitCode.Ok;
         if (args.Has("check"))
         {
             var r = ChromiumCheck.Check(report);
-            if (!r.Ran) throw new InputException($"cannot render {CampaignCommand.Shown(report)} in headless Chromium: {r.Problem}");
+            if (!r.Ran) throw new InputException($"cannot render {Shown.Path(report)} in headless Chromium: {r.Problem}");
             if (r.Ok) context.Out.WriteLine($"chromium: {r.ChartsDrawn} of {r.ChartsExpected} charts drawn");
             else
             {
-                context.Err.WriteLine($"anonvma: {CampaignCommand.Shown(report)} does not render right in headless Chromium: {r.Problem} ({r.ChartsDrawn} of {r.ChartsExpected} charts drawn)");
+                context.Err.WriteLine($"anonvma: {Shown.Path(report)} does not render right in headless Chromium: {r.Problem} ({r.ChartsDrawn} of {r.ChartsExpected} charts drawn)");
                 rc = ExitCode.Differs;
             }
         }
         if (args.Get("screenshot") is { } png)
         {
             if (ChromiumCheck.Screenshot(report, png) is { } problem)
-                throw new InputException($"cannot take a screenshot of {CampaignCommand.Shown(report)}: {problem}");
-            context.Out.WriteLine($"screenshot: {CampaignCommand.Shown(png)}");
+                throw new InputException($"cannot take a screenshot of {Shown.Path(report)}: {problem}");
+            context.Out.WriteLine($"screenshot: {Shown.Path(png)}");
         }
         return rc;
     }
