@@ -77,6 +77,19 @@ public class CampaignFileTests : IDisposable
     }
 
     [Fact]
+    public void Reading_findings_leaves_unpublished_directories_alone_and_only_a_campaign_removes_them()
+    {
+        var dir = New();
+        string unpublished = Path.Combine(dir.FindingsDir, ".tmp-invariant-X-12345");
+        Directory.CreateDirectory(unpublished);
+        var store = new FindingStore(dir.FindingsDir); // what report and merge do, maybe while a campaign runs
+        Assert.True(Directory.Exists(unpublished));
+        Assert.Equal(0, store.Count);
+        store.RemoveUnpublished();
+        Assert.False(Directory.Exists(unpublished));
+    }
+
+    [Fact]
     public void Atomic_writes_leave_no_temporary_files_and_write_new_never_replaces()
     {
         Directory.CreateDirectory(root);

@@ -19,7 +19,7 @@ static class CampaignSummary
         o.WriteLine($"coverage: {p.Coverage.Sum(x => x.Reached)} labels reached{(missing.Count > 0 ? c.Yellow($"; below expected: {string.Join(", ", missing)}") : "")}");
 
         var state = dir.ReadState();
-        var store = new FindingStore(dir.FindingsDir);
+        var store = runner.Findings;
         o.WriteLine(p.Findings == 0 ? $"findings: {c.Green("none")}" : $"findings: {c.Red(p.Findings.ToString())}");
         foreach (var r in store.All)
         {

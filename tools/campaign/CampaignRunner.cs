@@ -48,7 +48,7 @@ public sealed class CampaignRunner
     readonly Dictionary<int, string> activity = new();
     readonly List<string> newFindings = [];
     readonly List<string> problems = [];
-    readonly Queue<FindingRecord> pendingShrink;
+    readonly List<FindingRecord> pendingShrink;
     long sessionTraces;
     TimeSpan budget;
     TimeSpan shrinkBudget;
@@ -83,7 +83,8 @@ public sealed class CampaignRunner
                 ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations)),
             });
         }
-        pendingShrink = new Queue<FindingRecord>(store.PendingShrink());
+        store.RemoveUnpublished();
+        pendingShrink = store.PendingShrink().ToList();
 
         DoneBlocks Done(string lane) => new(state.Done.GetValueOrDefault(lane));
     }
@@ -92,6 +93,7 @@ public sealed class CampaignRunner
     static readonly TimeSpan StopWait = TimeSpan.FromSeconds(15);
 
     public CampaignConfig Config => config;
+    /// <summary>The campaign's findings as this runner keeps them (read once at start, added to as they are found).</summary>
     public FindingStore Findings => store;
 
     public SessionOutcome Run(SessionOptions options, Action<CampaignProgress>? progress = null, CancellationToken cancel = default)
@@ -134,7 +136,6 @@ public sealed class CampaignRunner
         while (threads.Any(t => t.IsAlive))
         {
             Thread.Sleep(200);
-            if (cancel.IsCancellationRequested) { stopTaking.Cancel(); hard.Cancel(); }
             if (!graceStarted && session.Elapsed >= options.Budget) { graceStarted = true; graceStart = session.Elapsed; stopTaking.Cancel(); }
             if (graceStarted && session.Elapsed - graceStart >= options.Grace) hard.Cancel();
             // Every second for the first minute, so short runs still draw lines; then every SampleEvery.
@@ -169,7 +170,7 @@ public sealed class CampaignRunner
         var suite = lane.NewSuite();
         try
         {
-            while (!stopTaking.IsCancellationRequested && !hard.IsCancellationRequested)
+            while (!stopTaking.IsCancellationRequested) // linked to hard: either ends the loop
             {
                 if (NextPending(lane) is { } pending) { ShrinkPending(worker, lane, suite, pending, hard); continue; }
                 if (lane.Claim() is not { } block) break;
@@ -183,21 +184,16 @@ public sealed class CampaignRunner
         finally { SetActivity(worker, null); }
     }
 
+    /// <summary>The next finding of this lane that an earlier session saved but did not shrink, taken off the list.</summary>
     FindingRecord? NextPending(Lane lane)
     {
         lock (pendingShrink)
         {
-            if (pendingShrink.Count == 0 || pendingShrink.Peek().Lane != lane.Name)
-            {
-                // Not this lane's turn at the head: look further (rare; a handful of findings at most).
-                var mine = pendingShrink.FirstOrDefault(r => r.Lane == lane.Name);
-                if (mine is null) return null;
-                var rest = pendingShrink.Where(r => r != mine).ToList();
-                pendingShrink.Clear();
-                foreach (var r in rest) pendingShrink.Enqueue(r);
-                return mine;
-            }
-            return pendingShrink.Dequeue();
+            int i = pendingShrink.FindIndex(r => r.Lane == lane.Name);
+            if (i < 0) return null;
+            var rec = pendingShrink[i];
+            pendingShrink.RemoveAt(i);
+            return rec;
         }
     }
 

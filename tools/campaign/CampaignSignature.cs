@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AnonVma.Fuzz;
 
 namespace AnonVma.Campaign;
@@ -7,7 +6,7 @@ namespace AnonVma.Campaign;
 /// What "the same finding" means across a campaign: the failing check (an invariant, or the kind of the first
 /// difference), the failing call's kind, and the judge, since a difference from 6.18 and one from 6.12 are two facts.
 /// </summary>
-public static partial class CampaignSignature
+public static class CampaignSignature
 {
     /// <summary>"model" for the invariants and model crashes, otherwise the lane's kernel.</summary>
     public static string Judge(Finding f, string laneKernel) => f.Check.StartsWith("differs:", StringComparison.Ordinal) ? laneKernel : "model";
@@ -15,8 +14,5 @@ public static partial class CampaignSignature
     public static string Of(Finding f, string laneKernel) => $"{f.Signature} on {Judge(f, laneKernel)}";
 
     /// <summary>"differs:smaps at munmap on native" → "differs-smaps-munmap-on-native", a directory name.</summary>
-    public static string Slug(string signature) => NonWord().Replace(signature.Replace(" at ", "-"), "-").Trim('-');
-
-    [GeneratedRegex(@"[^A-Za-z0-9_.-]+")]
-    private static partial Regex NonWord();
+    public static string Slug(string signature) => FoundTraces.Slug(signature);
 }

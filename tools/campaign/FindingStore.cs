@@ -24,10 +24,20 @@ public sealed class FindingStore
         foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
         {
             string name = System.IO.Path.GetFileName(dir);
-            if (name.StartsWith('.')) { TryDelete(dir); continue; } // an unpublished temporary directory from a killed run
+            if (name.StartsWith('.')) continue; // not published yet (or left by a killed run)
             var rec = Json.Read<FindingRecord>(System.IO.Path.Combine(dir, "finding.json"));
             bySignature.TryAdd(rec.Signature, rec with { Directory = name });
         }
+    }
+
+    /// <summary>
+    /// Deletes temporary directories a killed run left unpublished. Only a campaign about to run calls it: a reader
+    /// (report, merge) could otherwise delete the directory a running campaign is about to publish.
+    /// </summary>
+    public void RemoveUnpublished()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root).Where(d => System.IO.Path.GetFileName(d).StartsWith('.')))
+            TryDelete(dir);
     }
 
     public int Count { get { lock (gate) return bySignature.Count; } }

@@ -101,7 +101,7 @@ public sealed class Lane
         get
         {
             lock (gate)
-                return Done.Ranges.Sum(r => (r[1] - r[0]) * Blocks.BlockSize + Blocks.Seeds(r[1]).Count); // only the last block can be short
+                return Blocks.SeedsIn(Done.Ranges);
         }
     }
 }

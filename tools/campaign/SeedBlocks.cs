@@ -23,6 +23,10 @@ public sealed class SeedBlocks(CampaignConfig config, int blockSize)
         return (first, (int)Math.Max(0, end - first));
     }
 
+    /// <summary>Seeds in done ranges of blocks ([first, last] each); only the campaign's last block can be short.</summary>
+    public long SeedsIn(IEnumerable<long[]> ranges) =>
+        ranges.Where(r => r is { Length: > 0 } && r[^1] >= r[0]).Sum(r => (r[^1] - r[0]) * blockSize + Seeds(r[^1]).Count);
+
     /// <summary>Seeds this shard owns in all, or null when unbounded.</summary>
     public long? ShardSeeds()
     {

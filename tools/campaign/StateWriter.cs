@@ -23,9 +23,6 @@ public sealed class StateWriter : IDisposable
         thread.Start();
     }
 
-    /// <summary>Writes made so far (for the benchmark table: commits per write shows the coalescing).</summary>
-    public long Writes { get; private set; }
-
     /// <summary>Asks for a write of the current state; returns at once.</summary>
     public void Changed()
     {
@@ -60,7 +57,6 @@ public sealed class StateWriter : IDisposable
             try
             {
                 AtomicFile.Write(dir.StateFile, serialize());
-                Writes++;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -58,8 +58,8 @@ public static partial class FoundTraces
 
     static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
 
-    /// <summary>"invariant:NameRefcountBalance at fork" -> "invariant-NameRefcountBalance-fork".</summary>
-    static string Slug(string signature) => NonWord().Replace(signature.Replace(" at ", "-"), "-").Trim('-');
+    /// <summary>"invariant:NameRefcountBalance at fork" -> "invariant-NameRefcountBalance-fork": a file or directory name.</summary>
+    public static string Slug(string signature) => NonWord().Replace(signature.Replace(" at ", "-"), "-").Trim('-');
 
     [GeneratedRegex(@"[^A-Za-z0-9_.-]+")]
     private static partial Regex NonWord();

@@ -241,11 +241,8 @@ public static class HtmlReport
             .OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv =>
             {
-                var blocks = new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key));
-                var ranges = kv.Value.Where(r => r is { Length: > 0 }).ToList();
-                long count = ranges.Sum(r => Math.Max(0, r[^1] - r[0] + 1));
-                long seeds = ranges.Sum(r => r[^1] < r[0] ? 0 : (r[^1] - r[0]) * blocks.BlockSize + blocks.Seeds(r[^1]).Count);
-                return (kv.Key, seeds, count);
+                long count = kv.Value.Where(r => r is { Length: > 0 }).Sum(r => Math.Max(0, r[^1] - r[0] + 1));
+                return (kv.Key, new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key)).SeedsIn(kv.Value), count);
             })
             .ToList();
 
