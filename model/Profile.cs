@@ -38,12 +38,23 @@ public sealed record KernelProfile
         SoftDirty = false, ThpBuiltIn = false,
     };
 
-    /// <summary>The 6.18 development host: no CONFIG_ANON_VMA_NAME, real pages on read faults, the ≥6.16 merge rule, THP built in.</summary>
+    /// <summary>
+    /// The 6.18 development host: no CONFIG_ANON_VMA_NAME, the ≥6.16 merge rule, THP built in, and real pages on read
+    /// faults as first seen (a later build maps the zero page: <see cref="SameKernelAs"/>; the probe tells which).
+    /// </summary>
     public static readonly KernelProfile Host618 = new()
     {
         Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
         SoftDirty = false, ThpBuiltIn = true,
     };
+
+    /// <summary>
+    /// Whether two profiles describe the same kernel, setting aside what varies between machines that run it: the name,
+    /// the vm sysctls, and the zero page on read faults (the 6.18 hosts here have shown both: 6.18.44-fc-v769 mapped
+    /// real pages, 6.18.44-fc-v1098 maps the zero page). Traces recorded for a known profile must not depend on these.
+    /// </summary>
+    public bool SameKernelAs(KernelProfile machine) =>
+        this with { Name = machine.Name, MaxMapCount = machine.MaxMapCount, MmapMinAddr = machine.MmapMinAddr, ZeroPageOnRead = machine.ZeroPageOnRead } == machine;
 
     /// <summary>The profiles known by name.</summary>
     public static IReadOnlyList<KernelProfile> All { get; } = [Linux612, Host618];

@@ -39,11 +39,10 @@ public static class JudgeNames
 
     /// <summary>
     /// Whether a judge runs the profile a trace file's header names: the same name, or a known profile that differs
-    /// from the judge's (probed) one only in name and the machine's sysctls.
+    /// from the judge's (probed) one only in what varies between machines (<see cref="KernelProfile.SameKernelAs"/>).
     /// </summary>
     public static bool Matches(KernelProfile judge, string header) =>
-        judge.Name == header ||
-        KernelProfile.ByName(header) is { } p && p with { Name = judge.Name, MaxMapCount = judge.MaxMapCount, MmapMinAddr = judge.MmapMinAddr } == judge;
+        judge.Name == header || KernelProfile.ByName(header) is { } p && p.SameKernelAs(judge);
 
     static string? ThisRelease()
     {
