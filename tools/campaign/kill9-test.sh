@@ -7,13 +7,13 @@
 #
 #   tools/campaign/kill9-test.sh [KILLS]          (default 20)
 #
-# Environment: SEEDS (default 4000), JUDGES (default model,native), MUTATE (default SplitForgetsName: a wrong
+# Environment: SEEDS (default 12000), JUDGES (default model,native), MUTATE (default SplitForgetsName: a wrong
 # model rule, so that findings are certain and deterministic), WORK (a directory to keep; default a temporary one),
 # SEED (the random seed of the kill times; default from the clock, printed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kills=${1:-20}
-seeds=${SEEDS:-4000}
+seeds=${SEEDS:-12000}
 judges=${JUDGES:-model,native}
 mutate=${MUTATE:-SplitForgetsName}
 work=${WORK:-$(mktemp -d)}
