@@ -1,13 +1,12 @@
-using System.Diagnostics;
-using System.Text.Json;
+using AnonVma.Campaign;
 using AnonVma.Judges;
 
 /// <summary>
-/// `bench -- campaign [SECONDS] [REPEATS] [JUDGES]`: how campaign throughput scales with workers. Runs the real tool (Release
-/// build, server GC) for SECONDS each with one worker and with one per core, alternating, REPEATS times, on the model
-/// alone and on the model with this machine's kernel (or on JUDGES alone). The rate is the steady one a nightly run sees: checked calls per
-/// second from the campaign's own timeline, after the first <see cref="Warmup"/> (in which the JIT still takes 4% of
-/// a core). It prints the median, every run's rate, and how busy the machine was (/proc/stat), since a rate on a
+/// `bench -- campaign [SECONDS] [REPEATS] [JUDGES]`: how campaign throughput scales with workers. Runs the real tool
+/// (Release build, server GC) for SECONDS each with one worker and with one per core, alternating, REPEATS times, on
+/// the model alone and on the model with this machine's kernel (or on JUDGES alone). The rate is the steady one a
+/// nightly run sees: checked calls per second from the campaign's own timeline, after the first <see cref="Warmup"/>
+/// (in which the JIT still takes 4% of a core). It prints the median, every run's rate, and how busy the machine was (/proc/stat), since a rate on a
 /// shared VM varies by ±15% from run to run. Shrinking is cut to nothing (--shrink-budget 1ms) so that a finding
 /// does not stall a worker and skew the rate.
 /// </summary>
@@ -62,16 +61,11 @@ static class CampaignBench
                 "--judges", judges, "--grace", "1ms", "--shrink-budget", "1ms"], TimeSpan.FromSeconds(seconds + 120));
             var after = CpuTicks();
             if (r.ExitCode > 1) throw new InvalidOperationException($"campaign failed (exit {r.ExitCode}):\n{r.Stdout}{r.Stderr}");
-            var samples = File.ReadLines(Path.Combine(dir, "timeline.jsonl")).Select(l =>
-            {
-                using var j = JsonDocument.Parse(l);
-                var calls = j.RootElement.GetProperty("judgeCalls");
-                return (Seconds: j.RootElement.GetProperty("seconds").GetDouble(), Calls: calls.TryGetProperty("model", out var m) ? m.GetInt64() : 0);
-            }).ToList();
+            var samples = Timeline.Read(CampaignDirectory.Open(dir).TimelineFile);
             var from = samples.First(x => x.Seconds >= Warmup.TotalSeconds);
             var to = samples[^1];
             double busy = 1 - (double)(after.Idle - before.Idle) / (after.Total - before.Total);
-            return ((to.Calls - from.Calls) / (to.Seconds - from.Seconds), busy);
+            return ((to.JudgeCalls.GetValueOrDefault("model") - from.JudgeCalls.GetValueOrDefault("model")) / (to.Seconds - from.Seconds), busy);
         }
         finally
         {
