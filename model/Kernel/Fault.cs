@@ -17,7 +17,10 @@ public sealed partial class LinuxModel
         return Fault(p, v, addr & ~(Mem.PageSize - 1), write) ? Outcome.Ok : Outcome.Bus;
     }
 
-    /// <summary>Handles one fault at a page address; false means SIGBUS (beyond the end of the file).</summary>
+    /// <summary>
+    /// One access at a page address; false means SIGBUS (beyond the end of the file). An access the present PTE allows
+    /// does not fault: the CPU only sets the accessed bit (and the dirty bit for a write), so nothing is faulted around.
+    /// </summary>
     bool Fault(Process p, Vma v, ulong addr, bool write)
     {
         ulong vpn = addr >> Mem.PageShift;
@@ -28,45 +31,81 @@ public sealed partial class LinuxModel
             PrivateAnonFault(p, v, vpn, write, had, pte);
             return true;
         }
+        if (had && !write)
+        {
+            pte.Young = true;
+            p.Ptes[vpn] = pte;
+            return true;
+        }
         ulong index = v.PgOff + ((addr - v.Start) >> Mem.PageShift);
         if (!write)
         {
             // do_read_fault maps the window around first, and only then finds the page itself past i_size (SIGBUS).
             FaultAround(p, v, addr);
             had = p.Ptes.TryGetValue(vpn, out pte); // the fault page itself may have been mapped just now
+            if (had) return true;
         }
         if (index * Mem.PageSize >= v.File.Size) return false;
-        if (!v.File.Pages.TryGetValue(index, out var folio))
-        {
-            folio = new Folio { Anon = false };
-            v.File.Pages[index] = folio;
-        }
         if ((v.Flags & VmFlags.Shared) != 0)
         {
             // A write fault dirties the folio (do_shared_fault / wp_page_shared -> fault_dirty_shared_page). A shmem
             // mapping does not want write notification (vma_wants_writenotify: no page_mkwrite, no writeback), so its
-            // PTEs are writable as soon as they are present (vm_page_prot, also after mprotect), and a write to a
-            // present page faults no more: only the PTE becomes dirty. A regular file's PTEs stay read-only until
-            // a write fault. Found by the generated traces on 6.18: populate, fork, read, write left the folio clean.
+            // PTEs carry vm_page_prot's write bit as soon as they are present (and mprotect's pte_modify keeps them in
+            // step with the VMA): a write to a present page faults no more, only the PTE becomes dirty. A regular
+            // file's PTEs stay read-only until a write fault.
             bool faults = !had || !v.File.IsAnonShmem;
-            if (!had) { folio.MapCount++; pte = new Pte { Folio = folio }; }
+            if (!had)
+            {
+                var folio = PageCacheFolio(v.File, index);
+                MapFilePte(p, v, vpn, folio);
+                pte = p.Ptes[vpn];
+            }
             pte.Young = true;
-            if (write) { pte.Dirty = true; if (faults) folio.Dirty = true; }
+            if (write) { pte.Dirty = true; if (faults) pte.Folio.Dirty = true; }
             p.Ptes[vpn] = pte;
             return true;
         }
         // Private file mapping: reads map the page cache, writes copy into an anonymous page.
         if (!write)
         {
-            if (!had) { folio.MapCount++; pte = new Pte { Folio = folio }; }
-            pte.Young = true;
-            p.Ptes[vpn] = pte;
+            MapFilePte(p, v, vpn, PageCacheFolio(v.File, index));
             return true;
         }
-        AnonPrepare(p, v);
-        if (had) pte.Folio.MapCount--;
-        p.Ptes[vpn] = new Pte { Folio = new Folio { Anon = true, MapCount = 1 }, Dirty = true, Young = true };
+        // do_cow_fault (no PTE: the page cache folio is looked up, or created, and copied) or do_wp_page on the
+        // page cache PTE (wp_page_copy, which removes the old mapping).
+        v = AnonPrepare(p, v);
+        if (had) RemoveRmap(pte.Folio, v);
+        else PageCacheFolio(v.File!, index);
+        var copy = new Folio { Anon = true, MapCount = 1 };
+        AddLruVma(copy, v);
+        p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
         return true;
+    }
+
+    /// <summary>shmem_get_folio / filemap_fault: the page cache folio at index, allocated (and queued for the LRU) if absent.</summary>
+    Folio PageCacheFolio(MappedFile file, ulong index)
+    {
+        if (file.Pages.TryGetValue(index, out var folio)) return folio;
+        folio = new Folio { Anon = false, InPageCache = true };
+        file.Pages[index] = folio;
+        AddLru(folio);
+        return folio;
+    }
+
+    /// <summary>set_pte_range for a file folio: a young, clean PTE; folio_add_file_rmap_ptes mlocks it in a locked VMA.</summary>
+    void MapFilePte(Process p, Vma v, ulong vpn, Folio folio)
+    {
+        folio.MapCount++;
+        p.Ptes[vpn] = new Pte { Folio = folio, Young = true };
+        MlockVma(folio, v);
+    }
+
+    /// <summary>folio_remove_rmap_pte: one mapping fewer; munlock_vma_folio if the VMA was locked.</summary>
+    void RemoveRmap(Folio folio, Vma v)
+    {
+        if (folio.IsZero) return;
+        folio.MapCount--;
+        MunlockVma(folio, v);
     }
 
     /// <summary>fault_around_bytes (64 KiB): how many pages a read fault on a file page may map from the page cache.</summary>
@@ -77,7 +116,7 @@ public sealed partial class LinuxModel
     /// pages of its 16-page-aligned window (clamped to the VMA, the page table and i_size) that are already in the page
     /// cache and not yet mapped here are mapped, young and clean.
     /// </summary>
-    static void FaultAround(Process p, Vma v, ulong addr)
+    void FaultAround(Process p, Vma v, ulong addr)
     {
         var file = v.File!;
         ulong ptePerTable = 512, pteOff = (addr >> Mem.PageShift) % ptePerTable;
@@ -91,8 +130,7 @@ public sealed partial class LinuxModel
             ulong vpn = baseVpn + i;
             ulong index = v.PgOff + (vpn - (v.Start >> Mem.PageShift));
             if (index >= fileEnd || p.Ptes.ContainsKey(vpn) || !file.Pages.TryGetValue(index, out var folio)) continue;
-            folio.MapCount++;
-            p.Ptes[vpn] = new Pte { Folio = folio, Young = true };
+            MapFilePte(p, v, vpn, folio);
         }
     }
 
@@ -103,13 +141,18 @@ public sealed partial class LinuxModel
             pte.Young = true;
             if (write)
             {
-                if (pte.Folio.MapCount > 1)
+                var folio = pte.Folio;
+                // do_wp_page: an exclusive page (or a writable PTE, which only an exclusive page has) is reused;
+                // another is reused only if wp_can_reuse_anon_folio finds no other reference to it.
+                if (!folio.Exclusive && !(folio.Anon && CanReuseAnon(folio)))
                 {
-                    // do_wp_page -> wp_page_copy: the writer gets its own page.
-                    pte.Folio.MapCount--;
-                    pte.Folio = new Folio { Anon = true, MapCount = 1 };
+                    // wp_page_copy: the writer gets its own page.
+                    RemoveRmap(folio, v);
+                    folio = new Folio { Anon = true, MapCount = 1 };
+                    AddLruVma(folio, v);
+                    pte.Folio = folio;
                 }
-                pte.Folio.Exclusive = true; // wp_page_reuse, or the fresh copy
+                folio.Exclusive = true; // wp_page_reuse, or the fresh copy
                 pte.Dirty = true;
             }
             p.Ptes[vpn] = pte;
@@ -122,12 +165,27 @@ public sealed partial class LinuxModel
         }
         // do_anonymous_page (or wp_page_copy from the zero page): a new page, and an anon_vma.
         v = AnonPrepare(p, v);
+        var fresh = new Folio { Anon = true, MapCount = 1 };
+        AddLruVma(fresh, v);
         p.Ptes[vpn] = new Pte
         {
-            Folio = new Folio { Anon = true, MapCount = 1 },
+            Folio = fresh,
             Dirty = write || (v.Flags & VmFlags.Write) != 0,
             Young = true,
         };
+    }
+
+    /// <summary>
+    /// wp_can_reuse_anon_folio for a small folio: more than three references is hopeless; a folio off the LRU may be
+    /// referenced from a local batch, so lru_add_drain is tried first; then only the faulting mapping's own reference
+    /// may remain. A folio queued for munlock or activation stays on the LRU while its batch holds a reference, so it
+    /// is copied.
+    /// </summary>
+    bool CanReuseAnon(Folio folio)
+    {
+        if (folio.RefCount > 3) return false;
+        if (!folio.Lru) DrainLocal();
+        return folio.RefCount == 1;
     }
 
     /// <summary>__anon_vma_prepare: reuse the next, then the previous neighbour's anon_vma, or allocate one.</summary>
@@ -172,7 +230,10 @@ public sealed partial class LinuxModel
         return 0;
     }
 
-    /// <summary>populate_vma_page_range: write faults for private writable VMAs, read faults otherwise; nothing for lock-on-fault.</summary>
+    /// <summary>
+    /// populate_vma_page_range: write faults for private writable VMAs, read faults otherwise; nothing for lock-on-fault.
+    /// Each page is followed with FOLL_TOUCH, and the local batches are drained at the end.
+    /// </summary>
     Errno PopulateVma(Process p, Vma v, ulong s, ulong e)
     {
         if ((v.Flags & VmFlags.LockOnFault) != 0) return 0;
@@ -180,51 +241,63 @@ public sealed partial class LinuxModel
         if ((v.Flags & VmFlags.AccessMask) == 0) return Errno.EFAULT;
         bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
         v = p.Vmas.Own(v); // the first fault may attach an anon_vma; later ones must see it on the same object
+        Errno err = 0;
         for (ulong a = s; a < e; a += Mem.PageSize)
         {
             ulong vpn = a >> Mem.PageShift;
             // follow_page_pte finds a present page it may use as is: no fault, so the PTE's young bit is left alone.
-            // A write needs an exclusive anonymous page; anything else (zero page, page cache, COW-shared) faults.
+            // A write needs a writable PTE, which only an exclusive anonymous page has; anything else (zero page,
+            // page cache, COW-shared) faults.
             bool usable = p.Ptes.TryGetValue(vpn, out var pte) && !pte.Folio.IsZero &&
                           (!write || (pte.Folio.Anon && pte.Folio.Exclusive && pte.Folio.MapCount == 1));
-            if (!usable && !Fault(p, v, a, write)) return Errno.EFAULT;
-            // FOLL_TOUCH|FOLL_WRITE on a present page: set_page_dirty (mprotect made the exclusive PTE writable, not dirty).
-            if (usable && write) pte.Folio.Dirty = true;
+            if (!usable && !Fault(p, v, a, write)) { err = Errno.EFAULT; break; }
+            // FOLL_TOUCH|FOLL_WRITE on a present page whose PTE and folio are both clean: folio_mark_dirty.
+            if (usable && write && !pte.Dirty) pte.Folio.Dirty = true;
             MarkAccessed(p.Ptes[vpn].Folio);
         }
-        return 0;
+        DrainLocal();
+        return err;
     }
 
     /// <summary>
-    /// folio_mark_accessed, as GUP's FOLL_TOUCH calls it during population: sets PG_referenced, which smaps counts
-    /// as Referenced even where the PTE is old (a fork child). mm/swap.c would activate an evictable folio on a second
-    /// access and clear PG_referenced again, but on 2,000 generated traces the 6.18 host never showed that: the
-    /// folios are still in a per-CPU batch or unevictable then. So the model keeps the flag set, as observed.
+    /// zap_pte_range over one VMA's pages (the caller drained the local batches first). A file folio takes over its
+    /// PTE's dirty bit (folio_mark_dirty) and, if the PTE was young, an access (folio_mark_accessed); an anonymous one
+    /// loses them. folio_remove_rmap_pte then munlocks the folio if the VMA was locked.
     /// </summary>
-    static void MarkAccessed(Folio folio)
-    {
-        if (!folio.IsZero) folio.Referenced = true;
-    }
+    void ZapVma(Process p, Vma v) => ZapRange(p, v, v.Start, v.End);
 
-    /// <summary>Drops the page-table entries of [start,end) (zap_page_range).</summary>
-    static void UnmapPages(Process p, ulong start, ulong end)
+    void ZapRange(Process p, Vma v, ulong start, ulong end)
     {
         if (p.Ptes.Count == 0) return;
         ulong first = start >> Mem.PageShift, last = end >> Mem.PageShift;
         if (last - first <= (ulong)p.Ptes.Count)
         {
             for (ulong vpn = first; vpn < last; vpn++)
-                if (p.Ptes.Remove(vpn, out var pte)) Release(pte);
+                if (p.Ptes.Remove(vpn, out var pte)) ZapPte(pte, v);
             return;
         }
+        // A huge range with few PTEs: visit the PTEs instead of the range, in address order as the kernel does.
         List<ulong>? gone = null;
-        foreach (var (vpn, pte) in p.Ptes)
-            if (vpn >= first && vpn < last) { (gone ??= new()).Add(vpn); Release(pte); }
-        if (gone is not null) foreach (var vpn in gone) p.Ptes.Remove(vpn);
+        foreach (var vpn in p.Ptes.Keys)
+            if (vpn >= first && vpn < last) (gone ??= new()).Add(vpn);
+        if (gone is null) return;
+        gone.Sort();
+        foreach (var vpn in gone)
+        {
+            p.Ptes.Remove(vpn, out var pte);
+            ZapPte(pte, v);
+        }
     }
 
-    static void Release(Pte pte)
+    void ZapPte(Pte pte, Vma v)
     {
-        if (!pte.Folio.IsZero) pte.Folio.MapCount--;
+        if (pte.Folio.IsZero) return;
+        var folio = pte.Folio;
+        if (!folio.Anon)
+        {
+            if (pte.Dirty) folio.Dirty = true;
+            if (pte.Young) MarkAccessed(folio);
+        }
+        RemoveRmap(folio, v);
     }
 }

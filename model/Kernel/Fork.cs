@@ -86,9 +86,10 @@ public sealed partial class LinuxModel
 
     Outcome Exit(Process p)
     {
+        DrainLocal(); // exit_mmap: lru_add_drain before unmap_vmas (the executor's own VMAs are always there)
         foreach (var v in p.Vmas.All().ToList())
         {
-            UnmapPages(p, v.Start, v.End);
+            ZapVma(p, v);
             RemoveVma(p, v);
         }
         p.LockedVm = 0;

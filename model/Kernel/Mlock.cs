@@ -93,7 +93,27 @@ public sealed partial class LinuxModel
         ulong pages = (e - s) >> Mem.PageShift;
         if ((newFlags & VmFlags.Locked) == 0) p.LockedVm -= pages;
         else if ((old & VmFlags.Locked) == 0) p.LockedVm += pages;
+        // Locking twice would be wrong, so only a change of VM_LOCKED walks the pages (mlock_vma_pages_range).
+        if (((newFlags ^ old) & VmFlags.Locked) != 0) MlockVmaPages(p, res!, s, e);
         return (res, 0);
+    }
+
+    /// <summary>
+    /// mlock_vma_pages_range: drain the local batches, mlock (or munlock) every present normal folio of the range as
+    /// the VMA's new flags say (mlock_pte_range), and drain again.
+    /// </summary>
+    void MlockVmaPages(Process p, Vma v, ulong s, ulong e)
+    {
+        DrainLocal();
+        bool locked = (v.Flags & VmFlags.Locked) != 0;
+        if (p.Ptes.Count > 0)
+            for (ulong vpn = s >> Mem.PageShift, last = e >> Mem.PageShift; vpn < last; vpn++)
+            {
+                if (!p.Ptes.TryGetValue(vpn, out var pte) || pte.Folio.IsZero) continue;
+                if (locked) MlockFolio(pte.Folio);
+                else MunlockFolio(pte.Folio);
+            }
+        DrainLocal();
     }
 
     Outcome Mlockall(Process p, int flags)

@@ -46,12 +46,13 @@ public sealed partial class LinuxModel
             if (end < v.End && p.Vmas.Count >= Profile.MaxMapCount) { prev = next = null; return Errno.ENOMEM; }
             v = Split(p, ref v, start);
         }
+        DrainLocal(); // vms_clear_ptes: lru_add_drain before unmap_vmas
         while (v is not null && v.Start < end)
         {
             if (v.End > end) Split(p, ref v, end);
             var following = p.Vmas.Next(v);
             if ((v.Flags & VmFlags.Locked) != 0) p.LockedVm -= v.Pages;
-            UnmapPages(p, v.Start, v.End);
+            ZapVma(p, v);
             RemoveVma(p, v);
             v = following;
         }

@@ -17,6 +17,28 @@ public sealed class Folio
     public bool Referenced;
     /// <summary>PageAnonExclusive: a new anonymous page is; fork clears it, a write fault that reuses the page sets it again. GUP may write only through an exclusive page without faulting.</summary>
     public bool Exclusive = true;
+
+    // LRU state (mm/swap.c, mm/mlock.c). It decides whether folio_mark_accessed clears PG_referenced and whether a
+    // write fault may reuse a page that is no longer shared (wp_can_reuse_anon_folio counts references, and the
+    // per-CPU batches hold references of their own).
+
+    /// <summary>PG_lru: on an LRU list; clear while the folio waits in the lru_add or mlock batch as a new folio.</summary>
+    public bool Lru;
+    /// <summary>PG_active.</summary>
+    public bool Active;
+    /// <summary>PG_unevictable: on the unevictable list (mlocked).</summary>
+    public bool Unevictable;
+    /// <summary>PG_mlocked.</summary>
+    public bool Mlocked;
+    /// <summary>folio->mlock_count, kept while the folio is on the unevictable list.</summary>
+    public int MlockCount;
+    /// <summary>References held by entries of the per-CPU batches.</summary>
+    public int BatchRefs;
+    /// <summary>The page cache holds a reference (shmem and file folios).</summary>
+    public bool InPageCache;
+
+    /// <summary>folio_ref_count: one per mapping PTE, one per batch entry, one for the page cache.</summary>
+    public int RefCount => MapCount + BatchRefs + (InPageCache ? 1 : 0);
 }
 
 /// <summary>One page-table entry.</summary>

@@ -76,4 +76,50 @@ public class KernelFindingsScenarios
             Assert.Equal((4UL, 4UL, 4UL), (c.Rss, c.PrivateDirty, c.Referenced));
         }
     }
+
+    [Fact] // issue 12 on 6.18 and 6.12: a read the present PTE allows does not fault, so nothing is faulted around
+    public void Read_of_a_present_shmem_page_maps_no_neighbours()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Memfd(2 * P).Is("h0");
+            s.Mmap(B, 2 * P, RW, Map.Shared | Map.FixedNoReplace, handle: 0);
+            s.Read(B);
+            s.Fork();
+            s.Read(B + P, pid: 1); // caches the second page (and maps the first by fault-around in p1)
+            s.Read(B);             // present in p0: no fault, so p0 does not map the second page
+            Assert.Equal(4UL, s.Block(B).Counters.Rss);
+        }
+    }
+
+    [Fact] // fuzz seed 3970 on 6.18: zap_present_folio_ptes moves a dirty PTE's dirty bit to the shmem folio
+    public void Unmapping_a_dirty_shmem_pte_dirties_the_folio_for_other_processes()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, P, RW, SharedF | Map.Populate);
+            s.Write(B);   // the PTE is writable already: only the PTE becomes dirty
+            s.Fork();
+            s.Read(B, pid: 1);
+            Assert.Equal((4UL, 0UL), (s.Block(B, 1).Counters.SharedClean, s.Block(B, 1).Counters.SharedDirty)); // p1's PTE is clean
+            s.Munmap(B, P).Is("0"); // p0's dirty PTE goes; folio_mark_dirty keeps the data dirty
+            var c = s.Block(B, 1).Counters;
+            Assert.Equal((0UL, 4UL, 4UL), (c.PrivateClean, c.PrivateDirty, c.PssDirty));
+        }
+    }
+
+    [Fact] // fuzz seed 2954 on 6.18: a folio queued for munlock is referenced by the mlock batch, so a write copies it
+    public void Page_queued_for_munlock_is_copied_not_reused()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, P, RW, LockedF); // populated: the folio is referenced (FOLL_TOUCH) and unevictable
+            s.Fork();
+            s.Write(B);          // p0 copies; the old folio leaves p0's locked VMA: munlock_folio queues it
+            s.Write(B, pid: 1);  // mapped once, but the batch's reference makes wp_can_reuse_anon_folio refuse
+            s.Fork(pid: 1);
+            // p2 maps p1's fresh copy with an old PTE, and a fresh folio is not PG_referenced.
+            Assert.Equal((4UL, 0UL), (s.Block(B, 2).Counters.Rss, s.Block(B, 2).Counters.Referenced));
+        }
+    }
 }

@@ -1334,6 +1334,16 @@ static void rt_init(void)
 		pipes_cmd[i][0] = pipes_cmd[i][1] = pipes_resp[i][0] = pipes_resp[i][1] = -1;
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	signal(SIGPIPE, SIG_IGN);
+	/* Every process of a trace on one CPU (forks inherit the mask): the kernel's per-CPU LRU and mlock batches,
+	 * which decide whether a write fault may reuse a page, are then one set, as the model keeps them. The CPU the
+	 * program starts on, so that executors running side by side stay spread over the cores. */
+	int cpu = sched_getcpu();
+	if (cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof set, &set);
+	}
 }
 
 /* before the first trace: TASK_SIZE, and where "file" creates its files */

@@ -127,9 +127,25 @@ public sealed class Exhaustive
             {
                 var f = pte.Folio;
                 sb.Append(vpn.ToString("x")).Append(pte.Dirty ? 'D' : 'c').Append(pte.Young ? 'Y' : 'o').Append(f.IsZero ? "z" : "F" + Id(folios, f))
-                  .Append(f.Anon ? 'a' : 'f').Append(f.MapCount).Append(f.Dirty ? 'D' : 'c').Append(f.Referenced ? 'R' : '-').Append(f.Exclusive ? 'X' : '-').Append(';');
+                  .Append(f.Anon ? 'a' : 'f').Append(f.MapCount);
+                FolioFlags(sb, f);
             }
         }
+        foreach (var file in m.Files)
+        {
+            sb.Append('H').Append(file.Id).Append(';');
+            foreach (var (index, f) in file.Pages.OrderBy(kv => kv.Key))
+            {
+                sb.Append(index).Append('F').Append(Id(folios, f));
+                FolioFlags(sb, f);
+            }
+        }
+        foreach (var (batch, f) in m.BatchEntries()) sb.Append('B').Append(batch).Append(Id(folios, f)).Append(';');
         return sb.ToString();
     }
+
+    static void FolioFlags(StringBuilder sb, Folio f) =>
+        sb.Append(f.Dirty ? 'D' : 'c').Append(f.Referenced ? 'R' : '-').Append(f.Exclusive ? 'X' : '-')
+          .Append(f.Lru ? 'L' : '-').Append(f.Active ? 'A' : '-').Append(f.Unevictable ? 'U' : '-').Append(f.Mlocked ? 'M' : '-')
+          .Append(f.MlockCount).Append('/').Append(f.BatchRefs).Append(';');
 }
