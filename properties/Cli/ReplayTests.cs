@@ -1,3 +1,6 @@
+using AnonVma.Cli;
+using AnonVma.Judges;
+using AnonVma.Model;
 using AnonVma.Traces;
 using Xunit.Abstractions;
 using static AnonVma.Properties.Cli.CliRunner;
@@ -148,5 +151,102 @@ public class ReplayTests(ITestOutputHelper log)
         Assert.Equal(0, r.Code);
         Assert.Contains("      smaps p0:\n        200000000000-200000004000 rw-p 00000000 00:00 0 \n        Size:                 16 kB\n", r.Out);
         Assert.DoesNotContain("      maps p0:", r.Out);
+    }
+
+    [Fact]
+    public void Repeat_runs_the_kernel_N_times_in_one_batch_and_counts_its_distinct_outcomes()
+    {
+        var r = Run("replay", Example("mlock-fork.trace"), "--repeat", "5");
+        log.WriteLine(r.Out);
+        Assert.Equal(0, r.Code);
+        Assert.Equal("", r.Err);
+        Assert.Contains("repeated: 5 runs on each kernel, as one batch; the model (deterministic) once\n", r.Out);
+        Assert.Matches(@"(?m)^native-\S+: 1 distinct outcome in 5 runs$", r.Out);
+        Assert.Matches(@"(?m)^  outcome 1: all 5 runs, agrees with model\(\S+\)$", r.Out);
+        Assert.Matches(@"(?m)^agree: model\(\S+\) and native-\S+ in all 5 runs, on all 7 calls$", r.Out);
+        Assert.Matches(@"(?m)^expectations: met on native-", r.Out);      // on every outcome
+        Assert.Contains("invariants: hold", r.Out);
+        Assert.DoesNotContain("   0  p0: mmap(", r.Out);                    // the outcomes instead of the call listing
+    }
+
+    [Fact]
+    public void Repeat_with_a_mutated_model_counts_every_run_that_disagrees_and_exits_1()
+    {
+        var r = Run("replay", Example("mlock-fork.trace"), "--repeat", "4", "--mutate", "MlockSkipsPopulate");
+        log.WriteLine(r.Out);
+        Assert.Equal(1, r.Code);
+        Assert.Matches(@"(?m)^native-\S+: 1 distinct outcome in 4 runs$", r.Out);
+        Assert.Matches(@"(?m)^  outcome 1: all 4 runs, DIFFERS from mutated-model\(\S+\)$", r.Out);
+        Assert.Matches(@"(?m)^      >> vs mutated-model\(\S+\) at call 2: p0 smaps differ \(compared fields\)$", r.Out);
+        Assert.Contains("        - Rss:                   0 kB\n", r.Out);
+        Assert.Contains("        + Rss:                   8 kB\n", r.Out);
+        Assert.Matches(@"(?m)^DIFFER: mutated-model\(\S+\) and native-\S+ in 4 of 4 runs \(every outcome\), first at call 2: p0 smaps differ \(compared fields\)$", r.Out);
+    }
+
+    [Fact]
+    public void Repeat_out_of_bounds_or_without_a_kernel_is_a_usage_error()
+    {
+        const string hint = "run 'anonvma --help' for the commands, or 'anonvma COMMAND --help' for one command's options\n";
+        foreach (var n in new[] { "0", "1001", "-3", "many" })
+        {
+            var r = Run("replay", Example("mlock-fork.trace"), "--repeat", n);
+            Assert.Equal(2, r.Code);
+            Assert.Equal("", r.Out);
+            Assert.Equal($"anonvma: option --repeat expects a whole number from 1 to 1000, found '{n}'\n" + hint, r.Err.ReplaceLineEndings("\n"));
+        }
+        var alone = Run("replay", Example("mlock-fork.trace"), "--repeat", "3", "--on", "model");
+        Assert.Equal(2, alone.Code);
+        Assert.Equal("anonvma: --repeat runs each kernel of --on several times; add native or qemu to --on\n" + hint, alone.Err.ReplaceLineEndings("\n"));
+        var listing = Run("replay", Example("mlock-fork.trace"), "--repeat", "3", "--smaps");
+        Assert.Equal(2, listing.Code);
+        Assert.StartsWith("anonvma: --maps and --smaps choose what the call listing shows; with --repeat there is no listing\n", listing.Err);
+        var help = Run("replay", "--help");
+        Assert.Contains("--repeat N", help.Out);
+        Assert.Contains("run the trace N times (1 to 1000) on each kernel of --on", help.Out);
+    }
+
+    /// <summary>A kernel whose runs are given, for outcomes no real kernel here produces on demand.</summary>
+    sealed class Canned(KernelProfile profile) : IJudge
+    {
+        public string Name => "canned-kernel";
+        public KernelProfile Profile => profile;
+        public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void Repeated_runs_that_differ_are_grouped_with_their_counts_and_a_diff_where_they_first_differ()
+    {
+        // What the per-CPU LRU batches do now and then: one smaps field differs in some runs only.
+        var doc = TraceText.Load(Example("mlock-fork.trace"));
+        var model = new ModelJudge(KernelProfile.Host618);
+        var kernel = new Canned(KernelProfile.Host618);
+        var same = model.RunOne(doc.Trace);
+        var steps = same.Steps.ToList();
+        var p1 = steps[4].Processes.Single(p => p.Pid == 1);
+        Assert.Single(p1.Smaps, "Referenced:            8 kB");
+        var changed = p1 with { Smaps = p1.Smaps.Select(l => l == "Referenced:            8 kB" ? "Referenced:            4 kB" : l).ToList() };
+        steps[4] = steps[4] with { Processes = steps[4].Processes.Select(p => p.Pid == 1 ? changed : p).ToList() };
+        var odd = same with { Steps = steps };
+        Assert.NotEqual(Comparison.Observed(same), Comparison.Observed(odd));
+        Assert.Equal(Comparison.Observed(same), Comparison.Observed(model.RunOne(doc.Trace)));
+
+        var replay = new Replay("mlock-fork.trace", doc, [model, kernel], [same, odd]);
+        replay.Compare([(model, kernel)]);
+        replay.GroupRepeats([(kernel, [odd, same, same, odd, same, same])], [(model, kernel)]);
+        var o = new StringWriter();
+        new ReplayPrinter(o, Colour.Plain, smaps: false).Print(replay, null);
+        log.WriteLine(o.ToString());
+        string text = o.ToString();
+        Assert.False(replay.AllWell);
+        Assert.Contains("canned-kernel: 2 distinct outcomes in 6 runs\n", text);
+        Assert.Contains($"  outcome 1: 4 of 6 runs (runs 2-3, 5-6), agrees with {model.Name}\n", text);
+        Assert.Contains($"  outcome 2: 2 of 6 runs (runs 1, 4), DIFFERS from {model.Name}\n", text);
+        Assert.Contains("      >> vs outcome 1 at call 4: p1 smaps differ (compared fields)\n" +
+                        "        --- outcome 1\n" +
+                        "        +++ outcome 2\n", text);
+        Assert.Contains("        - Referenced:            8 kB\n        + Referenced:            4 kB\n", text);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "- Referenced: "));
+        Assert.Contains($"      >> vs {model.Name} at call 4: p1 smaps differ (compared fields), the same difference\n", text); // no second diff
+        Assert.Contains($"DIFFER: {model.Name} and canned-kernel in 2 of 6 runs (1 of 2 outcomes), first at call 4: p1 smaps differ (compared fields)\n", text);
     }
 }

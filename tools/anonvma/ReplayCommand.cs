@@ -8,12 +8,14 @@ namespace AnonVma.Cli;
 /// <summary>
 /// `replay TRACE`: runs a trace file on the model and real kernels and shows every call with each judge's result,
 /// the caller's maps after it, and a line diff wherever the model and a kernel disagree; it also holds the judges to
-/// the file's own expectations and the model to its invariants. Exit 0 when all is well, 1 otherwise.
+/// the file's own expectations and the model to its invariants. With --repeat N each kernel runs the trace N times
+/// and the listing gives way to its distinct outcomes, each compared with the model (run once). Exit 0 when all is
+/// well, 1 otherwise (with --repeat, also when any one run differs from the model).
 /// </summary>
 public sealed class ReplayCommand : ICommand
 {
     public string Name => "replay";
-    public string Synopsis => "TRACE [--on model,native,qemu] [--profile NAME] [--step N] [--maps|--smaps] [--no-color]";
+    public string Synopsis => "TRACE [--on model,native,qemu] [--profile NAME] [--step N] [--maps|--smaps] [--repeat N] [--no-color]";
     public string Summary => "run a trace file on the model and real kernels, call by call, and show where they differ";
     public IReadOnlyList<string> Positionals => ["TRACE"];
 
@@ -26,6 +28,11 @@ public sealed class ReplayCommand : ICommand
         new("step", "N", "stop after call N (from 0) and print the full state: every live process's maps, the caller's smaps"),
         new("maps", null, "after each call, print the caller's maps (the default)"),
         new("smaps", null, "after each call, print the caller's smaps instead of its maps"),
+        new("repeat", "N", $"run the trace N times ({MinRepeat} to {MaxRepeat}) on each kernel of --on, in one batch (one QEMU boot), " +
+                           "and the model once; instead of the call listing, print each kernel's distinct outcomes (results, maps " +
+                           "and compared smaps after every call), how many runs gave each, whether each agrees with the model, and " +
+                           "where each first differs from the most common one: a stable difference or one that depends on " +
+                           "scheduling. With --step N the runs stop after call N. Exit 1 if any run differs from the model"),
         MutationOption.Declaration,
     ];
 
@@ -34,6 +41,11 @@ public sealed class ReplayCommand : ICommand
         string path = args.Positionals[0];
         var names = args.GetList("on", JudgeNames.All) ?? ["model", "native"];
         if (args.Has("maps") && args.Has("smaps")) throw new UsageException("choose one of --maps and --smaps");
+        int? repeat = args.GetInt("repeat", MinRepeat, MaxRepeat);
+        if (repeat is not null && names.All(n => n == "model"))
+            throw new UsageException("--repeat runs each kernel of --on several times; add native or qemu to --on");
+        if (repeat is not null && (args.Has("maps") || args.Has("smaps")))
+            throw new UsageException("--maps and --smaps choose what the call listing shows; with --repeat there is no listing");
         bool model = names.Contains("model");
         if (args.Has("profile") && (!model || names.Count > 1))
             throw new UsageException("--profile sets the model's profile when it runs alone (--on model); next to a kernel the model takes the kernel's profile");
@@ -74,11 +86,17 @@ public sealed class ReplayCommand : ICommand
             columns.Add(k);
         }
 
-        var replay = new Replay(path, doc, columns, columns.Select(j => RunOne(j, doc.Trace)).ToList());
+        // With --repeat each kernel runs N copies in one batch; its first run stands for it in the per-judge checks.
+        var repeated = repeat is { } n
+            ? kernels.Select(k => (Judge: k, Runs: RunRepeated(k, doc.Trace, n))).ToList()
+            : [];
+        var replay = new Replay(path, doc, columns,
+            columns.Select(j => repeated.FirstOrDefault(x => x.Judge == j).Runs?[0] ?? RunOne(j, doc.Trace)).ToList());
         if (replay.Runs.All(r => r.End == RunEnd.Rejected))
             throw new InputException($"{path}: the judges refuse this trace: {replay.Runs[0].Detail}");
         replay.Compare(pairs);
         replay.CheckExpectations();
+        replay.GroupRepeats(repeated, pairs);
         // The invariants on every model profile here, and on the file's own profile (a saved invariant finding's).
         var profiles = columns.OfType<ModelJudge>().Select(m => m.Profile).ToList();
         if (model && doc.Get("profile") is { } named && KernelProfile.ByName(named) is { } own && !profiles.Any(p => JudgeNames.Matches(p, named)))
@@ -86,6 +104,22 @@ public sealed class ReplayCommand : ICommand
         replay.CheckInvariants(profiles.Distinct().ToList(), mutations);
         new ReplayPrinter(context.Out, context.Colour, args.Has("smaps")).Print(replay, step);
         return replay.AllWell ? ExitCode.Ok : ExitCode.Differs;
+    }
+
+    const int MinRepeat = 1, MaxRepeat = 1000;
+
+    /// <summary>A kernel's n runs of the trace, as one batch of n copies (so QEMU boots once), each given the trace's own id back.</summary>
+    static IReadOnlyList<TraceRun> RunRepeated(IJudge judge, Trace trace, int n)
+    {
+        var copies = Enumerable.Range(1, n).Select(k => trace with { Id = $"{trace.Id}.run{k}" }).ToList();
+        try
+        {
+            return judge.Run(copies).Select(r => r with { TraceId = trace.Id }).ToList();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InputException($"{judge.Name} could not run the trace: {e.Message}");
+        }
     }
 
     /// <summary>

@@ -21,7 +21,16 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         output.WriteLine(r.Pairs.Count == 0
             ? $"judges: {string.Join(", ", r.Judges.Select(j => j.Name))} (nothing to compare)"
             : $"compared: {string.Join("; ", r.Pairs.Select(p => $"{p.Left.Name} with {p.Right.Name}"))}");
+        if (r.Repetitions.Count > 0)
+            output.WriteLine($"repeated: {r.Repetitions[0].Runs} runs on each kernel, as one batch{(r.Judges.Any(j => j is ModelJudge) ? "; the model (deterministic) once" : "")}");
         output.WriteLine();
+        if (r.Repetitions.Count > 0)
+        {
+            PrintRepetitions(r);
+            output.WriteLine();
+            PrintVerdict(r);
+            return;
+        }
 
         var notes = Notes(r);
         var widths = r.Judges.Select((j, k) => Math.Max(j.Name.Length, r.Runs[k].Steps.Select(s => s.Result.Length).DefaultIfEmpty(0).Max())).ToList();
@@ -179,12 +188,71 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     [GeneratedRegex(@"^([A-Za-z_]+):")]
     private static partial Regex SmapsLabel();
 
+    /// <summary>
+    /// --repeat: per kernel, its distinct outcomes, most common first, with how many runs gave each and whether each
+    /// agrees with the model; under every other outcome, where it first differs from the most common one, and under an
+    /// outcome that disagrees with the model, where it first differs from it.
+    /// </summary>
+    void PrintRepetitions(Replay r)
+    {
+        foreach (var rep in r.Repetitions)
+        {
+            int n = rep.Outcomes.Count;
+            output.WriteLine(colour.Bold($"{rep.Judge.Name}: {n} distinct outcome{(n == 1 ? "" : "s")} in {rep.Runs} run{(rep.Runs == 1 ? "" : "s")}"));
+            for (int k = 0; k < n; k++)
+            {
+                var o = rep.Outcomes[k];
+                string runs = o.Count == rep.Runs ? $"all {rep.Runs} runs" : $"{o.Count} of {rep.Runs} runs ({RunList(o.RunNumbers)})";
+                string verdict = rep.Partner is null ? ""
+                    : o.FromPartner is null ? $", {colour.Green("agrees")} with {rep.Partner.Name}"
+                    : $", {colour.Red("DIFFERS")} from {rep.Partner.Name}";
+                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {o.Run.End} after {o.Run.Steps.Count} calls{(o.Run.Detail is null ? "" : ": " + o.Run.Detail)}";
+                output.WriteLine($"  outcome {k + 1}: {runs}{verdict}{ended}");
+                if (o.FromMost is { } d)
+                    PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right)));
+                if (o.FromPartner is { } m)
+                    PrintNote(o.FromMost is { } same && same.CallIndex == m.CallIndex && same.Left == m.Left && same.Right == m.Right
+                        ? new Note($"vs {m.LeftJudge} {Where(m)}, the same difference", [])
+                        : new Note($"vs {m.LeftJudge} {Where(m)}", DiffView.Of(m.LeftJudge, m.Left, m.RightJudge, m.Right)));
+            }
+        }
+    }
+
+    /// <summary>"at call 4: p0 smaps differ (compared fields)", or "in how the runs end: …".</summary>
+    static string Where(Disagreement d) =>
+        $"{(d.CallIndex < 0 ? "in how the runs end" : $"at call {d.CallIndex}")}: {DiffView.Short(d.What)}";
+
+    /// <summary>Run numbers as "1, 3-5, 9", at most a dozen ranges.</summary>
+    static string RunList(IReadOnlyList<int> numbers)
+    {
+        var ranges = new List<string>();
+        for (int i = 0; i < numbers.Count;)
+        {
+            int j = i;
+            while (j + 1 < numbers.Count && numbers[j + 1] == numbers[j] + 1) j++;
+            ranges.Add(j == i ? $"{numbers[i]}" : $"{numbers[i]}-{numbers[j]}");
+            i = j + 1;
+        }
+        string shown = "run" + (numbers.Count == 1 ? " " : "s ") + string.Join(", ", ranges.Take(12));
+        return ranges.Count > 12 ? shown + ", …" : shown;
+    }
+
     void PrintVerdict(Replay r)
     {
         string Bad(string s) => colour.Red(s);
         string Good(string s) => colour.Green(s);
+        foreach (var rep in r.Repetitions.Where(x => x.Partner is not null))
+        {
+            var differing = rep.Outcomes.Where(o => o.FromPartner is not null).ToList();
+            string both = $"{rep.Partner!.Name} and {rep.Judge.Name}";
+            if (differing.Count == 0) { output.WriteLine($"{Good("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
+            int runs = differing.Sum(o => o.Count);
+            string outcomes = differing.Count == rep.Outcomes.Count ? "every outcome" : $"{differing.Count} of {rep.Outcomes.Count} outcomes";
+            output.WriteLine($"{Bad("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
+        }
         foreach (var (l, rt, diffs) in r.Pairs)
         {
+            if (r.Repetitions.Any(x => x.Judge == rt)) continue; // said above, for every run
             if (diffs.Count == 0) { output.WriteLine($"{Good("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
             var first = diffs[0];
             string where = first.CallIndex < 0 ? "in how the runs end" : $"at {diffs.Count} call(s), first call {first.CallIndex}";

@@ -84,6 +84,26 @@ public static partial class Comparison
         return null;
     }
 
+    /// <summary>
+    /// Everything <see cref="FirstDifference"/> reads from a run, as one text: after each call its result and every
+    /// reported process's state, maps and compared smaps fields (normalised alike), then how the run ended. Two runs
+    /// of a trace have the same text exactly when FirstDifference finds nothing between them.
+    /// </summary>
+    public static string Observed(TraceRun run)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < run.Steps.Count; i++)
+        {
+            sb.Append("call ").Append(i).Append(" = ").Append(run.Steps[i].Result).Append('\n');
+            foreach (var v in run.Steps[i].Processes.OrderBy(v => v.Pid))
+            {
+                sb.Append('p').Append(v.Pid).Append(v.Gone ? " gone\n" : " alive\n");
+                if (!v.Gone) sb.Append(MapsText(v)).Append("--\n").Append(SmapsText(v)).Append("--\n");
+            }
+        }
+        return sb.Append("end ").Append(run.End).Append(" after ").Append(run.Steps.Count).Append(" calls\n").ToString();
+    }
+
     /// <summary>The maps lines with inode numbers normalised, one per line.</summary>
     public static string MapsText(ProcessView v) => FilePaths(Normalise.Inodes(string.Concat(v.Maps.Select(l => l + "\n"))));
 
