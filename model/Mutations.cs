@@ -11,6 +11,14 @@ public enum Mutation
     MprotectRollsBackBeforeHole,
     Accept80ByteName,
     ChildKeepsLocked,
+    /// <summary>A write through a present shmem PTE dirties the folio, so every mapping sees it dirty at once.</summary>
+    WriteDirtiesEveryMapping,
+    /// <summary>Unmapping a shmem page drops its PTE's dirty bit instead of moving it to the folio.</summary>
+    ZapDropsDirtyBit,
+    /// <summary>A write fault reuses a page mapped once even while a per-CPU batch holds a reference to it.</summary>
+    ReuseIgnoresBatches,
+    /// <summary>A read of a present file page faults around as if the page were missing.</summary>
+    FaultAroundPresentPage,
 }
 
 /// <summary>The set of mutations a model instance runs with.</summary>

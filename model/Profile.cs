@@ -24,6 +24,8 @@ public sealed record KernelProfile
     public bool SoftDirty { get; init; }
     /// <summary>CONFIG_TRANSPARENT_HUGEPAGE: MAP_STACK then sets VM_NOHUGEPAGE.</summary>
     public bool ThpBuiltIn { get; init; }
+    /// <summary>munmap and exit drain the local folio batches before unmapping (vms_clear_ptes, exit_mmap); 6.14 dropped both.</summary>
+    public bool DrainsBeforeUnmap { get; init; }
     /// <summary>vm.max_map_count.</summary>
     public int MaxMapCount { get; init; } = 65530;
     /// <summary>vm.mmap_min_addr.</summary>
@@ -35,7 +37,7 @@ public sealed record KernelProfile
     public static readonly KernelProfile Linux612 = new()
     {
         Name = "linux-6.12", AnonVmaName = true, ZeroPageOnRead = true, MergeRule = AnonMergeRule.SingularChain,
-        SoftDirty = false, ThpBuiltIn = false,
+        SoftDirty = false, ThpBuiltIn = false, DrainsBeforeUnmap = true,
     };
 
     /// <summary>
@@ -45,7 +47,7 @@ public sealed record KernelProfile
     public static readonly KernelProfile Host618 = new()
     {
         Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
-        SoftDirty = false, ThpBuiltIn = true,
+        SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false,
     };
 
     /// <summary>

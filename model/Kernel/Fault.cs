@@ -31,7 +31,7 @@ public sealed partial class LinuxModel
             PrivateAnonFault(p, v, vpn, write, had, pte);
             return true;
         }
-        if (had && !write)
+        if (had && !write && !Mutated(Mutation.FaultAroundPresentPage))
         {
             pte.Young = true;
             p.Ptes[vpn] = pte;
@@ -43,17 +43,21 @@ public sealed partial class LinuxModel
             // do_read_fault maps the window around first, and only then finds the page itself past i_size (SIGBUS).
             FaultAround(p, v, addr);
             had = p.Ptes.TryGetValue(vpn, out pte); // the fault page itself may have been mapped just now
-            if (had) return true;
+            if (had && !Mutated(Mutation.FaultAroundPresentPage)) return true;
         }
-        if (index * Mem.PageSize >= v.File.Size) return false;
-        if ((v.Flags & VmFlags.Shared) != 0)
+        bool shared = (v.Flags & VmFlags.Shared) != 0;
+        // do_cow_fault prepares the anon_vma before it asks the file for the page, so a private write past i_size
+        // raises SIGBUS with the anon_vma already attached (vmf_anon_prepare, then __do_fault).
+        if (write && !shared && !had) v = AnonPrepare(p, v);
+        if (index * Mem.PageSize >= v.File!.Size) return false;
+        if (shared)
         {
             // A write fault dirties the folio (do_shared_fault / wp_page_shared -> fault_dirty_shared_page). A shmem
             // mapping does not want write notification (vma_wants_writenotify: no page_mkwrite, no writeback), so its
             // PTEs carry vm_page_prot's write bit as soon as they are present (and mprotect's pte_modify keeps them in
             // step with the VMA): a write to a present page faults no more, only the PTE becomes dirty. A regular
             // file's PTEs stay read-only until a write fault.
-            bool faults = !had || !v.File.IsAnonShmem;
+            bool faults = !had || !v.File.IsAnonShmem || Mutated(Mutation.WriteDirtiesEveryMapping);
             if (!had)
             {
                 var folio = PageCacheFolio(v.File, index);
@@ -73,8 +77,7 @@ public sealed partial class LinuxModel
         }
         // do_cow_fault (no PTE: the page cache folio is looked up, or created, and copied) or do_wp_page on the
         // page cache PTE (wp_page_copy, which removes the old mapping).
-        v = AnonPrepare(p, v);
-        if (had) RemoveRmap(pte.Folio, v);
+        if (had) { v = AnonPrepare(p, v); RemoveRmap(pte.Folio, v); }
         else PageCacheFolio(v.File!, index);
         var copy = new Folio { Anon = true, MapCount = 1 };
         AddLruVma(copy, v);
@@ -183,6 +186,7 @@ public sealed partial class LinuxModel
     /// </summary>
     bool CanReuseAnon(Folio folio)
     {
+        if (Mutated(Mutation.ReuseIgnoresBatches)) return folio.MapCount == 1;
         if (folio.RefCount > 3) return false;
         if (!folio.Lru) DrainLocal();
         return folio.RefCount == 1;
@@ -295,7 +299,7 @@ public sealed partial class LinuxModel
         var folio = pte.Folio;
         if (!folio.Anon)
         {
-            if (pte.Dirty) folio.Dirty = true;
+            if (pte.Dirty && !Mutated(Mutation.ZapDropsDirtyBit)) folio.Dirty = true;
             if (pte.Young) MarkAccessed(folio);
         }
         RemoveRmap(folio, v);

@@ -86,7 +86,7 @@ public sealed partial class LinuxModel
 
     Outcome Exit(Process p)
     {
-        DrainLocal(); // exit_mmap: lru_add_drain before unmap_vmas (the executor's own VMAs are always there)
+        if (Profile.DrainsBeforeUnmap) DrainLocal(); // exit_mmap: lru_add_drain before unmap_vmas (before 6.14)
         foreach (var v in p.Vmas.All().ToList())
         {
             ZapVma(p, v);

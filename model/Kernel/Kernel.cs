@@ -60,6 +60,8 @@ public sealed partial class LinuxModel
     public Outcome Apply(Call call)
     {
         var p = ProcessFor(call.Pid);
+        // The executor starts every call with its CPU's folio batches drained (drain_cpu_batches in runtime.h).
+        DrainLocal();
         sites.Clear();
         splits.Clear();
         var outcome = Dispatch(p, call);

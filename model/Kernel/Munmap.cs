@@ -46,7 +46,7 @@ public sealed partial class LinuxModel
             if (end < v.End && p.Vmas.Count >= Profile.MaxMapCount) { prev = next = null; return Errno.ENOMEM; }
             v = Split(p, ref v, start);
         }
-        DrainLocal(); // vms_clear_ptes: lru_add_drain before unmap_vmas
+        if (Profile.DrainsBeforeUnmap) DrainLocal(); // vms_clear_ptes: lru_add_drain before unmap_vmas (before 6.14)
         while (v is not null && v.Start < end)
         {
             if (v.End > end) Split(p, ref v, end);

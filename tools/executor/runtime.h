@@ -462,6 +462,26 @@ static const char *name_ptr(const struct cmd *c)
 	}
 }
 
+/*
+ * Every call starts with this CPU's folio batches drained. What this program does between calls (its own
+ * allocations, frees and stack faults) would otherwise decide whether a batch still holds a trace's folio, and with it
+ * whether a write fault reuses or copies a page. MADV_POPULATE_READ of a read-only page outside the arena drains them
+ * on every kernel (faultin_page_range ends in lru_add_drain; since 6.14 an munmap or exit no longer drains). The page
+ * is mapped once by p0, before the trace, and forks inherit it. The model drains at the same point (LinuxModel.Apply).
+ */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+static long drain_page = -1;
+
+static void drain_cpu_batches(void)
+{
+	if (drain_page == -1)
+		drain_page = syscall(SYS_mmap, 0L, 4096L, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1L, 0L);
+	if (drain_page != -1)
+		syscall(SYS_madvise, drain_page, 4096L, MADV_POPULATE_READ);
+}
+
 static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
 static void worker(int idx, uint64_t base, uint64_t size)
 {
@@ -485,6 +505,7 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		struct resp r;
 		memset(&r, 0, sizeof r);
 		r.kind = RK_VALUE;
+		drain_cpu_batches();
 		errno = 0;
 		switch (c.op) {
 		case OP_MMAP: {

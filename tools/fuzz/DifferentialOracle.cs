@@ -26,7 +26,7 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
             if (Comparison.FirstDifference(traces[i], model.Name, ours[i], kernel.Name, theirs[i]) is not { } d) continue;
             int at = d.CallIndex < 0 ? traces[i].Calls.Count - 1 : d.CallIndex;
             string kind = at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
-            found[i] = new Finding($"differs:{d.Kind.ToString().ToLowerInvariant()}", kind, at, Name, d.What, d.Right, d.Left) { Report = d.Report() };
+            found[i] = new Finding($"differs:{d.Kind.ToString().ToLowerInvariant()}", kind, at, Name, d.What, d.Right, d.Left) { Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})") };
         }
         return found;
     }

@@ -13,6 +13,9 @@ public sealed record Finding(string Check, string CallKind, int CallIndex, strin
 {
     public string Signature => $"{Check} at {CallKind}";
 
+    /// <summary>Who was expected to be right and who was observed, as the saved trace's comments name them.</summary>
+    public (string Expected, string Observed) Labels { get; init; } = ("expected", "observed");
+
     /// <summary>The full first-difference report (calls, both sides, a line diff) when a real kernel was involved.</summary>
     public string? Report { get; init; }
 

@@ -32,8 +32,8 @@ public static partial class FoundTraces
         {
             new(finding.CallIndex, $"# call {finding.CallIndex} fails: {OneLine(finding.Message)}".TrimEnd()),
         };
-        AddBlock(comments, finding.CallIndex, "expected", finding.Expected);
-        AddBlock(comments, finding.CallIndex, "observed", finding.Observed);
+        AddBlock(comments, finding.CallIndex, finding.Labels.Expected, finding.Expected);
+        AddBlock(comments, finding.CallIndex, finding.Labels.Observed, finding.Observed);
         return doc with { Comments = comments };
     }
 

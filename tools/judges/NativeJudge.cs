@@ -72,6 +72,8 @@ public static class NativeProfile
             AnonVmaName = names,
             ZeroPageOnRead = zeroPage,
             MergeRule = (major, minor).CompareTo((6, 16)) >= 0 ? AnonMergeRule.ForkChildOnly : AnonMergeRule.SingularChain,
+            // 6.14 removed the lru_add_drain before unmapping (vms_clear_ptes, exit_mmap).
+            DrainsBeforeUnmap = (major, minor).CompareTo((6, 14)) < 0,
             SoftDirty = softDirty,
             ThpBuiltIn = Directory.Exists("/sys/kernel/mm/transparent_hugepage"),
             MaxMapCount = int.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()),
