@@ -15,8 +15,6 @@ public enum Mutation
     WriteDirtiesEveryMapping,
     /// <summary>Unmapping a shmem page drops its PTE's dirty bit instead of moving it to the folio.</summary>
     ZapDropsDirtyBit,
-    /// <summary>A write fault reuses a page mapped once even while a per-CPU batch holds a reference to it.</summary>
-    ReuseIgnoresBatches,
     /// <summary>A read of a present file page faults around as if the page were missing.</summary>
     FaultAroundPresentPage,
 }

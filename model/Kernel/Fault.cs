@@ -186,7 +186,6 @@ public sealed partial class LinuxModel
     /// </summary>
     bool CanReuseAnon(Folio folio)
     {
-        if (Mutated(Mutation.ReuseIgnoresBatches)) return folio.MapCount == 1;
         if (folio.RefCount > 3) return false;
         if (!folio.Lru) DrainLocal();
         return folio.RefCount == 1;
