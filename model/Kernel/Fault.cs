@@ -55,9 +55,9 @@ public sealed partial class LinuxModel
             // A write fault dirties the folio (do_shared_fault / wp_page_shared -> fault_dirty_shared_page). A shmem
             // mapping does not want write notification (vma_wants_writenotify: no page_mkwrite, no writeback), so its
             // PTEs carry vm_page_prot's write bit as soon as they are present (and mprotect's pte_modify keeps them in
-            // step with the VMA): a write to a present page faults no more, only the PTE becomes dirty. A regular
-            // file's PTEs stay read-only until a write fault.
-            bool faults = !had || !v.File.IsAnonShmem || Mutated(Mutation.WriteDirtiesEveryMapping);
+            // step with the VMA): a write to a present page faults no more, only the PTE becomes dirty. Every file
+            // here is shmem: memfds, /dev/zero, and the executor's regular files, which it makes on tmpfs.
+            bool faults = !had || Mutated(Mutation.WriteDirtiesEveryMapping);
             if (!had)
             {
                 var folio = PageCacheFolio(v.File, index);

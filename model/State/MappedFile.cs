@@ -7,7 +7,7 @@ public enum FileKind
     DevZero,
     /// <summary>memfd_create: unlinked shmem, so anonymous shmem for naming.</summary>
     Memfd,
-    /// <summary>A linked regular file: naming gives EBADF.</summary>
+    /// <summary>A linked regular file (the executor makes it on tmpfs, so it faults like shmem): naming gives EBADF.</summary>
     Regular,
 }
 

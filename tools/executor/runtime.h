@@ -32,6 +32,7 @@
 #include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/statfs.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -1375,9 +1376,15 @@ static void rt_probe(void)
 	if (syscall(SYS_munmap, 0x800000000000UL, 4096UL) == 0)
 		task_size = 0xfffffffffff000ULL;
 
+	/* "file" makes a linked tmpfs file on every kernel (the model's regular file): a disk filesystem would read
+	 * ahead on the first fault and ask for write notification, which the model does not follow. /dev/shm natively,
+	 * the root under QEMU (the initramfs root is tmpfs, and has no /tmp). */
+	struct statfs fs;
 	struct stat sb;
-	snprintf(tmpdir, sizeof tmpdir, "%s",
-		 stat("/tmp", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/tmp" : "");
+	const char *dir = stat("/tmp", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/tmp" : ""; /* "" is the initramfs root */
+	if (statfs("/dev/shm", &fs) == 0 && fs.f_type == 0x01021994 /* TMPFS_MAGIC */)
+		dir = "/dev/shm";
+	snprintf(tmpdir, sizeof tmpdir, "%s", dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1576,7 +1583,7 @@ static inline struct cmd new_memfd(uint64_t size)
 	return rt_cmd(OP_MEMFD, size, 0, 0);
 }
 
-/* a regular file /tmp/anonvma-exec.<pid>.0.h<N>, O_EXCL, ftruncate(size); removed after the trace */
+/* a regular (linked tmpfs) file /dev/shm or /tmp/anonvma-exec.<pid>.0.h<N>, O_EXCL, ftruncate(size); removed after the trace */
 static inline struct cmd new_file(uint64_t size)
 {
 	return rt_cmd(OP_FILE, size, 0, 0);

@@ -77,7 +77,7 @@ pass "build"
 rc=$?
 [ $rc = 0 ] || { cat "$WORK/err"; fail "sample.batch exit code $rc"; }
 check_sample "$WORK/out" native
-ls /tmp/anonvma-exec.* >/dev/null 2>&1 && fail "temporary files left in /tmp"
+ls /tmp/anonvma-exec.* /dev/shm/anonvma-exec.* >/dev/null 2>&1 && fail "temporary files left in /tmp or /dev/shm"
 pass "no temporary files left"
 
 # 3. malformed batches: exit 2 and batch:LINE

@@ -107,10 +107,10 @@ public static partial class Comparison
     /// <summary>The maps lines with inode numbers normalised, one per line.</summary>
     public static string MapsText(ProcessView v) => FilePaths(Normalise.Inodes(string.Concat(v.Maps.Select(l => l + "\n"))));
 
-    /// <summary>The executor's regular files carry its pid and trace number (/tmp/anonvma-exec.PID.T.hN); keep only the handle.</summary>
+    /// <summary>The executor's regular files carry its pid and trace number (/dev/shm or /tmp/anonvma-exec.PID.T.hN); keep only the handle.</summary>
     static string FilePaths(string text) => ExecFile().Replace(text, "/anonvma-exec.h$1");
 
-    [GeneratedRegex(@"/(?:tmp/)?anonvma-exec\.\d+\.\d+\.h(\d+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"/(?:tmp/|dev/shm/)?anonvma-exec\.\d+\.\d+\.h(\d+)$", RegexOptions.Multiline)]
     private static partial Regex ExecFile();
 
     /// <summary>The smaps lines reduced to headers and the compared fields, inodes normalised.</summary>
