@@ -24,6 +24,11 @@ public sealed record KernelProfile
     public bool SoftDirty { get; init; }
     /// <summary>CONFIG_TRANSPARENT_HUGEPAGE: MAP_STACK then sets VM_NOHUGEPAGE.</summary>
     public bool ThpBuiltIn { get; init; }
+    /// <summary>
+    /// CONFIG_HUGETLB_PAGE: without it ksys_mmap_pgoff finds no hstate for MAP_HUGETLB|MAP_ANONYMOUS (EINVAL). With it
+    /// the mapping is a hugetlb one, which the model does not cover.
+    /// </summary>
+    public bool HugeTlbPage { get; init; }
     /// <summary>vm.max_map_count.</summary>
     public int MaxMapCount { get; init; } = 65530;
     /// <summary>vm.mmap_min_addr.</summary>
@@ -45,7 +50,7 @@ public sealed record KernelProfile
     public static readonly KernelProfile Host618 = new()
     {
         Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
-        SoftDirty = false, ThpBuiltIn = true,
+        SoftDirty = false, ThpBuiltIn = true, HugeTlbPage = true,
     };
 
     /// <summary>

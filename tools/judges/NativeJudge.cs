@@ -74,6 +74,7 @@ public static class NativeProfile
             MergeRule = (major, minor).CompareTo((6, 16)) >= 0 ? AnonMergeRule.ForkChildOnly : AnonMergeRule.SingularChain,
             SoftDirty = softDirty,
             ThpBuiltIn = Directory.Exists("/sys/kernel/mm/transparent_hugepage"),
+            HugeTlbPage = Directory.Exists("/sys/kernel/mm/hugepages"),
             MaxMapCount = int.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()),
             MmapMinAddr = ulong.Parse(File.ReadAllText("/proc/sys/vm/mmap_min_addr").Trim()),
         };
