@@ -26,6 +26,11 @@ public sealed record KernelProfile
     public bool ThpBuiltIn { get; init; }
     /// <summary>munmap and exit drain the local folio batches before unmapping (vms_clear_ptes, exit_mmap); 6.14 dropped both.</summary>
     public bool DrainsBeforeUnmap { get; init; }
+    /// <summary>
+    /// CONFIG_HUGETLB_PAGE: without it ksys_mmap_pgoff finds no hstate for MAP_HUGETLB|MAP_ANONYMOUS (EINVAL). With it
+    /// the mapping is a hugetlb one, which the model does not cover.
+    /// </summary>
+    public bool HugeTlbPage { get; init; }
     /// <summary>vm.max_map_count.</summary>
     public int MaxMapCount { get; init; } = 65530;
     /// <summary>vm.mmap_min_addr.</summary>
@@ -47,7 +52,7 @@ public sealed record KernelProfile
     public static readonly KernelProfile Host618 = new()
     {
         Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
-        SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false,
+        SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false, HugeTlbPage = true,
     };
 
     /// <summary>

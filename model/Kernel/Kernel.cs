@@ -100,7 +100,7 @@ public sealed partial class LinuxModel
             MunlockallCall => Munlockall(p),
             MadviseCall c => Madvise(p, c.Addr, c.Len, c.Advice),
             NameCall c => SetAnonName(p, c.Option, c.Addr, c.Len, c.Name, c.BadPointer),
-            TouchCall c => Touch(p, c.Addr, c.Write),
+            TouchCall c => TouchGrowingStack(p, c.Addr, c.Write),
             ForkCall => Fork(p),
             ExitCall => Exit(p),
             MemfdCall c => NewFile(p, FileKind.Memfd, c.Size),
@@ -162,10 +162,13 @@ public sealed partial class LinuxModel
 
     Outcome NewFile(Process p, FileKind kind, ulong size)
     {
-        long id = nextFileId++;
         // Handles are numbered per trace, not per process, so that h0 names the same file in every process. Only
         // memfd and file calls make one; the /dev/zero file behind shared anonymous memory is not a handle.
         int h = handleCount++;
+        // do_sys_ftruncate: a length that is negative as a loff_t is EINVAL. The executor then closes the descriptor,
+        // and the handle it reserved stays -1, so mapping it is EBADF.
+        if ((long)size < 0) return Outcome.Err(Errno.EINVAL);
+        long id = nextFileId++;
         // The executor names regular files /tmp/anonvma-exec.<pid>.<trace>.h<N>; comparisons reduce that to this.
         var f = new MappedFile(id, kind, size, kind == FileKind.Memfd ? "/memfd:m (deleted)" : $"/anonvma-exec.h{h}");
         files.Add(f);

@@ -42,7 +42,7 @@ public sealed partial class LinuxModel
                 newFlags &= ~VmFlags.WipeOnFork; break;
             case Madv.DontDump: newFlags |= VmFlags.DontDump; break;
             case Madv.DoDump:
-                if ((newFlags & VmFlags.Special) != 0) return Errno.EINVAL;
+                if ((newFlags & VmFlags.Special) != 0 || (v.Flags & VmFlags.Droppable) != 0) return Errno.EINVAL;
                 newFlags &= ~VmFlags.DontDump; break;
         }
         var err = UpdateVma(p, v, s, e, newFlags, v.Name, out result);

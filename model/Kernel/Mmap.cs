@@ -13,7 +13,12 @@ public sealed partial class LinuxModel
         if ((flags & Map.Anonymous) == 0)
         {
             if (handle < 0 || !p.Handles.TryGetValue(handle, out file)) return Outcome.Err(Errno.EBADF);
+            // ksys_mmap_pgoff: MAP_HUGETLB needs a hugetlbfs file, and no file of the model is one.
+            if ((flags & Map.HugeTlb) != 0) return Outcome.Err(Errno.EINVAL);
         }
+        // ksys_mmap_pgoff: an anonymous MAP_HUGETLB needs an hstate; hstate_sizelog has none without CONFIG_HUGETLB_PAGE.
+        // (With it the mapping is a hugetlb one, which the model does not cover.)
+        else if ((flags & Map.HugeTlb) != 0 && !Profile.HugeTlbPage) return Outcome.Err(Errno.EINVAL);
         ulong pgoff = off >> Mem.PageShift;
 
         // do_mmap
@@ -48,12 +53,21 @@ public sealed partial class LinuxModel
         int type = flags & Map.TypeMask;
         if (file is not null)
         {
+            // file_mmap_ok: memfds and regular files are S_ISREG, so the mapping must end below MAX_LFS_FILESIZE.
+            if (pgoff > (MaxLfsFileSize - len) >> Mem.PageShift) return Outcome.Err(Errno.EOVERFLOW);
             switch (type)
             {
-                case Map.Shared or Map.SharedValidate: vmFlags |= VmFlags.Shared | VmFlags.MayShare; break;
+                case Map.Shared or Map.SharedValidate:
+                    // MAP_SHARED drops the flags outside LEGACY_MAP_MASK; MAP_SHARED_VALIDATE refuses them. Neither
+                    // shmem nor the model's regular files set FOP_MMAP_SYNC, so MAP_SYNC is one of them.
+                    if (type == Map.SharedValidate && (flags & ~LegacyMapMask) != 0) return Outcome.Err(Errno.EOPNOTSUPP);
+                    vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+                    break;
                 case Map.Private: break;
                 default: return Outcome.Err(Errno.EINVAL);
             }
+            // Every file type falls through to the MAP_PRIVATE checks: a file mapping cannot grow down.
+            if ((vmFlags & VmFlags.GrowsDown) != 0) return Outcome.Err(Errno.EINVAL);
         }
         else
         {
@@ -63,6 +77,13 @@ public sealed partial class LinuxModel
                     if ((vmFlags & VmFlags.GrowsDown) != 0) return Outcome.Err(Errno.EINVAL);
                     pgoff = 0;
                     vmFlags |= VmFlags.Shared | VmFlags.MayShare;
+                    break;
+                case Map.Droppable:
+                    // do_mmap: VM_DROPPABLE exists on 64-bit; not with MAP_LOCKED or MAP_HUGETLB, nor growing down.
+                    if ((flags & (Map.Locked | Map.HugeTlb)) != 0) return Outcome.Err(Errno.EINVAL);
+                    if ((vmFlags & VmFlags.GrowsDown) != 0) return Outcome.Err(Errno.EINVAL);
+                    vmFlags |= VmFlags.Droppable | VmFlags.NoReserve | VmFlags.WipeOnFork | VmFlags.DontDump;
+                    pgoff = addr >> Mem.PageShift;
                     break;
                 case Map.Private: pgoff = addr >> Mem.PageShift; break;
                 default: return Outcome.Err(Errno.EINVAL);
@@ -76,6 +97,15 @@ public sealed partial class LinuxModel
             Populate(p, addr, end, ignoreErrors: true);
         return Outcome.Addr(addr);
     }
+
+    /// <summary>MAX_LFS_FILESIZE on 64-bit: LLONG_MAX.</summary>
+    const ulong MaxLfsFileSize = long.MaxValue;
+
+    /// <summary>LEGACY_MAP_MASK (include/linux/mman.h) for x86-64: the flags MAP_SHARED has always accepted.</summary>
+    const int LegacyMapMask = Map.Shared | Map.Private | Map.Fixed | Map.Anonymous | Map.DenyWrite | Map.Executable |
+        0x4000000 /* MAP_UNINITIALIZED */ | Map.GrowsDown | Map.Locked | Map.NoReserve | Map.Populate | Map.NonBlock |
+        Map.Stack | Map.HugeTlb | 0x40 /* MAP_32BIT */ | 0x80 /* MAP_ABOVE4G */ | (21 << 26) /* MAP_HUGE_2MB */ |
+        (30 << 26) /* MAP_HUGE_1GB */;
 
     static VmFlags ProtToFlags(int prot) =>
         ((prot & Prot.Read) != 0 ? VmFlags.Read : 0) | ((prot & Prot.Write) != 0 ? VmFlags.Write : 0) |
@@ -148,7 +178,12 @@ public sealed partial class LinuxModel
         }
         if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;
         Site(p, merged, addr, end);
-        if ((vmFlags & VmFlags.Locked) != 0) p.LockedVm += len >> Mem.PageShift;
+        if ((vmFlags & VmFlags.Locked) != 0)
+        {
+            // vma_supports_mlock: a droppable VMA (locked only through mlockall's def_flags) drops the lock flags.
+            if ((merged.Flags & VmFlags.Droppable) != 0) merged.Flags &= ~VmFlags.LockedMask;
+            else p.LockedVm += len >> Mem.PageShift;
+        }
         return 0;
     }
 }

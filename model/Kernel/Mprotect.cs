@@ -8,8 +8,8 @@ public sealed partial class LinuxModel
 {
     Outcome Mprotect(Process p, ulong start, ulong len, int prot)
     {
-        bool growsDown = (prot & Prot.GrowsDown) != 0;
-        if (growsDown && (prot & Prot.GrowsUp) != 0) return Outcome.Err(Errno.EINVAL);
+        bool growsDown = (prot & Prot.GrowsDown) != 0, growsUp = (prot & Prot.GrowsUp) != 0;
+        if (growsDown && growsUp) return Outcome.Err(Errno.EINVAL);
         prot &= ~(Prot.GrowsDown | Prot.GrowsUp);
         if (!Mem.Aligned(start)) return Outcome.Err(Errno.EINVAL);
         if (len == 0) return Outcome.Ok;
@@ -25,7 +25,12 @@ public sealed partial class LinuxModel
             if ((v.Flags & VmFlags.GrowsDown) == 0) return Outcome.Err(Errno.EINVAL);
             start = v.Start;
         }
-        else if (v.Start > start) return Outcome.Err(Errno.ENOMEM);
+        else
+        {
+            if (v.Start > start) return Outcome.Err(Errno.ENOMEM);
+            // x86 has no CONFIG_STACK_GROWSUP, so VM_GROWSUP is VM_NONE and no VMA passes the PROT_GROWSUP test.
+            if (growsUp) return Outcome.Err(Errno.EINVAL);
+        }
 
         var protFlags = ProtToFlags(prot);
         ulong tmp = v.Start; // do_mprotect_pkey: tmp = vma->vm_start

@@ -76,6 +76,7 @@ public static class NativeProfile
             DrainsBeforeUnmap = (major, minor).CompareTo((6, 14)) < 0,
             SoftDirty = softDirty,
             ThpBuiltIn = Directory.Exists("/sys/kernel/mm/transparent_hugepage"),
+            HugeTlbPage = Directory.Exists("/sys/kernel/mm/hugepages"),
             MaxMapCount = int.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()),
             MmapMinAddr = ulong.Parse(File.ReadAllText("/proc/sys/vm/mmap_min_addr").Trim()),
         };
