@@ -17,6 +17,10 @@ public enum Mutation
     ZapDropsDirtyBit,
     /// <summary>A read of a present file page faults around as if the page were missing.</summary>
     FaultAroundPresentPage,
+    /// <summary>A private file write past i_size raises SIGBUS before the anon_vma is prepared.</summary>
+    CowFaultChecksSizeFirst,
+    /// <summary>The model forgets that the executor drains the CPU's batches before every call.</summary>
+    SkipsCallDrain,
 }
 
 /// <summary>The set of mutations a model instance runs with.</summary>

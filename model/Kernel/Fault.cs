@@ -48,7 +48,7 @@ public sealed partial class LinuxModel
         bool shared = (v.Flags & VmFlags.Shared) != 0;
         // do_cow_fault prepares the anon_vma before it asks the file for the page, so a private write past i_size
         // raises SIGBUS with the anon_vma already attached (vmf_anon_prepare, then __do_fault).
-        if (write && !shared && !had) v = AnonPrepare(p, v);
+        if (write && !shared && !had && !Mutated(Mutation.CowFaultChecksSizeFirst)) v = AnonPrepare(p, v);
         if (index * Mem.PageSize >= v.File!.Size) return false;
         if (shared)
         {
@@ -77,7 +77,8 @@ public sealed partial class LinuxModel
         }
         // do_cow_fault (no PTE: the page cache folio is looked up, or created, and copied) or do_wp_page on the
         // page cache PTE (wp_page_copy, which removes the old mapping).
-        if (had) { v = AnonPrepare(p, v); RemoveRmap(pte.Folio, v); }
+        if (had || Mutated(Mutation.CowFaultChecksSizeFirst)) v = AnonPrepare(p, v);
+        if (had) RemoveRmap(pte.Folio, v);
         else PageCacheFolio(v.File!, index);
         var copy = new Folio { Anon = true, MapCount = 1 };
         AddLruVma(copy, v);

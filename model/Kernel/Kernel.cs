@@ -61,7 +61,7 @@ public sealed partial class LinuxModel
     {
         var p = ProcessFor(call.Pid);
         // The executor starts every call with its CPU's folio batches drained (drain_cpu_batches in runtime.h).
-        DrainLocal();
+        if (!Mutated(Mutation.SkipsCallDrain)) DrainLocal();
         sites.Clear();
         splits.Clear();
         var outcome = Dispatch(p, call);
