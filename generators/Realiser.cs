@@ -11,7 +11,7 @@ namespace AnonVma.Generators;
 /// every sequence, however a shrinker cut it, is meaningful, and the executor accepts it. Coverage is counted on the
 /// way, from the model's own view of each call.
 /// </summary>
-public sealed class Realiser
+public sealed partial class Realiser
 {
     const ulong P = Mem.PageSize;
     static readonly int[] Prots = [Prot.ReadWrite, Prot.Read, Prot.ReadWrite, Prot.None, Prot.Read | Prot.Exec, Prot.Write];
@@ -88,7 +88,7 @@ public sealed class Realiser
         var before = Before(p, call, shape);
         var outcome = Model.Apply(call);
         calls.Add(call);
-        After(call, outcome, before);
+        After(p, call, outcome, before);
         return call;
     }
 
@@ -202,7 +202,11 @@ public sealed class Realiser
 
     // ---- coverage ----
 
-    readonly record struct Pre(string? Shape, Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared);
+    readonly record struct Pre(string? Shape, Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared)
+    {
+        /// <summary>What the page labels decided before the call (Realiser.Pages.cs).</summary>
+        public PagePre Pages { get; init; }
+    }
 
     Pre Before(Process p, Call call, string? shape)
     {
@@ -221,9 +225,10 @@ public sealed class Realiser
         {
             var vma = p.Vmas.Containing(t.Addr);
             bool shared = p.Ptes.TryGetValue(t.Addr >> Mem.PageShift, out var pte) && pte.Folio.MapCount > 1;
-            return new Pre(shape, null, null, false, vma, shared);
+            return new Pre(shape, null, null, false, vma, shared) { Pages = PagesBefore(p, call) };
         }
-        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false);
+        var pages = PagesBefore(p, call);
+        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false) { Pages = pages };
         var atStart = p.Vmas.Containing(s);
         var atEnd = p.Vmas.Containing(e - 1);
         bool hole = false;
@@ -234,10 +239,10 @@ public sealed class Realiser
             cursor = v.End;
         }
         if (cursor < e && cursor != s) hole = true;
-        return new Pre(shape, atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false);
+        return new Pre(shape, atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false) { Pages = pages };
     }
 
-    void After(Call call, Outcome outcome, Pre pre)
+    void After(Process p, Call call, Outcome outcome, Pre pre)
     {
         var cov = coverage!;
         string kind = Kind(call);
@@ -275,6 +280,7 @@ public sealed class Realiser
         }
         foreach (var split in Model.Last.Splits)
             if (split.Before.Name is not null) cov.Hit("pre/SplitKeepsName");
+        PagesAfter(p, call, outcome, pre.Pages, pre.Touched);
         Preconditions(call, outcome);
     }
 
