@@ -156,9 +156,14 @@ public sealed partial class Realiser
         {
             case 3 or 4: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.FixedNoReplace | extra);
             case 5: return new MmapCall(p.Index, addr, len, prot, Map.Shared | Map.Anonymous | Map.Fixed | extra);
-            case 6 or 7 when handles.Count > 0:
-                int type = v / 6 % 8 == 6 ? Map.Shared : Map.Private;
+            // A process holding memfds maps one (shared or private) in half of its mmaps, so that one file is often
+            // mapped twice, shared and private, and its pages are shared, copied and dirtied; a process without one
+            // creates one instead of a quarter of its mmaps.
+            case 1 or 2 or 6 or 7 when handles.Count > 0:
+                int type = v / 6 % 8 is 2 or 6 ? Map.Shared : Map.Private;
                 return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed | extra, handles[v / 48 % handles.Count], 0);
+            case 6 or 7 when Model.Files.Count < settings.MaxFiles:
+                return new MemfdCall(p.Index, (ulong)(1 + v % 4) * P);
             default: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.Fixed | extra);
         }
     }
