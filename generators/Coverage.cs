@@ -4,7 +4,7 @@ namespace AnonVma.Generators;
 
 /// <summary>
 /// How often generated sequences reached each call, result, merge and split shape, odd range, name kind, touch
-/// situation and invariant precondition. A generator that quietly stopped reaching a state shows up as a zero here,
+/// situation, page situation (where smaps accounting is subtle) and invariant precondition. A generator that quietly stopped reaching a state shows up as a zero here,
 /// and the coverage test fails on it.
 /// </summary>
 public sealed class Coverage
@@ -23,6 +23,8 @@ public sealed class Coverage
         "range/zero", "range/ragged", "range/misaligned", "range/hole",
         "name/pool", "name/null", "name/79", "name/80", "name/invalid", "name/badptr", "name/equal-neighbour",
         "touch/locked", "touch/after-fork", "touch/read-only", "touch/unmapped", "touch/sigbus",
+        "pages/shmem-multi-map", "pages/private-file-cow", "pages/fault-around-partial", "pages/fork-locked-anon",
+        "pages/child-shared-write", "pages/unmap-dirty-shared",
         "procs/2", "procs/3+",
         "pre/WellFormed", "pre/NamesValid", "pre/NameRefcountBalance", "pre/LockedVmBalance",
         "pre/MergeOnEqualName", "pre/SplitKeepsName", "pre/MlockPopulated", "pre/ForkChildConsistent",

@@ -11,7 +11,7 @@ namespace AnonVma.Generators;
 /// every sequence, however a shrinker cut it, is meaningful, and the executor accepts it. Coverage is counted on the
 /// way, from the model's own view of each call.
 /// </summary>
-public sealed class Realiser
+public sealed partial class Realiser
 {
     const ulong P = Mem.PageSize;
     static readonly int[] Prots = [Prot.ReadWrite, Prot.Read, Prot.ReadWrite, Prot.None, Prot.Read | Prot.Exec, Prot.Write];
@@ -88,7 +88,7 @@ public sealed class Realiser
         var before = Before(p, call, shape);
         var outcome = Model.Apply(call);
         calls.Add(call);
-        After(call, outcome, before);
+        After(p, call, outcome, before);
         return call;
     }
 
@@ -156,9 +156,14 @@ public sealed class Realiser
         {
             case 3 or 4: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.FixedNoReplace | extra);
             case 5: return new MmapCall(p.Index, addr, len, prot, Map.Shared | Map.Anonymous | Map.Fixed | extra);
-            case 6 or 7 when handles.Count > 0:
-                int type = v / 6 % 8 == 6 ? Map.Shared : Map.Private;
+            // A process holding memfds maps one (shared or private) in half of its mmaps, so that one file is often
+            // mapped twice, shared and private, and its pages are shared, copied and dirtied; a process without one
+            // creates one instead of a quarter of its mmaps.
+            case 1 or 2 or 6 or 7 when handles.Count > 0:
+                int type = v / 6 % 8 is 2 or 6 ? Map.Shared : Map.Private;
                 return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed | extra, handles[v / 48 % handles.Count], 0);
+            case 6 or 7 when Model.Files.Count < settings.MaxFiles:
+                return new MemfdCall(p.Index, (ulong)(1 + v % 4) * P);
             default: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.Fixed | extra);
         }
     }
@@ -202,7 +207,11 @@ public sealed class Realiser
 
     // ---- coverage ----
 
-    readonly record struct Pre(string? Shape, Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared);
+    readonly record struct Pre(string? Shape, Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared)
+    {
+        /// <summary>What the page labels decided before the call (Realiser.Pages.cs).</summary>
+        public PagePre Pages { get; init; }
+    }
 
     Pre Before(Process p, Call call, string? shape)
     {
@@ -221,9 +230,10 @@ public sealed class Realiser
         {
             var vma = p.Vmas.Containing(t.Addr);
             bool shared = p.Ptes.TryGetValue(t.Addr >> Mem.PageShift, out var pte) && pte.Folio.MapCount > 1;
-            return new Pre(shape, null, null, false, vma, shared);
+            return new Pre(shape, null, null, false, vma, shared) { Pages = PagesBefore(p, call) };
         }
-        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false);
+        var pages = PagesBefore(p, call);
+        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false) { Pages = pages };
         var atStart = p.Vmas.Containing(s);
         var atEnd = p.Vmas.Containing(e - 1);
         bool hole = false;
@@ -234,10 +244,10 @@ public sealed class Realiser
             cursor = v.End;
         }
         if (cursor < e && cursor != s) hole = true;
-        return new Pre(shape, atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false);
+        return new Pre(shape, atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false) { Pages = pages };
     }
 
-    void After(Call call, Outcome outcome, Pre pre)
+    void After(Process p, Call call, Outcome outcome, Pre pre)
     {
         var cov = coverage!;
         string kind = Kind(call);
@@ -275,6 +285,7 @@ public sealed class Realiser
         }
         foreach (var split in Model.Last.Splits)
             if (split.Before.Name is not null) cov.Hit("pre/SplitKeepsName");
+        PagesAfter(p, call, outcome, pre.Pages, pre.Touched);
         Preconditions(call, outcome);
     }
 
