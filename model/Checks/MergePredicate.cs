@@ -6,7 +6,7 @@ namespace AnonVma.Model.Checks;
 /// <summary>
 /// An independent restatement of Linux's merge predicate for one pair (mm/vma.c is_mergeable_vma, is_mergeable_anon_vma,
 /// can_vma_merge_before/after), kept apart from the model so a wrong model rule cannot vouch for itself. The cases where
-/// Linux leaves equal-looking neighbours apart (VMA-SEMANTICS.md §14) fall out of it:
+/// Linux leaves equal-looking neighbours apart (is_mergeable_vma, is_mergeable_anon_vma) fall out of it:
 /// §14-1 the 6.12 singular-chain quirk, §14-2/3 different anon_vmas and fork children, §14-5 hidden flag bits,
 /// §14-6 names compared as strings with "" ≠ NULL, §14-7 different files, §14-8 pgoff lines.
 /// §14-4 (history and fork leave pairs apart until changed) is why the check runs only where an operation acted.

@@ -3,7 +3,7 @@ using static AnonVma.Properties.Scenarios.Scenario;
 
 namespace AnonVma.Properties.Scenarios;
 
-/// <summary>mlock family scenarios: VMA-SEMANTICS.md §17-22..31 and §6.</summary>
+/// <summary>mlock family scenarios (mm/mlock.c: do_mlock, apply_vma_lock_flags, mlock_fixup, apply_mlockall_flags).</summary>
 public class MlockScenarios
 {
     [Fact] // §17-22, §14-1; observed on both kernels (§16a): three lines on 6.12 after munlock, one on 6.18

@@ -5,7 +5,7 @@ using static AnonVma.Properties.Scenarios.Scenario;
 
 namespace AnonVma.Properties.Scenarios;
 
-/// <summary>mmap scenarios: VMA-SEMANTICS.md §17-1..11 and §2 (6.12 unless the name says otherwise).</summary>
+/// <summary>mmap scenarios (mm/mmap.c:do_mmap, __mmap_region; 6.12 unless the name says otherwise).</summary>
 public class MmapScenarios
 {
     [Fact] // §17-1, observed identically on the 6.18 host (executor sample 'merge')

@@ -3,7 +3,7 @@ using static AnonVma.Properties.Scenarios.Scenario;
 
 namespace AnonVma.Properties.Scenarios;
 
-/// <summary>mprotect and madvise scenarios: VMA-SEMANTICS.md §17-12..21, §5, §9.</summary>
+/// <summary>mprotect and madvise scenarios (mm/mprotect.c:do_mprotect_pkey, mprotect_fixup; mm/madvise.c:madvise_vma_behavior).</summary>
 public class MprotectScenarios
 {
     [Fact] // §17-12, §5 VM_ACCOUNT rules: an unfaulted private VMA made read-only loses ac

@@ -4,7 +4,7 @@ using static AnonVma.Properties.Scenarios.Scenario;
 
 namespace AnonVma.Properties.Scenarios;
 
-/// <summary>prctl(PR_SET_VMA_ANON_NAME) scenarios: VMA-SEMANTICS.md §17-34..38 and §8.</summary>
+/// <summary>prctl(PR_SET_VMA_ANON_NAME) scenarios (kernel/sys.c:prctl_set_vma, mm/madvise.c:madvise_set_anon_name).</summary>
 public class NamingScenarios
 {
     [Fact] // §17-34; observed on 6.12 (§16a): two separately named adjacent ranges merge

@@ -13,7 +13,7 @@ namespace AnonVma.Properties.Scenarios;
 /// </summary>
 public sealed class Scenario
 {
-    /// <summary>The test window base B used throughout VMA-SEMANTICS.md §17.</summary>
+    /// <summary>The test window base B: the default arena, far from the program's own mappings.</summary>
     public const ulong B = 0x200000000000;
     public const ulong P = 4096;
     public const int RW = Prot.Read | Prot.Write, R = Prot.Read, NONE = Prot.None, RWX = Prot.Read | Prot.Write | Prot.Exec;

@@ -5,7 +5,7 @@ using static AnonVma.Properties.Scenarios.Scenario;
 
 namespace AnonVma.Properties.Scenarios;
 
-/// <summary>munmap, MAP_FIXED replacement, fork, exit and touch scenarios: VMA-SEMANTICS.md §17-32, 33, 39, 40; §4, §10.</summary>
+/// <summary>munmap, MAP_FIXED replacement, fork, exit and touch scenarios (mm/vma.c:do_vmi_munmap, kernel/fork.c:dup_mmap, mm/memory.c faults).</summary>
 public class UnmapForkScenarios
 {
     [Fact] // §17-32, §4

@@ -7,7 +7,7 @@
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/anonvma/linux-6.12-<key>/{bzImage,config,build.log}
 # where <key> = <package version>-<first 16 hex digits of sha256(kernel.config)>.
-# Recipe: tinyconfig + kernel.config + olddefconfig (see /work/shared/spec/REAL-KERNELS.md).
+# Recipe: tinyconfig + kernel.config + olddefconfig (tools/oracle/README.md).
 set -u -o pipefail
 
 PROG=build-kernel.sh
