@@ -7,9 +7,9 @@ namespace AnonVma.Model.Kernel;
 // __lru_cache_activate_folio, lru_add, lru_activate, lru_add_drain_cpu), mm/mlock.c (mlock_folio, mlock_new_folio,
 // munlock_folio, __mlock_folio, __mlock_new_folio, __munlock_folio, mlock_folio_batch, mlock_drain_local).
 //
-// The executor pins every process of a trace to one CPU, so one set of batches serves them all. Only the trace's own
-// folios are modelled: the executor's own pages (its stack and heap after fork, its binary) pass through the same
-// batches and can fill one earlier than modelled (docs/NONDETERMINISM.md).
+// The executor pins every process of a trace to one CPU, so one set of batches serves them all, and drains them before
+// every call (LinuxModel.Apply does the same), so within a call they hold only the trace's own folios
+// (docs/NONDETERMINISM.md).
 public sealed partial class LinuxModel
 {
     /// <summary>PAGEVEC_SIZE: a folio_batch holds 31 folios and is drained when it fills.</summary>

@@ -468,7 +468,8 @@ static const char *name_ptr(const struct cmd *c)
  * allocations, frees and stack faults) would otherwise decide whether a batch still holds a trace's folio, and with it
  * whether a write fault reuses or copies a page. MADV_POPULATE_READ of a read-only page outside the arena drains them
  * on every kernel (faultin_page_range ends in lru_add_drain; since 6.14 an munmap or exit no longer drains). The page
- * is mapped once by p0, before the trace, and forks inherit it. The model drains at the same point (LinuxModel.Apply).
+ * is mapped by p0 at its first call, before the call runs, and forks inherit it. The model drains at the same point
+ * (LinuxModel.Apply).
  */
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
