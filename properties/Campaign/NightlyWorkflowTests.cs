@@ -5,7 +5,7 @@ namespace AnonVma.Properties.Campaign;
 
 /// <summary>
 /// The nightly workflow is valid YAML with the shape GitHub Actions needs, and it runs the same commands as CI's
-/// 2-minute campaign (tools/campaign/nightly.sh) and the README, so what CI proves is what runs at night.
+/// 2-minute campaign (tools/nightly.sh) and the README, so what CI proves is what runs at night.
 /// </summary>
 public class NightlyWorkflowTests
 {
@@ -44,7 +44,7 @@ public class NightlyWorkflowTests
         Assert.Equal(Enumerable.Range(0, shards.Count), shards);
         var runs = Runs(job).ToList();
         Assert.Contains("bash .ci/install", runs);
-        var campaign = Assert.Single(runs, r => r.Contains("tools/campaign/nightly.sh"));
+        var campaign = Assert.Single(runs, r => r.Contains("tools/nightly.sh"));
         Assert.Contains("campaign-${{ matrix.shard }}", campaign);
         Assert.Contains($"${{{{ matrix.shard }}}}/{shards.Count}", campaign);
         Assert.Contains(Uses(job), u => u.StartsWith("actions/upload-artifact@"));
@@ -67,12 +67,12 @@ public class NightlyWorkflowTests
     [Fact]
     public void CI_runs_the_same_script_and_the_script_runs_the_documented_commands()
     {
-        Assert.Contains("tools/campaign/nightly.sh 2m", File.ReadAllText(Path.Combine(Root, ".ci", "run")));
-        string script = File.ReadAllText(Path.Combine(Root, "tools", "campaign", "nightly.sh"));
+        Assert.Contains("tools/nightly.sh 2m", File.ReadAllText(Path.Combine(Root, ".ci", "run")));
+        string script = File.ReadAllText(Path.Combine(Root, "tools", "nightly.sh"));
         Assert.Contains("campaign --out \"$dir\" --time \"$time\"", script);
         Assert.Contains("report \"$dir\" --check", script);
         string readme = File.ReadAllText(Path.Combine(Root, "README.md"));
-        Assert.Contains("tools/campaign/nightly.sh", readme);
-        Assert.Contains("tools/campaign/kill9-test.sh", readme);
+        Assert.Contains("tools/nightly.sh", readme);
+        Assert.Contains("tools/kill9-test.sh", readme);
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using AnonVma.Campaign;
 using AnonVma.Campaign.Report;
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 
 namespace AnonVma.Properties.Campaign;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 using AnonVma.Model.Checks;

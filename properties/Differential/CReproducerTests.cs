@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using AnonVma.Judges;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace AnonVma.Properties.Differential;
 
 /// <summary>
-/// C reproducers (tools/judges/CReproducer.cs): each one is compiled alone with plain `cc` in an empty folder, run on
+/// C reproducers (tools/anonvma/Judges/CReproducer.cs): each one is compiled alone with plain `cc` in an empty folder, run on
 /// this machine's kernel, and its output must parse as executor output and agree with the executor (NativeJudge) and
 /// with the model on the native profile, call by call. Without a C compiler the tests skip; with
 /// ANONVMA_REQUIRE_KERNELS=1 they fail instead.

@@ -1,4 +1,4 @@
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using AnonVma.Judges;
 using AnonVma.Model;
 using Xunit.Abstractions;

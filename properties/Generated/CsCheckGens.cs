@@ -1,4 +1,4 @@
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using CsCheck;
 
 namespace AnonVma.Properties.Generated;

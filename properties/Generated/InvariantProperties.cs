@@ -1,5 +1,5 @@
 using AnonVma.Fuzz;
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using AnonVma.Model;
 using FsCheck;
 using FsCheck.Fluent;

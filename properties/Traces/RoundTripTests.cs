@@ -1,4 +1,4 @@
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 using AnonVma.Properties.Differential;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AnonVma.Generators;
+using AnonVma.Traces.Generate;
 using AnonVma.Judges;
 using AnonVma.Model;
 using Trace = AnonVma.Model.Trace;

@@ -5,7 +5,7 @@
  *
  * It is the executor without its batch parser: tools/executor/executor.c
  * includes it and adds the parser and main(), and every C reproducer that
- * AnonVma writes (tools/judges/CReproducer.cs) is this file, verbatim,
+ * AnonVma writes (tools/anonvma/Judges/CReproducer.cs) is this file, verbatim,
  * followed by a main() that makes one CALL per trace call (see "reproducers"
  * at the end).  Linux x86-64, no other files needed.
  *

@@ -137,7 +137,7 @@ else
 fi
 
 # 7. /init mode under QEMU
-KERNEL=$(../oracle/build-kernel.sh --print-path 2>/dev/null)
+KERNEL=$(../qemu/build-kernel.sh --print-path 2>/dev/null)
 if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/dev/null 2>&1; then
 	mkdir -p "$WORK/initramfs/proc"
 	cp anonvma-exec "$WORK/initramfs/init"
@@ -149,7 +149,7 @@ if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/d
 	tr -d '\r' <"$WORK/console" | grep -E '^(T|C|O|\|) ' >"$WORK/out4"
 	check_sample "$WORK/out4" "qemu $KERNEL"
 else
-	msg="QEMU /init test (needs /usr/bin/qemu-system-x86_64, cpio and the image from ../oracle/build-kernel.sh)"
+	msg="QEMU /init test (needs /usr/bin/qemu-system-x86_64, cpio and the image from ../qemu/build-kernel.sh)"
 	[ "${ANONVMA_REQUIRE_KERNELS:-}" = 1 ] && fail "ANONVMA_REQUIRE_KERNELS=1 but cannot run the $msg"
 	echo "skip: $msg"
 fi

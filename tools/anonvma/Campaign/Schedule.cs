@@ -1,0 +1,29 @@
+using AnonVma.Traces.Generate;
+using AnonVma.Model;
+
+namespace AnonVma.Campaign;
+
+/// <summary>
+/// Which trace a seed stands for. Most seeds give a short trace (24 calls in an 8-page arena, where calls collide
+/// and merges and splits are dense); one seed in every LongEvery (the last of each group) gives a long trace of
+/// 1,000 calls in a 32-page arena with up to 6 processes and 8-page ranges, where state builds up: many VMAs, names
+/// shared across forks, memfds mapped several times. The schedule depends only on the seed and the config, so a
+/// resumed or sharded campaign checks the very same traces.
+/// </summary>
+public static class Schedule
+{
+    /// <summary>The long traces' generator settings: a bigger arena so state accumulates rather than being overwritten.</summary>
+    public static readonly GeneratorSettings LongSettings = new() { ArenaPages = 32, MaxRangePages = 8, MaxProcesses = 6, MaxFiles = 4 };
+
+    public static bool IsLong(CampaignConfig config, long seed) =>
+        config.LongEvery > 0 && (seed - config.FirstSeed) % config.LongEvery == config.LongEvery - 1;
+
+    /// <summary>The trace for a seed; its id is "gen-SEED" (short) or "long-SEED".</summary>
+    public static Trace Trace(CampaignConfig config, long seed, Coverage? coverage = null)
+    {
+        int s = checked((int)seed);
+        if (IsLong(config, seed))
+            return Realiser.Random(s, config.LongLength, KernelProfile.Linux612, LongSettings, coverage) with { Id = $"long-{seed}" };
+        return Realiser.Random(s, config.ShortLength, KernelProfile.Linux612, GeneratorSettings.Default, coverage);
+    }
+}

@@ -1,0 +1,268 @@
+using AnonVma.Model;
+using System.Text.RegularExpressions;
+using AnonVma.Judges;
+using AnonVma.Traces;
+
+namespace AnonVma.Cli;
+
+/// <summary>
+/// Prints a replay for a person: each call, the judges' results side by side under their names, the caller's maps
+/// (or smaps) after it once per distinct view, and under a marked call (" >>") what went wrong there, diffs coloured.
+/// Ends with the state at --step, and a verdict per pair, for the expectations and for the invariants.
+/// </summary>
+public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool smaps)
+{
+    const string Indent = "      ", Deeper = "        ";
+
+    public void Print(Replay r, int? step)
+    {
+        var t = r.Trace;
+        output.WriteLine($"replay {r.Path}: trace {t.Id}, {t.Calls.Count} calls{(step is null ? "" : $" (stopping after call {step})")}, arena 0x{t.ArenaBase:x} size 0x{t.ArenaSize:x}");
+        if (r.Document.Header.Count > 0) output.WriteLine($"header: {string.Join(", ", r.Document.Header.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        output.WriteLine(r.Pairs.Count == 0
+            ? $"judges: {string.Join(", ", r.Judges.Select(j => j.Name))} (nothing to compare)"
+            : $"compared: {string.Join("; ", r.Pairs.Select(p => $"{p.Left.Name} with {p.Right.Name}"))}");
+        if (r.Repetitions.Count > 0)
+            output.WriteLine($"repeated: {r.Repetitions[0].Runs} runs on each kernel, as one batch{(r.Judges.Any(j => j is ModelJudge) ? "; the model (deterministic) once" : "")}");
+        output.WriteLine();
+        if (r.Repetitions.Count > 0)
+        {
+            PrintRepetitions(r);
+            output.WriteLine();
+            PrintVerdict(r);
+            return;
+        }
+
+        var notes = Notes(r);
+        var widths = r.Judges.Select((j, k) => Math.Max(j.Name.Length, r.Runs[k].Steps.Select(s => s.Result.Length).DefaultIfEmpty(0).Max())).ToList();
+        output.WriteLine(Deeper + string.Join("  ", r.Judges.Select((j, k) => colour.Bold(j.Name.PadRight(widths[k])))).TrimEnd());
+        for (int i = 0; i < t.Calls.Count; i++)
+        {
+            var here = notes.GetValueOrDefault(i) ?? [];
+            string mark = here.Count > 0 ? colour.Red(">>") : "  ";
+            output.WriteLine($"{mark}{i,4}  {TraceText.Print(t.Calls[i])}");
+            output.WriteLine(Indent + "= " + ResultCells(r, i, widths));
+            PrintViews(r, i, t.Calls[i].Pid, smaps);
+            foreach (var n in here) PrintNote(n);
+        }
+        foreach (var n in notes.GetValueOrDefault(-1) ?? []) PrintNote(n);
+        foreach (var (j, run) in r.Judges.Zip(r.Runs))
+            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {run.End} after {run.Steps.Count} calls{(run.Detail is null ? "" : ": " + run.Detail)}");
+        if (step is { } s) PrintState(r, s);
+        output.WriteLine();
+        PrintVerdict(r);
+    }
+
+    /// <summary>A thing to show under a call: a headline and the lines (a diff) below it.</summary>
+    sealed record Note(string Headline, IReadOnlyList<string> Lines);
+
+    Dictionary<int, List<Note>> Notes(Replay r)
+    {
+        var notes = new Dictionary<int, List<Note>>();
+        void Add(int i, Note n)
+        {
+            if (i >= r.Trace.Calls.Count) i = -1;
+            (notes.TryGetValue(i, out var l) ? l : notes[i] = new()).Add(n);
+        }
+        foreach (var (_, _, diffs) in r.Pairs)
+        {
+            // A difference usually persists once it appears: show its diff once, and again only when it changes.
+            IReadOnlyList<string>? shown = null;
+            int shownAt = -1;
+            foreach (var d in diffs)
+            {
+                var lines = DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right);
+                string what = DiffView.Short(d.What);
+                if (shown is not null && lines.SequenceEqual(shown))
+                {
+                    Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}, as after call {shownAt}", []));
+                    continue;
+                }
+                Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}", lines));
+                (shown, shownAt) = (lines, d.CallIndex);
+            }
+        }
+        foreach (var (j, why) in r.Expectations)
+        {
+            if (why is null) continue;
+            var lines = why.Split('\n');
+            var m = CallPrefix().Match(lines[0]);
+            int at = m.Success ? int.Parse(m.Groups[1].Value) : -1;
+            string headline = m.Success ? lines[0][m.Length..] : lines[0];
+            var diff = lines.Skip(1).ToList();
+            var trimmed = diff.Count > 2 && diff[0].StartsWith("---") ? [.. diff.Take(2), .. DiffView.Trim(diff.Skip(2).ToList())] : diff;
+            Add(at, new Note($"the file's expectation is not met on {j.Name}: {headline}", trimmed));
+        }
+        foreach (var (oracle, f) in r.Invariants)
+            if (f is not null)
+                Add(f.CallIndex, new Note($"{oracle}: {(f.Check.StartsWith("invariant:") ? "broken" : f.Check)}: {f.Message}", []));
+        return notes;
+    }
+
+    [GeneratedRegex(@"^call (\d+) \(.*?\): ")]
+    private static partial Regex CallPrefix();
+
+    void PrintNote(Note n)
+    {
+        output.WriteLine(Indent + colour.Red(">> ") + colour.Bold(n.Headline));
+        foreach (var l in n.Lines) output.WriteLine(Deeper + colour.DiffLine(l));
+    }
+
+    /// <summary>The results under the judges' names; a result that differs from its compared partner's is highlighted.</summary>
+    string ResultCells(Replay r, int i, List<int> widths)
+    {
+        string Result(IJudge j) => r.RunOf(j) is var run && i < run.Steps.Count ? run.Steps[i].Result : "-";
+        var odd = r.Pairs.Where(p => Result(p.Left) != Result(p.Right)).SelectMany(p => new[] { p.Left, p.Right }).ToHashSet();
+        var cells = r.Judges.Select((j, k) => odd.Contains(j) ? colour.Yellow(Result(j).PadRight(widths[k])) : Result(j).PadRight(widths[k]));
+        return string.Join("  ", cells).TrimEnd();
+    }
+
+    /// <summary>One process's view after call i on every judge, printed once per distinct (normalised) text.</summary>
+    void PrintViews(Replay r, int i, int pid, bool asSmaps)
+    {
+        var groups = new List<(string Key, ProcessView? View, List<string> Judges)>();
+        for (int k = 0; k < r.Judges.Count; k++)
+        {
+            if (i >= r.Runs[k].Steps.Count) continue;
+            var v = r.Runs[k].Steps[i].Processes.FirstOrDefault(p => p.Pid == pid);
+            string key = v is null ? "none" : v.Gone ? "gone" : asSmaps ? Comparison.SmapsText(v) : Comparison.MapsText(v);
+            var g = groups.FindIndex(x => x.Key == key);
+            if (g >= 0) groups[g].Judges.Add(r.Judges[k].Name);
+            else groups.Add((key, v, [r.Judges[k].Name]));
+        }
+        foreach (var (_, v, judges) in groups)
+        {
+            string on = groups.Count > 1 ? $" on {string.Join(", ", judges)}" : "";
+            if (v is null) { output.WriteLine($"{Indent}no view of p{pid}{on}"); continue; }
+            if (v.Gone) { output.WriteLine($"{Indent}p{pid} gone{on}"); continue; }
+            var lines = asSmaps ? SmapsLines(v) : v.Maps;
+            output.WriteLine($"{Indent}{(asSmaps ? "smaps" : "maps")} p{pid}{on}:{(lines.Count == 0 ? " nothing in the arena" : "")}");
+            foreach (var l in lines) output.WriteLine(Deeper + l);
+        }
+    }
+
+    /// <summary>The full state after the last call: every live process's maps and the caller's smaps, per distinct state.</summary>
+    void PrintState(Replay r, int step)
+    {
+        int caller = r.Trace.Calls[step].Pid;
+        output.WriteLine();
+        output.WriteLine(colour.Bold($"state after call {step} (every live process's maps, the smaps of p{caller}):"));
+        var groups = new List<(string Key, Step Step, List<string> Judges)>();
+        for (int k = 0; k < r.Judges.Count; k++)
+        {
+            var run = r.Runs[k];
+            if (step >= run.Steps.Count) { output.WriteLine($"{Indent}{r.Judges[k].Name}: did not reach call {step}"); continue; }
+            var s = run.Steps[step];
+            string key = string.Join("\n", s.Processes.OrderBy(p => p.Pid).Select(p =>
+                $"p{p.Pid} {(p.Gone ? "gone" : Comparison.MapsText(p))}{(p.Pid == caller && !p.Gone ? Comparison.SmapsText(p) : "")}"));
+            var g = groups.FindIndex(x => x.Key == key);
+            if (g >= 0) groups[g].Judges.Add(r.Judges[k].Name);
+            else groups.Add((key, s, [r.Judges[k].Name]));
+        }
+        foreach (var (_, s, judges) in groups)
+        {
+            output.WriteLine($"  on {string.Join(", ", judges)}:");
+            foreach (var p in s.Processes.OrderBy(p => p.Pid))
+            {
+                if (p.Gone) { output.WriteLine($"{Indent}p{p.Pid} gone"); continue; }
+                output.WriteLine($"{Indent}maps p{p.Pid}:{(p.Maps.Count == 0 ? " nothing in the arena" : "")}");
+                foreach (var l in p.Maps) output.WriteLine(Deeper + l);
+            }
+            if (s.Processes.FirstOrDefault(p => p.Pid == caller) is { Gone: false } c)
+            {
+                var lines = SmapsLines(c);
+                output.WriteLine($"{Indent}smaps p{caller}:{(lines.Count == 0 ? " nothing in the arena" : "")}");
+                foreach (var l in lines) output.WriteLine(Deeper + l);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The smaps lines every judge reports alike: block headers and the compared fields (a kernel judge's executor
+    /// prints only those), in the judge's own text.
+    /// </summary>
+    static IReadOnlyList<string> SmapsLines(ProcessView v) =>
+        v.Smaps.Where(l => SmapsLabel().Match(l) is not { Success: true } m || Compared.Contains(m.Groups[1].Value)).ToList();
+
+    static readonly HashSet<string> Compared = new(Comparison.SmapsFields);
+
+    [GeneratedRegex(@"^([A-Za-z_]+):")]
+    private static partial Regex SmapsLabel();
+
+    /// <summary>
+    /// --repeat: per kernel, its distinct outcomes, most common first, with how many runs gave each and whether each
+    /// agrees with the model; under every other outcome, where it first differs from the most common one, and under an
+    /// outcome that disagrees with the model, where it first differs from it.
+    /// </summary>
+    void PrintRepetitions(Replay r)
+    {
+        foreach (var rep in r.Repetitions)
+        {
+            int n = rep.Outcomes.Count;
+            output.WriteLine(colour.Bold($"{rep.Judge.Name}: {n} distinct outcome{(n == 1 ? "" : "s")} in {rep.Runs} run{(rep.Runs == 1 ? "" : "s")}"));
+            for (int k = 0; k < n; k++)
+            {
+                var o = rep.Outcomes[k];
+                string runs = o.Count == rep.Runs ? $"all {rep.Runs} runs" : $"{o.Count} of {rep.Runs} runs ({RunList(o.RunNumbers)})";
+                string verdict = rep.Partner is null ? ""
+                    : o.FromPartner is null ? $", {colour.Green("agrees")} with {rep.Partner.Name}"
+                    : $", {colour.Red("DIFFERS")} from {rep.Partner.Name}";
+                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {o.Run.End} after {o.Run.Steps.Count} calls{(o.Run.Detail is null ? "" : ": " + o.Run.Detail)}";
+                output.WriteLine($"  outcome {k + 1}: {runs}{verdict}{ended}");
+                if (o.FromMost is { } d)
+                    PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right)));
+                if (o.FromPartner is { } m)
+                    PrintNote(o.FromMost is { } same && same.CallIndex == m.CallIndex && same.Left == m.Left && same.Right == m.Right
+                        ? new Note($"vs {m.LeftJudge} {Where(m)}, the same difference", [])
+                        : new Note($"vs {m.LeftJudge} {Where(m)}", DiffView.Of(m.LeftJudge, m.Left, m.RightJudge, m.Right)));
+            }
+        }
+    }
+
+    /// <summary>"at call 4: p0 smaps differ (compared fields)", or "in how the runs end: …".</summary>
+    static string Where(Disagreement d) =>
+        $"{(d.CallIndex < 0 ? "in how the runs end" : $"at call {d.CallIndex}")}: {DiffView.Short(d.What)}";
+
+    /// <summary>Run numbers as "1, 3-5, 9", at most a dozen ranges.</summary>
+    static string RunList(IReadOnlyList<int> numbers)
+    {
+        var ranges = new List<string>();
+        for (int i = 0; i < numbers.Count;)
+        {
+            int j = i;
+            while (j + 1 < numbers.Count && numbers[j + 1] == numbers[j] + 1) j++;
+            ranges.Add(j == i ? $"{numbers[i]}" : $"{numbers[i]}-{numbers[j]}");
+            i = j + 1;
+        }
+        string shown = "run" + (numbers.Count == 1 ? " " : "s ") + string.Join(", ", ranges.Take(12));
+        return ranges.Count > 12 ? shown + ", …" : shown;
+    }
+
+    void PrintVerdict(Replay r)
+    {
+        string Bad(string s) => colour.Red(s);
+        string Good(string s) => colour.Green(s);
+        foreach (var rep in r.Repetitions.Where(x => x.Partner is not null))
+        {
+            var differing = rep.Outcomes.Where(o => o.FromPartner is not null).ToList();
+            string both = $"{rep.Partner!.Name} and {rep.Judge.Name}";
+            if (differing.Count == 0) { output.WriteLine($"{Good("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
+            int runs = differing.Sum(o => o.Count);
+            string outcomes = differing.Count == rep.Outcomes.Count ? "every outcome" : $"{differing.Count} of {rep.Outcomes.Count} outcomes";
+            output.WriteLine($"{Bad("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
+        }
+        foreach (var (l, rt, diffs) in r.Pairs)
+        {
+            if (r.Repetitions.Any(x => x.Judge == rt)) continue; // said above, for every run
+            if (diffs.Count == 0) { output.WriteLine($"{Good("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
+            var first = diffs[0];
+            string where = first.CallIndex < 0 ? "in how the runs end" : $"at {diffs.Count} call(s), first call {first.CallIndex}";
+            output.WriteLine($"{Bad("DIFFER")}: {l.Name} and {rt.Name} {where}: {DiffView.Short(first.What)}");
+        }
+        if (r.ExpectationsSkipped is { } skipped) output.WriteLine($"expectations: {skipped}");
+        foreach (var (j, why) in r.Expectations)
+            output.WriteLine(why is null ? $"expectations: {Good("met")} on {j.Name}" : $"expectations: {Bad("NOT MET")} on {j.Name}: {why.Split('\n')[0]}");
+        foreach (var (oracle, f) in r.Invariants)
+            output.WriteLine(f is null ? $"invariants: {Good("hold")} after every call ({oracle})" : $"invariants: {Bad("BROKEN")} at call {f.CallIndex} ({oracle}): {f.Message}");
+    }
+}

@@ -1,0 +1,33 @@
+using AnonVma.Traces.Generate;
+using AnonVma.Judges;
+using AnonVma.Model;
+
+namespace AnonVma.Fuzz;
+
+/// <summary>
+/// The model against a real kernel, call by call: the kernel is the ground truth, so its side is what was expected.
+/// A trace the kernel could not run to the end for reasons of its own (a timeout, a lost run) is reported too.
+/// </summary>
+public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = null) : IOracle
+{
+    readonly ModelJudge model = new(kernel.Profile) { Mutations = mutations };
+
+    public IJudge Kernel => kernel;
+    public string Name => $"{model.Name} vs {kernel.Name}";
+
+    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces)
+    {
+        var ours = model.Run(traces);
+        var theirs = kernel.Run(traces);
+        var found = new Finding?[traces.Count];
+        for (int i = 0; i < traces.Count; i++)
+        {
+            if (ours[i].End == RunEnd.Rejected) continue;
+            if (Comparison.FirstDifference(traces[i], model.Name, ours[i], kernel.Name, theirs[i]) is not { } d) continue;
+            int at = d.CallIndex < 0 ? traces[i].Calls.Count - 1 : d.CallIndex;
+            string kind = at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
+            found[i] = new Finding($"differs:{d.Kind.ToString().ToLowerInvariant()}", kind, at, Name, d.What, d.Right, d.Left) { Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})") };
+        }
+        return found;
+    }
+}

@@ -1,0 +1,133 @@
+using AnonVma.Model;
+namespace AnonVma.Judges;
+
+/// <summary>A line of executor output that does not fit its format (tools/executor/README.md "Output").</summary>
+public sealed class ExecutorOutputException(string source, int line, string message)
+    : Exception($"{source}:{line}: {message}")
+{
+    public int Line { get; } = line;
+}
+
+/// <summary>Reads anonvma-exec output (T, C, O and | lines) back into runs, one per trace, in output order.</summary>
+public static class ExecutorOutput
+{
+    /// <summary>Parses the whole output; source names it in errors (a file name, or "qemu console").</summary>
+    public static List<TraceRun> Parse(string text, string source = "executor output")
+    {
+        var runs = new List<TraceRun>();
+        string? id = null;
+        var steps = new List<Step>();
+        List<ProcessView>? views = null;
+        int stepIndex = -1, stepPid = -1;
+        string stepResult = "";
+        List<string>? target = null; // where | lines go
+        int pendingPid = -1;
+        List<string>? pendingMaps = null, pendingSmaps = null;
+        int lineNo = 0;
+        var lastView = new Dictionary<int, ProcessView>(); // for "O pN same"
+
+        void FlushView()
+        {
+            if (pendingPid >= 0 && views is not null)
+            {
+                var v = new ProcessView(pendingPid, false, pendingMaps ?? [], pendingSmaps ?? []);
+                views.Add(v);
+                lastView[pendingPid] = v;
+            }
+            pendingPid = -1; pendingMaps = pendingSmaps = null; target = null;
+        }
+        void FlushStep()
+        {
+            FlushView();
+            if (views is not null) steps.Add(new Step(stepIndex, stepPid, stepResult, views));
+            views = null;
+        }
+        void Finish(RunEnd how, string? why)
+        {
+            FlushStep();
+            runs.Add(new TraceRun(id!, how, why, steps));
+            id = null; steps = new List<Step>(); lastView.Clear();
+        }
+        ExecutorOutputException Bad(string msg) => new(source, lineNo, msg);
+
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNo++;
+            var line = raw.EndsWith('\r') ? raw[..^1] : raw;
+            if (line.Length == 0) continue;
+            if (line.StartsWith("| "))
+            {
+                if (target is null) throw Bad("a '| ' line outside an 'O <p> maps' or 'O <p> smaps' section");
+                target.Add(line[2..]);
+                continue;
+            }
+            var f = line.Split(' ');
+            switch (f[0])
+            {
+                case "T":
+                    if (f.Length < 3) throw Bad($"'T' line needs an id and an event: '{line}'");
+                    switch (f[2])
+                    {
+                        case "begin":
+                            if (id is not null) Finish(RunEnd.Lost, "the next trace began before this one ended");
+                            id = f[1];
+                            break;
+                        case "end" or "timeout" or "crash":
+                            if (id != f[1]) throw Bad($"'{line}' ends trace '{f[1]}' but the open trace is '{id ?? "(none)"}'");
+                            Finish(f[2] switch { "end" => RunEnd.Completed, "timeout" => RunEnd.Timeout, _ => RunEnd.Crash },
+                                f.Length > 3 ? string.Join(' ', f[3..]) : null);
+                            break;
+                        case "rejected":
+                            if (id is not null) Finish(RunEnd.Lost, "a rejection came before this trace ended");
+                            runs.Add(new TraceRun(f[1], RunEnd.Rejected, string.Join(' ', f[3..]), []));
+                            break;
+                        default: throw Bad($"unknown trace event '{f[2]}'");
+                    }
+                    break;
+                case "C":
+                    if (id is null) throw Bad("a 'C' line outside a trace");
+                    if (f.Length != 4 || !int.TryParse(f[1], out var ci) || !TryPid(f[2], out var cp))
+                        throw Bad($"expected 'C <index> p<N> <result>', got '{line}'");
+                    FlushStep();
+                    stepIndex = ci; stepPid = cp; stepResult = f[3];
+                    views = new List<ProcessView>();
+                    break;
+                case "O":
+                    if (views is null) throw Bad("an 'O' line before any 'C' line of the trace");
+                    if (f.Length != 3 || !TryPid(f[1], out var op)) throw Bad($"expected 'O p<N> maps|smaps|same|gone', got '{line}'");
+                    switch (f[2])
+                    {
+                        case "maps":
+                            FlushView();
+                            pendingPid = op; pendingMaps = new List<string>(); target = pendingMaps;
+                            break;
+                        case "smaps":
+                            if (pendingPid != op) throw Bad($"'O p{op} smaps' without its 'O p{op} maps' just before");
+                            pendingSmaps = new List<string>(); target = pendingSmaps;
+                            break;
+                        case "same":
+                            FlushView();
+                            if (!lastView.TryGetValue(op, out var prev)) throw Bad($"'O p{op} same' but p{op} has not been reported in this trace");
+                            views.Add(prev);
+                            break;
+                        case "gone":
+                            FlushView();
+                            views.Add(new ProcessView(op, true, [], []));
+                            break;
+                        default: throw Bad($"unknown section '{f[2]}'");
+                    }
+                    break;
+                default:
+                    throw Bad($"not an executor output line: '{line}'");
+            }
+        }
+        if (id is not null) Finish(RunEnd.Lost, "the output stopped before the trace ended");
+        return runs;
+    }
+
+    static bool TryPid(string s, out int pid)
+    {
+        pid = -1;
+        return s.Length > 1 && s[0] == 'p' && int.TryParse(s.AsSpan(1), out pid);
+    }
+}

@@ -1,0 +1,21 @@
+namespace AnonVma.Traces.Generate;
+
+/// <summary>
+/// The knobs of the choice-based generator. The defaults give a small arena (calls collide), a few processes, and
+/// stay within what the executor accepts (8 process indices, 16 handles, every fixed range inside the arena).
+/// </summary>
+public sealed record GeneratorSettings
+{
+    /// <summary>Pages in the arena; small so that mappings overlap, split and merge often.</summary>
+    public int ArenaPages { get; init; } = 8;
+    /// <summary>Processes a trace may create in all (live or exited); the executor allows p0…p7.</summary>
+    public int MaxProcesses { get; init; } = 6;
+    /// <summary>memfds a trace may create.</summary>
+    public int MaxFiles { get; init; } = 4;
+    /// <summary>Longest range in pages (before clamping to the arena's end).</summary>
+    public int MaxRangePages { get; init; } = 4;
+    /// <summary>The valid names drawn most of the time; equal names on neighbours are what makes merges interesting.</summary>
+    public IReadOnlyList<string> NamePool { get; init; } = ["a", "b", "heap", ""];
+
+    public static readonly GeneratorSettings Default = new();
+}

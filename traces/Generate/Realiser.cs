@@ -1,0 +1,343 @@
+using AnonVma.Model;
+using AnonVma.Model.Abi;
+using AnonVma.Model.Kernel;
+using AnonVma.Model.State;
+
+namespace AnonVma.Traces.Generate;
+
+/// <summary>
+/// Turns abstract <see cref="Choice"/>s into concrete calls against a model's current state: the process is a live
+/// one, ranges start at arena pages or at the process's VMA boundaries, and every range stays inside the arena. So
+/// every sequence, however a shrinker cut it, is meaningful, and the executor accepts it. Coverage is counted on the
+/// way, from the model's own view of each call.
+/// </summary>
+public sealed partial class Realiser
+{
+    const ulong P = Mem.PageSize;
+    static readonly int[] Prots = [Prot.ReadWrite, Prot.Read, Prot.ReadWrite, Prot.None, Prot.Read | Prot.Exec, Prot.Write];
+    static readonly int[] Advices = [Madv.DontFork, Madv.DoFork, Madv.WipeOnFork, Madv.KeepOnFork, Madv.DontDump, Madv.DoDump];
+    const string InvalidChars = "[]\\$`";
+
+    readonly GeneratorSettings settings;
+    readonly Coverage? coverage;
+    readonly ulong arenaBase, arenaEnd;
+    readonly List<Call> calls = new();
+    bool forked;
+
+    public Realiser(KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null, ulong arenaBase = Trace.DefaultArenaBase)
+    {
+        this.settings = settings ?? GeneratorSettings.Default;
+        this.coverage = coverage;
+        this.arenaBase = arenaBase;
+        arenaEnd = arenaBase + (ulong)this.settings.ArenaPages * P;
+        Model = new LinuxModel(profile) { TracksMergeSites = coverage is not null };
+    }
+
+    /// <summary>The model the choices are realised against (the reference rules of the profile).</summary>
+    public LinuxModel Model { get; }
+
+    public IReadOnlyList<Call> Calls => calls;
+
+    /// <summary>The trace of the calls so far.</summary>
+    public Trace ToTrace(string id) => new(id, arenaBase, arenaEnd - arenaBase, calls.ToList());
+
+    /// <summary>The trace for a sequence of choices: the same choices always give the same calls.</summary>
+    public static Trace Realise(string id, IEnumerable<Choice> choices, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null)
+    {
+        var r = new Realiser(profile, settings, coverage);
+        foreach (var c in choices) r.Next(c);
+        return r.ToTrace(id);
+    }
+
+    /// <summary>The seeded random trace of `length` calls (choices drawn until that many calls were made).</summary>
+    public static Trace Random(int seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null)
+    {
+        var rng = new Random(seed);
+        var r = new Realiser(profile, settings, coverage);
+        while (r.calls.Count < length) r.Next(Choice.Random(rng));
+        return r.ToTrace($"gen-{seed}");
+    }
+
+    /// <summary>Realises one choice, applies it to the model and returns it; null when the choice makes no call here (a fork past the process limit, an exit of p0...).</summary>
+    public Call? Next(Choice choice)
+    {
+        var c = choice.Clamp();
+        var live = Model.Processes.Where(p => p.Running).ToList();
+        var p = live[c.Proc % live.Count];
+        var (addr, len, shape) = Range(p, c.Where, c.Size);
+        int v = c.Variant;
+        Call? call = c.Kind switch
+        {
+            < 18 => shape == "gap" && v % 2 == 0 ? FillGap(p, addr, len) : Mmap(p, addr, len, v),
+            < 26 => new MunmapCall(p.Index, addr, len),
+            < 36 => new MprotectCall(p.Index, addr, len, Prots[v % Prots.Length]),
+            < 40 => new MlockCall(p.Index, addr, len),
+            < 42 => new Mlock2Call(p.Index, addr, len, Mlock.OnFault),
+            < 46 => new MunlockCall(p.Index, addr, len),
+            < 52 => new MadviseCall(p.Index, addr, len, Advices[v % Advices.Length]),
+            < 68 => Name(p.Index, addr, len, v),
+            < 82 => Touch(p, c.Where, v),
+            < 88 => Model.Processes.Count < settings.MaxProcesses ? new ForkCall(p.Index) : null,
+            < 90 => p.Index != 0 ? new ExitCall(p.Index) : null,
+            < 93 => Model.Files.Count < settings.MaxFiles ? new MemfdCall(p.Index, (ulong)(1 + c.Size % 4) * P) : null,
+            < 95 => new NameCall(p.Index, addr, len, "x", Option: (ulong)(1 + v % 2)),
+            _ => Touch(p, c.Where, v),
+        };
+        if (call is null) return null;
+        if (coverage is null) { Model.Apply(call); calls.Add(call); return call; }
+        var before = Before(p, call, shape);
+        var outcome = Model.Apply(call);
+        calls.Add(call);
+        After(p, call, outcome, before);
+        return call;
+    }
+
+    /// <summary>A range from a start anchor (an arena page, or one of the process's VMA boundaries) and a size.</summary>
+    (ulong addr, ulong len, string? shape) Range(Process p, int where, int size)
+    {
+        if (where % 8 == 7 && size < 52 && Gaps(p) is { Count: > 0 } gaps)
+        {
+            // Exactly a hole between two VMAs: mapping or naming it is what merges on both sides.
+            var (gs, ge) = gaps[where / 8 % gaps.Count];
+            return (gs, ge - gs, "gap");
+        }
+        ulong anchor = arenaBase + (ulong)(where / 4 % settings.ArenaPages) * P;
+        if (where % 4 != 0)
+        {
+            var bounds = Boundaries(p);
+            if (bounds.Count > 0) anchor = bounds[where / 4 % bounds.Count];
+        }
+        ulong pages = (ulong)(1 + size % settings.MaxRangePages);
+        if (anchor >= arenaEnd) anchor = arenaEnd - Math.Min(pages, (ulong)settings.ArenaPages) * P; // a range ending at the arena's end
+        ulong end = Math.Min(anchor + pages * P, arenaEnd);
+        ulong addr = anchor, len = end - anchor;
+        if (size < 52) return (addr, len, null);
+        switch ((size - 52) % 3)
+        {
+            case 0: return (addr, 0, "range/zero");
+            case 1: return (addr, len - 0x123, "range/ragged");
+            default:
+                // The executor wants addr + PAGE_ALIGN(len) inside the arena, so a range at the arena's end moves down a page.
+                if (anchor + len == arenaEnd && len == P) addr -= P;
+                else if (anchor + len == arenaEnd) len -= P;
+                return (addr + 0x10, len - 0x10, "range/misaligned");
+        }
+    }
+
+    List<(ulong, ulong)> Gaps(Process p)
+    {
+        var list = new List<(ulong, ulong)>();
+        Vma? prev = null;
+        for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
+        {
+            if (prev is not null && prev.End < v.Start && prev.End >= arenaBase) list.Add((prev.End, v.Start));
+            prev = v;
+        }
+        return list;
+    }
+
+    List<ulong> Boundaries(Process p)
+    {
+        var list = new List<ulong>();
+        for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
+        {
+            if (v.Start >= arenaBase && (list.Count == 0 || list[^1] != v.Start)) list.Add(v.Start);
+            if (v.End <= arenaEnd) list.Add(v.End);
+        }
+        return list;
+    }
+
+    Call Mmap(Process p, ulong addr, ulong len, int v)
+    {
+        int prot = Prots[v % Prots.Length];
+        int extra = (v / 48 % 6) switch { 3 => Map.Locked, 4 => Map.Populate, 5 => Map.NoReserve, _ => 0 };
+        var handles = p.Handles.Keys.Order().ToList();
+        switch (v / 6 % 8)
+        {
+            case 3 or 4: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.FixedNoReplace | extra);
+            case 5: return new MmapCall(p.Index, addr, len, prot, Map.Shared | Map.Anonymous | Map.Fixed | extra);
+            // A process holding memfds maps one (shared or private) in half of its mmaps, so that one file is often
+            // mapped twice, shared and private, and its pages are shared, copied and dirtied; a process without one
+            // creates one instead of a quarter of its mmaps.
+            case 1 or 2 or 6 or 7 when handles.Count > 0:
+                int type = v / 6 % 8 is 2 or 6 ? Map.Shared : Map.Private;
+                return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed | extra, handles[v / 48 % handles.Count], 0);
+            case 6 or 7 when Model.Files.Count < settings.MaxFiles:
+                return new MemfdCall(p.Index, (ulong)(1 + v % 4) * P);
+            default: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.Fixed | extra);
+        }
+    }
+
+    /// <summary>An mmap of a hole with the left neighbour's protection and type: the case that merges on both sides.</summary>
+    Call FillGap(Process p, ulong addr, ulong len)
+    {
+        var left = p.Vmas.Containing(addr - 1)!;
+        int prot = (int)(left.Flags & VmFlags.AccessMask);
+        int type = left.File is null ? Map.Private | Map.Anonymous : (left.Flags & VmFlags.Shared) != 0 ? Map.Shared | Map.Anonymous : Map.Private | Map.Anonymous;
+        return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed);
+    }
+
+    Call Name(int pid, ulong addr, ulong len, int v)
+    {
+        int r = v % 20, k = v / 20;
+        return r switch
+        {
+            < 12 => new NameCall(pid, addr, len, settings.NamePool[k % settings.NamePool.Count]),
+            < 16 => new NameCall(pid, addr, len, null),
+            16 => new NameCall(pid, addr, len, new string('n', Prctl.AnonNameMax - 1)),
+            17 => new NameCall(pid, addr, len, new string('n', Prctl.AnonNameMax)),
+            18 => new NameCall(pid, addr, len, $"a{InvalidChars[k % InvalidChars.Length]}b"),
+            _ => new NameCall(pid, addr, len, null, BadPointer: true),
+        };
+    }
+
+    /// <summary>A byte in an arena page, or (mostly) in one of the process's mapped pages, read or written.</summary>
+    TouchCall Touch(Process p, int where, int v)
+    {
+        ulong page = arenaBase + (ulong)(where / 4 % settings.ArenaPages) * P;
+        if (where % 4 != 0)
+        {
+            var mapped = new List<ulong>();
+            for (var vma = p.Vmas.FirstEndingAfter(arenaBase); vma is not null && vma.Start < arenaEnd; vma = p.Vmas.Next(vma))
+                for (ulong a = Math.Max(vma.Start, arenaBase); a < Math.Min(vma.End, arenaEnd); a += P) mapped.Add(a);
+            if (mapped.Count > 0) page = mapped[where / 4 % mapped.Count];
+        }
+        return new(p.Index, page + (ulong)(v % 8) * 512, Write: v / 8 % 2 == 1);
+    }
+
+    // ---- coverage ----
+
+    readonly record struct Pre(string? Shape, Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared)
+    {
+        /// <summary>What the page labels decided before the call (Realiser.Pages.cs).</summary>
+        public PagePre Pages { get; init; }
+    }
+
+    Pre Before(Process p, Call call, string? shape)
+    {
+        coverage!.Hit("call/" + Kind(call));
+        if (shape is not null && shape != "gap") coverage.Hit(shape);
+        if (call is NameCall { Option: 0 } n) coverage.Hit(n switch
+        {
+            { BadPointer: true } => "name/badptr",
+            { Name: null } => "name/null",
+            { Name.Length: Prctl.AnonNameMax - 1 } => "name/79",
+            { Name.Length: Prctl.AnonNameMax } => "name/80",
+            { Name: var text } when text.IndexOfAny(InvalidChars.ToCharArray()) >= 0 => "name/invalid",
+            _ => "name/pool",
+        });
+        if (call is TouchCall t)
+        {
+            var vma = p.Vmas.Containing(t.Addr);
+            bool shared = p.Ptes.TryGetValue(t.Addr >> Mem.PageShift, out var pte) && pte.Folio.MapCount > 1;
+            return new Pre(shape, null, null, false, vma, shared) { Pages = PagesBefore(p, call) };
+        }
+        var pages = PagesBefore(p, call);
+        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false) { Pages = pages };
+        var atStart = p.Vmas.Containing(s);
+        var atEnd = p.Vmas.Containing(e - 1);
+        bool hole = false;
+        ulong cursor = s;
+        for (var v = p.Vmas.FirstEndingAfter(s); v is not null && v.Start < e; v = p.Vmas.Next(v))
+        {
+            if (v.Start > cursor) hole = true;
+            cursor = v.End;
+        }
+        if (cursor < e && cursor != s) hole = true;
+        return new Pre(shape, atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false) { Pages = pages };
+    }
+
+    void After(Process p, Call call, Outcome outcome, Pre pre)
+    {
+        var cov = coverage!;
+        string kind = Kind(call);
+        cov.Hit($"result/{kind}/{(outcome.IsError ? outcome.Errno.ToString() : outcome.Kind is OutcomeKind.Segv or OutcomeKind.Bus ? outcome.ToString() : "ok")}");
+        if (pre.Hole) cov.Hit("range/hole");
+        if (!outcome.IsError && pre.AtStart is not null && pre.AtEnd is not null && ReferenceEquals(pre.AtStart, pre.AtEnd)) cov.Hit("split/middle");
+        else if (!outcome.IsError)
+        {
+            if (pre.AtStart is not null) cov.Hit("split/start");
+            if (pre.AtEnd is not null) cov.Hit("split/end");
+        }
+        if (call is TouchCall)
+        {
+            if (pre.Touched is null) cov.Hit("touch/unmapped");
+            else
+            {
+                if ((pre.Touched.Flags & VmFlags.Locked) != 0) cov.Hit("touch/locked");
+                if (forked) cov.Hit("touch/after-fork");
+                if (pre.TouchedShared) cov.Hit("touch/shared-page");
+                if ((pre.Touched.Flags & VmFlags.Write) == 0 && outcome.Kind == OutcomeKind.Segv) cov.Hit("touch/read-only");
+            }
+            if (outcome.Kind == OutcomeKind.Bus) cov.Hit("touch/sigbus");
+        }
+        if (call is ForkCall && outcome.Kind == OutcomeKind.Process) forked = true;
+        foreach (var site in Model.Last!.Sites)
+        {
+            bool left = site.Result.Start < site.Start, right = site.Result.End > site.End;
+            if (left && right) cov.Hit("merge/both");
+            else if (left) cov.Hit("merge/left");
+            else if (right) cov.Hit("merge/right");
+            if (site.Result.Name is { } n && (NameIs(site.Left, n) || NameIs(site.Right, n))) cov.Hit("name/equal-neighbour");
+            if (NameIs(site.Left, site.Result.Name) && site.Left!.Value.End == site.Result.Start ||
+                NameIs(site.Right, site.Result.Name) && site.Right!.Value.Start == site.Result.End)
+                cov.Hit("pre/MergeOnEqualName");
+        }
+        foreach (var split in Model.Last.Splits)
+            if (split.Before.Name is not null) cov.Hit("pre/SplitKeepsName");
+        PagesAfter(p, call, outcome, pre.Pages, pre.Touched);
+        Preconditions(call, outcome);
+    }
+
+    static bool NameIs(VmaShot? v, AnonName? n) =>
+        v is { } s && (s.Name is null ? n is null : n is not null && s.Name.Value == n.Value);
+
+    void Preconditions(Call call, Outcome outcome)
+    {
+        var cov = coverage!;
+        int live = 0, vmas = 0;
+        bool named = false, locked = false;
+        foreach (var p in Model.Processes)
+        {
+            if (!p.Running) continue;
+            live++;
+            if (p.LockedVm > 0) locked = true;
+            int inArena = 0;
+            foreach (var v in p.Vmas.All())
+            {
+                inArena++;
+                if (v.Name is not null) named = true;
+            }
+            vmas = Math.Max(vmas, inArena);
+        }
+        if (live == 2) cov.Hit("procs/2");
+        else if (live > 2) cov.Hit("procs/3+");
+        if (vmas >= 2) cov.Hit("pre/WellFormed");
+        if (named) cov.Hit("pre/NamesValid");
+        if (Model.LiveNames.Any(n => n.Refs >= 2)) cov.Hit("pre/NameRefcountBalance");
+        if (locked) cov.Hit("pre/LockedVmBalance");
+        if (!outcome.IsError && call is MlockCall or Mlock2Call || call is MmapCall m && (m.Flags & Map.Locked) != 0 && !outcome.IsError)
+            cov.Hit("pre/MlockPopulated");
+        if (call is ForkCall && outcome.Kind == OutcomeKind.Process) cov.Hit("pre/ForkChildConsistent");
+    }
+
+    static (ulong, ulong)? RangeOf(Call call) => call switch
+    {
+        MmapCall c when (c.Flags & (Map.Fixed | Map.FixedNoReplace)) != 0 => (c.Addr, c.Addr + Mem.PageAlign(c.Len)),
+        MunmapCall c => (c.Addr, c.Addr + Mem.PageAlign(c.Len)),
+        MprotectCall c => (c.Addr, c.Addr + Mem.PageAlign(c.Len)),
+        MlockCall c => (c.Addr & ~(P - 1), Mem.PageAlign(c.Addr + c.Len)),
+        Mlock2Call c => (c.Addr & ~(P - 1), Mem.PageAlign(c.Addr + c.Len)),
+        MunlockCall c => (c.Addr & ~(P - 1), Mem.PageAlign(c.Addr + c.Len)),
+        MadviseCall c => (c.Addr, c.Addr + Mem.PageAlign(c.Len)),
+        NameCall { Option: 0 } c => (c.Addr, c.Addr + Mem.PageAlign(c.Len)),
+        _ => null,
+    };
+
+    /// <summary>The call's kind as coverage and finding signatures name it.</summary>
+    public static string Kind(Call call) => call switch
+    {
+        NameCall { Option: not 0 } => "name_arg2",
+        _ => call.GetType().Name.Replace("Call", "").ToLowerInvariant(),
+    };
+}
