@@ -18,10 +18,10 @@ public static class Map
     public const int FixedNoReplace = 0x100000;
 }
 
-/// <summary>madvise advice values handled by the model.</summary>
+/// <summary>madvise advice values the model implements.</summary>
 public static class Madv
 {
-    public const int DontFork = 10, DoFork = 11, DontDump = 16, DoDump = 17, WipeOnFork = 18, KeepOnFork = 19;
+    public const int DontNeed = 4, DontFork = 10, DoFork = 11, DontDump = 16, DoDump = 17, WipeOnFork = 18, KeepOnFork = 19;
 }
 
 /// <summary>mlock2 and mlockall flags.</summary>

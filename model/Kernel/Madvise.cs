@@ -3,7 +3,7 @@ using AnonVma.Model.State;
 
 namespace AnonVma.Model.Kernel;
 
-// madvise fork/dump flags and anonymous naming: mm/madvise.c:do_madvise, madvise_walk_vmas, madvise_vma_behavior,
+// madvise fork/dump flags, MADV_DONTNEED and anonymous naming: mm/madvise.c:do_madvise, madvise_walk_vmas, madvise_vma_behavior,
 // madvise_update_vma, madvise_set_anon_name, madvise_vma_anon_name; kernel/sys.c:prctl_set_vma, is_valid_name_char;
 // mm/util.c:strndup_user; mm/madvise.c:replace_anon_vma_name.
 public sealed partial class LinuxModel
@@ -12,7 +12,7 @@ public sealed partial class LinuxModel
 
     Outcome Madvise(Process p, ulong start, ulong lenIn, int advice)
     {
-        if (advice is not (Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork or Madv.DontDump or Madv.DoDump))
+        if (advice is not (Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork or Madv.DontDump or Madv.DoDump or Madv.DontNeed))
             return Outcome.Err(Errno.EINVAL);
         if (!Mem.Aligned(start)) return Outcome.Err(Errno.EINVAL);
         ulong len = Mem.PageAlign(lenIn);
@@ -20,8 +20,25 @@ public sealed partial class LinuxModel
         ulong end = start + len;
         if (end < start) return Outcome.Err(Errno.EINVAL);
         if (end == start) return Outcome.Ok;
-        var err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
+        var err = advice == Madv.DontNeed
+            ? WalkVmas(p, start, end, MadviseDontNeed)
+            : WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
+    }
+
+    /// <summary>
+    /// madvise_dontneed_free for MADV_DONTNEED: a VM_LOCKED or VM_PFNMAP VMA refuses (madvise_dontneed_free_valid_vma);
+    /// otherwise madvise_dontneed_single_vma zaps the range's PTEs as munmap would (zap_page_range_single, which
+    /// drains the local batches first) and leaves the VMA as it is: no split, no flag, the anon_vma kept.
+    /// </summary>
+    Errno MadviseDontNeed(Process p, Vma v, ulong s, ulong e, out Vma result)
+    {
+        result = v;
+        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap)) != 0) return Errno.EINVAL;
+        if (s == e) return 0;
+        DrainLocal();
+        ZapRange(p, v, s, e);
+        return 0;
     }
 
     Errno MadviseBehavior(Process p, Vma v, ulong s, ulong e, int advice, out Vma result)

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using AnonVma.Traces.Generate;
 using AnonVma.Judges;
 using AnonVma.Model;
+using AnonVma.Model.Calls;
 using AnonVma.Model.Abi;
 using Xunit.Abstractions;
 
@@ -129,11 +130,11 @@ public class CReproducerTests(ITestOutputHelper log)
             }
 
             """, c);
-        Assert.Equal("MAP_SHARED_VALIDATE | MAP_FIXED | MAP_SYNC | 0x40", CReproducer.MapExpr(Map.SharedValidate | Map.Fixed | Map.Sync | 0x40));
-        Assert.Equal("PROT_NONE", CReproducer.ProtExpr(Prot.None));
-        Assert.Equal("PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP | 0xfcfffff0", CReproducer.ProtExpr(-1));
-        Assert.Equal("MADV_WIPEONFORK", CReproducer.AdviceExpr(Madv.WipeOnFork));
-        Assert.Equal("12345", CReproducer.AdviceExpr(12345));
+        Assert.Equal("MAP_SHARED_VALIDATE | MAP_FIXED | MAP_SYNC | 0x40", FlagFamily.MapFlags.PrintC(Map.SharedValidate | Map.Fixed | Map.Sync | 0x40));
+        Assert.Equal("PROT_NONE", FlagFamily.Prot.PrintC(Prot.None));
+        Assert.Equal("PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP | 0xfcfffff0", FlagFamily.Prot.PrintC(uint.MaxValue));
+        Assert.Equal("MADV_WIPEONFORK", FlagFamily.Advice.PrintC(Madv.WipeOnFork));
+        Assert.Equal("12345", FlagFamily.Advice.PrintC(12345));
         Assert.Equal("\"a\\\"b\\\\c?\\?=\\001\\n\\377\"", CReproducer.StringLiteral("a\"b\\c??=\u0001\n\u00ff"));
         Assert.Throws<ArgumentException>(() => CReproducer.Generate(trace with { Calls = [new NameCall(0, B, P, new string('n', 256))] }));
     }

@@ -15,6 +15,96 @@
  */
 #include "runtime.h"
 
+/* ------------------------------------------------------------------ */
+/* what only the executor has: options, the sleep op, the batch loop   */
+
+/* "sleep <ms>": the process sleeps (a testing aid: exercises the timeout); an op past the call table */
+#define OP_SLEEP OP_COUNT
+
+static int extra_op(const struct cmd *c, struct resp *r)
+{
+	if (c->op != OP_SLEEP)
+		return 0;
+	struct timespec ts;
+	ts.tv_sec = (time_t)(c->a[0] / 1000);
+	ts.tv_nsec = (long)(c->a[0] % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	r->ret = 0;
+	return 1;
+}
+
+/* "option same": a process whose view did not change since its last report prints "O pN same" instead.
+ * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
+static int opt_same;
+static char opt_fields[512];
+static struct sbuf last_view[MAXPROC];
+
+/* does an smaps line pass "option fields"? (headers always do) */
+static int field_wanted(const char *l, size_t n)
+{
+	char label[64];
+	size_t k = 0;
+	while (k < n && k < sizeof label - 3 && l[k] != ':' && l[k] != ' ')
+		k++;
+	if (k >= n || l[k] != ':')
+		return 1;
+	label[0] = ',';
+	memcpy(label + 1, l, k);
+	label[k + 1] = ',';
+	label[k + 2] = 0;
+	return strstr(opt_fields, label) != NULL;
+}
+
+static void print_view(int i, struct sbuf *v)
+{
+	if (opt_same && last_view[i].len == v->len && !memcmp(last_view[i].buf, v->buf, v->len)) {
+		printf("O p%d same\n", i);
+		free(v->buf);
+	} else {
+		fwrite(v->buf, 1, v->len, stdout);
+		free(last_view[i].buf);
+		last_view[i] = *v;
+	}
+}
+
+static void forget_views(void)
+{
+	for (int i = 0; i < MAXPROC; i++) {
+		free(last_view[i].buf);
+		memset(&last_view[i], 0, sizeof last_view[i]);
+	}
+}
+
+/* the whole trace, before anything of it runs */
+static inline int check_trace(const struct trace *t)
+{
+	struct checker k;
+	if (check_arena(t) < 0)
+		return -1;
+	check_start(&k);
+	for (int i = 0; i < t->ncalls; i++)
+		if (check_call(&k, t, &t->calls[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+/* one parsed trace, start to end (the executor's loop) */
+static inline void run_trace(const struct trace *t, int tracenum)
+{
+	if (check_trace(t) < 0) {
+		printf("T %s rejected %s\n", t->id, reject_msg);
+		return;
+	}
+	if (trace_begin(t, tracenum) < 0)
+		return;
+	for (int i = 0; i < t->ncalls; i++)
+		if (trace_call(&t->calls[i]) < 0)
+			return;
+	trace_end();
+}
+
+
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/sysmacros.h>
@@ -77,6 +167,33 @@ static int parse_index(const char *s, char letter)
 	if (parse_u64(s + 1, &v) < 0 || v > 1000000)
 		return -1;
 	return (int)v;
+}
+
+/* a name argument: NULL, BADPTR, or hex:<bytes> of at most NAME_MAX_BYTES */
+static void parse_name(int lineno, const char *t, struct cmd *c)
+{
+	if (!strcmp(t, "NULL")) {
+		c->namekind = NK_NULL;
+	} else if (!strcmp(t, "BADPTR")) {
+		c->namekind = NK_BADPTR;
+	} else if (!strncmp(t, "hex:", 4)) {
+		const char *h = t + 4;
+		size_t hl = strlen(h);
+		if (hl % 2)
+			die_batch(lineno, "odd number of hex digits in '%s'", t);
+		if (hl / 2 > NAME_MAX_BYTES)
+			die_batch(lineno, "name longer than the executor takes (NAME_MAX_BYTES)", NULL);
+		for (size_t k = 0; k < hl; k += 2) {
+			int hi = hexval(h[k]), lo = hexval(h[k + 1]);
+			if (hi < 0 || lo < 0)
+				die_batch(lineno, "bad hex in '%s'", t);
+			c->name[k / 2] = (char)(hi * 16 + lo);
+		}
+		c->namekind = NK_BYTES;
+		c->namelen = (uint32_t)(hl / 2);
+	} else {
+		die_batch(lineno, "bad name '%s' (want NULL, BADPTR or hex:...)", t);
+	}
 }
 
 static void parse_batch(FILE *f)
@@ -172,9 +289,12 @@ static void parse_batch(FILE *f)
 		for (op = 0; op < OP_COUNT; op++)
 			if (!strcmp(tok[1], opdesc[op].name))
 				break;
-		if (op == OP_COUNT)
+		int nargs = op < OP_COUNT ? opdesc[op].nargs : 1;
+		if (op == OP_COUNT && !strcmp(tok[1], "sleep"))
+			op = OP_SLEEP;
+		else if (op == OP_COUNT)
 			die_batch(lineno, "unknown operation '%s'", tok[1]);
-		if (nt - 2 != opdesc[op].nargs)
+		if (nt - 2 != nargs)
 			die_batch(lineno, "wrong number of arguments for '%s'", tok[1]);
 		if (!cur->has_arena)
 			die_batch(lineno, "call before 'arena'", NULL);
@@ -192,54 +312,17 @@ static void parse_batch(FILE *f)
 		int na = 0;
 		for (int i = 2; i < nt; i++) {
 			const char *t = tok[i];
-			if (op == OP_MMAP && i == 6) { /* fd */
+			int kind = op < OP_COUNT ? opdesc[op].kind[i - 2] : AK_NUM;
+			if (kind == AK_HANDLE) {
 				if (!strcmp(t, "-1"))
 					c->fdhandle = -1;
 				else if ((c->fdhandle = parse_index(t, 'h')) < 0)
 					die_batch(lineno, "bad fd '%s' (want -1 or h<N>)", t);
-				continue;
-			}
-			if ((op == OP_NAME) && i == 4) {
-				if (!strcmp(t, "NULL"))
-					c->namekind = NK_NULL;
-				else if (!strcmp(t, "BADPTR"))
-					c->namekind = NK_BADPTR;
-				else if (!strncmp(t, "hex:", 4)) {
-					const char *h = t + 4;
-					size_t hl = strlen(h);
-					if (hl % 2)
-						die_batch(lineno, "odd number of hex digits in '%s'", t);
-					if (hl / 2 > NAME_MAX_BYTES)
-						die_batch(lineno, "name longer than 255 bytes", NULL);
-					for (size_t k = 0; k < hl; k += 2) {
-						int hi = hexval(h[k]), lo = hexval(h[k + 1]);
-						if (hi < 0 || lo < 0)
-							die_batch(lineno, "bad hex in '%s'", t);
-						c->name[k / 2] = (char)(hi * 16 + lo);
-					}
-					c->namekind = NK_BYTES;
-					c->namelen = (uint32_t)(hl / 2);
-				} else
-					die_batch(lineno, "bad name '%s' (want NULL, BADPTR or hex:...)", t);
-				continue;
-			}
-			if (op == OP_TOUCH && i == 3) {
-				if (!strcmp(t, "r"))
-					c->a[na++] = 0;
-				else if (!strcmp(t, "w"))
-					c->a[na++] = 1;
-				else
-					die_batch(lineno, "touch wants r or w, got '%s'", t);
-				continue;
-			}
-			if (parse_u64(t, &c->a[na]) < 0)
+			} else if (kind == AK_NAME) {
+				parse_name(lineno, t, c);
+			} else if (parse_u64(t, &c->a[na++]) < 0) {
 				die_batch(lineno, "bad number '%s'", t);
-			na++;
-		}
-		if (op == OP_NAME_ARG2) { /* prctl(PR_SET_VMA, arg2, addr, len, "x") */
-			c->namekind = NK_BYTES;
-			c->name[0] = 'x';
-			c->namelen = 1;
+			}
 		}
 	}
 	free(line);
@@ -347,6 +430,12 @@ int main(int argc, char **argv)
 		fclose(in);
 
 	rt_probe();
+	rt_extra_op = extra_op;
+	rt_trace_start = forget_views;
+	if (opt_same)
+		rt_print_view = print_view;
+	if (opt_fields[0])
+		rt_keep_line = field_wanted;
 
 	for (int i = 0; i < ntraces; i++)
 		run_trace(&traces[i], i);

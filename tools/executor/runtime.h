@@ -3,11 +3,13 @@
  * prints its results and what /proc/PID/maps and /proc/PID/smaps show of the
  * arena after every call.
  *
- * It is the executor without its batch parser: tools/executor/executor.c
- * includes it and adds the parser and main(), and every C reproducer that
- * AnonVma writes (tools/anonvma/Judges/CReproducer.cs) is this file, verbatim,
- * followed by a main() that makes one CALL per trace call (see "reproducers"
- * at the end).  Linux x86-64, no other files needed.
+ * It is what a C reproducer needs and nothing more: every reproducer that
+ * AnonVma writes (tools/anonvma/Judges/CReproducer.cs) is this file, with
+ * calls.h (generated from the call table) in place of its #include, followed
+ * by a main() that makes one CALL per trace call (see "reproducers" at the
+ * end).  tools/executor/executor.c includes it and adds what only the
+ * executor needs: the batch parser, the output options, the sleep op and
+ * main().  Linux x86-64, no other files needed.
  *
  * See tools/executor/README.md for the output format and the safety rules.
  *
@@ -50,172 +52,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXPROC 8
-#define MAXHANDLE 16
-#define NAME_MAX_BYTES 255
+#include "calls.h" /* the calls, flag names and limits: generated from model/Calls/CallTable.cs */
+
 #define PAGE 4096ULL
-
-#ifndef PR_SET_VMA
-#define PR_SET_VMA 0x53564d41
-#endif
-#ifndef PR_SET_VMA_ANON_NAME
-#define PR_SET_VMA_ANON_NAME 0
-#endif
-#define F_MAP_FIXED 0x10ULL
-#define F_MAP_FIXED_NOREPLACE 0x100000ULL
-
-/* x86-64 values of the names reproducers use, for C libraries that lack them */
-#ifndef PROT_SEM
-#define PROT_SEM 0x8
-#endif
-#ifndef PROT_GROWSDOWN
-#define PROT_GROWSDOWN 0x01000000
-#endif
-#ifndef PROT_GROWSUP
-#define PROT_GROWSUP 0x02000000
-#endif
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_DROPPABLE
-#define MAP_DROPPABLE 0x08
-#endif
-#ifndef MAP_GROWSDOWN
-#define MAP_GROWSDOWN 0x0100
-#endif
-#ifndef MAP_DENYWRITE
-#define MAP_DENYWRITE 0x0800
-#endif
-#ifndef MAP_EXECUTABLE
-#define MAP_EXECUTABLE 0x1000
-#endif
-#ifndef MAP_LOCKED
-#define MAP_LOCKED 0x2000
-#endif
-#ifndef MAP_NORESERVE
-#define MAP_NORESERVE 0x4000
-#endif
-#ifndef MAP_POPULATE
-#define MAP_POPULATE 0x8000
-#endif
-#ifndef MAP_NONBLOCK
-#define MAP_NONBLOCK 0x10000
-#endif
-#ifndef MAP_STACK
-#define MAP_STACK 0x20000
-#endif
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB 0x40000
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-#ifndef MADV_FREE
-#define MADV_FREE 8
-#endif
-#ifndef MADV_REMOVE
-#define MADV_REMOVE 9
-#endif
-#ifndef MADV_DONTFORK
-#define MADV_DONTFORK 10
-#endif
-#ifndef MADV_DOFORK
-#define MADV_DOFORK 11
-#endif
-#ifndef MADV_MERGEABLE
-#define MADV_MERGEABLE 12
-#endif
-#ifndef MADV_UNMERGEABLE
-#define MADV_UNMERGEABLE 13
-#endif
-#ifndef MADV_HUGEPAGE
-#define MADV_HUGEPAGE 14
-#endif
-#ifndef MADV_NOHUGEPAGE
-#define MADV_NOHUGEPAGE 15
-#endif
-#ifndef MADV_DONTDUMP
-#define MADV_DONTDUMP 16
-#endif
-#ifndef MADV_DODUMP
-#define MADV_DODUMP 17
-#endif
-#ifndef MADV_WIPEONFORK
-#define MADV_WIPEONFORK 18
-#endif
-#ifndef MADV_KEEPONFORK
-#define MADV_KEEPONFORK 19
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MADV_DONTNEED_LOCKED
-#define MADV_DONTNEED_LOCKED 24
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MADV_HWPOISON
-#define MADV_HWPOISON 100
-#endif
-#ifndef MADV_SOFT_OFFLINE
-#define MADV_SOFT_OFFLINE 101
-#endif
-#ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102
-#endif
-#ifndef MADV_GUARD_REMOVE
-#define MADV_GUARD_REMOVE 103
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 0x01
-#endif
-#ifndef MCL_CURRENT
-#define MCL_CURRENT 1
-#endif
-#ifndef MCL_FUTURE
-#define MCL_FUTURE 2
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
-
-/* ------------------------------------------------------------------ */
-/* operations                                                          */
-
-enum op {
-	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MLOCK, OP_MLOCK2, OP_MUNLOCK,
-	OP_MLOCKALL, OP_MUNLOCKALL, OP_MADVISE, OP_NAME, OP_NAME_ARG2,
-	OP_TOUCH, OP_FORK, OP_EXIT, OP_MEMFD, OP_FILE, OP_SETCREDS, OP_SLEEP,
-	OP_COUNT
-};
-
-static const struct opdesc {
-	const char *name;
-	int nargs; /* number of argument tokens after the op name */
-} opdesc[OP_COUNT] = {
-	[OP_MMAP] = {"mmap", 6},         [OP_MUNMAP] = {"munmap", 2},
-	[OP_MPROTECT] = {"mprotect", 3}, [OP_MLOCK] = {"mlock", 2},
-	[OP_MLOCK2] = {"mlock2", 3},     [OP_MUNLOCK] = {"munlock", 2},
-	[OP_MLOCKALL] = {"mlockall", 1}, [OP_MUNLOCKALL] = {"munlockall", 0},
-	[OP_MADVISE] = {"madvise", 3},   [OP_NAME] = {"name", 3},
-	[OP_NAME_ARG2] = {"name_arg2", 3}, [OP_TOUCH] = {"touch", 2},
-	[OP_FORK] = {"fork", 0},         [OP_EXIT] = {"exit", 0},
-	[OP_MEMFD] = {"memfd", 1},       [OP_FILE] = {"file", 1},
-	[OP_SETCREDS] = {"setcreds", 2}, [OP_SLEEP] = {"sleep", 1},
-};
 
 enum namekind { NK_NONE, NK_NULL, NK_BADPTR, NK_BYTES };
 
@@ -245,6 +84,19 @@ struct resp {
 };
 
 enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
+
+/*
+ * What the executor adds (executor.c); a reproducer leaves all four NULL.
+ * rt_extra_op makes an op past the call table (the executor's "sleep") and
+ * returns 1.  rt_keep_line says whether an smaps field line is printed
+ * ("option fields"), rt_print_view prints (and takes) one process's view
+ * ("option same"), and rt_trace_start runs as each trace begins.
+ */
+struct sbuf;
+static int (*rt_extra_op)(const struct cmd *c, struct resp *r);
+static int (*rt_keep_line)(const char *l, size_t n);
+static void (*rt_print_view)(int idx, struct sbuf *v);
+static void (*rt_trace_start)(void);
 
 struct trace {
 	const char *id;
@@ -514,7 +366,7 @@ static void worker(int idx, uint64_t base, uint64_t size)
 			long fd = c.fdhandle < 0 ? -1 : w_fd_of(c.fdhandle);
 			long rc = syscall(SYS_mmap, c.a[0], c.a[1], c.a[2], c.a[3], fd, c.a[4]);
 			sc_result(rc, &r);
-			if (rc != -1 && !(c.a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))) {
+			if (rc != -1 && !(c.a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
 				uint64_t s = (uint64_t)rc, e = s + page_align(c.a[1]);
 				if (s < base || e < s || e > base + size) {
 					syscall(SYS_munmap, s, c.a[1]);
@@ -547,17 +399,17 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		case OP_MADVISE:
 			sc_result(syscall(SYS_madvise, c.a[0], c.a[1], c.a[2]), &r);
 			break;
-		case OP_NAME: /* a[2] is PR_SET_VMA_ANON_NAME */
-		case OP_NAME_ARG2: {
+		case OP_PRCTL: { /* a[] = arg2 addr len */
 			const char *p = name_ptr(&c);
-			sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, c.a[2], c.a[0], c.a[1], p), &r);
+			sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, c.a[0], c.a[1], c.a[2], p), &r);
 			break;
 		}
-		case OP_TOUCH: {
+		case OP_READ:
+		case OP_WRITE: {
 			volatile char *p = (volatile char *)(uintptr_t)c.a[0];
 			int sig = sigsetjmp(w_jmp, 1);
 			if (sig == 0) {
-				if (c.a[1])
+				if (c.op == OP_WRITE)
 					*p = 1;
 				else
 					(void)*p;
@@ -581,7 +433,7 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		case OP_EXIT:
 			w_send(&r);
 			_exit(0);
-		case OP_MEMFD: {
+		case OP_MEMFD_CREATE: {
 			int fd = (int)syscall(SYS_memfd_create, "m", 0L);
 			if (fd < 0) {
 				sc_result(-1, &r);
@@ -612,30 +464,16 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		case OP_SETCREDS:
 			sc_result(w_setcreds(c.a[0], c.a[1]), &r);
 			break;
-		case OP_SLEEP: {
-			struct timespec ts;
-			ts.tv_sec = (time_t)(c.a[0] / 1000);
-			ts.tv_nsec = (long)(c.a[0] % 1000) * 1000000L;
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-				;
-			break;
-		}
 		default:
-			r.err = ENOSYS;
-			r.ret = -1;
+			if (!rt_extra_op || !rt_extra_op(&c, &r)) {
+				r.err = ENOSYS;
+				r.ret = -1;
+			}
 			break;
 		}
 		w_send(&r);
 	}
 }
-
-/* ------------------------------------------------------------------ */
-/* options                                                             */
-
-/* "option same": a process whose view did not change since its last report prints "O pN same" instead.
- * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
-static int opt_same;
-static char opt_fields[512];
 
 /* ------------------------------------------------------------------ */
 /* safety checks                                                       */
@@ -707,40 +545,35 @@ static void check_start(struct checker *k)
 /* call i of trace t, after the calls before it went through check_call: 0 ok, -1 with reject_msg */
 static int check_call(struct checker *k, const struct trace *t, const struct cmd *c, int i)
 {
-	const char *on = opdesc[c->op].name;
 	int p = (int)c->proc, ok = 1;
-	uint64_t a0 = c->a[0], a1 = c->a[1];
 
 	if (p < 0 || p >= MAXPROC || !k->alive[p]) {
 		snprintf(reject_msg, sizeof reject_msg, "call %d: process p%d is not alive", i, p);
 		return -1;
 	}
-	switch (c->op) {
-	case OP_MMAP:
-		if (c->a[3] & (F_MAP_FIXED | F_MAP_FIXED_NOREPLACE))
+	if (c->op >= OP_COUNT) /* the executor's own ops (sleep) */
+		return 0;
+	const struct opdesc *d = &opdesc[c->op];
+	uint64_t a0 = c->a[d->addr], a1 = c->a[d->addr + 1];
+	if (c->fdhandle >= 0 && (c->fdhandle >= MAXHANDLE || !(k->handles[p] & (1u << c->fdhandle)))) {
+		snprintf(reject_msg, sizeof reject_msg, "call %d: p%d does not hold h%d", i, p, c->fdhandle);
+		return -1;
+	}
+	switch (d->range) {
+	case RANGE_MMAP: /* a[3] is mmap's flags */
+		if (c->a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))
 			ok = range_ok(t, a0, a1, 1);
 		else
 			ok = page_align(a1) == 0 || /* refused before any placement */
 			     (a0 != 0 && a0 >= t->base && a0 < t->base + t->size);
-		if (c->fdhandle >= 0 && (c->fdhandle >= MAXHANDLE ||
-					 !(k->handles[p] & (1u << c->fdhandle)))) {
-			snprintf(reject_msg, sizeof reject_msg,
-				 "call %d: p%d does not hold h%d", i, p, c->fdhandle);
-			return -1;
-		}
 		break;
-	case OP_MUNMAP:
+	case RANGE_MUNMAP:
 		ok = range_ok(t, a0, a1, 2);
 		break;
-	case OP_MPROTECT:
-	case OP_MADVISE:
-	case OP_NAME:
-	case OP_NAME_ARG2:
+	case RANGE_PLAIN:
 		ok = range_ok(t, a0, a1, 0);
 		break;
-	case OP_MLOCK:
-	case OP_MLOCK2:
-	case OP_MUNLOCK: {
+	case RANGE_MLOCK: {
 		uint64_t off = a0 & (PAGE - 1), l2;
 		if (__builtin_add_overflow(a1, off, &l2))
 			ok = 1; /* PAGE_ALIGN(len+off) wraps to 0: refused */
@@ -748,27 +581,33 @@ static int check_call(struct checker *k, const struct trace *t, const struct cmd
 			ok = range_ok(t, a0 - off, l2, 0);
 		break;
 	}
-	case OP_TOUCH:
+	case RANGE_BYTE:
 		ok = a0 >= t->base && a0 < t->base + t->size;
 		break;
-	case OP_FORK:
+	default:
+		break;
+	}
+	if (!ok) {
+		snprintf(reject_msg, sizeof reject_msg,
+			 "call %d: %s 0x%" PRIx64 " 0x%" PRIx64 " leaves the arena", i, d->name, a0, a1);
+		return -1;
+	}
+	switch (d->effect) {
+	case EFFECT_FORK:
 		if (k->exists >= MAXPROC) {
-			snprintf(reject_msg, sizeof reject_msg,
-				 "call %d: more than %d processes", i, MAXPROC);
+			snprintf(reject_msg, sizeof reject_msg, "call %d: more than %d processes", i, MAXPROC);
 			return -1;
 		}
 		k->alive[k->exists] = 1;
 		k->handles[k->exists] = k->handles[p];
 		k->exists++;
 		break;
-	case OP_EXIT:
+	case EFFECT_EXIT:
 		k->alive[p] = 0;
 		break;
-	case OP_MEMFD:
-	case OP_FILE:
+	case EFFECT_NEW_HANDLE:
 		if (k->nhandles >= MAXHANDLE) {
-			snprintf(reject_msg, sizeof reject_msg,
-				 "call %d: more than %d handles", i, MAXHANDLE);
+			snprintf(reject_msg, sizeof reject_msg, "call %d: more than %d handles", i, MAXHANDLE);
 			return -1;
 		}
 		k->handles[p] |= 1u << k->nhandles;
@@ -777,24 +616,6 @@ static int check_call(struct checker *k, const struct trace *t, const struct cmd
 	default:
 		break;
 	}
-	if (!ok) {
-		snprintf(reject_msg, sizeof reject_msg,
-			 "call %d: %s 0x%" PRIx64 " 0x%" PRIx64 " leaves the arena", i, on, a0, a1);
-		return -1;
-	}
-	return 0;
-}
-
-/* the whole trace, before anything of it runs */
-static inline int check_trace(const struct trace *t)
-{
-	struct checker k;
-	if (check_arena(t) < 0)
-		return -1;
-	check_start(&k);
-	for (int i = 0; i < t->ncalls; i++)
-		if (check_call(&k, t, &t->calls[i], i) < 0)
-			return -1;
 	return 0;
 }
 
@@ -884,24 +705,6 @@ static void sbuf_add(struct sbuf *b, const char *p, size_t n)
 	b->len += n;
 }
 
-/* does an smaps line pass "option fields"? (headers always do) */
-static int field_wanted(const char *l, size_t n)
-{
-	char label[64];
-	size_t k = 0;
-	if (!opt_fields[0])
-		return 1;
-	while (k < n && k < sizeof label - 3 && l[k] != ':' && l[k] != ' ')
-		k++;
-	if (k >= n || l[k] != ':')
-		return 1;
-	label[0] = ',';
-	memcpy(label + 1, l, k);
-	label[k + 1] = ',';
-	label[k + 2] = 0;
-	return strstr(opt_fields, label) != NULL;
-}
-
 /* append the maps (smaps=0) or smaps (smaps=1) lines of pid touching the arena to out, as "| " lines */
 static void observe(const struct trace *t, pid_t pid, int smaps, struct sbuf *out)
 {
@@ -921,7 +724,7 @@ static void observe(const struct trace *t, pid_t pid, int smaps, struct sbuf *ou
 			inblock = s < ae && e > ab;
 		else if (!smaps)
 			inblock = 0;
-		if (inblock && (header || !smaps || field_wanted(l, n))) {
+		if (inblock && (header || !smaps || !rt_keep_line || rt_keep_line(l, n))) {
 			sbuf_add(out, "| ", 2);
 			sbuf_add(out, l, n);
 			if (!n || l[n - 1] != '\n')
@@ -930,9 +733,6 @@ static void observe(const struct trace *t, pid_t pid, int smaps, struct sbuf *ou
 		l += n;
 	}
 }
-
-/* each process's last report, for "option same" */
-static struct sbuf last_view[MAXPROC];
 
 static void observe_all(const struct trace *t, int gone_now)
 {
@@ -946,13 +746,11 @@ static void observe_all(const struct trace *t, int gone_now)
 			hn = snprintf(head, sizeof head, "O p%d smaps\n", i);
 			sbuf_add(&v, head, (size_t)hn);
 			observe(t, procs[i].pid, 1, &v);
-			if (opt_same && last_view[i].len == v.len && !memcmp(last_view[i].buf, v.buf, v.len)) {
-				printf("O p%d same\n", i);
-				free(v.buf);
+			if (rt_print_view) {
+				rt_print_view(i, &v);
 			} else {
 				fwrite(v.buf, 1, v.len, stdout);
-				free(last_view[i].buf);
-				last_view[i] = v;
+				free(v.buf);
 			}
 		} else if (i == gone_now) {
 			printf("O p%d gone\n", i);
@@ -1169,10 +967,8 @@ static int trace_begin(const struct trace *t, int tracenum)
 	run.tracenum = tracenum;
 	run.nprocs = 1;
 	memset(procs, 0, sizeof procs);
-	for (int i = 0; i < MAXPROC; i++) {
-		free(last_view[i].buf);
-		memset(&last_view[i], 0, sizeof last_view[i]);
-	}
+	if (rt_trace_start)
+		rt_trace_start();
 	for (int i = 0; i < MAXPROC; i++) {
 		if (pipe(pipes_cmd[i]) < 0 || pipe(pipes_resp[i]) < 0) {
 			printf("T %s rejected pipe: %s\n", t->id, strerror(errno));
@@ -1257,7 +1053,7 @@ static int trace_call(const struct cmd *call)
 	if (c.op == OP_FORK) {
 		c.aux = run.nprocs;
 		pending = run.nprocs;
-	} else if (c.op == OP_MEMFD || c.op == OP_FILE) {
+	} else if (c.op < OP_COUNT && opdesc[c.op].effect == EFFECT_NEW_HANDLE) {
 		c.aux = run.nhandles++;
 		if (c.op == OP_FILE) {
 			file_path(c.name, sizeof c.name, run.tracenum, c.aux);
@@ -1274,7 +1070,7 @@ static int trace_call(const struct cmd *call)
 		return trace_fail();
 
 	printf("C %d p%d ", callidx, p);
-	if (c.op == OP_TOUCH && r.kind != RK_VALUE)
+	if ((c.op == OP_READ || c.op == OP_WRITE) && r.kind != RK_VALUE)
 		puts(r.kind == RK_BUS ? "SIGBUS" : "SIGSEGV");
 	else if (r.err)
 		puts(errno_name(r.err));
@@ -1284,9 +1080,9 @@ static int trace_call(const struct cmd *call)
 		printf("0x%" PRIx64 "\n", (uint64_t)r.ret);
 	else if (c.op == OP_FORK)
 		printf("p%d\n", c.aux);
-	else if (c.op == OP_MEMFD || c.op == OP_FILE)
+	else if (c.op < OP_COUNT && opdesc[c.op].effect == EFFECT_NEW_HANDLE)
 		printf("h%d\n", c.aux);
-	else if (c.op == OP_TOUCH || c.op == OP_EXIT)
+	else if (c.op == OP_READ || c.op == OP_WRITE || c.op == OP_EXIT)
 		puts("ok");
 	else
 		printf("%" PRId64 "\n", r.ret);
@@ -1332,21 +1128,6 @@ static void trace_end(void)
 	printf("T %s end\n", run.t->id);
 	kill_trace();
 	trace_cleanup();
-}
-
-/* one parsed trace, start to end (the executor's loop) */
-static inline void run_trace(const struct trace *t, int tracenum)
-{
-	if (check_trace(t) < 0) {
-		printf("T %s rejected %s\n", t->id, reject_msg);
-		return;
-	}
-	if (trace_begin(t, tracenum) < 0)
-		return;
-	for (int i = 0; i < t->ncalls; i++)
-		if (trace_call(&t->calls[i]) < 0)
-			return;
-	trace_end();
 }
 
 /* before anything else: no pipes open, stdout fully buffered, SIGPIPE ignored */
@@ -1536,7 +1317,7 @@ static inline struct cmd sys_madvise(uint64_t addr, uint64_t len, uint64_t advic
 /* prctl(PR_SET_VMA, arg2, addr, len, name): name is NULL, (char *)1 (a bad pointer) or at most 255 bytes */
 static inline struct cmd sys_prctl5(uint64_t option, uint64_t arg2, uint64_t addr, uint64_t len, const char *name)
 {
-	struct cmd c = rt_cmd(arg2 == PR_SET_VMA_ANON_NAME ? OP_NAME : OP_NAME_ARG2, addr, len, arg2);
+	struct cmd c = rt_cmd(OP_PRCTL, arg2, addr, len);
 	if (option != PR_SET_VMA)
 		rt_usage_error("sys_prctl5: only PR_SET_VMA");
 	if (name == NULL) {
@@ -1557,13 +1338,13 @@ static inline struct cmd sys_prctl5(uint64_t option, uint64_t arg2, uint64_t add
 /* one volatile byte read; the result is ok, SIGSEGV or SIGBUS */
 static inline struct cmd read_byte(uint64_t addr)
 {
-	return rt_cmd(OP_TOUCH, addr, 0, 0);
+	return rt_cmd(OP_READ, addr, 0, 0);
 }
 
 /* one volatile byte write of 1 */
 static inline struct cmd write_byte(uint64_t addr)
 {
-	return rt_cmd(OP_TOUCH, addr, 1, 0);
+	return rt_cmd(OP_WRITE, addr, 0, 0);
 }
 
 /* clone(CLONE_PARENT | SIGCHLD): fork()'s copy of the mm; the child is the next unused pN */
@@ -1581,7 +1362,7 @@ static inline struct cmd exit_process(void)
 /* memfd_create("m", 0) and ftruncate(size): the next handle hN */
 static inline struct cmd new_memfd(uint64_t size)
 {
-	return rt_cmd(OP_MEMFD, size, 0, 0);
+	return rt_cmd(OP_MEMFD_CREATE, size, 0, 0);
 }
 
 /* a regular (linked tmpfs) file /dev/shm or /tmp/anonvma-exec.<pid>.0.h<N>, O_EXCL, ftruncate(size); removed after the trace */
@@ -1594,12 +1375,6 @@ static inline struct cmd new_file(uint64_t size)
 static inline struct cmd set_creds(uint64_t memlock_bytes, uint64_t ipc_lock)
 {
 	return rt_cmd(OP_SETCREDS, memlock_bytes, ipc_lock, 0);
-}
-
-/* the process sleeps (a testing aid: exercises the timeout) */
-static inline struct cmd sleep_ms(uint64_t ms)
-{
-	return rt_cmd(OP_SLEEP, ms, 0, 0);
 }
 
 #endif /* ANONVMA_RUNTIME_H */

@@ -96,10 +96,11 @@ if [ -n "$LOG" ]; then
 else
 	LOG=$(mktemp /tmp/anonvma-oracle-console.XXXXXX) || die "mktemp failed"
 fi
-# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG.
+# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG. no_timer_check: on a loaded
+# host the emulated PIT can miss the kernel's IO-APIC timer check, which then panics at boot.
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -display none -monitor none -no-reboot -m 512 \
 	-serial stdio -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1" </dev/null >"$LOG" 2>"$WORK/qemu.err" &
+	-append "console=ttyS0 quiet panic=-1 no_timer_check" </dev/null >"$LOG" 2>"$WORK/qemu.err" &
 QPID=$! LOG_SHOWN=$LOG
 wait "$QPID"
 QRC=$?

@@ -1,5 +1,6 @@
 using System.Text;
 using AnonVma.Model;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Traces;
 
@@ -7,68 +8,35 @@ namespace AnonVma.Traces;
 internal static class CallSyntax
 {
     /// <summary>The executor runs p0 to p7.</summary>
-    public const int MaxProcesses = 8;
-
-    const string A = "the address", L = "the length";
-
-    /// <summary>Every call's name and its parameters, as messages name them.</summary>
-    static readonly Dictionary<string, string[]> Params = new()
-    {
-        ["mmap"] = [A, L, "prot", "flags", "the fd", "the offset"],
-        ["munmap"] = [A, L],
-        ["mprotect"] = [A, L, "prot"],
-        ["mlock"] = [A, L],
-        ["mlock2"] = [A, L, "flags"],
-        ["munlock"] = [A, L],
-        ["mlockall"] = ["flags"],
-        ["munlockall"] = [],
-        ["madvise"] = [A, L, "the advice"],
-        ["prctl"] = ["the option", "arg2", A, L, "the name"],
-        ["read"] = [A],
-        ["write"] = [A],
-        ["fork"] = [],
-        ["exit"] = [],
-        ["memfd_create"] = ["the size"],
-        ["file"] = ["the size"],
-        ["setcreds"] = ["the memlock limit", "CAP_IPC_LOCK"],
-    };
+    public const int MaxProcesses = ExecutorLimits.MaxProcesses;
 
     public static string Print(Call call)
     {
         if (call.Pid is < 0 or >= MaxProcesses) throw new ArgumentException($"{call}: processes are p0 to p{MaxProcesses - 1}");
-        string body = call switch
+        var spec = CallTable.Of(call);
+        var values = spec.Read(call);
+        var args = spec.Args.Select((a, i) => a.Kind switch
         {
-            MmapCall c => $"mmap({H(c.Addr)}, {H(c.Len)}, {Symbols.Prot.Print(c.Prot)}, {Symbols.MapFlags.Print(c.Flags)}, {(c.Handle < 0 ? c.Handle.ToString() : $"h{c.Handle}")}, {H(c.Offset)})",
-            MunmapCall c => $"munmap({H(c.Addr)}, {H(c.Len)})",
-            MprotectCall c => $"mprotect({H(c.Addr)}, {H(c.Len)}, {Symbols.Prot.Print(c.Prot)})",
-            MlockCall c => $"mlock({H(c.Addr)}, {H(c.Len)})",
-            Mlock2Call c => $"mlock2({H(c.Addr)}, {H(c.Len)}, {Symbols.Mlock2.Print(c.Flags)})",
-            MunlockCall c => $"munlock({H(c.Addr)}, {H(c.Len)})",
-            MlockallCall c => $"mlockall({Symbols.Mlockall.Print(c.Flags)})",
-            MunlockallCall => "munlockall()",
-            MadviseCall c => $"madvise({H(c.Addr)}, {H(c.Len)}, {Symbols.Advice.Print(c.Advice)})",
-            NameCall c => $"prctl(PR_SET_VMA, {(c.Option == 0 ? "PR_SET_VMA_ANON_NAME" : c.Option.ToString())}, {H(c.Addr)}, {H(c.Len)}, {NameArg(c)})",
-            TouchCall c => $"{(c.Write ? "write" : "read")}({H(c.Addr)})",
-            ForkCall => "fork()",
-            ExitCall => "exit()",
-            MemfdCall c => $"memfd_create({H(c.Size)})",
-            FileCall c => $"file({H(c.Size)})",
-            SetCredsCall c => $"setcreds({H(c.MemlockLimit)}, {(c.CapIpcLock ? 1 : 0)})",
-            _ => throw new ArgumentException($"the trace format has no spelling for {call}"),
-        };
-        return $"p{call.Pid}: {body}";
+            ArgKind.Flags => a.Family!.Print(values[i].Number),
+            ArgKind.Handle => (long)values[i].Number < 0 ? ((long)values[i].Number).ToString() : $"h{values[i].Number}",
+            ArgKind.Bit => values[i].Number.ToString(),
+            ArgKind.Name => NameArg(call, values[i]),
+            ArgKind.Constant => a.Constant!,
+            _ => H(values[i].Number),
+        });
+        return $"p{call.Pid}: {spec.Name}({string.Join(", ", args)})";
     }
 
     /// <summary>Addresses, lengths and sizes print in hex, zero as 0.</summary>
     internal static string H(ulong v) => v == 0 ? "0" : $"0x{v:x}";
 
-    static string NameArg(NameCall c)
+    static string NameArg(Call c, ArgValue v)
     {
-        if (c.BadPointer)
-            return c.Name is null ? "(char *)1" : throw new ArgumentException($"{c}: a bad pointer has no name to print");
-        if (c.Name is null) return "NULL";
+        if (v.BadPointer)
+            return v.Text is null ? "(char *)1" : throw new ArgumentException($"{c}: a bad pointer has no name to print");
+        if (v.Text is null) return "NULL";
         var sb = new StringBuilder("\"");
-        foreach (char ch in c.Name)
+        foreach (char ch in v.Text)
         {
             if (ch > 0xff) throw new ArgumentException($"{c}: U+{(int)ch:X4} is not a byte (names are Latin-1, as the executor sends them)");
             sb.Append(ch switch
@@ -88,42 +56,22 @@ internal static class CallSyntax
     public static Call Parse(LineCursor cur, int pid)
     {
         string? name = cur.PeekWord();
-        if (name is null || !Params.TryGetValue(name, out var ps))
-            throw cur.Expected($"a call ({string.Join(", ", Params.Keys)})");
+        if (name is null || CallTable.Find(name) is not { } spec)
+            throw cur.Expected($"a call ({string.Join(", ", CallTable.All.Select(s => s.Name))})");
         cur.Pos += name.Length;
         cur.Expect('(', $"after {name}");
-        var a = new Args(cur, name, ps);
-        Call call = name switch
+        var a = new Args(cur, name, spec.Args.Select(x => x.Label).ToArray());
+        var values = spec.Args.Select(x => x.Kind switch
         {
-            "mmap" => new MmapCall(pid, a.U64(), a.U64(), a.Flags(Symbols.Prot), a.Flags(Symbols.MapFlags), a.Fd(), a.U64()),
-            "munmap" => new MunmapCall(pid, a.U64(), a.U64()),
-            "mprotect" => new MprotectCall(pid, a.U64(), a.U64(), a.Flags(Symbols.Prot)),
-            "mlock" => new MlockCall(pid, a.U64(), a.U64()),
-            "mlock2" => new Mlock2Call(pid, a.U64(), a.U64(), a.Flags(Symbols.Mlock2)),
-            "munlock" => new MunlockCall(pid, a.U64(), a.U64()),
-            "mlockall" => new MlockallCall(pid, a.Flags(Symbols.Mlockall)),
-            "munlockall" => new MunlockallCall(pid),
-            "madvise" => new MadviseCall(pid, a.U64(), a.U64(), a.Flags(Symbols.Advice)),
-            "prctl" => Prctl(pid, a),
-            "read" or "write" => new TouchCall(pid, a.U64(), name == "write"),
-            "fork" => new ForkCall(pid),
-            "exit" => new ExitCall(pid),
-            "memfd_create" => new MemfdCall(pid, a.U64()),
-            "file" => new FileCall(pid, a.U64()),
-            "setcreds" => new SetCredsCall(pid, a.U64(), a.Bit()),
-            _ => throw new InvalidOperationException(name),
-        };
+            ArgKind.Flags => new ArgValue(a.Flags(x.Family!)),
+            ArgKind.Handle => ArgValue.Of(a.Fd()),
+            ArgKind.Bit => new ArgValue(a.Bit() ? 1UL : 0UL),
+            ArgKind.Name => a.Name() is var (text, bad) ? ArgValue.OfName(text, bad) : default,
+            ArgKind.Constant => a.Symbol(x.Constant!),
+            _ => new ArgValue(a.U64()),
+        }).ToArray();
         a.Close();
-        return call;
-    }
-
-    static NameCall Prctl(int pid, Args a)
-    {
-        a.Symbol("PR_SET_VMA");
-        ulong option = a.Option();
-        ulong addr = a.U64(), len = a.U64();
-        var (name, bad) = a.Name();
-        return new NameCall(pid, addr, len, name, bad, option);
+        return spec.Build(pid, values);
     }
 
     /// <summary>Reads a call's arguments in order, with the separators, and names the one that is wrong.</summary>
@@ -154,10 +102,10 @@ internal static class CallSyntax
 
         public ulong U64() => cur.Number(Next());
 
-        public int Flags(Symbols s)
+        public ulong Flags(FlagFamily s)
         {
             string what = Next();
-            uint v = 0;
+            ulong v = 0;
             do
             {
                 cur.SkipBlanks();
@@ -169,9 +117,9 @@ internal static class CallSyntax
                     v |= s.Lookup(w) ?? throw cur.Error(at, $"expected a {s.Family} name or a number for {what}, found '{w}'");
                     cur.Pos += w.Length;
                 }
-                else v |= (uint)cur.Number(what, 32);
+                else v |= cur.Number(what, s.Bits);
             } while (!s.IsValue && cur.TryChar('|'));
-            return (int)v;
+            return v;
         }
 
         public int Fd()
@@ -202,20 +150,12 @@ internal static class CallSyntax
             return v <= 1 ? v == 1 : throw cur.Error(at, $"expected 0 or 1 for {what}, found '{cur.Text[at..cur.Pos]}'");
         }
 
-        public void Symbol(string symbol)
+        public ArgValue Symbol(string symbol)
         {
             string what = Next();
             if (cur.PeekWord() != symbol) throw cur.Expected($"{symbol} as {what}");
             cur.Word(symbol);
-        }
-
-        public ulong Option()
-        {
-            string what = Next();
-            string? w = cur.PeekWord();
-            if (w == "PR_SET_VMA_ANON_NAME") { cur.Word(what); return 0; }
-            if (w is null || !char.IsAsciiDigit(w[0])) throw cur.Expected($"PR_SET_VMA_ANON_NAME or a number for {what}");
-            return cur.Number(what);
+            return default;
         }
 
         public (string? name, bool bad) Name()

@@ -1,4 +1,5 @@
 using System.Text;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Traces.Generate;
 
@@ -19,6 +20,7 @@ public sealed class Coverage
     [
         "call/mmap", "call/munmap", "call/mprotect", "call/mlock", "call/mlock2", "call/munlock", "call/madvise",
         "call/name", "call/name_arg2", "call/touch", "call/fork", "call/exit", "call/memfd",
+        .. FlagFamily.Advice.Generated.Select(a => "advice/" + FlagFamily.Advice.Print(a)),
         "merge/left", "merge/right", "merge/both", "split/start", "split/end", "split/middle",
         "range/zero", "range/ragged", "range/misaligned", "range/hole",
         "name/pool", "name/null", "name/79", "name/80", "name/invalid", "name/badptr", "name/equal-neighbour",

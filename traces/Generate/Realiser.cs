@@ -1,5 +1,6 @@
 using AnonVma.Model;
 using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 using AnonVma.Model.Kernel;
 using AnonVma.Model.State;
 
@@ -15,7 +16,7 @@ public sealed partial class Realiser
 {
     const ulong P = Mem.PageSize;
     static readonly int[] Prots = [Prot.ReadWrite, Prot.Read, Prot.ReadWrite, Prot.None, Prot.Read | Prot.Exec, Prot.Write];
-    static readonly int[] Advices = [Madv.DontFork, Madv.DoFork, Madv.WipeOnFork, Madv.KeepOnFork, Madv.DontDump, Madv.DoDump];
+    static readonly int[] Advices = FlagFamily.Advice.Generated.Select(a => (int)a).ToArray();
     const string InvalidChars = "[]\\$`";
 
     readonly GeneratorSettings settings;
@@ -217,6 +218,7 @@ public sealed partial class Realiser
     {
         coverage!.Hit("call/" + Kind(call));
         if (shape is not null && shape != "gap") coverage.Hit(shape);
+        if (call is MadviseCall m) coverage.Hit("advice/" + FlagFamily.Advice.Print((uint)m.Advice));
         if (call is NameCall { Option: 0 } n) coverage.Hit(n switch
         {
             { BadPointer: true } => "name/badptr",

@@ -1,5 +1,6 @@
 using AnonVma.Model;
 using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Fuzz;
 
@@ -84,22 +85,29 @@ public static class Shrinker
         return a.Calls.Sum(c => (long)c.Pid) < b.Calls.Sum(c => (long)c.Pid);
     }
 
-    static decimal Weight(Trace t) => t.Calls.Sum(c => c switch
+    /// <summary>What a call costs to read, from its arguments as the call table kinds them.</summary>
+    static decimal Weight(Trace t) => t.Calls.Sum(c =>
     {
-        MmapCall m => (decimal)m.Len + Bits(m.Flags) * 4096m + Bits(m.Prot) * 4096m + (m.Addr & 0xfff) + (m.Handle >= 0 ? 4096 : 0),
-        MunmapCall m => m.Len + (m.Addr & 0xfff),
-        MprotectCall m => m.Len + Bits(m.Prot) * 4096m + (m.Addr & 0xfff),
-        MlockCall m => m.Len + (m.Addr & 0xfff),
-        Mlock2Call m => m.Len + Bits(m.Flags) * 4096m + (m.Addr & 0xfff),
-        MunlockCall m => m.Len + (m.Addr & 0xfff),
-        MadviseCall m => m.Len + (m.Addr & 0xfff),
-        NameCall n => (decimal)n.Len + (n.Addr & 0xfff) + (n.Name?.Length ?? 0) + (n.Name is null or "a" ? 0 : 4096) + (n.BadPointer ? 4096 : 0),
-        TouchCall tc => (tc.Write ? 4096m : 0m) + (tc.Addr & 0xfff),
-        MemfdCall m => m.Size,
-        _ => 0m,
+        var spec = CallTable.Of(c);
+        var values = spec.Read(c);
+        decimal w = spec.Simpler is null ? 0 : 4096; // mlock2 over mlock, a write over a read
+        for (int i = 0; i < spec.Args.Length; i++)
+        {
+            var (a, v) = (spec.Args[i], values[i]);
+            w += a.Kind switch
+            {
+                ArgKind.Address => v.Number & 0xfff,
+                ArgKind.Length or ArgKind.Size => v.Number,
+                ArgKind.Flags when !a.Family!.IsValue => Bits(v.Number) * 4096m,
+                ArgKind.Handle => (long)v.Number >= 0 ? 4096 : 0,
+                ArgKind.Name => (v.Text?.Length ?? 0) + (v.Text is null or "a" ? 0 : 4096) + (v.BadPointer ? 4096 : 0),
+                _ => 0,
+            };
+        }
+        return w;
     });
 
-    static int Bits(int x) => System.Numerics.BitOperations.PopCount((uint)x);
+    static int Bits(ulong x) => System.Numerics.BitOperations.PopCount(x);
 
     static IEnumerable<IReadOnlyList<Call>> Removals(IReadOnlyList<Call> calls, int chunk)
     {
@@ -163,10 +171,10 @@ public static class Shrinker
         {
             var n = new Numbering();
             for (int i = 0; i < calls.Count; i++)
-                switch (calls[i])
+                switch (CallTable.Of(calls[i]).Effect)
                 {
-                    case ForkCall f: n.ForkAt.Add(i); n.Parent.Add(f.Pid); break;
-                    case MemfdCall or FileCall: n.HandleAt.Add(i); break;
+                    case CallEffect.Fork: n.ForkAt.Add(i); n.Parent.Add(calls[i].Pid); break;
+                    case CallEffect.NewHandle: n.HandleAt.Add(i); break;
                 }
             return n;
         }
@@ -280,55 +288,57 @@ public static class Shrinker
             }
     }
 
-    /// <summary>Simpler versions of one call, each changing one thing.</summary>
+    /// <summary>Simpler versions of one call, each changing one thing, as the call table allows.</summary>
     static IEnumerable<Call> Simpler(Call call, Trace t, string? firstName)
     {
         const ulong P = Mem.PageSize;
-        IEnumerable<(ulong addr, ulong len)> Ranges(ulong addr, ulong len)
+        var spec = CallTable.Of(call);
+        var v = spec.Read(call);
+        Call With(int i, ArgValue x) { var copy = (ArgValue[])v.Clone(); copy[i] = x; return spec.Build(call.Pid, copy); }
+        for (int i = 0; i < spec.Args.Length; i++)
+        {
+            var a = spec.Args[i];
+            ulong n = v[i].Number;
+            switch (a.Kind)
+            {
+                case ArgKind.Address when i + 1 < spec.Args.Length && spec.Args[i + 1].Kind == ArgKind.Length:
+                    ulong len = v[i + 1].Number;
+                    foreach (var (addr, l) in Ranges(n, len))
+                    {
+                        var copy = (ArgValue[])v.Clone();
+                        (copy[i], copy[i + 1]) = (new ArgValue(addr), new ArgValue(l));
+                        yield return spec.Build(call.Pid, copy);
+                    }
+                    break;
+                case ArgKind.Address when (n & (P - 1)) != 0: yield return With(i, new ArgValue(n & ~(P - 1))); break;
+                case ArgKind.Flags:
+                    for (ulong rest = n & a.Droppable; rest != 0; rest &= rest - 1)
+                        yield return With(i, new ArgValue(n & ~(rest & (~rest + 1))));
+                    if (a.Simplest is { } simplest && n != simplest) yield return With(i, new ArgValue(simplest));
+                    break;
+                case ArgKind.Size when a.Simplest is { } s && n > s: yield return With(i, new ArgValue(s)); break;
+                case ArgKind.Name:
+                    if (v[i].BadPointer) yield return With(i, ArgValue.OfName("a", false));
+                    if (v[i].Text is { } name && name != "a")
+                    {
+                        if (firstName is not null && name != firstName) yield return With(i, ArgValue.OfName(firstName, false));
+                        yield return With(i, ArgValue.OfName("a", false));
+                    }
+                    break;
+            }
+        }
+        if (spec.Rewrites is { } rewrites)
+            foreach (var c in rewrites(call)) yield return c;
+        if (spec.Simpler is { } simpler && CallTable.Find(simpler) is { } s2)
+            yield return s2.Build(call.Pid, v.Take(s2.Args.Length).ToArray());
+
+        static IEnumerable<(ulong addr, ulong len)> Ranges(ulong addr, ulong len)
         {
             if ((addr & (P - 1)) != 0) yield return (addr & ~(P - 1), Mem.PageAlign(len));
             if (len > P) yield return (addr, P);
             if (len > P && len % P == 0) yield return (addr, len - P);
             if (len > P && len % P == 0) yield return (addr + P, len - P);
             if (len % P != 0 && len > 0) yield return (addr, Mem.PageAlign(len));
-        }
-        switch (call)
-        {
-            case MmapCall m:
-                foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l };
-                foreach (int bit in new[] { Map.Locked, Map.Populate, Map.NoReserve })
-                    if ((m.Flags & bit) != 0) yield return m with { Flags = m.Flags & ~bit };
-                if ((m.Flags & Map.FixedNoReplace) != 0) yield return m with { Flags = (m.Flags & ~Map.FixedNoReplace) | Map.Fixed };
-                if ((m.Flags & Map.Shared) != 0 && m.Handle < 0) yield return m with { Flags = (m.Flags & ~Map.Shared) | Map.Private };
-                if (m.Handle >= 0) yield return m with { Handle = -1, Flags = (m.Flags & ~Map.Shared) | Map.Private | Map.Anonymous };
-                if (m.Prot != Prot.ReadWrite) yield return m with { Prot = Prot.ReadWrite };
-                break;
-            case MunmapCall m: foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l }; break;
-            case MprotectCall m:
-                foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l };
-                if (m.Prot != Prot.Read) yield return m with { Prot = Prot.Read };
-                break;
-            case MlockCall m: foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l }; break;
-            case Mlock2Call m:
-                foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l };
-                yield return new MlockCall(m.Pid, m.Addr, m.Len);
-                break;
-            case MunlockCall m: foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l }; break;
-            case MadviseCall m: foreach (var (a, l) in Ranges(m.Addr, m.Len)) yield return m with { Addr = a, Len = l }; break;
-            case NameCall n:
-                foreach (var (a, l) in Ranges(n.Addr, n.Len)) yield return n with { Addr = a, Len = l };
-                if (n.BadPointer) yield return n with { BadPointer = false, Name = "a" };
-                if (n.Name is { } s && s != "a")
-                {
-                    if (firstName is not null && s != firstName) yield return n with { Name = firstName };
-                    yield return n with { Name = "a" };
-                }
-                break;
-            case TouchCall tc:
-                if (tc.Write) yield return tc with { Write = false };
-                if ((tc.Addr & (P - 1)) != 0) yield return tc with { Addr = tc.Addr & ~(P - 1) };
-                break;
-            case MemfdCall m when m.Size > P: yield return m with { Size = P }; break;
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using AnonVma.Model;
-using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Judges;
 
@@ -20,11 +20,20 @@ public static class CReproducer
         using var s = typeof(CReproducer).Assembly.GetManifestResourceStream(ResourceName)
                       ?? throw new InvalidOperationException($"resource {ResourceName} is missing from {typeof(CReproducer).Assembly.GetName().Name}");
         using var r = new StreamReader(s, Encoding.UTF8);
-        return r.ReadToEnd();
+        string text = r.ReadToEnd();
+        int at = text.IndexOf(IncludeCalls, StringComparison.Ordinal);
+        if (at < 0) throw new InvalidOperationException($"runtime.h no longer includes calls.h ({IncludeCalls})");
+        int end = text.IndexOf('\n', at) + 1;
+        return text[..at] + CHeader.Text() + text[end..];
     });
 
-    /// <summary>The text of tools/executor/runtime.h as this assembly was built with it.</summary>
+    /// <summary>
+    /// The text of tools/executor/runtime.h as this assembly was built with it, with the call table's header
+    /// (<see cref="CHeader"/>, tools/executor/calls.h) in place of its #include: a reproducer needs no other file.
+    /// </summary>
     public static string Runtime => runtime.Value;
+
+    const string IncludeCalls = "#include \"calls.h\"";
 
     /// <summary>
     /// The reproducer for a trace. <paramref name="header"/> (e.g. the trace file's seed, profile and failing check)
@@ -84,36 +93,30 @@ public static class CReproducer
         return sb.ToString();
     }
 
-    /// <summary>The C expression for one call, e.g. <c>sys_munmap(0x200000000000, 0x1000)</c>.</summary>
-    public static string Expression(Call call) => call switch
+    /// <summary>The C expression for one call, e.g. <c>sys_munmap(0x200000000000, 0x1000)</c>: the table's function and arguments.</summary>
+    public static string Expression(Call call)
     {
-        MmapCall c => $"sys_mmap({Hex(c.Addr)}, {Hex(c.Len)}, {ProtExpr(c.Prot)}, {MapExpr(c.Flags)}, {(c.Handle < 0 ? "-1" : $"HANDLE({c.Handle})")}, {Hex(c.Offset)})",
-        MunmapCall c => $"sys_munmap({Hex(c.Addr)}, {Hex(c.Len)})",
-        MprotectCall c => $"sys_mprotect({Hex(c.Addr)}, {Hex(c.Len)}, {ProtExpr(c.Prot)})",
-        MlockCall c => $"sys_mlock({Hex(c.Addr)}, {Hex(c.Len)})",
-        Mlock2Call c => $"sys_mlock2({Hex(c.Addr)}, {Hex(c.Len)}, {Flags(c.Flags, Mlock2Names)})",
-        MunlockCall c => $"sys_munlock({Hex(c.Addr)}, {Hex(c.Len)})",
-        MlockallCall c => $"sys_mlockall({Flags(c.Flags, MlockallNames)})",
-        MunlockallCall => "sys_munlockall()",
-        MadviseCall c => $"sys_madvise({Hex(c.Addr)}, {Hex(c.Len)}, {AdviceExpr(c.Advice)})",
-        // As the executor's name_arg2: any other second argument comes with the name "x".
-        NameCall { Option: not 0 } c => $"sys_prctl5(PR_SET_VMA, {Hex(c.Option)}, {Hex(c.Addr)}, {Hex(c.Len)}, \"x\")",
-        NameCall c => $"sys_prctl5(PR_SET_VMA, PR_SET_VMA_ANON_NAME, {Hex(c.Addr)}, {Hex(c.Len)}, {NameExpr(c)})",
-        TouchCall c => $"{(c.Write ? "write_byte" : "read_byte")}({Hex(c.Addr)})",
-        ForkCall => "fork_process()",
-        ExitCall => "exit_process()",
-        MemfdCall c => $"new_memfd({Hex(c.Size)})",
-        FileCall c => $"new_file({Hex(c.Size)})",
-        SetCredsCall c => $"set_creds({Hex(c.MemlockLimit)}, {(c.CapIpcLock ? 1 : 0)})",
-        _ => throw new ArgumentException($"no C spelling for {call}"),
-    };
+        var spec = CallTable.Of(call);
+        var values = spec.Read(call);
+        var args = spec.Args.Select((a, i) => a.Kind switch
+        {
+            ArgKind.Flags => a.Family!.PrintC(values[i].Number),
+            ArgKind.Handle => (long)values[i].Number < 0 ? "-1" : $"HANDLE({values[i].Number})",
+            ArgKind.Bit => values[i].Number.ToString(),
+            ArgKind.Name => NameExpr(values[i]),
+            ArgKind.Constant => a.Constant!,
+            _ => Hex(values[i].Number),
+        });
+        return $"{spec.C}({string.Join(", ", args)})";
+    }
 
-    static string NameExpr(NameCall c)
+    static string NameExpr(ArgValue v)
     {
-        if (c.BadPointer) return "(char *)1";
-        if (c.Name is null) return "NULL";
-        var bytes = Encoding.Latin1.GetBytes(c.Name); // the bytes the executor's hex: spelling carries
-        if (bytes.Length > 255) throw new ArgumentException($"name of {bytes.Length} bytes: the executor takes at most 255");
+        if (v.BadPointer) return "(char *)1";
+        if (v.Text is null) return "NULL";
+        var bytes = Encoding.Latin1.GetBytes(v.Text); // the bytes the executor's hex: spelling carries
+        if (bytes.Length > ExecutorLimits.MaxNameBytes)
+            throw new ArgumentException($"name of {bytes.Length} bytes: the executor takes at most {ExecutorLimits.MaxNameBytes}");
         return StringLiteral(bytes);
     }
 
@@ -144,64 +147,6 @@ public static class CReproducer
             });
         }
         return sb.Append('"').ToString();
-    }
-
-    // The names a C program uses, with the values of model/Abi/Constants.cs (x86-64). Bits without a name stay hex.
-    static readonly (string Name, uint Mask)[] ProtNames =
-    [
-        ("PROT_READ", Prot.Read), ("PROT_WRITE", Prot.Write), ("PROT_EXEC", Prot.Exec), ("PROT_SEM", Prot.Sem),
-        ("PROT_GROWSDOWN", Prot.GrowsDown), ("PROT_GROWSUP", Prot.GrowsUp),
-    ];
-
-    static readonly (string Name, uint Mask)[] MapNames =
-    [
-        // The type first, then the usual order of a C program (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), then the rest.
-        ("MAP_SHARED_VALIDATE", Map.SharedValidate), ("MAP_SHARED", Map.Shared), ("MAP_PRIVATE", Map.Private),
-        ("MAP_DROPPABLE", Map.Droppable), ("MAP_ANONYMOUS", Map.Anonymous), ("MAP_FIXED", Map.Fixed),
-        ("MAP_FIXED_NOREPLACE", Map.FixedNoReplace), ("MAP_GROWSDOWN", Map.GrowsDown), ("MAP_DENYWRITE", Map.DenyWrite),
-        ("MAP_EXECUTABLE", Map.Executable), ("MAP_LOCKED", Map.Locked), ("MAP_NORESERVE", Map.NoReserve),
-        ("MAP_POPULATE", Map.Populate), ("MAP_NONBLOCK", Map.NonBlock), ("MAP_STACK", Map.Stack), ("MAP_HUGETLB", Map.HugeTlb),
-        ("MAP_SYNC", Map.Sync),
-    ];
-
-    static readonly (string Name, uint Mask)[] Mlock2Names = [("MLOCK_ONFAULT", Mlock.OnFault)];
-
-    static readonly (string Name, uint Mask)[] MlockallNames =
-        [("MCL_CURRENT", Mlock.McCurrent), ("MCL_FUTURE", Mlock.McFuture), ("MCL_ONFAULT", Mlock.McOnFault)];
-
-    /// <summary>madvise advice by value: Constants.cs's, and the rest of include/uapi/asm-generic/mman-common.h.</summary>
-    static readonly Dictionary<int, string> AdviceNames = new()
-    {
-        [0] = "MADV_NORMAL", [1] = "MADV_RANDOM", [2] = "MADV_SEQUENTIAL", [3] = "MADV_WILLNEED", [4] = "MADV_DONTNEED",
-        [8] = "MADV_FREE", [9] = "MADV_REMOVE", [Madv.DontFork] = "MADV_DONTFORK", [Madv.DoFork] = "MADV_DOFORK",
-        [12] = "MADV_MERGEABLE", [13] = "MADV_UNMERGEABLE", [14] = "MADV_HUGEPAGE", [15] = "MADV_NOHUGEPAGE",
-        [Madv.DontDump] = "MADV_DONTDUMP", [Madv.DoDump] = "MADV_DODUMP", [Madv.WipeOnFork] = "MADV_WIPEONFORK",
-        [Madv.KeepOnFork] = "MADV_KEEPONFORK", [20] = "MADV_COLD", [21] = "MADV_PAGEOUT", [22] = "MADV_POPULATE_READ",
-        [23] = "MADV_POPULATE_WRITE", [24] = "MADV_DONTNEED_LOCKED", [25] = "MADV_COLLAPSE", [100] = "MADV_HWPOISON",
-        [101] = "MADV_SOFT_OFFLINE", [102] = "MADV_GUARD_INSTALL", [103] = "MADV_GUARD_REMOVE",
-    };
-
-    /// <summary>prot as C: PROT_NONE, or names joined by | with any unnamed bits last in hex.</summary>
-    public static string ProtExpr(int prot) => prot == Prot.None ? "PROT_NONE" : Flags(prot, ProtNames);
-
-    /// <summary>mmap flags as C, e.g. MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE.</summary>
-    public static string MapExpr(int flags) => Flags(flags, MapNames);
-
-    /// <summary>madvise advice as C: its MADV_ name, or the number.</summary>
-    public static string AdviceExpr(int advice) => AdviceNames.TryGetValue(advice, out var n) ? n : advice.ToString();
-
-    static string Flags(int value, (string Name, uint Mask)[] names)
-    {
-        uint rest = (uint)value;
-        var parts = new List<string>();
-        foreach (var (name, mask) in names)
-            if ((rest & mask) == mask)
-            {
-                parts.Add(name);
-                rest &= ~mask;
-            }
-        if (rest != 0) parts.Add(Hex(rest));
-        return parts.Count == 0 ? "0" : string.Join(" | ", parts);
     }
 
     static string Hex(ulong v) => v == 0 ? "0" : $"0x{v:x}";

@@ -1,4 +1,5 @@
 using AnonVma.Model;
+using AnonVma.Model.Abi;
 
 namespace AnonVma.Judges;
 
@@ -38,15 +39,15 @@ public sealed class NativeJudge : ExecutorJudge
 /// </summary>
 public static class NativeProfile
 {
-    const string Probe = """
-        trace probe
-        arena 0x200000000000 0x10000
-        p0 mmap 0x200000000000 0x1000 0x3 0x100022 -1 0x0
-        p0 name 0x200000000000 0x1000 hex:78
-        p0 touch 0x200000000000 r
-        end
+    const ulong B = Trace.DefaultArenaBase, P = Mem.PageSize;
 
-        """;
+    /// <summary>A page mapped, named "x" and read.</summary>
+    static readonly string Probe = WireFormat.Batch([new Trace("probe", B, 16 * P,
+    [
+        new MmapCall(0, B, P, Prot.ReadWrite, Map.Private | Map.Anonymous | Map.FixedNoReplace),
+        new NameCall(0, B, P, "x"),
+        new TouchCall(0, B, Write: false),
+    ])]);
 
     public static KernelProfile Detect(string executor)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using AnonVma.Model;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Judges;
 
@@ -29,39 +30,33 @@ public static class WireFormat
         sb.Append("end\n");
     }
 
-    /// <summary>One call as the executor reads it, e.g. "p0 mmap 0x200000000000 0x2000 0x3 0x100022 -1 0x0".</summary>
+    /// <summary>One call as the executor reads it, e.g. "p0 mmap 0x200000000000 0x2000 0x3 0x100022 -1 0x0": the table's name and arguments, numbers in hex.</summary>
     public static string Line(Call call)
     {
-        string p = $"p{call.Pid}";
-        return call switch
+        var spec = CallTable.Of(call);
+        var values = spec.Read(call);
+        var sb = new StringBuilder().Append('p').Append(call.Pid).Append(' ').Append(spec.Name);
+        for (int i = 0; i < spec.Args.Length; i++)
         {
-            MmapCall c => $"{p} mmap {Hex(c.Addr)} {Hex(c.Len)} {Hex((uint)c.Prot)} {Hex((uint)c.Flags)} {(c.Handle < 0 ? "-1" : $"h{c.Handle}")} {Hex(c.Offset)}",
-            MunmapCall c => $"{p} munmap {Hex(c.Addr)} {Hex(c.Len)}",
-            MprotectCall c => $"{p} mprotect {Hex(c.Addr)} {Hex(c.Len)} {Hex((uint)c.Prot)}",
-            MlockCall c => $"{p} mlock {Hex(c.Addr)} {Hex(c.Len)}",
-            Mlock2Call c => $"{p} mlock2 {Hex(c.Addr)} {Hex(c.Len)} {Hex((uint)c.Flags)}",
-            MunlockCall c => $"{p} munlock {Hex(c.Addr)} {Hex(c.Len)}",
-            MlockallCall c => $"{p} mlockall {Hex((uint)c.Flags)}",
-            MunlockallCall => $"{p} munlockall",
-            MadviseCall c => $"{p} madvise {Hex(c.Addr)} {Hex(c.Len)} {c.Advice}",
-            NameCall { Option: not 0 } c => $"{p} name_arg2 {Hex(c.Addr)} {Hex(c.Len)} {Hex(c.Option)}",
-            NameCall c => $"{p} name {Hex(c.Addr)} {Hex(c.Len)} {NameArg(c)}",
-            TouchCall c => $"{p} touch {Hex(c.Addr)} {(c.Write ? "w" : "r")}",
-            ForkCall => $"{p} fork",
-            ExitCall => $"{p} exit",
-            MemfdCall c => $"{p} memfd {Hex(c.Size)}",
-            FileCall c => $"{p} file {Hex(c.Size)}",
-            SetCredsCall c => $"{p} setcreds {Hex(c.MemlockLimit)} {(c.CapIpcLock ? 1 : 0)}",
-            _ => throw new ArgumentException($"the executor has no spelling for {call}"),
-        };
+            var v = values[i];
+            switch (spec.Args[i].Kind)
+            {
+                case ArgKind.Constant: continue;
+                case ArgKind.Handle: sb.Append(' ').Append((long)v.Number < 0 ? "-1" : $"h{v.Number}"); break;
+                case ArgKind.Name: sb.Append(' ').Append(NameArg(v)); break;
+                default: sb.Append(' ').Append(Hex(v.Number)); break;
+            }
+        }
+        return sb.ToString();
     }
 
-    static string NameArg(NameCall c)
+    static string NameArg(ArgValue v)
     {
-        if (c.BadPointer) return "BADPTR";
-        if (c.Name is null) return "NULL";
-        var bytes = Encoding.Latin1.GetBytes(c.Name);
-        if (bytes.Length > 255) throw new ArgumentException($"name of {bytes.Length} bytes: the executor takes at most 255");
+        if (v.BadPointer) return "BADPTR";
+        if (v.Text is null) return "NULL";
+        var bytes = Encoding.Latin1.GetBytes(v.Text);
+        if (bytes.Length > ExecutorLimits.MaxNameBytes)
+            throw new ArgumentException($"name of {bytes.Length} bytes: the executor takes at most {ExecutorLimits.MaxNameBytes}");
         return "hex:" + Convert.ToHexStringLower(bytes);
     }
 

@@ -1,0 +1,110 @@
+using AnonVma.Model.Abi;
+
+namespace AnonVma.Model.Calls;
+
+/// <summary>
+/// The C names of one kind of integer argument (prot, mmap flags, advice…), said once for the trace syntax, the C
+/// reproducers and the executor's header: a bit set prints its known bits in ascending order and any leftover bits as
+/// one hex number; a value kind (advice) prints one name or a number.
+/// </summary>
+public sealed class FlagFamily
+{
+    /// <summary>Names the kind in messages, e.g. "a PROT_ name".</summary>
+    public required string Family { get; init; }
+    /// <summary>What an empty set prints as.</summary>
+    public string Zero { get; init; } = "0";
+    /// <summary>A field of the set that holds a value rather than bits (mmap's type field), with its values' names.</summary>
+    public uint FieldMask { get; init; }
+    public (string Name, uint Value)[] FieldValues { get; init; } = [];
+    /// <summary>Single bits (a bit set) or whole values (a value kind), ascending.</summary>
+    public required (string Name, ulong Value)[] Names { get; init; }
+    public bool IsValue { get; init; }
+    /// <summary>The width of the argument: a value kind may take a whole register (prctl's arg2).</summary>
+    public int Bits { get; init; } = 32;
+    /// <summary>The values the generator draws (a value kind's values that the model implements).</summary>
+    public ulong[] Generated { get; init; } = [];
+
+    public static readonly FlagFamily Prot = new()
+    {
+        Family = "PROT_", Zero = "PROT_NONE",
+        Names = [("PROT_READ", Abi.Prot.Read), ("PROT_WRITE", Abi.Prot.Write), ("PROT_EXEC", Abi.Prot.Exec),
+                 ("PROT_SEM", Abi.Prot.Sem), ("PROT_GROWSDOWN", Abi.Prot.GrowsDown), ("PROT_GROWSUP", Abi.Prot.GrowsUp)],
+    };
+
+    public static readonly FlagFamily MapFlags = new()
+    {
+        Family = "MAP_",
+        FieldMask = Map.TypeMask,
+        FieldValues = [("MAP_SHARED", Map.Shared), ("MAP_PRIVATE", Map.Private), ("MAP_SHARED_VALIDATE", Map.SharedValidate), ("MAP_DROPPABLE", Map.Droppable)],
+        Names = [("MAP_FIXED", Map.Fixed), ("MAP_ANONYMOUS", Map.Anonymous), ("MAP_GROWSDOWN", Map.GrowsDown), ("MAP_DENYWRITE", Map.DenyWrite),
+                 ("MAP_EXECUTABLE", Map.Executable), ("MAP_LOCKED", Map.Locked), ("MAP_NORESERVE", Map.NoReserve), ("MAP_POPULATE", Map.Populate),
+                 ("MAP_NONBLOCK", Map.NonBlock), ("MAP_STACK", Map.Stack), ("MAP_HUGETLB", Map.HugeTlb), ("MAP_SYNC", Map.Sync),
+                 ("MAP_FIXED_NOREPLACE", Map.FixedNoReplace)],
+    };
+
+    public static readonly FlagFamily Mlock2 = new() { Family = "MLOCK_", Names = [("MLOCK_ONFAULT", Mlock.OnFault)] };
+
+    public static readonly FlagFamily Mlockall = new()
+    {
+        Family = "MCL_", Names = [("MCL_CURRENT", Mlock.McCurrent), ("MCL_FUTURE", Mlock.McFuture), ("MCL_ONFAULT", Mlock.McOnFault)],
+    };
+
+    /// <summary>include/uapi/asm-generic/mman-common.h; the generator draws the values the model implements (Kernel/Madvise.cs).</summary>
+    public static readonly FlagFamily Advice = new()
+    {
+        Family = "MADV_", IsValue = true,
+        Names = [("MADV_NORMAL", 0), ("MADV_RANDOM", 1), ("MADV_SEQUENTIAL", 2), ("MADV_WILLNEED", 3), ("MADV_DONTNEED", Madv.DontNeed),
+                 ("MADV_FREE", 8), ("MADV_REMOVE", 9), ("MADV_DONTFORK", Madv.DontFork), ("MADV_DOFORK", Madv.DoFork),
+                 ("MADV_MERGEABLE", 12), ("MADV_UNMERGEABLE", 13), ("MADV_HUGEPAGE", 14), ("MADV_NOHUGEPAGE", 15),
+                 ("MADV_DONTDUMP", Madv.DontDump), ("MADV_DODUMP", Madv.DoDump), ("MADV_WIPEONFORK", Madv.WipeOnFork),
+                 ("MADV_KEEPONFORK", Madv.KeepOnFork), ("MADV_COLD", 20), ("MADV_PAGEOUT", 21), ("MADV_POPULATE_READ", 22),
+                 ("MADV_POPULATE_WRITE", 23), ("MADV_DONTNEED_LOCKED", 24), ("MADV_COLLAPSE", 25), ("MADV_HWPOISON", 100),
+                 ("MADV_SOFT_OFFLINE", 101), ("MADV_GUARD_INSTALL", 102), ("MADV_GUARD_REMOVE", 103)],
+        Generated = [Madv.DontFork, Madv.DoFork, Madv.WipeOnFork, Madv.KeepOnFork, Madv.DontDump, Madv.DoDump, Madv.DontNeed],
+    };
+
+    /// <summary>prctl(PR_SET_VMA)'s second argument: the one option it has, or any number.</summary>
+    public static readonly FlagFamily PrctlOption = new()
+    {
+        Family = "PR_SET_VMA_", IsValue = true, Bits = 64, Names = [("PR_SET_VMA_ANON_NAME", Prctl.SetVmaAnonName)],
+    };
+
+    /// <summary>Every family, for the executor's header.</summary>
+    public static IReadOnlyList<FlagFamily> All { get; } = [Prot, MapFlags, Mlock2, Mlockall, Advice, PrctlOption];
+
+    /// <summary>The trace syntax: names joined by '|', e.g. MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED.</summary>
+    public string Print(ulong value) => Spell(value, "|");
+
+    /// <summary>The C spelling in reproducers: the same names joined by " | ".</summary>
+    public string PrintC(ulong value) => Spell(value, " | ");
+
+    string Spell(ulong v, string separator)
+    {
+        if (IsValue)
+            return Names.FirstOrDefault(n => n.Value == v).Name ?? (v <= int.MaxValue ? v.ToString() : $"0x{v:x}");
+        var parts = new List<string>();
+        ulong rest = v;
+        if (FieldMask != 0 && FieldValues.FirstOrDefault(f => f.Value == (v & FieldMask)).Name is { } field)
+        {
+            parts.Add(field);
+            rest &= ~(ulong)FieldMask;
+        }
+        foreach (var (name, bit) in Names)
+            if ((rest & bit) != 0) { parts.Add(name); rest &= ~bit; }
+        if (rest != 0) parts.Add($"0x{rest:x}");
+        return parts.Count == 0 ? Zero : string.Join(separator, parts);
+    }
+
+    /// <summary>The value of a name of this kind, or null.</summary>
+    public ulong? Lookup(string name)
+    {
+        if (name == Zero) return 0;
+        foreach (var (n, v) in FieldValues) if (n == name) return v;
+        foreach (var (n, v) in Names) if (n == name) return v;
+        return null;
+    }
+
+    /// <summary>Every name with its value, for the executor's header.</summary>
+    public IEnumerable<(string Name, ulong Value)> Definitions =>
+        FieldValues.Select(f => (f.Name, (ulong)f.Value)).Concat(Names).Where(n => n.Item1 != Zero);
+}
