@@ -6,10 +6,11 @@ namespace AnonVma.Model.Checks;
 /// <summary>
 /// An independent restatement of Linux's merge predicate for one pair (mm/vma.c is_mergeable_vma, is_mergeable_anon_vma,
 /// can_vma_merge_before/after), kept apart from the model so a wrong model rule cannot vouch for itself. The cases where
-/// Linux leaves equal-looking neighbours apart (is_mergeable_vma, is_mergeable_anon_vma) fall out of it:
-/// §14-1 the 6.12 singular-chain quirk, §14-2/3 different anon_vmas and fork children, §14-5 hidden flag bits,
-/// §14-6 names compared as strings with "" ≠ NULL, §14-7 different files, §14-8 pgoff lines.
-/// §14-4 (history and fork leave pairs apart until changed) is why the check runs only where an operation acted.
+/// Linux leaves equal-looking neighbours apart (is_mergeable_vma, is_mergeable_anon_vma) fall out of it: 6.12's
+/// singular-chain rule (a faulted VMA never merges into an unfaulted one), different anon_vmas and fork children, flag bits
+/// maps does not show, names compared as strings with "" ≠ NULL, different files, broken pgoff lines (docs/MERGING.md).
+/// Fork and past operations leave such pairs apart until one of them changes (dup_mmap never merges, and every caller skips
+/// a VMA whose flags do not change), which is why the check runs only where an operation acted.
 /// </summary>
 public static class MergePredicate
 {

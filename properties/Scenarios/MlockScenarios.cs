@@ -6,8 +6,9 @@ namespace AnonVma.Properties.Scenarios;
 /// <summary>mlock family scenarios (mm/mlock.c: do_mlock, apply_vma_lock_flags, mlock_fixup, apply_mlockall_flags).</summary>
 public class MlockScenarios
 {
-    [Fact] // §17-22, §14-1; observed on both kernels (§16a): three lines on 6.12 after munlock, one on 6.18
-    public void S22_mlock_one_page_then_munlock()
+    [Fact] // mm/vma.c:is_mergeable_anon_vma (6.12): the faulted middle cannot merge into unfaulted neighbours, whose empty
+    // anon_vma_chain is not singular (docs/MERGING.md); observed on both kernels: three lines on 6.12 after munlock, one on 6.18
+    public void Munlocked_faulted_page_stays_apart_on_6_12_merges_on_6_18()
     {
         foreach (var (s, after) in new[] { (On612(), Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p"), L(2, 4, "rw-p"))), (On618(), L(0, 4, "rw-p")) })
         {
@@ -23,8 +24,9 @@ public class MlockScenarios
         }
     }
 
-    [Fact] // §17-23, §6.1 steps 5-6: the hole stops the walk; the flagged part has lo but is not populated
-    public void S23_mlock_over_hole()
+    [Fact] // mm/mlock.c:apply_vma_lock_flags: the hole stops the walk with ENOMEM after the part before it was flagged;
+    // do_mlock then returns without __mm_populate, so the flagged part has lo but is not populated
+    public void Mlock_over_a_hole_flags_without_populating()
     {
         var s = On612();
         s.Mmap(B, 4 * P, RW);
@@ -37,8 +39,8 @@ public class MlockScenarios
         Assert.Equal(1UL, s.Proc().LockedVm);
     }
 
-    [Fact] // §17-24: munlock over the same hole merges the unfaulted piece back, then fails
-    public void S24_munlock_over_hole()
+    [Fact] // mm/mlock.c:apply_vma_lock_flags (munlock): mlock_fixup merges the unfaulted piece back, then the hole gives ENOMEM
+    public void Munlock_over_a_hole_merges_then_fails()
     {
         var s = On612();
         s.Mmap(B, 4 * P, RW);
@@ -49,8 +51,9 @@ public class MlockScenarios
         Assert.Equal(0UL, s.Proc().LockedVm);
     }
 
-    [Fact] // §17-25, §6.1 step 1
-    public void S25_mlock2_onfault()
+    [Fact] // mm/mlock.c:mlock2 rejects flags other than MLOCK_ONFAULT first; mm/gup.c:populate_vma_page_range skips a
+    // VM_LOCKONFAULT VMA, so its pages come (locked) only with faults
+    public void Mlock2_onfault_locks_without_populating()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -62,8 +65,8 @@ public class MlockScenarios
         Assert.Equal((4UL, 4UL), (s.Block(B).Counters.Rss, s.Block(B).Counters.Locked));
     }
 
-    [Fact] // §17-26, §6.1 step 3: no alignment error; the start is rounded down and the length up
-    public void S26_mlock_rounding()
+    [Fact] // mm/mlock.c:do_mlock: no alignment error; the start is rounded down and the length (plus the start's offset) up
+    public void Mlock_rounds_start_down_and_length_up()
     {
         var s = On612();
         s.Mmap(B, 3 * P, RW);
@@ -74,8 +77,9 @@ public class MlockScenarios
         Assert.Equal("rd wr mr mw me lo ac ", s.VmFlagsAt(B + P));
     }
 
-    [Fact] // §17-27, §6.1 step 7; observed on 6.18 (§16a): ENOMEM and lo set on PROT_NONE
-    public void S27_mlock_prot_none()
+    [Fact] // mm/gup.c:populate_vma_page_range: PROT_NONE is EFAULT, which do_mlock turns into ENOMEM (__mlock_posix_error_return)
+    // after apply_vma_lock_flags set lo; observed on 6.18: ENOMEM and lo set on PROT_NONE
+    public void Mlock_on_prot_none_sets_lo_and_is_ENOMEM()
     {
         foreach (var s in new[] { On612(), On618() })
         {
@@ -86,8 +90,9 @@ public class MlockScenarios
         }
     }
 
-    [Fact] // §17-28, §6.4: the zero page on 6.12 (Rss 0); real clean pages on the 6.18 host
-    public void S28_mlock_read_only()
+    [Fact] // mm/gup.c:populate_vma_page_range read-faults a read-only VMA; mm/memory.c:do_anonymous_page maps the zero page on
+    // 6.12 (Rss 0); real clean pages on the 6.18 host
+    public void Mlock_read_only_maps_zero_page_on_6_12_real_pages_on_6_18()
     {
         foreach (var (s, rss) in new[] { (On612(), 0UL), (On618(), 8UL) })
         {
@@ -99,8 +104,9 @@ public class MlockScenarios
         }
     }
 
-    [Fact] // §17-29: shared anonymous pages are shmem: Rss but not Anonymous, clean
-    public void S29_mlock_shared_anon()
+    [Fact] // mm/gup.c:populate_vma_page_range read-faults a shared VMA; its pages are shmem (mm/shmem.c:shmem_fault): Rss but not
+    // Anonymous, clean
+    public void Mlock_shared_anon_counts_shmem_pages_not_anonymous()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW, SharedF);
@@ -109,8 +115,9 @@ public class MlockScenarios
         Assert.Equal((8UL, 8UL, 0UL, 8UL), (c.Rss, c.PrivateClean, c.Anonymous, c.Locked));
     }
 
-    [Fact] // §17-30, §2.1 steps 14-15, §6.1 steps 2 and 4
-    public void S30_memlock_limits_without_cap_ipc_lock()
+    [Fact] // mm/mlock.c:can_do_mlock (EPERM from do_mlock and from mm/mmap.c:do_mmap for MAP_LOCKED), do_mlock's RLIMIT_MEMLOCK
+    // check after count_mm_mlocked_page_nr (ENOMEM), mm/mmap.c:mlock_future_ok (EAGAIN for MAP_LOCKED)
+    public void Memlock_limits_without_cap_ipc_lock()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -124,8 +131,10 @@ public class MlockScenarios
         s.Mlock(B, P).Is("0"); // already-locked pages are not counted twice
     }
 
-    [Fact] // §17-31, §6.3
-    public void S31_mlockall_and_munlockall()
+    [Fact] // mm/mlock.c:mlockall and apply_mlockall_flags: MCL_CURRENT locks every VMA through mlock_fixup, merging it with the
+    // previous one, and populates with errors ignored (so PROT_NONE gets lo without an error); MCL_FUTURE sets def_flags;
+    // munlockall clears both
+    public void Mlockall_locks_every_vma_and_munlockall_merges_back()
     {
         var s = On612();
         s.Mlockall(Mlock.McOnFault).Is("-EINVAL");
@@ -147,7 +156,7 @@ public class MlockScenarios
         Assert.Equal("rd wr mr mw me ac ", s.VmFlagsAt(B + 7 * P));
     }
 
-    [Fact] // §6.3: a second mlockall(MCL_CURRENT) cancels an earlier MCL_FUTURE
+    [Fact] // mm/mlock.c:apply_mlockall_flags clears def_flags first: a second mlockall(MCL_CURRENT) cancels an earlier MCL_FUTURE
     public void Mlockall_current_cancels_future()
     {
         var s = On612();
@@ -157,7 +166,7 @@ public class MlockScenarios
         Assert.Equal("rd wr mr mw me ac ", s.VmFlagsAt(B));
     }
 
-    [Fact] // §6.1 step 5: no VMA contains the start
+    [Fact] // mm/mlock.c:apply_vma_lock_flags: no VMA contains the start, ENOMEM before anything changes
     public void Mlock_start_in_hole_is_ENOMEM_and_changes_nothing()
     {
         var s = On612();
@@ -166,7 +175,8 @@ public class MlockScenarios
         Assert.Equal("rd wr mr mw me ac ", s.VmFlagsAt(B + P));
     }
 
-    [Fact] // §6.1 step 5: a length that wraps is EINVAL for root (the limit check is skipped with CAP_IPC_LOCK)
+    [Fact] // mm/mlock.c:apply_vma_lock_flags: an end that wraps is EINVAL; root gets there because do_mlock skips the limit check
+    // with CAP_IPC_LOCK
     public void Mlock_wrapping_length_is_EINVAL_for_root()
     {
         var s = On612();
@@ -174,7 +184,7 @@ public class MlockScenarios
         s.Mlock(B, ulong.MaxValue - B).Is("-EINVAL");
     }
 
-    [Fact] // §5 mprotect_fixup: a locked read-only private VMA made writable is populated with write faults
+    [Fact] // mm/mprotect.c:mprotect_fixup: a locked read-only private VMA made writable is populated with write faults
     public void Mprotect_locked_ro_to_rw_populates()
     {
         var s = On612();
@@ -185,7 +195,7 @@ public class MlockScenarios
         Assert.Equal((8UL, 8UL, 8UL), (c.Rss, c.PrivateDirty, c.Locked));
     }
 
-    [Fact] // §2.1 step 20: MAP_LOCKED adds lo, counts locked_vm and populates
+    [Fact] // mm/mmap.c:do_mmap turns MAP_LOCKED into lo, __mmap_region counts locked_vm, mm/util.c:vm_mmap_pgoff populates
     public void Map_locked_populates()
     {
         var s = On612();

@@ -8,8 +8,9 @@ namespace AnonVma.Properties.Scenarios;
 /// <summary>mmap scenarios (mm/mmap.c:do_mmap, __mmap_region; 6.12 unless the name says otherwise).</summary>
 public class MmapScenarios
 {
-    [Fact] // §17-1, observed identically on the 6.18 host (executor sample 'merge')
-    public void S01_adjacent_mmaps_merge()
+    [Fact] // mm/vma.c:vma_merge_new_range: a new mapping extends its identical neighbour; observed identically on the 6.18 host
+    // (executor sample 'merge')
+    public void Adjacent_mmaps_merge()
     {
         var s = On612();
         s.Mmap(B, P, RW).Is(B);
@@ -17,8 +18,8 @@ public class MmapScenarios
         Assert.Equal("200000000000-200000002000 rw-p 00000000 00:00 0 \n", s.Maps());
     }
 
-    [Fact] // §17-2
-    public void S02_middle_mmap_merges_both_sides()
+    [Fact] // mm/vma.c:vma_merge_new_range: a new mapping between two identical neighbours merges with both
+    public void Middle_mmap_merges_both_sides()
     {
         var s = On612();
         s.Mmap(B, P, RW);
@@ -27,16 +28,17 @@ public class MmapScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §17-3, observed on the 6.18 host (executor sample 'eexist')
-    public void S03_noreplace_on_occupied_is_EEXIST()
+    [Fact] // mm/mmap.c:do_mmap: MAP_FIXED_NOREPLACE over a VMA is EEXIST; observed on the 6.18 host (executor sample 'eexist')
+    public void Noreplace_on_occupied_is_EEXIST()
     {
         var s = On612();
         s.Mmap(B, P, RW).Is(B);
         s.Mmap(B, P, RW).Is("-EEXIST");
     }
 
-    [Fact] // §17-4, §2.1 steps 1, 3, 7, 12
-    public void S04_length_alignment_and_offset_errors()
+    [Fact] // arch/x86/kernel/sys_x86_64.c:mmap (unaligned offset), mm/mmap.c:do_mmap (len 0; len wrapping to 0 when rounded up is
+    // ENOMEM), __get_unmapped_area (an unaligned MAP_FIXED address)
+    public void Mmap_length_alignment_and_offset_errors()
     {
         var s = On612();
         s.Mmap(B + 1, P, RW, Map.Private | Map.Anonymous | Map.Fixed).Is("-EINVAL");
@@ -46,8 +48,9 @@ public class MmapScenarios
         Assert.Equal("", s.Maps());
     }
 
-    [Fact] // §17-5, §2.1 steps 13 and 16
-    public void S05_map_type_errors_and_EEXIST_before_type()
+    [Fact] // mm/mmap.c:do_mmap: the MAP_FIXED_NOREPLACE check (EEXIST) comes before the anonymous map-type switch, which refuses
+    // type 0, MAP_SHARED_VALIDATE and MAP_SHARED|MAP_GROWSDOWN with EINVAL
+    public void Map_type_errors_and_EEXIST_before_type()
     {
         var s = On612();
         s.Mmap(B, P, RW, Map.Anonymous | Map.FixedNoReplace).Is("-EINVAL");
@@ -57,8 +60,9 @@ public class MmapScenarios
         s.Mmap(B, P, RW, Map.Anonymous | Map.FixedNoReplace).Is("-EEXIST");
     }
 
-    [Fact] // §17-6, §2.2: a usable hint is rounded down and taken; an occupied one is not
-    public void S06_hints()
+    [Fact] // arch/x86/kernel/sys_x86_64.c:arch_get_unmapped_area_topdown: a usable hint is rounded down and taken; an occupied one
+    // is not, and the search goes top-down instead
+    public void Free_hint_is_rounded_down_and_taken_occupied_one_is_not()
     {
         var s = On612();
         s.Mmap(B + 8 * P + 5, P, RW, Map.Private | Map.Anonymous).Is(B + 8 * P);
@@ -68,16 +72,17 @@ public class MmapScenarios
         Assert.Equal(2, s.Proc().Vmas.Count);
     }
 
-    [Fact] // §17-7: the offset of an anonymous private mapping is ignored once aligned
-    public void S07_offset_ignored_for_private_anon()
+    [Fact] // mm/mmap.c:do_mmap sets a private anonymous mapping's pgoff from its address, so an aligned offset is ignored
+    public void Offset_ignored_for_private_anon()
     {
         var s = On612();
         s.Mmap(B, P, RW, F, off: 7 * P).Is(B);
         Assert.Equal(L(0, 1, "rw-p"), s.Maps());
     }
 
-    [Fact] // §17-8 with §2.3: MAP_STACK gives nh only where THP is built in (the 6.18 host, not the tinyconfig 6.12)
-    public void S08_hidden_flags_keep_neighbours_apart()
+    [Fact] // include/linux/mman.h:calc_vm_flag_bits: MAP_STACK gives nh only where THP is built in (the 6.18 host, not the tinyconfig
+    // 6.12), MAP_SYNC gives sf; MAP_NORESERVE drops ac (mm/mmap.c:accountable_mapping); mm/vma.c:is_mergeable_vma compares them all
+    public void Hidden_flags_keep_neighbours_apart()
     {
         foreach (var (s, stack) in new[] { (On612(), "rd wr mr mw me ac "), (On618(), "rd wr mr mw me ac nh ") })
         {
@@ -93,8 +98,9 @@ public class MmapScenarios
         }
     }
 
-    [Fact] // §17-9, §12: shared anon shows /dev/zero (deleted) at column 73 with the shm device
-    public void S09_shared_anonymous_line()
+    [Fact] // mm/shmem.c:shmem_zero_setup gives shared anon an unlinked shmem file "dev/zero"; fs/proc/task_mmu.c:show_map_vma shows
+    // /dev/zero (deleted) at column 73 with the shm device
+    public void Shared_anon_line_shows_dev_zero_deleted()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW, SharedF).Is(B);
@@ -105,8 +111,9 @@ public class MmapScenarios
         Assert.Equal("rd wr sh mr mw me ms ", s.VmFlagsAt(B));
     }
 
-    [Fact] // §17-10, §2.4: shared anonymous mappings never merge at mmap time
-    public void S10_two_shared_anon_mmaps_stay_apart()
+    [Fact] // mm/mmap.c:__mmap_region tries vma_merge_new_range before shmem_zero_setup, with no file, while each shared anonymous
+    // VMA has its own file: shared anonymous mappings never merge at mmap time
+    public void Two_shared_anon_mmaps_stay_apart()
     {
         var s = On612();
         s.Mmap(B, P, RW, SharedF);
@@ -116,8 +123,9 @@ public class MmapScenarios
         Assert.NotEqual(MapsLine.Parse(lines[0]).Inode, MapsLine.Parse(lines[1]).Inode);
     }
 
-    [Fact] // §17-11, §4 step 8: the upper piece keeps its file and shows offset pgoff*P
-    public void S11_munmap_front_of_shared_anon()
+    [Fact] // mm/vma.c:vms_gather_munmap_vmas → __split_vma: the upper piece keeps its file with pgoff advanced, and
+    // fs/proc/task_mmu.c:show_map_vma shows offset pgoff*P
+    public void Munmap_front_of_shared_anon()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW, SharedF);
@@ -128,7 +136,8 @@ public class MmapScenarios
         Assert.Equal((B + P, B + 2 * P), (line.Start, line.End));
     }
 
-    [Fact] // §2.1 step 20 and §6.4: MAP_POPULATE write-faults private writable memory; read-only gets the zero page on 6.12
+    [Fact] // mm/util.c:vm_mmap_pgoff populates MAP_POPULATE; mm/gup.c:populate_vma_page_range write-faults private writable memory;
+    // read-only gets the zero page on 6.12 (mm/memory.c:do_anonymous_page)
     public void Populate_private_rw_and_ro()
     {
         var s = On612();
@@ -138,7 +147,7 @@ public class MmapScenarios
         Assert.Equal(0UL, s.Block(B + 3 * P).Counters.Rss);
     }
 
-    [Fact] // §16 (6.18 host facts): read faults allocate real pages, Private_Clean on a read-only mapping
+    [Fact] // observed on the 6.18 host: read faults allocate real pages, Private_Clean on a read-only mapping (6.12 maps the zero page)
     public void Populate_read_only_on_6_18_allocates_pages()
     {
         var s = On618();
@@ -147,7 +156,7 @@ public class MmapScenarios
         Assert.Equal((8UL, 8UL, 8UL), (c.Rss, c.PrivateClean, c.Anonymous));
     }
 
-    [Fact] // §2.1 step 9 and §3.3 step 5: at vm.max_map_count a new mapping is refused
+    [Fact] // mm/mmap.c:do_mmap: a new mapping is refused with ENOMEM once map_count exceeds vm.max_map_count
     public void Mmap_beyond_max_map_count_is_ENOMEM()
     {
         var s = new Scenario(AnonVma.Model.KernelProfile.Linux612 with { MaxMapCount = 2 });
@@ -157,14 +166,15 @@ public class MmapScenarios
         s.Mmap(B + 6 * P, P, RW).Is("-ENOMEM");
     }
 
-    [Fact] // §2.1: a file mapping without a valid descriptor is EBADF (ksys_mmap_pgoff)
+    [Fact] // mm/mmap.c:ksys_mmap_pgoff: a file mapping without a valid descriptor is EBADF
     public void Mmap_without_anonymous_and_no_fd_is_EBADF()
     {
         var s = On612();
         s.Mmap(B, P, RW, Map.Private | Map.FixedNoReplace).Is("-EBADF");
     }
 
-    [Fact] // §2.2: two hint-less mmaps land top-down and adjacent, so they merge (the documented placement simplification)
+    [Fact] // arch/x86/kernel/sys_x86_64.c:arch_get_unmapped_area_topdown: two hint-less mmaps land top-down and adjacent, so they
+    // merge (the documented placement simplification)
     public void Hintless_mmaps_land_adjacent_and_merge()
     {
         var s = On612();

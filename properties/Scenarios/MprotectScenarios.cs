@@ -6,8 +6,8 @@ namespace AnonVma.Properties.Scenarios;
 /// <summary>mprotect and madvise scenarios (mm/mprotect.c:do_mprotect_pkey, mprotect_fixup; mm/madvise.c:madvise_vma_behavior).</summary>
 public class MprotectScenarios
 {
-    [Fact] // §17-12, §5 VM_ACCOUNT rules: an unfaulted private VMA made read-only loses ac
-    public void S12_mprotect_middle_read_only_splits_and_drops_ac()
+    [Fact] // mm/mprotect.c:mprotect_fixup: a private anonymous VMA without an anon_vma made read-only loses ac
+    public void Mprotect_middle_read_only_splits_and_drops_ac()
     {
         var s = On612();
         s.Mmap(B, 3 * P, RW);
@@ -16,8 +16,8 @@ public class MprotectScenarios
         Assert.Equal("rd mr mw me ", s.VmFlagsAt(B + P));
     }
 
-    [Fact] // §17-13: ac comes back with write, so the three pieces merge
-    public void S13_mprotect_back_merges()
+    [Fact] // mm/mprotect.c:mprotect_fixup: ac comes back with write, so mm/vma.c:vma_merge_existing_range merges the three pieces
+    public void Mprotect_back_merges()
     {
         var s = On612();
         s.Mmap(B, 3 * P, RW);
@@ -26,8 +26,8 @@ public class MprotectScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §17-14: with an anon_vma the read-only piece keeps ac
-    public void S14_faulted_keeps_ac()
+    [Fact] // mm/mprotect.c:mprotect_fixup: with an anon_vma the read-only piece keeps ac
+    public void Faulted_keeps_ac()
     {
         var s = On612();
         s.Mmap(B, 3 * P, RW);
@@ -38,8 +38,8 @@ public class MprotectScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §17-15: a faulted read-only VMA (ac) and a fresh read-only mapping (no ac) stay apart
-    public void S15_ac_difference_blocks_merge()
+    [Fact] // mm/vma.c:is_mergeable_vma: a faulted read-only VMA (ac) and a fresh read-only mapping (no ac) stay apart
+    public void Ac_difference_blocks_merge()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -49,8 +49,8 @@ public class MprotectScenarios
         Assert.Equal(Lines(L(0, 2, "r--p"), L(2, 3, "r--p")), s.Maps());
     }
 
-    [Fact] // §17-16, §5 step 8: a hole stops the walk; what came before it stays changed
-    public void S16_hole_after_first_vma()
+    [Fact] // mm/mprotect.c:do_mprotect_pkey: a hole stops the walk with ENOMEM; what came before it stays changed
+    public void Mprotect_hole_after_first_vma()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -59,8 +59,9 @@ public class MprotectScenarios
         Assert.Equal(Lines(L(0, 2, "r--p"), L(3, 4, "rw-p")), s.Maps());
     }
 
-    [Fact] // §17-17, §5 steps 1-7
-    public void S17_mprotect_argument_errors()
+    [Fact] // mm/mprotect.c:do_mprotect_pkey: GROWSDOWN with GROWSUP, alignment, len 0, wrap, arch_validate_prot, then no VMA at the
+    // start (ENOMEM) and PROT_GROWSDOWN on a VMA without VM_GROWSDOWN (EINVAL)
+    public void Mprotect_argument_errors()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -74,8 +75,8 @@ public class MprotectScenarios
         Assert.Equal(L(0, 2, "rw-p"), s.Maps());
     }
 
-    [Fact] // §17-18
-    public void S18_write_only()
+    [Fact] // mm/mprotect.c:do_mprotect_pkey: PROT_WRITE alone gives VM_WRITE without VM_READ, shown as -w-p
+    public void Mprotect_write_only()
     {
         var s = On612();
         s.Mmap(B, P, RW);
@@ -84,8 +85,9 @@ public class MprotectScenarios
         Assert.Equal("wr mr mw me ac ", s.VmFlagsAt(B));
     }
 
-    [Fact] // §17-19, §7: pieces faulted separately get different anon_vmas; only the left merge happens
-    public void S19_separately_faulted_pieces()
+    [Fact] // mm/vma.c:find_mergeable_anon_vma: pieces faulted separately get different anon_vmas (the middle has none to lend);
+    // can_vma_merge_right's are_anon_vmas_compatible refuses the three-way merge, so only the left merge happens
+    public void Separately_faulted_pieces_merge_only_on_the_left()
     {
         foreach (var s in new[] { On612(), On618() })
         {
@@ -98,8 +100,9 @@ public class MprotectScenarios
         }
     }
 
-    [Fact] // §17-20, §14-1; observed on both kernels (§16a): two lines on 6.12, one on 6.18
-    public void S20_dontdump_fault_dodump()
+    [Fact] // mm/vma.c:is_mergeable_anon_vma (6.12): the faulted page cannot merge into its unfaulted neighbour (docs/MERGING.md);
+    // observed on both kernels: two lines on 6.12, one on 6.18
+    public void Dontdump_fault_dodump_stays_apart_on_6_12_merges_on_6_18()
     {
         foreach (var (s, expected) in new[] { (On612(), Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p"))), (On618(), L(0, 2, "rw-p")) })
         {
@@ -111,8 +114,8 @@ public class MprotectScenarios
         }
     }
 
-    [Fact] // §17-21, §7: flags differing only in R/W/X let the second fault reuse the anon_vma
-    public void S21_anon_vma_reuse_across_rwx()
+    [Fact] // mm/vma.c:find_mergeable_anon_vma: flags differing only in R/W/X (anon_vma_compatible) let the second fault reuse the anon_vma
+    public void Anon_vma_reuse_across_rwx()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -123,7 +126,7 @@ public class MprotectScenarios
         Assert.Equal(L(0, 2, "rw-p"), s.Maps());
     }
 
-    [Fact] // §9: madvise errors and the hole rule (applied to the mapped parts, ENOMEM at the end)
+    [Fact] // mm/madvise.c:do_madvise errors, and madvise_walk_vmas' hole rule (applied to the mapped parts, ENOMEM at the end)
     public void Madvise_errors_and_holes()
     {
         var s = On612();
@@ -139,7 +142,7 @@ public class MprotectScenarios
         s.Madvise(B + 8 * P, P, Madv.DontDump).Is("-ENOMEM"); // nothing at or after it
     }
 
-    [Fact] // §9: WIPEONFORK is for private anonymous memory only
+    [Fact] // mm/madvise.c:madvise_vma_behavior: WIPEONFORK is EINVAL with a file or VM_SHARED: for private anonymous memory only
     public void Wipeonfork_on_shared_is_EINVAL()
     {
         var s = On612();
@@ -152,7 +155,8 @@ public class MprotectScenarios
         Assert.Equal("rd wr mr mw me ac ", s.VmFlagsAt(B + P));
     }
 
-    [Fact] // §3.3: an operation that changes nothing does not split
+    [Fact] // mm/mprotect.c:mprotect_fixup, mm/madvise.c:madvise_update_vma, mm/mlock.c:mlock_fixup: an operation that changes
+    // nothing returns before vma_modify, so it does not split
     public void Noop_does_not_split()
     {
         var s = On612();
@@ -163,7 +167,7 @@ public class MprotectScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §9 and §3.3: DONTFORK then DOFORK splits and merges back
+    [Fact] // mm/madvise.c:madvise_vma_behavior → madvise_update_vma → mm/vma.c:vma_modify: DONTFORK then DOFORK splits and merges back
     public void Dontfork_dofork_round_trip()
     {
         var s = On612();
@@ -175,7 +179,7 @@ public class MprotectScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §3.3 step 5 / §9: a split refused at max_map_count is EAGAIN from madvise
+    [Fact] // mm/vma.c:split_vma refuses at vm.max_map_count with ENOMEM, which mm/madvise.c:madvise_vma_behavior reports as EAGAIN
     public void Madvise_split_at_map_count_is_EAGAIN()
     {
         var s = new Scenario(AnonVma.Model.KernelProfile.Linux612 with { MaxMapCount = 1 });

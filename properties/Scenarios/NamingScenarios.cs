@@ -7,8 +7,9 @@ namespace AnonVma.Properties.Scenarios;
 /// <summary>prctl(PR_SET_VMA_ANON_NAME) scenarios (kernel/sys.c:prctl_set_vma, mm/madvise.c:madvise_set_anon_name).</summary>
 public class NamingScenarios
 {
-    [Fact] // §17-34; observed on 6.12 (§16a): two separately named adjacent ranges merge
-    public void S34_name_middle_then_grow_then_clear()
+    [Fact] // mm/madvise.c:madvise_update_vma → mm/vma.c:vma_modify_flags_name: naming splits, and a neighbour with an equal name
+    // merges; observed on 6.12: two separately named adjacent ranges merge
+    public void Name_middle_then_grow_then_clear()
     {
         var s = On612();
         s.Mmap(B, 4 * P, RW);
@@ -22,8 +23,9 @@ public class NamingScenarios
         Assert.Empty(s.Model.LiveNames);
     }
 
-    [Fact] // §17-35, §8 steps 1-7
-    public void S35_name_validation()
+    [Fact] // kernel/sys.c:prctl_set_vma (the option, strndup_user's 80-byte limit, is_valid_name_char), then
+    // mm/madvise.c:madvise_set_anon_name (alignment, length rounding and wrap, len 0 after the name was checked)
+    public void Name_validation()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW);
@@ -41,8 +43,8 @@ public class NamingScenarios
         Assert.Equal(Lines(L(0, 1, "rw-p", "[anon:a b]"), L(1, 2, "rw-p")), s.Maps());
     }
 
-    [Fact] // §17-36, §8 step 9; observed on 6.12 (§16a): "" shows [anon:]
-    public void S36_empty_name_is_not_null()
+    [Fact] // include/linux/mm_inline.h:anon_vma_name_eq compares strings, so "" is not NULL and splits; observed on 6.12: "" shows [anon:]
+    public void Empty_name_is_not_null()
     {
         var s = On612();
         s.Mmap(B, 3 * P, RW);
@@ -50,8 +52,8 @@ public class NamingScenarios
         Assert.Equal(Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p", "[anon:]"), L(2, 3, "rw-p")), s.Maps());
     }
 
-    [Fact] // §17-37, §8 step 8
-    public void S37_holes_give_ENOMEM_but_mapped_parts_are_named()
+    [Fact] // mm/madvise.c:madvise_walk_vmas: holes are skipped and ENOMEM returned at the end; no VMA at or after the start is ENOMEM at once
+    public void Holes_give_ENOMEM_but_mapped_parts_are_named()
     {
         var s = On612();
         s.Mmap(B, 4 * P, RW);
@@ -64,8 +66,9 @@ public class NamingScenarios
         Assert.Equal(Lines(L(0, 4, "rw-p", "[anon:z]"), L(5, 6, "rw-p", "[anon:z]")), s.Maps());
     }
 
-    [Fact] // §17-38, §2.5, §8 step 8: a regular file stops the walk with EBADF after the anonymous part was named
-    public void S38_file_vma_is_EBADF()
+    [Fact] // mm/madvise.c:madvise_vma_anon_name: a VMA with a file that is not anonymous shmem stops the walk with EBADF after
+    // the anonymous part was named; madvise_walk_vmas only remembers a hole, so EBADF wins over ENOMEM
+    public void Naming_a_regular_file_is_EBADF()
     {
         var s = On612();
         s.Mmap(B, P, RW);
@@ -77,8 +80,9 @@ public class NamingScenarios
         s.Name(B + 2 * P, 2 * P, "n").Is("-EBADF"); // a hole then the file: EBADF, not ENOMEM
     }
 
-    [Fact] // §17-38, §12: shared anonymous memory is named [anon_shmem:NAME]; its unnamed rest stays /dev/zero (deleted)
-    public void S38_shared_anon_named()
+    [Fact] // fs/proc/task_mmu.c:get_vma_name: a named VMA with a file (shared anonymous memory, mm/shmem.c:shmem_zero_setup) is
+    // [anon_shmem:NAME]; its unnamed rest stays /dev/zero (deleted)
+    public void Shared_anon_is_named_anon_shmem()
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW, SharedF);
@@ -89,8 +93,9 @@ public class NamingScenarios
         Assert.Equal(73, s.Maps().IndexOf("[anon_shmem:shm]"));
     }
 
-    [Fact] // §17-38, §2.5: memfd mappings, shared or private, are anonymous shmem in 6.12 and can be named
-    public void S38_memfd_named()
+    [Fact] // mm/shmem.c:shmem_mmap gives an unlinked inode (memfd) the anonymous-shmem vm_ops, so vma_is_anon_shmem holds:
+    // memfd mappings, shared or private, are anonymous shmem in 6.12 and can be named
+    public void Memfd_mappings_can_be_named()
     {
         var s = On612();
         s.Memfd(4 * P).Is("h0");
@@ -103,7 +108,7 @@ public class NamingScenarios
             "200000002000-200000003000 rw-p 00001000 *:* * [anon_shmem:mfd2]\n", Normalise.Inodes(s.Maps()));
     }
 
-    [Fact] // §8: without CONFIG_ANON_VMA_NAME every call is EINVAL; observed on the 6.18 host (executor sample 'name')
+    [Fact] // kernel/sys.c:prctl_set_vma without CONFIG_ANON_VMA_NAME: every call is EINVAL; observed on the 6.18 host (executor sample 'name')
     public void Host_without_names_refuses_everything()
     {
         var s = On618();
@@ -116,7 +121,8 @@ public class NamingScenarios
         Assert.Equal(L(0, 1, "rw-p"), s.Maps());
     }
 
-    [Fact] // §8 refcounting: one object per call, shared by the split pieces, freed when the last VMA lets go
+    [Fact] // kernel/sys.c:prctl_set_vma allocates one object per call (anon_vma_name_alloc); mm/madvise.c:replace_anon_vma_name and
+    // splits (kernel/fork.c:vm_area_dup → dup_anon_vma_name) take references; __vm_area_free drops them: freed with the last VMA
     public void Name_objects_are_refcounted_and_freed()
     {
         var s = On612();
@@ -133,7 +139,7 @@ public class NamingScenarios
         Assert.Empty(s.Model.LiveNames);
     }
 
-    [Fact] // §8: naming the same string again is a no-op and keeps the old object (no split, no new reference)
+    [Fact] // mm/madvise.c:madvise_update_vma skips a VMA whose flags and name (anon_vma_name_eq) are unchanged: no split, no new reference
     public void Same_name_again_keeps_object()
     {
         var s = On612();
@@ -145,7 +151,7 @@ public class NamingScenarios
         Assert.Same(obj, Assert.Single(s.Model.LiveNames));
     }
 
-    [Fact] // §8 step 8: a split refused at max_map_count is reported as EAGAIN
+    [Fact] // mm/vma.c:split_vma refuses at vm.max_map_count with ENOMEM, which mm/madvise.c:madvise_vma_anon_name reports as EAGAIN
     public void Name_split_at_map_count_is_EAGAIN()
     {
         var s = new Scenario(AnonVma.Model.KernelProfile.Linux612 with { MaxMapCount = 1 });
@@ -154,7 +160,8 @@ public class NamingScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §2.4: a new mapping never merges with a named neighbour
+    [Fact] // mm/mmap.c:__mmap_region proposes the new range to mm/vma.c:vma_merge_new_range with no name, and is_mergeable_vma
+    // compares names: a new mapping never merges with a named neighbour
     public void New_mapping_does_not_merge_with_named()
     {
         var s = On612();
@@ -164,7 +171,8 @@ public class NamingScenarios
         Assert.Equal(Lines(L(0, 1, "rw-p", "[anon:x]"), L(1, 2, "rw-p")), s.Maps());
     }
 
-    [Fact] // §3.3 and §8: equal strings from separate calls merge even after the pieces were faulted (one anon_vma)
+    [Fact] // mm/vma.c:vma_merge_existing_range: equal strings from separate calls merge even after the pieces were faulted, since
+    // both pages were faulted in one VMA and its pieces share its anon_vma
     public void Equal_names_merge_after_faults()
     {
         var s = On612();

@@ -17,7 +17,7 @@ public sealed class Scenario
     public const ulong B = 0x200000000000;
     public const ulong P = 4096;
     public const int RW = Prot.Read | Prot.Write, R = Prot.Read, NONE = Prot.None, RWX = Prot.Read | Prot.Write | Prot.Exec;
-    /// <summary>F in §17: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE.</summary>
+    /// <summary>The scenarios' usual mmap flags, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE: exactly the address given, EEXIST over a mapping.</summary>
     public const int F = Map.Private | Map.Anonymous | Map.FixedNoReplace;
     public const int SharedF = Map.Shared | Map.Anonymous | Map.FixedNoReplace;
 
@@ -81,8 +81,9 @@ public sealed class Scenario
     public string VmFlagsAt(ulong addr, int pid = 0) => VmFlagLetters.Render(Block(addr, pid).Flags);
 
     /// <summary>
-    /// An expected maps line for private anonymous memory, written from the spec's §12 layout: 12-digit addresses,
-    /// offset 00000000, 00:00 0, a trailing space; a name 26 spaces after the 0, at 0-based column 73.
+    /// An expected maps line for private anonymous memory, written from fs/proc/task_mmu.c:show_vma_header_prefix and show_map_vma:
+    /// 12-digit addresses, offset 00000000, 00:00 0, a trailing space; a name padded to the 72-column width plus a space, so 26
+    /// spaces after the 0, at 0-based column 73.
     /// </summary>
     public static string L(ulong fromPages, ulong toPages, string perms, string? name = null) =>
         $"{B + fromPages * P:x12}-{B + toPages * P:x12} {perms} 00000000 00:00 0 " + (name is null ? "" : new string(' ', 25) + name) + "\n";
@@ -90,7 +91,7 @@ public sealed class Scenario
     public static string Lines(params string[] lines) => string.Concat(lines);
 }
 
-/// <summary>Assertion helpers that read like the spec's arrows.</summary>
+/// <summary>Assertion helpers, so each step states its expected result (return value, errno or address) on its own line.</summary>
 public static class Expect
 {
     public static void Is(this Outcome o, string expected) => Assert.Equal(expected, o.ToString());

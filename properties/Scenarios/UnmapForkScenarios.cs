@@ -8,8 +8,9 @@ namespace AnonVma.Properties.Scenarios;
 /// <summary>munmap, MAP_FIXED replacement, fork, exit and touch scenarios (mm/vma.c:do_vmi_munmap, kernel/fork.c:dup_mmap, mm/memory.c faults).</summary>
 public class UnmapForkScenarios
 {
-    [Fact] // §17-32, §4
-    public void S32_munmap()
+    [Fact] // mm/vma.c:do_vmi_munmap: EINVAL for an unaligned start or a bad length, 0 over a hole; vms_gather_munmap_vmas splits,
+    // and neighbours are never merged after munmap
+    public void Munmap_splits_and_never_merges_neighbours()
     {
         var s = On612();
         s.Mmap(B, 4 * P, RW);
@@ -23,8 +24,9 @@ public class UnmapForkScenarios
         Assert.Equal(Lines(L(0, 1, "rw-p"), L(3, 4, "rw-p")), s.Maps());
     }
 
-    [Fact] // §17-33, §3.2: MAP_FIXED over the middle of a faulted VMA merges with both pieces of it
-    public void S33_map_fixed_over_middle()
+    [Fact] // mm/mmap.c:__mmap_region → mm/vma.c:vma_merge_new_range: MAP_FIXED over the middle of a faulted VMA merges with both
+    // pieces of it (they share one singular anon_vma)
+    public void Map_fixed_over_middle_merges_with_both_pieces()
     {
         var s = On612();
         s.Mmap(B, 3 * P, RW);
@@ -40,7 +42,7 @@ public class UnmapForkScenarios
         Assert.Equal(L(0, 3, "rw-p"), s.Maps());
     }
 
-    [Fact] // §4 step 4: splitting the middle of a VMA at max_map_count is ENOMEM
+    [Fact] // mm/vma.c:vms_gather_munmap_vmas: splitting the middle of a VMA at vm.max_map_count is ENOMEM
     public void Munmap_middle_split_at_map_count_is_ENOMEM()
     {
         var s = new Scenario(KernelProfile.Linux612 with { MaxMapCount = 1 });
@@ -50,8 +52,10 @@ public class UnmapForkScenarios
         Assert.Equal(L(0, 2, "rw-p"), s.Maps());
     }
 
-    [Fact] // §17-39, §10; the child's Referenced 0 and the halved Locked were observed on the 6.18 host
-    public void S39_fork()
+    [Fact] // kernel/fork.c:dup_mmap: DONTFORK VMAs are left out, lo is cleared, WIPEONFORK VMAs start empty, faulted pages are
+    // shared (mm/memory.c:copy_page_range), and anon_vma_fork gives each child VMA its own anon_vma, so the child's pieces
+    // stay apart; the child's Referenced 0 and the halved Locked were observed on the 6.18 host
+    public void Fork_drops_dontfork_unlocks_wipes_and_shares_pages()
     {
         foreach (var s in new[] { On612(), On618() })
         {
@@ -84,8 +88,10 @@ public class UnmapForkScenarios
         }
     }
 
-    [Fact] // §17-40, §10, §3.4: names survive fork; the child's inherited faulted VMA does not merge with a new one
-    public void S40_names_and_merging_after_fork()
+    [Fact] // kernel/fork.c:dup_mmap shares names (vm_area_dup → dup_anon_vma_name); mm/vma.c:is_mergeable_anon_vma refuses a new
+    // mapping next to the child's inherited faulted VMA (its anon_vma_chain is not singular); kernel/fork.c:mm_init keeps only
+    // VM_INIT_DEF_MASK of def_flags, so mlockall(MCL_FUTURE) is not inherited
+    public void Names_and_merging_after_fork()
     {
         var s = On612();
         s.Mmap(B, P, RW);
@@ -108,7 +114,7 @@ public class UnmapForkScenarios
         Assert.Throws<TraceException>(() => s.Model.Apply(new MunmapCall(1, B, P)));
     }
 
-    [Fact] // §10: a write by either side breaks COW for that page only
+    [Fact] // mm/memory.c:do_wp_page → wp_page_copy: a write by either side breaks COW for that page only
     public void Cow_break_after_fork()
     {
         var s = On612();
@@ -127,7 +133,7 @@ public class UnmapForkScenarios
         Assert.Equal((8UL, 8UL, 8UL), (p.Rss, p.Pss, p.PrivateDirty));
     }
 
-    [Fact] // §10: shared anonymous pages are not copied at fork; the child maps them on touch, then they are shared
+    [Fact] // mm/memory.c:vma_needs_copy: shared anonymous pages are not copied at fork; the child maps them on touch, then they are shared
     public void Shared_anon_after_fork()
     {
         var s = On612();
@@ -165,7 +171,7 @@ public class UnmapForkScenarios
         s.Write(B + P).Is("SIGBUS");
     }
 
-    [Fact] // §7: a read fault maps the zero page on 6.12 (no anon_vma), a real dirty page in a writable VMA on 6.18
+    [Fact] // mm/memory.c:do_anonymous_page: a read fault maps the zero page on 6.12 (no anon_vma), a real dirty page in a writable VMA on 6.18
     public void Read_fault_by_profile()
     {
         var a = On612();
@@ -180,7 +186,8 @@ public class UnmapForkScenarios
         Assert.Equal((4UL, 4UL, 4UL), (c.Rss, c.PrivateDirty, c.Anonymous));
     }
 
-    [Fact] // §2.5: a file mapping merges with the same file at a linear offset, never with anonymous memory
+    [Fact] // mm/vma.c:is_mergeable_vma, can_vma_merge_after: a file mapping merges with the same file at a linear offset, never with
+    // anonymous memory
     public void File_mappings_merge_only_with_their_file()
     {
         var s = On612();
@@ -192,7 +199,7 @@ public class UnmapForkScenarios
         Assert.Equal(2, s.Proc().Vmas.Count);
     }
 
-    [Fact] // §10: exit drops every reference; nothing leaks once the last process is gone
+    [Fact] // mm/mmap.c:exit_mmap → remove_vma → __vm_area_free drops every reference; nothing leaks once the last process is gone
     public void Exit_releases_everything()
     {
         var s = On612();
