@@ -9,6 +9,17 @@ public enum AnonMergeRule
     ForkChildOnly,
 }
 
+/// <summary>vm.overcommit_memory: how mm/util.c:__vm_enough_memory decides whether a charge fits.</summary>
+public enum OvercommitMode
+{
+    /// <summary>OVERCOMMIT_GUESS (0, the default): refuse one charge larger than totalram_pages() + total_swap_pages.</summary>
+    Guess = 0,
+    /// <summary>OVERCOMMIT_ALWAYS (1): every charge fits.</summary>
+    Always = 1,
+    /// <summary>OVERCOMMIT_NEVER (2): the limit depends on the whole machine's Committed_AS, which the model cannot know.</summary>
+    Never = 2,
+}
+
 /// <summary>Everything that differs between the kernels the model imitates; code asks the profile, never a version string.</summary>
 public sealed record KernelProfile
 {
@@ -35,6 +46,12 @@ public sealed record KernelProfile
     public int MaxMapCount { get; init; } = 65530;
     /// <summary>vm.mmap_min_addr.</summary>
     public ulong MmapMinAddr { get; init; } = 4096;
+    /// <summary>vm.overcommit_memory; the model follows Guess and Always (Never is refused when a model is made).</summary>
+    public OvercommitMode Overcommit { get; init; } = OvercommitMode.Guess;
+    /// <summary>totalram_pages() (MemTotal / 4 kB): the overcommit heuristic's RAM.</summary>
+    public ulong TotalRamPages { get; init; }
+    /// <summary>total_swap_pages (SwapTotal / 4 kB): the overcommit heuristic's swap.</summary>
+    public ulong TotalSwapPages { get; init; }
     /// <summary>Where the top-down search for an address starts when no hint is usable (the model's simplified mmap_base).</summary>
     public ulong MmapBase { get; init; } = 0x7f0000000000;
 
@@ -43,6 +60,9 @@ public sealed record KernelProfile
     {
         Name = "linux-6.12", AnonVmaName = true, ZeroPageOnRead = true, MergeRule = AnonMergeRule.SingularChain,
         SoftDirty = false, ThpBuiltIn = false, DrainsBeforeUnmap = true,
+        // The guest of tools/qemu/run-batch.sh (-m 512) reports MemTotal 508112 kB and no swap (tinyconfig has no
+        // CONFIG_SWAP); OvercommitScenarios' boundary mmaps confirm the figure on the kernel.
+        TotalRamPages = 508112 / 4, TotalSwapPages = 0,
     };
 
     /// <summary>
@@ -53,15 +73,18 @@ public sealed record KernelProfile
     {
         Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
         SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false, HugeTlbPage = true,
+        // The development host as first measured (MemTotal 24683792 kB, no swap); the native judge probes its own.
+        TotalRamPages = 24683792 / 4, TotalSwapPages = 0,
     };
 
     /// <summary>
     /// Whether two profiles describe the same kernel, setting aside what varies between machines that run it: the name,
-    /// the vm sysctls, and the zero page on read faults (the 6.18 hosts here have shown both: 6.18.44-fc-v769 mapped
+    /// the vm sysctls, the RAM and swap, and the zero page on read faults (the 6.18 hosts here have shown both: 6.18.44-fc-v769 mapped
     /// real pages, 6.18.44-fc-v1098 maps the zero page). Traces recorded for a known profile must not depend on these.
     /// </summary>
     public bool SameKernelAs(KernelProfile machine) =>
-        this with { Name = machine.Name, MaxMapCount = machine.MaxMapCount, MmapMinAddr = machine.MmapMinAddr, ZeroPageOnRead = machine.ZeroPageOnRead } == machine;
+        this with { Name = machine.Name, MaxMapCount = machine.MaxMapCount, MmapMinAddr = machine.MmapMinAddr,
+            Overcommit = machine.Overcommit, TotalRamPages = machine.TotalRamPages, TotalSwapPages = machine.TotalSwapPages, ZeroPageOnRead = machine.ZeroPageOnRead } == machine;
 
     /// <summary>The profiles known by name.</summary>
     public static IReadOnlyList<KernelProfile> All { get; } = [Linux612, Host618];

@@ -282,8 +282,11 @@ public static class Invariants
 
     static bool HasPages(Process p, Vma v)
     {
-        for (ulong a = v.Start; a < v.End; a += Mem.PageSize)
-            if (p.Ptes.TryGetValue(a >> Mem.PageShift, out var pte) && !pte.Folio.IsZero) return true;
+        ulong first = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift;
+        if (last - first > (ulong)p.Ptes.Count) // a huge VMA: visit the PTEs instead of the range
+            return p.Ptes.Any(e => e.Key >= first && e.Key < last && !e.Value.Folio.IsZero);
+        for (ulong vpn = first; vpn < last; vpn++)
+            if (p.Ptes.TryGetValue(vpn, out var pte) && !pte.Folio.IsZero) return true;
         return false;
     }
 }

@@ -244,6 +244,7 @@ public sealed partial class LinuxModel
         if ((v.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0) return 0;
         if ((v.Flags & VmFlags.AccessMask) == 0) return Errno.EFAULT;
         bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
+        CheckPresentBound(p, s, e);
         v = p.Vmas.Own(v); // the first fault may attach an anon_vma; later ones must see it on the same object
         Errno err = 0;
         for (ulong a = s; a < e; a += Mem.PageSize)

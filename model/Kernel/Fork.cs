@@ -18,6 +18,13 @@ public sealed partial class LinuxModel
             MemlockLimit = parent.MemlockLimit,
         };
         foreach (var (h, f) in parent.Handles) child.Handles[h] = f;
+        if (ForkChargeRefused(parent))
+        {
+            // copy_process fails: the half-built child mm is torn down and never runs, but its number is used up.
+            child.TryFire(ProcessTrigger.Exit);
+            processes.Add(child);
+            return Outcome.Err(Errno.ENOMEM);
+        }
         bool keepLocked = Mutated(Mutation.ChildKeepsLocked), skipNameRef = Mutated(Mutation.ForkSkipsNameRef);
         foreach (var chunk in parent.Vmas.Chunks)
         {
@@ -36,6 +43,34 @@ public sealed partial class LinuxModel
         }
         processes.Add(child);
         return Outcome.Proc(child.Index);
+    }
+
+    /// <summary>
+    /// dup_mmap charges each copied VM_ACCOUNT VMA (security_vm_enough_memory_mm, per VMA) in address order, and a
+    /// refusal fails the fork with ENOMEM. The VMAs copied before it leave one trace on the parent: copy_page_range has
+    /// cleared the exclusive mark of their anonymous folios (folio_try_dup_anon_rmap_pte), and tearing the child down
+    /// does not set it again.
+    /// </summary>
+    bool ForkChargeRefused(Process parent)
+    {
+        Vma? refused = null;
+        foreach (var v in parent.Vmas.All())
+            if ((v.Flags & (VmFlags.DontCopy | VmFlags.Account)) == VmFlags.Account && !VmEnoughMemory(v.Pages)) { refused = v; break; }
+        if (refused is null) return false;
+        foreach (var v in parent.Vmas.All())
+        {
+            if (ReferenceEquals(v, refused)) break;
+            if ((v.Flags & (VmFlags.DontCopy | VmFlags.WipeOnFork)) == 0 && v.AnonId != 0) UnmarkExclusive(parent, v);
+        }
+        return true;
+    }
+
+    /// <summary>The parent's side of copy_page_range for one VMA: its anonymous folios are no longer exclusive.</summary>
+    static void UnmarkExclusive(Process parent, Vma v)
+    {
+        ulong first = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift;
+        foreach (var (vpn, pte) in parent.Ptes)
+            if (vpn >= first && vpn < last && pte.Folio.Anon) pte.Folio.Exclusive = false;
     }
 
     /// <summary>The child's copy would equal the parent's VMA: no anon_vma to fork, and no lock to clear (unless kept).</summary>

@@ -157,13 +157,25 @@ public sealed partial class LinuxModel
     Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff)
     {
         ulong end = addr + len;
+        // accountable_mapping: private, writable, not NORESERVE (no file of the model is a hugetlbfs one). __mmap_region
+        // charges only the pages the VMAs it replaces had not charged already, after vms_gather_munmap_vmas and before
+        // anything is unmapped: on a refusal vms_abort_munmap_vmas reattaches the old VMAs, split where the range cut them.
+        bool accountable = (vmFlags & (VmFlags.NoReserve | VmFlags.Shared | VmFlags.Write)) == VmFlags.Write;
+        if (accountable && !VmEnoughMemory((len >> Mem.PageShift) - AccountedPages(p, addr, end)))
+        {
+            var gathered = SplitAround(p, addr, end);
+            return gathered != 0 ? gathered : Errno.ENOMEM;
+        }
         var err = GatherAndUnmap(p, addr, end, out var prev, out var next);
         if (err != 0) return err;
 
-        // accountable_mapping: private, writable, not NORESERVE.
-        if ((vmFlags & (VmFlags.NoReserve | VmFlags.Shared | VmFlags.Write)) == VmFlags.Write) vmFlags |= VmFlags.Account;
+        if (accountable) vmFlags |= VmFlags.Account;
 
         bool sharedAnon = file is null && (vmFlags & VmFlags.Shared) != 0;
+        // shmem_zero_setup -> shmem_kernel_file_setup -> __shmem_file_setup: shmem_acct_size charges the whole size
+        // unless VM_NORESERVE. It runs after vms_clean_up_area has cleared the old range, so a refusal leaves a gap.
+        // (A new shared anonymous range never merges: its neighbours have their own /dev/zero file.)
+        if (sharedAnon && (vmFlags & VmFlags.NoReserve) == 0 && !VmEnoughMemory(len >> Mem.PageShift)) return Errno.ENOMEM;
         var merged = MergeNewRange(p, prev, next, addr, end, vmFlags, file, pgoff);
         if (merged is null)
         {
@@ -185,5 +197,68 @@ public sealed partial class LinuxModel
             else p.LockedVm += len >> Mem.PageShift;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// security_vm_enough_memory_mm -> __vm_enough_memory: OVERCOMMIT_ALWAYS lets everything through; OVERCOMMIT_GUESS
+    /// refuses one charge larger than totalram_pages() + total_swap_pages. Nothing is kept between calls: GUESS never
+    /// looks at what is already committed.
+    /// </summary>
+    bool VmEnoughMemory(ulong pages) => Profile.Overcommit switch
+    {
+        OvercommitMode.Always => true,
+        OvercommitMode.Guess => pages == 0 || pages <= Profile.TotalRamPages + Profile.TotalSwapPages,
+        _ => throw new NotSupportedException(
+            $"profile {Profile.Name}: vm.overcommit_memory={(int)Profile.Overcommit} (OVERCOMMIT_NEVER) is not modelled: " +
+            "its limit depends on the whole machine's Committed_AS"),
+    };
+
+    /// <summary>vms->nr_accounted: the pages of VM_ACCOUNT VMAs inside [start,end), which a MAP_FIXED mapping takes over.</summary>
+    static ulong AccountedPages(Process p, ulong start, ulong end)
+    {
+        ulong pages = 0;
+        for (var v = p.Vmas.FirstEndingAfter(start); v is not null && v.Start < end; v = p.Vmas.Next(v))
+            if ((v.Flags & VmFlags.Account) != 0) pages += (Math.Min(v.End, end) - Math.Max(v.Start, start)) >> Mem.PageShift;
+        return pages;
+    }
+
+    /// <summary>
+    /// vms_gather_munmap_vmas's splits alone (the VMAs stay mapped): the first VMA at start, checking map_count as
+    /// GatherAndUnmap does, and the last at end.
+    /// </summary>
+    Errno SplitAround(Process p, ulong start, ulong end)
+    {
+        var v = p.Vmas.FirstEndingAfter(start);
+        if (v is null || v.Start >= end) return 0;
+        if (v.Start < start)
+        {
+            if (end < v.End && p.Vmas.Count >= Profile.MaxMapCount) return Errno.ENOMEM;
+            v = Split(p, ref v, start);
+        }
+        while (v is not null && v.Start < end)
+        {
+            if (v.End > end) { Split(p, ref v, end); break; }
+            v = p.Vmas.Next(v);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The most pages one process of the model may have present: 4 GiB, eight times the memory limit a real kernel
+    /// judge gives a trace (512 MiB natively, the guest's RAM under QEMU), at about 250 bytes of model memory a page.
+    /// </summary>
+    public const ulong MaxPresentPages = 1UL << 20;
+
+    /// <summary>Refuses, as a trace error naming the bound, a population that would take a process past MaxPresentPages.</summary>
+    static void CheckPresentBound(Process p, ulong s, ulong e)
+    {
+        ulong pages = (e - s) >> Mem.PageShift;
+        if ((ulong)p.Ptes.Count + pages <= MaxPresentPages) return;
+        ulong first = s >> Mem.PageShift, last = e >> Mem.PageShift, present = 0;
+        foreach (var vpn in p.Ptes.Keys) if (vpn >= first && vpn < last) present++;
+        if ((ulong)p.Ptes.Count + pages - present > MaxPresentPages)
+            throw new TraceException(
+                $"p{p.Index} would have {(ulong)p.Ptes.Count + pages - present:N0} pages present after populating " +
+                $"{s:x}-{e:x}; the model keeps at most {MaxPresentPages:N0} pages (4 GiB) per process (LinuxModel.MaxPresentPages)");
     }
 }

@@ -60,8 +60,13 @@ public sealed partial class LinuxModel
         if (newFlags == old) return (v, 0);
         if ((newFlags & VmFlags.Write) != 0)
         {
+            // mprotect_fixup: a private mapping turning writable is charged for the pages of this fixup, and refused
+            // with ENOMEM (VMAs fixed before it keep their new protection) when __vm_enough_memory says no.
             if ((old & (VmFlags.Account | VmFlags.Write | VmFlags.HugeTlb | VmFlags.Shared | VmFlags.NoReserve)) == 0)
+            {
+                if (!VmEnoughMemory((e - s) >> Mem.PageShift)) return (null, Errno.ENOMEM);
                 newFlags |= VmFlags.Account;
+            }
         }
         else if ((old & VmFlags.Account) != 0 && v.IsAnonymous && !v.HasAnonVma)
         {

@@ -50,30 +50,40 @@ public static class ProcView
         ulong resident = 0, pss = 0, pssDirty = 0, pssLocked = 0, sharedClean = 0, sharedDirty = 0, privateClean = 0,
               privateDirty = 0, referenced = 0, anonymous = 0;
         bool locked = (v.Flags & VmFlags.Locked) != 0;
-        if (p.Ptes.Count > 0)
+        ulong first = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift;
+        if (last - first <= (ulong)p.Ptes.Count)
         {
-            for (ulong vpn = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift; vpn < last; vpn++)
+            for (ulong vpn = first; vpn < last; vpn++)
+                if (p.Ptes.TryGetValue(vpn, out var pte)) Account(pte);
+        }
+        else
+        {
+            // A VMA larger than the page table (a huge mapping with a few pages): visit the PTEs, not the range. The
+            // sums do not depend on the order.
+            foreach (var (vpn, pte) in p.Ptes)
+                if (vpn >= first && vpn < last) Account(pte);
+        }
+        void Account(Pte pte)
+        {
+            if (pte.Folio.IsZero) return;
+            const ulong size = Mem.PageSize;
+            var folio = pte.Folio;
+            if (folio.Anon) anonymous += size;
+            resident += size;
+            if (pte.Young || folio.Referenced) referenced += size;
+            int mapcount = folio.MapCount;
+            ulong pagePss = size << PssShift;
+            if (mapcount >= 2) pagePss /= (ulong)mapcount;
+            bool priv = mapcount < 2;
+            pss += pagePss;
+            if (locked) pssLocked += pagePss;
+            if (pte.Dirty || folio.Dirty)
             {
-                if (!p.Ptes.TryGetValue(vpn, out var pte) || pte.Folio.IsZero) continue;
-                const ulong size = Mem.PageSize;
-                var folio = pte.Folio;
-                if (folio.Anon) anonymous += size;
-                resident += size;
-                if (pte.Young || folio.Referenced) referenced += size;
-                int mapcount = folio.MapCount;
-                ulong pagePss = size << PssShift;
-                if (mapcount >= 2) pagePss /= (ulong)mapcount;
-                bool priv = mapcount < 2;
-                pss += pagePss;
-                if (locked) pssLocked += pagePss;
-                if (pte.Dirty || folio.Dirty)
-                {
-                    pssDirty += pagePss;
-                    if (priv) privateDirty += size; else sharedDirty += size;
-                }
-                else if (priv) privateClean += size;
-                else sharedClean += size;
+                pssDirty += pagePss;
+                if (priv) privateDirty += size; else sharedDirty += size;
             }
+            else if (priv) privateClean += size;
+            else sharedClean += size;
         }
         var c = new SmapsCounters
         {

@@ -14,8 +14,13 @@ public static class ScenarioCorpus
     /// <summary>A scenario's calls and the profile it was written for.</summary>
     public sealed record Entry(string Name, KernelProfile Profile, Trace Trace);
 
-    /// <summary>Covers every address a scenario uses (B up to B + 1 GiB), so the executor accepts them.</summary>
+    /// <summary>Covers every address most scenarios use (B up to B + 1 GiB), so the executor accepts them.</summary>
     public const ulong ArenaSize = 1UL << 30;
+
+    /// <summary>The arena of one scenario: 1 GiB, or up to the end of its farthest mmap (the overcommit scenarios' huge ones).</summary>
+    static ulong ArenaFor(IEnumerable<Call> calls) =>
+        calls.OfType<MmapCall>().Select(m => m.Addr + AnonVma.Model.Abi.Mem.PageAlign(m.Len) - Scenario.B)
+            .Where(n => n > ArenaSize && n < 1UL << 40).DefaultIfEmpty(ArenaSize).Max();
 
     static readonly Lazy<IReadOnlyList<Entry>> all = new(Collect);
 
@@ -53,7 +58,7 @@ public static class ScenarioCorpus
                 var s = recorded[i];
                 if (s.Calls.Count == 0) continue;
                 string name = $"{type.Name}.{m.Name}" + (recorded.Count > 1 ? $"-s{i}" : "");
-                entries.Add(new Entry(name, s.Model.Profile, new Trace(name, Scenario.B, ArenaSize, s.Calls.ToArray())));
+                entries.Add(new Entry(name, s.Model.Profile, new Trace(name, Scenario.B, ArenaFor(s.Calls), s.Calls.ToArray())));
             }
         }
         return entries;

@@ -3,7 +3,8 @@
  * /proc/PID/maps and /proc/PID/smaps show after every call.
  *
  * Build: gcc -static -O2 -Wall -Wextra -o anonvma-exec executor.c
- * Usage: anonvma-exec [--timeout-ms N] [FILE]      (FILE or stdin)
+ * Usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [FILE]   (FILE or stdin)
+ *        --cgroup DIR: run every trace's processes in this memory cgroup
  *        as /init (getpid()==1): reads /batch, prints to the console,
  *        then reboot(RB_AUTOBOOT).
  *
@@ -335,6 +336,92 @@ static void parse_batch(FILE *f)
 }
 
 /* ------------------------------------------------------------------ */
+/* the memory limit                                                    */
+/*
+ * Natively the judge makes a memory cgroup (memory.max and no swap, or
+ * cgroup v1's memory.limit_in_bytes) and passes it as --cgroup DIR: each
+ * trace's p0 moves into it before its first call, so its forks are in it
+ * too and the executor itself is not.  A trace process killed with SIGKILL
+ * while the cgroup's oom_kill count grew gets "oom-kill" on its crash line.
+ * As /init under QEMU the guest's RAM is the limit, and only the guest's OOM
+ * killer sends a trace process SIGKILL (a tinyconfig kernel has no oom_kill
+ * counter to read), so there every SIGKILL death is marked.
+ */
+
+static int cg_procs_fd = -1;
+static char cg_events[600]; /* memory.events (v2) or memory.oom_control (v1) */
+static long cg_oom_seen;
+static int cg_as_init;
+
+/* the "oom_kill N" line of cg_events, or -1 */
+static long cg_oom_kills(void)
+{
+	char buf[1024];
+	int fd = open(cg_events, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, "oom_kill ", 9))
+			return strtol(l + 9, NULL, 10);
+	return -1;
+}
+
+/* in p0, before its first call */
+static void cg_join(void)
+{
+	if (write(cg_procs_fd, "0\n", 2) != 2) {
+		fprintf(stderr, "anonvma-exec: cannot join the memory cgroup: %s\n", strerror(errno));
+		_exit(4);
+	}
+	close(cg_procs_fd);
+}
+
+static const char *cg_death_note(int st)
+{
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		return NULL;
+	if (cg_as_init)
+		return "oom-kill";
+	/* mark_oom_victim counts the kill just after sending SIGKILL: give a racing reader a moment */
+	for (int i = 0; i < 20; i++) {
+		long n = cg_oom_kills();
+		if (n > cg_oom_seen) {
+			cg_oom_seen = n;
+			return "oom-kill";
+		}
+		usleep(5000);
+	}
+	return NULL;
+}
+
+static void cg_open(const char *dir)
+{
+	char path[600];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+	cg_procs_fd = open(path, O_WRONLY); /* inherited by p0, which closes it */
+	if (cg_procs_fd < 0) {
+		fprintf(stderr, "anonvma-exec: --cgroup %s: %s: %s\n", dir, path, strerror(errno));
+		exit(1);
+	}
+	snprintf(cg_events, sizeof cg_events, "%s/memory.events", dir);
+	if (stat(cg_events, &sb) < 0)
+		snprintf(cg_events, sizeof cg_events, "%s/memory.oom_control", dir);
+	cg_oom_seen = cg_oom_kills();
+	if (cg_oom_seen < 0) {
+		fprintf(stderr, "anonvma-exec: --cgroup %s: no oom_kill count in memory.events or memory.oom_control\n", dir);
+		exit(1);
+	}
+	rt_child_hook = cg_join;
+	rt_death_note = cg_death_note;
+}
+
+/* ------------------------------------------------------------------ */
 /* main                                                                */
 
 static void init_console(void)
@@ -355,7 +442,7 @@ static void init_console(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [FILE]\n");
+	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [FILE]\n");
 	exit(2);
 }
 
@@ -371,6 +458,8 @@ int main(int argc, char **argv)
 		if (mount("proc", "/proc", "proc", 0, 0) < 0 && errno != EBUSY)
 			fprintf(stderr, "anonvma-exec: mount /proc: %s\n", strerror(errno));
 		path = "/batch";
+		cg_as_init = 1;
+		rt_death_note = cg_death_note;
 	} else {
 		for (int i = 1; i < argc; i++) {
 			if (!strcmp(argv[i], "--timeout-ms")) {
@@ -384,6 +473,10 @@ int main(int argc, char **argv)
 				if (parse_u64(argv[i] + 13, &v) < 0 || v == 0 || v > 3600000)
 					usage();
 				timeout_ms = (int)v;
+			} else if (!strcmp(argv[i], "--cgroup")) {
+				if (i + 1 >= argc)
+					usage();
+				cg_open(argv[++i]);
 			} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 				usage();
 			} else if (argv[i][0] == '-' && argv[i][1]) {

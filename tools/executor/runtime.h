@@ -768,6 +768,11 @@ static int proc_of_pid(pid_t pid)
 
 static char fail_msg[128];
 
+/* Hooks for the executor's memory limit (executor.c); reproducers leave them NULL.  rt_child_hook runs in p0
+ * before its first call; rt_death_note may add a word to the crash line of a process that died with status st. */
+static void (*rt_child_hook)(void);
+static const char *(*rt_death_note)(int st);
+
 /* describe how a trace process died */
 static void describe_death(pid_t pid, int st, int pending_child)
 {
@@ -785,6 +790,9 @@ static void describe_death(pid_t pid, int st, int pending_child)
 		snprintf(fail_msg, sizeof fail_msg, "crash %s %s", who, signal_name(WTERMSIG(st)));
 	else
 		snprintf(fail_msg, sizeof fail_msg, "crash %s exit%d", who, WEXITSTATUS(st));
+	const char *note = rt_death_note ? rt_death_note(st) : NULL;
+	if (note)
+		snprintf(fail_msg + strlen(fail_msg), sizeof fail_msg - strlen(fail_msg), " %s", note);
 }
 
 /* an unexpected death of any trace process? */
@@ -990,6 +998,8 @@ static int trace_begin(const struct trace *t, int tracenum)
 			close(pipes_resp[i][0]);
 			pipes_cmd[i][1] = pipes_resp[i][0] = -1;
 		}
+		if (rt_child_hook)
+			rt_child_hook();
 		worker(0, t->base, t->size);
 	}
 	setpgid(pid, pid);

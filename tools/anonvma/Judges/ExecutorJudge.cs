@@ -19,6 +19,9 @@ public abstract class ExecutorJudge : IJudge
     /// <summary>Wall time and calls of the last batch, for speed tables.</summary>
     public TimeSpan LastElapsed { get; private set; }
 
+    /// <summary>What bounds a trace's memory on this kernel, named in the detail of a run the OOM killer ended.</summary>
+    protected abstract string MemoryLimit { get; }
+
     /// <summary>Runs the batch file and returns the executor's output lines and anything said on stderr.</summary>
     protected abstract Shell.Result Execute(string batchPath, int traceCount, long callCount);
 
@@ -36,6 +39,7 @@ public abstract class ExecutorJudge : IJudge
             List<TraceRun> runs;
             try { runs = ExecutorOutput.Parse(res.Stdout, Name); }
             catch (ExecutorOutputException e) { runs = []; res = res with { Stderr = res.Stderr + e.Message + "\n" }; }
+            runs = runs.Select(r => r.End == RunEnd.Crash ? r with { Detail = ExecutorMemory.Explain(r.Detail, MemoryLimit) } : r).ToList();
             var byId = runs.GroupBy(r => r.TraceId).ToDictionary(g => g.Key, g => g.Last());
             string complaint = $"{Name} gave no result for this trace (exit {res.ExitCode}): " +
                                string.Join(" | ", res.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));

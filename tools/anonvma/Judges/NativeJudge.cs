@@ -20,6 +20,7 @@ public sealed class NativeJudge : ExecutorJudge
     public override KernelProfile Profile { get; }
 
     /// <summary>Builds the executor if needed and probes the running kernel for its profile.</summary>
+    /// <param name="callTimeoutMs">How long one call may take; an OOM kill at the memory limit can take a few seconds of reclaim first.</param>
     public static NativeJudge Create(int callTimeoutMs = 2000)
     {
         var exe = EnsureExecutor();
@@ -27,15 +28,26 @@ public sealed class NativeJudge : ExecutorJudge
         return new NativeJudge(exe, profile, callTimeoutMs);
     }
 
-    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount) =>
-        Shell.Run(executor, ["--timeout-ms", callTimeoutMs.ToString(), batchPath],
+    protected override string MemoryLimit => $"memory.max {ExecutorMemory.Limit} of the executor's cgroup (ExecutorMemory.LimitBytes)";
+
+    static int warned;
+
+    /// <summary>Runs the batch with its trace processes in a fresh memory cgroup, or unlimited (saying so once) without cgroups.</summary>
+    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
+    {
+        using var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
+        if (cgroup is null && Interlocked.Exchange(ref warned, 1) == 0)
+            Console.Error.WriteLine($"anonvma: no memory cgroup, so native traces run without the {ExecutorMemory.Limit} limit: {MemoryCgroup.WhyNot}");
+        string[] limit = cgroup is null ? [] : ["--cgroup", cgroup.Path];
+        return Shell.Run(executor, ["--timeout-ms", callTimeoutMs.ToString(), .. limit, batchPath],
             TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
+    }
 }
 
 /// <summary>
 /// Works out the running kernel's profile from what it does, not from its version string alone: a harmless prctl
-/// for CONFIG_ANON_VMA_NAME, a read fault for the zero page, VmFlags for soft-dirty, sysfs for THP, and the release
-/// for the anon_vma merge rule (changed in 6.16 by 879bca0a2c4f).
+/// for CONFIG_ANON_VMA_NAME, a read fault for the zero page, VmFlags for soft-dirty, sysfs for THP, the release
+/// for the anon_vma merge rule (changed in 6.16 by 879bca0a2c4f), and /proc for the overcommit mode, RAM and swap.
 /// </summary>
 public static class NativeProfile
 {
@@ -80,7 +92,34 @@ public static class NativeProfile
             HugeTlbPage = Directory.Exists("/sys/kernel/mm/hugepages"),
             MaxMapCount = int.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()),
             MmapMinAddr = ulong.Parse(File.ReadAllText("/proc/sys/vm/mmap_min_addr").Trim()),
+            Overcommit = ReadOvercommit(),
+            TotalRamPages = MeminfoKb("MemTotal") / 4,
+            TotalSwapPages = MeminfoKb("SwapTotal") / 4,
         };
+    }
+
+    /// <summary>vm.overcommit_memory; OVERCOMMIT_NEVER checks the whole machine's Committed_AS, which no model can know.</summary>
+    static OvercommitMode ReadOvercommit()
+    {
+        string text = File.ReadAllText("/proc/sys/vm/overcommit_memory").Trim();
+        return text switch
+        {
+            "0" => OvercommitMode.Guess,
+            "1" => OvercommitMode.Always,
+            "2" => throw new InvalidOperationException(
+                "vm.overcommit_memory is 2 (OVERCOMMIT_NEVER) on this machine: the model follows modes 0 and 1 only, because " +
+                "mode 2 refuses by the whole machine's Committed_AS; run `sysctl vm.overcommit_memory=0` to judge with this kernel"),
+            _ => throw new InvalidOperationException($"/proc/sys/vm/overcommit_memory holds '{text}', not 0, 1 or 2"),
+        };
+    }
+
+    /// <summary>One "Name: N kB" line of /proc/meminfo (MemTotal is totalram_pages(), SwapTotal total_swap_pages, in kB).</summary>
+    static ulong MeminfoKb(string name)
+    {
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+            if (line.StartsWith(name + ":") && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var kb, "kB"] && ulong.TryParse(kb, out var v))
+                return v;
+        throw new InvalidOperationException($"/proc/meminfo has no '{name}: N kB' line");
     }
 
     static (int, int) ParseRelease(string release)

@@ -37,6 +37,8 @@ public sealed class QemuJudge : ExecutorJudge
         return new QemuJudge(r.Stdout.Trim());
     }
 
+    protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/run-batch.sh";
+
     protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
     {
         // Boot ~2 s; a call takes ~3 ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
