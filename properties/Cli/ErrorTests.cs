@@ -73,7 +73,21 @@ public class ErrorTests
         var n = Run("replay");
         Assert.Equal(2, n.Code);
         Assert.StartsWith("anonvma: replay needs TRACE\n", n.Err);
-        foreach (var e in new[] { r, o, v, t, n }) Assert.DoesNotContain("   at ", e.Err);
+        var m = Run("replay", Example("name-middle.trace"), "--on");
+        Assert.Equal(2, m.Code);
+        Assert.StartsWith("anonvma: option --on needs a value (LIST)\n", m.Err);
+        var before = Run("--frob", "replay");
+        Assert.Equal(2, before.Code);
+        Assert.StartsWith("anonvma: unknown option '--frob' before the command\n", before.Err);
+        var extra = Run("print", Example("name-middle.trace"), "more");
+        Assert.Equal(2, extra.Code);
+        Assert.StartsWith("anonvma: unexpected argument 'more' for print\n", extra.Err);
+        foreach (var e in new[] { r, o, v, t, n, m, before, extra })
+        {
+            Assert.DoesNotContain("   at ", e.Err);
+            Assert.Equal("", e.Out);
+            Assert.Equal(2, e.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // the problem and the hint, nothing more
+        }
     }
 
     [Fact]
@@ -83,12 +97,21 @@ public class ErrorTests
         {
             var r = Run(args);
             Assert.Equal(0, r.Code);
-            foreach (var c in AnonVma.Cli.Commands.All) Assert.Matches($@"(?m)^  {c.Name} +{System.Text.RegularExpressions.Regex.Escape(c.Summary)}$", r.Out);
+            foreach (var c in new AnonVma.Cli.Commands().All)
+                Assert.Matches($@"(?m)^  {c.Name}( <\w+>)? +{System.Text.RegularExpressions.Regex.Escape(c.Summary)}$", r.Out);
+            Assert.Contains("exit codes: 0 the judges agree", r.Out);
         }
-        var one = Run("replay", "--help");
-        Assert.Equal(0, one.Code);
-        Assert.Contains("--on LIST", one.Out);
-        Assert.Contains("--no-color", one.Out);
+        foreach (var args in new[] { new[] { "replay", "--help" }, ["replay", "-h"], ["help", "replay"] })
+        {
+            var one = Run(args);
+            Assert.Equal(0, one.Code);
+            Assert.Contains("anonvma replay <TRACE> [options]", one.Out);
+            Assert.Contains("--on <LIST>", one.Out);
+            Assert.Contains("--no-color", one.Out);
+        }
+        var unknown = Run("help", "frob");
+        Assert.Equal(2, unknown.Code);
+        Assert.StartsWith("anonvma: unknown command 'frob'\n", unknown.Err);
     }
 
     [Fact]
@@ -107,7 +130,7 @@ public class ErrorTests
     [InlineData("500ms", 0.5)]
     [InlineData("90", 90)]
     [InlineData("2.5s", 2.5)]
-    public void Durations(string text, double seconds) => Assert.Equal(TimeSpan.FromSeconds(seconds), AnonVma.Cli.Args.ParseDuration(text));
+    public void Durations(string text, double seconds) => Assert.Equal(TimeSpan.FromSeconds(seconds), AnonVma.Cli.TypedOption.ParseDuration(text));
 
     [Theory]
     [InlineData("")]
@@ -115,5 +138,5 @@ public class ErrorTests
     [InlineData("-5s")]
     [InlineData("5d")]
     [InlineData("0")]
-    public void Bad_durations(string text) => Assert.Null(AnonVma.Cli.Args.ParseDuration(text));
+    public void Bad_durations(string text) => Assert.Null(AnonVma.Cli.TypedOption.ParseDuration(text));
 }

@@ -201,7 +201,7 @@ public class ReplayTests(ITestOutputHelper log)
         Assert.Equal(2, listing.Code);
         Assert.StartsWith("anonvma: --maps and --smaps choose what the call listing shows; with --repeat there is no listing\n", listing.Err);
         var help = Run("replay", "--help");
-        Assert.Contains("--repeat N", help.Out);
+        Assert.Contains("--repeat <N>", help.Out);
         Assert.Contains("run the trace N times (1 to 1000) on each kernel of --on", help.Out);
     }
 

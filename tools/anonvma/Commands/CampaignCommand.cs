@@ -1,4 +1,6 @@
+using System.CommandLine;
 using AnonVma.Campaign;
+using AnonVma.Model;
 
 namespace AnonVma.Cli;
 
@@ -8,50 +10,46 @@ namespace AnonVma.Cli;
 /// --resume; each distinct finding is shrunk once and saved as a trace and a C reproducer; every session ends by
 /// writing report.html and summary.md. Exit 0 when nothing was found, 1 when something was.
 /// </summary>
-public sealed class CampaignCommand : ICommand
+public sealed class CampaignCommand : CliCommand
 {
+    readonly Option<TimeSpan?> time = TypedOption.Duration("--time", "how long this session takes new work, e.g. 2m, 1h (default 10m); blocks in flight may finish within --grace after it");
+    readonly Option<string?> output = TypedOption.Text("--out", "DIR", "a new campaign directory (default campaigns/UTC-TIMESTAMP)");
+    readonly Option<string?> resumeDir = TypedOption.Text("--resume", "DIR", "continue the campaign in DIR with the same seeds and judges; finishes shrinking what was cut short");
+    readonly Option<int?> seeds = TypedOption.Int("--seeds", "seeds in the whole campaign (all shards), then stop (default: as many as --time allows)", 1, int.MaxValue / 2);
+    readonly Option<int?> firstSeed = TypedOption.Int("--seed", "the first seed (default 1)", 0, int.MaxValue / 2);
+    readonly Option<int?> workerCount = TypedOption.Int("--workers", $"workers on the model and native lane (default: one per core, here {Environment.ProcessorCount})", 1, 256);
+    readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All, "model,native,qemu (the default), model,native, model,qemu or model");
+    readonly Option<(int Index, int Count)?> shard = TypedOption.Parsed<(int, int)?>("--shard", "i/n",
+        "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge", s => ParseShard(s));
+    readonly Option<int?> block = TypedOption.Int("--block", "seeds per block of the model and native lane (default 64); the QEMU lane boots once per 64", 1, 100_000);
+    readonly Option<TimeSpan?> graceTime = TypedOption.Duration("--grace", "how long blocks in flight may finish after --time before they are abandoned (default 60s)");
+    readonly Option<TimeSpan?> shrinkTime = TypedOption.Duration("--shrink-budget", "how long one finding may be shrunk before the smallest trace so far is saved (default 3m)");
+    readonly Option<Mutations?> mutate = TypedOption.Mutation();
+
+    public CampaignCommand() : base("campaign", "run a long, resumable, multi-core campaign and write its HTML report (the nightly job)") =>
+        Add(time, output, resumeDir, seeds, firstSeed, workerCount, judgeNames, shard, block, graceTime, shrinkTime, mutate);
+
     /// <summary>The options that fix what a campaign checks, refused with --resume (the directory already says).</summary>
-    static readonly string[] ConfigOptions = ["seeds", "seed", "judges", "shard", "mutate", "block"];
+    Option[] ConfigOptions => [seeds, firstSeed, judgeNames, shard, mutate, block];
 
-    public string Name => "campaign";
-    public string Synopsis => "[--time 10m] [--out DIR | --resume DIR] [--seeds N] [--seed N] [--workers N] [--judges model,native,qemu] [--shard i/n]";
-    public string Summary => "run a long, resumable, multi-core campaign and write its HTML report (the nightly job)";
-    public IReadOnlyList<string> Positionals => [];
-
-    public IReadOnlyList<Option> Options =>
-    [
-        new("time", "DURATION", "how long this session takes new work, e.g. 2m, 1h (default 10m); blocks in flight may finish within --grace after it"),
-        new("out", "DIR", "a new campaign directory (default campaigns/UTC-TIMESTAMP)"),
-        new("resume", "DIR", "continue the campaign in DIR with the same seeds and judges; finishes shrinking what was cut short"),
-        new("seeds", "N", "seeds in the whole campaign (all shards), then stop (default: as many as --time allows)"),
-        new("seed", "N", "the first seed (default 1)"),
-        new("workers", "N", $"workers on the model and native lane (default: one per core, here {Environment.ProcessorCount})"),
-        new("judges", "LIST", "model,native,qemu (the default), model,native, model,qemu or model"),
-        new("shard", "i/n", "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge"),
-        new("block", "N", "seeds per block of the model and native lane (default 64); the QEMU lane boots once per 64"),
-        new("grace", "DURATION", "how long blocks in flight may finish after --time before they are abandoned (default 60s)"),
-        new("shrink-budget", "DURATION", "how long one finding may be shrunk before the smallest trace so far is saved (default 3m)"),
-        MutationOption.Declaration,
-    ];
-
-    public int Run(Args args, CliContext context)
+    public override int Run(ParseResult args, CliContext context)
     {
-        var budget = args.GetDuration("time") ?? TimeSpan.FromMinutes(10);
-        var grace = args.GetDuration("grace") ?? TimeSpan.FromSeconds(60);
-        int workers = args.GetInt("workers", 1, 256) ?? Environment.ProcessorCount;
-        var shrinkBudget = args.GetDuration("shrink-budget") ?? TimeSpan.FromMinutes(3);
+        var budget = args.GetValue(time) ?? TimeSpan.FromMinutes(10);
+        var grace = args.GetValue(graceTime) ?? TimeSpan.FromSeconds(60);
+        int workers = args.GetValue(workerCount) ?? Environment.ProcessorCount;
+        var shrinkBudget = args.GetValue(shrinkTime) ?? TimeSpan.FromMinutes(3);
         CampaignDirectory dir;
-        if (args.Get("resume") is { } resume)
+        if (args.GetValue(resumeDir) is { } resume)
         {
-            if (args.Has("out")) throw new UsageException("--out and --resume exclude each other: --resume continues the campaign where it is");
-            if (ConfigOptions.FirstOrDefault(args.Has) is { } fixedOption)
-                throw new UsageException($"--{fixedOption} cannot change on --resume: the campaign keeps the seeds and judges it was created with (see {Path.Combine(resume, "campaign.json")})");
+            if (args.Given(output)) throw new UsageException("--out and --resume exclude each other: --resume continues the campaign where it is");
+            if (ConfigOptions.FirstOrDefault(args.Given) is { } fixedOption)
+                throw new UsageException($"{fixedOption.Name} cannot change on --resume: the campaign keeps the seeds and judges it was created with (see {Path.Combine(resume, "campaign.json")})");
             dir = CampaignDirectory.Open(resume);
         }
         else
         {
             var config = NewConfig(args);
-            string path = args.Get("out") ?? Path.Combine("campaigns", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
+            string path = args.GetValue(output) ?? Path.Combine("campaigns", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
             // Check the judges can run before anything is written.
             foreach (var k in config.Judges.Where(j => j != "model")) JudgeNames.Kernel(k);
             dir = CampaignDirectory.Create(path, config);
@@ -79,22 +77,21 @@ public sealed class CampaignCommand : ICommand
         return outcome.Final.Findings > 0 ? ExitCode.Differs : ExitCode.Ok;
     }
 
-    static CampaignConfig NewConfig(Args args)
+    CampaignConfig NewConfig(ParseResult args)
     {
-        var judges = args.GetList("judges", JudgeNames.All) ?? ["model", "native", "qemu"];
+        var judges = args.GetValue(judgeNames) ?? ["model", "native", "qemu"];
         if (!judges.Contains("model"))
             throw new UsageException($"--judges: a campaign always checks the model, so list it too (e.g. model,{string.Join(',', judges)})");
-        var (index, count) = args.Get("shard") is { } s ? ParseShard(s) : (0, 1);
-        MutationOption.Parse(args); // checks the name
+        var (index, count) = args.GetValue(shard) ?? (0, 1);
         return new CampaignConfig
         {
             Judges = judges.OrderBy(j => JudgeNames.All.ToList().IndexOf(j)).ToList(),
-            FirstSeed = args.GetInt("seed", 0, int.MaxValue / 2) ?? 1,
-            Seeds = args.GetInt("seeds", 1, int.MaxValue / 2),
+            FirstSeed = args.GetValue(firstSeed) ?? 1,
+            Seeds = args.GetValue(seeds),
             ShardIndex = index,
             ShardCount = count,
-            BlockSize = args.GetInt("block", 1, 100_000) ?? 64,
-            Mutation = args.Get("mutate"),
+            BlockSize = args.GetValue(block) ?? 64,
+            Mutation = args.GetValue(mutate)?.ToString(),
         };
     }
 

@@ -1,11 +1,13 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using AnonVma.Traces;
 
 namespace AnonVma.Cli;
 
 /// <summary>
-/// The testable entry of the anonvma tool: picks the command, parses its options and turns every expected failure
-/// into a one-line message and an exit code (0 all agree, 1 a difference or finding, 2 a usage error or unreadable
-/// input), so neither users nor tests ever see a stack trace for a mistake of theirs.
+/// The testable entry of the anonvma tool: parses the command line (System.CommandLine), runs the command and turns
+/// every expected failure into a one-line message and an exit code (0 all agree, 1 a difference or finding, 2 a usage
+/// error or unreadable input), so neither users nor tests ever see a stack trace for a mistake of theirs.
 /// </summary>
 public static class CommandLine
 {
@@ -15,22 +17,12 @@ public static class CommandLine
         var context = new CliContext(output, error, terminal, cancel);
         try
         {
-            if (args.Length == 0 || args[0] is "--help" or "-h")
-            {
-                output.Write(Commands.UsageText());
-                return ExitCode.Ok;
-            }
-            var command = Commands.Find(args[0]) ?? throw new UsageException(
-                args[0].StartsWith('-')
-                    ? $"unknown option '{args[0]}' before the command"
-                    : $"unknown command '{args[0]}' (commands: {string.Join(", ", Commands.All.Select(c => c.Name))})");
-            var parsed = Args.Parse(command, args[1..]);
-            if (parsed.Has("help"))
-            {
-                output.Write(Commands.CommandHelp(command));
-                return ExitCode.Ok;
-            }
-            return command.Run(parsed, context with { Colour = Colour.For(terminal, parsed.Has("no-color")) });
+            var commands = new Commands();
+            var parsed = commands.Root.Parse(args.Length == 0 ? ["--help"] : args);
+            if (parsed.Errors.Count > 0) throw new UsageException(commands.Problem(parsed));
+            if (parsed.Action is HelpAction) return Help(parsed, output);
+            var command = commands.All.Single(c => c.Command == parsed.CommandResult.Command);
+            return command.Run(parsed, context with { Colour = Colour.For(terminal, parsed.GetValue(commands.NoColor)) });
         }
         catch (UsageException e)
         {
@@ -58,5 +50,12 @@ public static class CommandLine
             error.WriteLine($"anonvma: internal error, please report it with the command line: {e}");
             return ExitCode.InternalError;
         }
+    }
+
+    /// <summary>Writes the help a parse asked for (--help, -h, or the help command's re-parse) and returns 0.</summary>
+    public static int Help(ParseResult parsed, TextWriter output)
+    {
+        parsed.Invoke(new InvocationConfiguration { Output = output, EnableDefaultExceptionHandler = false });
+        return ExitCode.Ok;
     }
 }

@@ -1,66 +1,68 @@
-using System.Reflection;
-using System.Text;
+using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace AnonVma.Cli;
 
-/// <summary>The registry of commands: every ICommand class in this assembly, so adding a command is adding its file.</summary>
-public static class Commands
+/// <summary>
+/// The command tree for one command line: every CliCommand class in this assembly (so adding a command is adding its
+/// file) under the root, with the options every command takes. Built afresh per run, as parsing symbols are shared state.
+/// </summary>
+public sealed class Commands
 {
-    /// <summary>The options every command takes.</summary>
-    public static readonly IReadOnlyList<Option> Common =
-    [
-        new("help", null, "show this command's options"),
-        new("no-color", null, "no ANSI colour even on a terminal (NO_COLOR in the environment does the same)"),
-    ];
-
     /// <summary>Every command, by name.</summary>
-    public static IReadOnlyList<ICommand> All { get; } = typeof(Commands).Assembly.GetTypes()
-        .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ICommand).IsAssignableFrom(t))
-        .Select(t => (ICommand)Activator.CreateInstance(t)!)
+    public IReadOnlyList<CliCommand> All { get; } = typeof(Commands).Assembly.GetTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && t.IsSubclassOf(typeof(CliCommand)))
+        .Select(t => (CliCommand)Activator.CreateInstance(t)!)
         .OrderBy(c => c.Name, StringComparer.Ordinal)
         .ToList();
 
-    public static ICommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);
-
-    /// <summary>The text for --help or no arguments: every command with one line each, and the exit codes.</summary>
-    public static string UsageText()
+    public Option<bool> NoColor { get; } = new("--no-color")
     {
-        var sb = new StringBuilder();
-        sb.Append("anonvma: replay, fuzz and print AnonVma traces (the reference model of Linux's anonymous-VMA naming\n");
-        sb.Append("against real kernels)\n\n");
-        sb.Append("usage: dotnet run --project tools/anonvma -- COMMAND [ARGS] [OPTIONS]\n\ncommands:\n");
-        int w = All.Max(c => c.Name.Length);
-        foreach (var c in All) sb.Append($"  {c.Name.PadRight(w)}  {c.Summary}\n");
-        sb.Append("\n'anonvma COMMAND --help' lists a command's options.\n");
-        sb.Append("exit codes: 0 the judges agree and nothing was found; 1 a difference, an unmet expectation or a finding;\n");
-        sb.Append("2 a usage error or unreadable input.\n");
-        return sb.ToString();
+        Description = "no ANSI colour even on a terminal (NO_COLOR in the environment does the same)",
+        Recursive = true,
+    };
+
+    /// <summary>`anonvma`: its help lists the commands and the exit codes.</summary>
+    public Command Root { get; } = new("anonvma",
+        "replay, fuzz and print AnonVma traces (the reference model of Linux's anonymous-VMA naming against real kernels).\n" +
+        "'anonvma COMMAND --help' lists a command's options.\n" +
+        "exit codes: 0 the judges agree and nothing was found; 1 a difference, an unmet expectation or a finding;\n" +
+        "2 a usage error or unreadable input.");
+
+    public Commands()
+    {
+        Root.Options.Add(new HelpOption());
+        Root.Options.Add(NoColor);
+        foreach (var c in All) Root.Subcommands.Add(c.Command);
     }
 
-    /// <summary>One command's synopsis and options.</summary>
-    public static string CommandHelp(ICommand c)
+    /// <summary>The one line a command line that does not parse deserves, in the words of the old hand-written parser.</summary>
+    public string Problem(ParseResult parsed)
     {
-        var sb = new StringBuilder();
-        sb.Append($"usage: anonvma {c.Name} {c.Synopsis}\n\n{c.Summary}\n\noptions:\n");
-        var options = c.Options.Concat(Common).ToList();
-        int w = options.Max(o => o.Spelling.Length);
-        foreach (var o in options)
+        var command = parsed.CommandResult.Command;
+        string names = string.Join(", ", All.Select(c => c.Name));
+        if (parsed.UnmatchedTokens.FirstOrDefault() is { } token)
+            return (command == Root || BeforeCommand(parsed, token), token.StartsWith('-') && token != "-") switch
+            {
+                (true, true) => $"unknown option '{token}' before the command",
+                (true, false) => $"unknown command '{token}' (commands: {names})",
+                (false, true) => $"unknown option '{token}' for {command.Name}",
+                (false, false) => $"unexpected argument '{token}' for {command.Name}",
+            };
+        if (command == Root) return $"no command given (commands: {names})";
+        var error = parsed.Errors[0];
+        return error.SymbolResult switch
         {
-            var lines = Wrap(o.Help, Math.Max(40, 110 - w - 4));
-            sb.Append($"  {o.Spelling.PadRight(w)}  {lines[0]}\n");
-            foreach (var more in lines.Skip(1)) sb.Append(' ', w + 4).Append(more).Append('\n');
-        }
-        return sb.ToString();
+            System.CommandLine.Parsing.ArgumentResult { Tokens.Count: 0 } a => $"{command.Name} needs {a.Argument.Name}",
+            System.CommandLine.Parsing.OptionResult { Tokens.Count: 0 } o => $"option {o.Option.Name} needs a value ({o.Option.HelpName})",
+            _ => error.Message,
+        };
     }
 
-    static List<string> Wrap(string text, int width)
+    static bool BeforeCommand(ParseResult parsed, string token)
     {
-        var lines = new List<string> { "" };
-        foreach (var word in text.Split(' '))
-        {
-            if (lines[^1].Length > 0 && lines[^1].Length + 1 + word.Length > width) lines.Add("");
-            lines[^1] += (lines[^1].Length > 0 ? " " : "") + word;
-        }
-        return lines;
+        var tokens = parsed.Tokens.ToList();
+        int command = tokens.FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Command);
+        return command >= 0 && tokens.FindIndex(t => t.Value == token) < command;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AnonVma.Judges;
 using AnonVma.Traces;
 
@@ -8,17 +9,20 @@ namespace AnonVma.Cli;
 /// call) that builds with `cc repro.c -o repro` and prints the executor's observations, for a kernel developer who
 /// has neither .NET nor this repository.
 /// </summary>
-public sealed class ExportCCommand : ICommand
+public sealed class ExportCCommand : CliCommand
 {
-    public string Name => "export-c";
-    public string Synopsis => "TRACE [--out FILE]";
-    public string Summary => "write a standalone C reproducer (cc repro.c -o repro && ./repro prints the executor's observations)";
-    public IReadOnlyList<string> Positionals => ["TRACE"];
-    public IReadOnlyList<Option> Options => [new("out", "FILE", "write the C program to FILE instead of standard output")];
+    readonly Argument<string> trace = new("TRACE") { Description = "the trace file" };
+    readonly Option<string?> output = TypedOption.Text("--out", "FILE", "write the C program to FILE instead of standard output");
 
-    public int Run(Args args, CliContext context)
+    public ExportCCommand() : base("export-c", "write a standalone C reproducer (cc repro.c -o repro && ./repro prints the executor's observations)")
     {
-        var path = args.Positionals[0];
+        Add(trace);
+        Add(output);
+    }
+
+    public override int Run(ParseResult args, CliContext context)
+    {
+        var path = args.GetValue(trace)!;
         var doc = TraceInput.Load(path);
         var header = string.Join('\n', new[] { $"From {path}" }
             .Concat(doc.Header.Select(kv => $"{kv.Key}: {kv.Value}"))
@@ -26,7 +30,7 @@ public sealed class ExportCCommand : ICommand
         string c;
         try { c = CReproducer.Generate(doc.Trace, header); }
         catch (ArgumentException e) { throw new InputException($"{path}: {e.Message}"); }
-        if (args.Get("out") is { } outPath)
+        if (args.GetValue(output) is { } outPath)
         {
             var full = Path.GetFullPath(outPath);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
@@ -10,35 +11,31 @@ namespace AnonVma.Cli;
 /// progress, then what it reached and each finding, shrunk and saved as a trace file with its replay command.
 /// Exit 0 when nothing was found, 1 when something was.
 /// </summary>
-public sealed class FuzzCommand : ICommand
+public sealed class FuzzCommand : CliCommand
 {
-    public string Name => "fuzz";
-    public string Synopsis => "[--time 60s] [--seed N] [--length N] [--judges model,native[,qemu]] [--out DIR] [--no-shrink]";
-    public string Summary => "run a time-boxed generated campaign (the main job), shrink and save what it finds";
-    public IReadOnlyList<string> Positionals => [];
+    readonly Option<TimeSpan?> time = TypedOption.Duration("--time", "how long to search, e.g. 60s, 5m, 1h (default 60s); shrinking a finding may add a little; Ctrl-C stops early");
+    readonly Option<int?> firstSeed = TypedOption.Int("--seed", "the first seed (default: from the clock, and printed, so a run can be repeated)", 0, int.MaxValue / 2);
+    readonly Option<int?> traceLength = TypedOption.Int("--length", "calls per generated trace (default 24)", 1, 10_000);
+    readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All,
+        "model (invariants only), model,native (the default: also this machine's kernel), model,native,qemu or model,qemu");
+    readonly Option<string?> output = TypedOption.Text("--out", "DIR", "where findings are saved (default traces/found)");
+    readonly Option<bool> noShrink = TypedOption.Flag("--no-shrink", "save findings as found, unshrunk (with qemu each shrinking round costs a boot)");
+    readonly Option<Mutations?> mutate = TypedOption.Mutation();
 
-    public IReadOnlyList<Option> Options =>
-    [
-        new("time", "DURATION", "how long to search, e.g. 60s, 5m, 1h (default 60s); shrinking a finding may add a little; Ctrl-C stops early"),
-        new("seed", "N", "the first seed (default: from the clock, and printed, so a run can be repeated)"),
-        new("length", "N", "calls per generated trace (default 24)"),
-        new("judges", "LIST", "model (invariants only), model,native (the default: also this machine's kernel), model,native,qemu or model,qemu"),
-        new("out", "DIR", "where findings are saved (default traces/found)"),
-        new("no-shrink", null, "save findings as found, unshrunk (with qemu each shrinking round costs a boot)"),
-        MutationOption.Declaration,
-    ];
+    public FuzzCommand() : base("fuzz", "run a time-boxed generated campaign (the main job), shrink and save what it finds") =>
+        Add(time, firstSeed, traceLength, judgeNames, output, noShrink, mutate);
 
-    public int Run(Args args, CliContext context)
+    public override int Run(ParseResult args, CliContext context)
     {
-        var budget = args.GetDuration("time") ?? TimeSpan.FromSeconds(60);
-        int seed = args.GetInt("seed", 0, int.MaxValue / 2) ?? (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000);
-        int length = args.GetInt("length", 1, 10_000) ?? 24;
-        var judges = args.GetList("judges", JudgeNames.All) ?? ["model", "native"];
+        var budget = args.GetValue(time) ?? TimeSpan.FromSeconds(60);
+        int seed = args.GetValue(firstSeed) ?? (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000);
+        int length = args.GetValue(traceLength) ?? 24;
+        var judges = args.GetValue(judgeNames) ?? ["model", "native"];
         if (!judges.Contains("model"))
             throw new UsageException($"--judges: fuzz always checks the model, so list it too (e.g. model,{string.Join(',', judges)})");
-        string outDir = args.Get("out") ?? FoundTraces.DefaultDirectory;
-        bool shrink = !args.Has("no-shrink");
-        var mutations = MutationOption.Parse(args);
+        string outDir = args.GetValue(output) ?? FoundTraces.DefaultDirectory;
+        bool shrink = !args.GetValue(noShrink);
+        var mutations = args.GetValue(mutate);
 
         var oracles = new List<IOracle> { new InvariantOracle(KernelProfile.Linux612, mutations) };
         foreach (var k in judges.Where(j => j != "model")) oracles.Add(new DifferentialOracle(JudgeNames.Kernel(k), mutations));

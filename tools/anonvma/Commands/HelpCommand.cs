@@ -1,23 +1,19 @@
+using System.CommandLine;
+
 namespace AnonVma.Cli;
 
-/// <summary>`help [COMMAND]`: the usage text, or one command's options, for those who type help rather than --help.</summary>
-public sealed class HelpCommand : ICommand
+/// <summary>`help [COMMAND]`: the command list, or one command's options, for those who type help rather than --help.</summary>
+public sealed class HelpCommand : CliCommand
 {
-    public string Name => "help";
-    public string Synopsis => "[COMMAND]";
-    public string Summary => "list the commands, or show one command's options";
-    public IReadOnlyList<string> Positionals => ["[COMMAND]"];
-    public IReadOnlyList<Option> Options => [];
+    readonly Argument<string?> command = new("COMMAND") { Arity = ArgumentArity.ZeroOrOne, Description = "the command whose options to show" };
 
-    public int Run(Args args, CliContext context)
+    public HelpCommand() : base("help", "list the commands, or show one command's options") => Add(command);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        if (args.Positionals.Count == 0)
-        {
-            context.Out.Write(Commands.UsageText());
-            return ExitCode.Ok;
-        }
-        var command = Commands.Find(args.Positionals[0]) ?? throw new UsageException($"unknown command '{args.Positionals[0]}'");
-        context.Out.Write(Commands.CommandHelp(command));
-        return ExitCode.Ok;
+        var root = args.RootCommandResult.Command;
+        if (args.GetValue(command) is not { } name) return CommandLine.Help(root.Parse(["--help"]), context.Out);
+        if (!root.Subcommands.Any(c => c.Name == name)) throw new UsageException($"unknown command '{name}'");
+        return CommandLine.Help(root.Parse([name, "--help"]), context.Out);
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AnonVma.Judges;
 using AnonVma.Model;
 using AnonVma.Traces;
@@ -9,23 +10,23 @@ namespace AnonVma.Cli;
 /// expectations (results, and maps after every call), so corpus files carry what a real kernel said. Files are
 /// rewritten atomically; one that cannot run to its end is left untouched and reported.
 /// </summary>
-public sealed class RecordCommand : ICommand
+public sealed class RecordCommand : CliCommand
 {
-    public string Name => "record";
-    public string Synopsis => "TRACE... --on model|native|qemu [--no-maps]";
-    public string Summary => "run trace files on one judge and write its results and maps into them as expectations";
-    public IReadOnlyList<string> Positionals => ["TRACE", "[TRACE...]"];
-    public IReadOnlyList<Option> Options =>
-    [
-        new("on", "JUDGE", "the judge whose observations become the expectations: model, native or qemu"),
-        new("no-maps", null, "record results only"),
-    ];
+    readonly Argument<string[]> traces = new("TRACE") { Arity = ArgumentArity.OneOrMore, Description = "the trace files to record into" };
+    readonly Option<string?> judgeName = TypedOption.Text("--on", "JUDGE", "the judge whose observations become the expectations: model, native or qemu");
+    readonly Option<bool> noMaps = TypedOption.Flag("--no-maps", "record results only");
 
-    public int Run(Args args, CliContext context)
+    public RecordCommand() : base("record", "run trace files on one judge and write its results and maps into them as expectations")
     {
-        var on = args.Get("on") ?? throw new UsageException("record: --on JUDGE is required (model, native or qemu)");
+        Add(traces);
+        Add(judgeName, noMaps);
+    }
+
+    public override int Run(ParseResult args, CliContext context)
+    {
+        var on = args.GetValue(judgeName) ?? throw new UsageException("record: --on JUDGE is required (model, native or qemu)");
         if (!JudgeNames.All.Contains(on)) throw new UsageException($"record: --on: unknown judge '{on}' (model, native or qemu)");
-        var docs = args.Positionals.Select(p => (path: p, doc: TraceInput.Load(p))).ToList();
+        var docs = args.GetValue(traces)!.Select(p => (path: p, doc: TraceInput.Load(p))).ToList();
         IJudge judge = on == "model"
             ? new ModelJudge(JudgeNames.Profile(docs[0].doc.Get("profile") ?? KernelProfile.Linux612.Name, docs[0].path))
             : JudgeNames.Kernel(on);
@@ -41,7 +42,7 @@ public sealed class RecordCommand : ICommand
                 failed++;
                 continue;
             }
-            var recorded = Expectations.Record(doc, run, maps: !args.Has("no-maps")).With("recorded-on", judge.Name);
+            var recorded = Expectations.Record(doc, run, maps: !args.GetValue(noMaps)).With("recorded-on", judge.Name);
             TraceText.Save(path, recorded);
             context.Out.WriteLine($"{path}: recorded {doc.Trace.Calls.Count} calls on {judge.Name}");
         }

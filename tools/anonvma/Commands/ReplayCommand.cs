@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
@@ -12,48 +13,49 @@ namespace AnonVma.Cli;
 /// and the listing gives way to its distinct outcomes, each compared with the model (run once). Exit 0 when all is
 /// well, 1 otherwise (with --repeat, also when any one run differs from the model).
 /// </summary>
-public sealed class ReplayCommand : ICommand
+public sealed class ReplayCommand : CliCommand
 {
-    public string Name => "replay";
-    public string Synopsis => "TRACE [--on model,native,qemu] [--profile NAME] [--step N] [--maps|--smaps] [--repeat N] [--no-color]";
-    public string Summary => "run a trace file on the model and real kernels, call by call, and show where they differ";
-    public IReadOnlyList<string> Positionals => ["TRACE"];
+    readonly Argument<string> trace = new("TRACE") { Description = "the trace file" };
+    readonly Option<IReadOnlyList<string>?> on = TypedOption.List("--on", "LIST", JudgeNames.All,
+        "the judges: model, native (this machine's kernel), qemu (Linux 6.12); default model,native. The model runs once per kernel, with that kernel's profile");
+    readonly Option<string?> profileName = TypedOption.Text("--profile", "NAME",
+        "the model's profile when it runs alone (--on model): linux-6.12, host-6.18 or this machine's release; default the file's '# profile:' header, else linux-6.12");
+    readonly Option<int?> stepAt = TypedOption.Int("--step",
+        "stop after call N (from 0) and print the full state: every live process's maps, the caller's smaps", 0, int.MaxValue);
+    readonly Option<bool> maps = TypedOption.Flag("--maps", "after each call, print the caller's maps (the default)");
+    readonly Option<bool> smaps = TypedOption.Flag("--smaps", "after each call, print the caller's smaps instead of its maps");
+    readonly Option<int?> repeats = TypedOption.Int("--repeat",
+        $"run the trace N times ({MinRepeat} to {MaxRepeat}) on each kernel of --on, in one batch (one QEMU boot), " +
+        "and the model once; instead of the call listing, print each kernel's distinct outcomes (results, maps " +
+        "and compared smaps after every call), how many runs gave each, whether each agrees with the model, and " +
+        "where each first differs from the most common one: a stable difference or one that depends on " +
+        "scheduling. With --step N the runs stop after call N. Exit 1 if any run differs from the model", MinRepeat, MaxRepeat);
+    readonly Option<Mutations?> mutate = TypedOption.Mutation();
 
-    public IReadOnlyList<Option> Options =>
-    [
-        new("on", "LIST", "the judges: model, native (this machine's kernel), qemu (Linux 6.12); default model,native. " +
-                          "The model runs once per kernel, with that kernel's profile"),
-        new("profile", "NAME", "the model's profile when it runs alone (--on model): linux-6.12, host-6.18 or this machine's " +
-                               "release; default the file's '# profile:' header, else linux-6.12"),
-        new("step", "N", "stop after call N (from 0) and print the full state: every live process's maps, the caller's smaps"),
-        new("maps", null, "after each call, print the caller's maps (the default)"),
-        new("smaps", null, "after each call, print the caller's smaps instead of its maps"),
-        new("repeat", "N", $"run the trace N times ({MinRepeat} to {MaxRepeat}) on each kernel of --on, in one batch (one QEMU boot), " +
-                           "and the model once; instead of the call listing, print each kernel's distinct outcomes (results, maps " +
-                           "and compared smaps after every call), how many runs gave each, whether each agrees with the model, and " +
-                           "where each first differs from the most common one: a stable difference or one that depends on " +
-                           "scheduling. With --step N the runs stop after call N. Exit 1 if any run differs from the model"),
-        MutationOption.Declaration,
-    ];
-
-    public int Run(Args args, CliContext context)
+    public ReplayCommand() : base("replay", "run a trace file on the model and real kernels, call by call, and show where they differ")
     {
-        string path = args.Positionals[0];
-        var names = args.GetList("on", JudgeNames.All) ?? ["model", "native"];
-        if (args.Has("maps") && args.Has("smaps")) throw new UsageException("choose one of --maps and --smaps");
-        int? repeat = args.GetInt("repeat", MinRepeat, MaxRepeat);
+        Add(trace);
+        Add(on, profileName, stepAt, maps, smaps, repeats, mutate);
+    }
+
+    public override int Run(ParseResult args, CliContext context)
+    {
+        string path = args.GetValue(trace)!;
+        var names = args.GetValue(on) ?? ["model", "native"];
+        if (args.GetValue(maps) && args.GetValue(smaps)) throw new UsageException("choose one of --maps and --smaps");
+        int? repeat = args.GetValue(repeats);
         if (repeat is not null && names.All(n => n == "model"))
             throw new UsageException("--repeat runs each kernel of --on several times; add native or qemu to --on");
-        if (repeat is not null && (args.Has("maps") || args.Has("smaps")))
+        if (repeat is not null && (args.GetValue(maps) || args.GetValue(smaps)))
             throw new UsageException("--maps and --smaps choose what the call listing shows; with --repeat there is no listing");
         bool model = names.Contains("model");
-        if (args.Has("profile") && (!model || names.Count > 1))
+        if (args.GetValue(profileName) is not null && (!model || names.Count > 1))
             throw new UsageException("--profile sets the model's profile when it runs alone (--on model); next to a kernel the model takes the kernel's profile");
-        var mutations = MutationOption.Parse(args);
+        var mutations = args.GetValue(mutate);
         if (mutations is not null && !model) throw new UsageException("--mutate changes the model; add model to --on");
 
         var doc = TraceInput.Load(path);
-        int? step = args.GetInt("step", 0, int.MaxValue);
+        int? step = args.GetValue(stepAt);
         if (step >= doc.Trace.Calls.Count)
             throw new UsageException($"--step {step}: the trace has {doc.Trace.Calls.Count} calls (0 to {doc.Trace.Calls.Count - 1})");
         if (step is { } last)
@@ -69,7 +71,7 @@ public sealed class ReplayCommand : ICommand
         var pairs = new List<(IJudge Left, IJudge Right)>();
         if (model && kernels.Count == 0)
         {
-            var profile = args.Get("profile") is { } p ? JudgeNames.Profile(p, "--profile")
+            var profile = args.GetValue(profileName) is { } p ? JudgeNames.Profile(p, "--profile")
                 : doc.Get("profile") is { } h ? JudgeNames.Profile(h, $"{path}: the '# profile:' header")
                 : KernelProfile.Linux612;
             columns.Add(new ModelJudge(profile) { Mutations = mutations });
@@ -102,7 +104,7 @@ public sealed class ReplayCommand : ICommand
         if (model && doc.Get("profile") is { } named && KernelProfile.ByName(named) is { } own && !profiles.Any(p => JudgeNames.Matches(p, named)))
             profiles.Add(own);
         replay.CheckInvariants(profiles.Distinct().ToList(), mutations);
-        new ReplayPrinter(context.Out, context.Colour, args.Has("smaps")).Print(replay, step);
+        new ReplayPrinter(context.Out, context.Colour, args.GetValue(smaps)).Print(replay, step);
         return replay.AllWell ? ExitCode.Ok : ExitCode.Differs;
     }
 
