@@ -1,5 +1,6 @@
 using AnonVma.Campaign;
 using AnonVma.Properties.Cli;
+using AnonVma.Properties.Differential;
 
 namespace AnonVma.Properties.Campaign;
 
@@ -115,9 +116,10 @@ public class CampaignCliTests : IDisposable
         Assert.Contains("merge needs --out", noOut.Err);
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_report_of_a_real_campaign_renders_in_headless_chromium_with_every_chart_drawn()
     {
+        Components.Chromium();
         Assert.Equal(1, CliRunner.Run(["campaign", "--out", Dir("h"), "--seeds", "256", .. Mutated]).Code);
         var r = CliRunner.Run("report", Dir("h"), "--check", "--screenshot", Path.Combine(Dir("h"), "report.png"));
         Assert.True(r.Code == 0, r.Out + r.Err);

@@ -11,18 +11,14 @@ public class ExportAndRecordTests
     [SkippableFact]
     public void Export_c_output_compiles_and_prints_what_the_native_judge_observes()
     {
-        var cc = Environment.GetEnvironmentVariable("CC") ?? "cc";
+        var cc = Environment.GetEnvironmentVariable("CC") ?? Components.CCompiler();
         var dir = TempDir();
         var c = Path.Combine(dir, "repro.c");
         var r = Run("export-c", Example("mlock-fork.trace"), "--out", c);
         Assert.Equal(0, r.Code);
         Shell.Result build;
         try { build = Shell.Run(cc, [c, "-o", Path.Combine(dir, "repro")], TimeSpan.FromMinutes(2)); }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            if (Kernels.Required) throw new InvalidOperationException($"ANONVMA_REQUIRE_KERNELS=1 but {cc} cannot run: {e.Message}");
-            throw new SkipException($"needs a C compiler ({cc}): {e.Message}");
-        }
+        catch (System.ComponentModel.Win32Exception e) { throw Components.Missing("a C compiler", $"{cc} cannot run: {e.Message}", Components.Required); }
         Assert.True(build.ExitCode == 0, build.Stderr);
         var run = Shell.Run(Path.Combine(dir, "repro"), [], TimeSpan.FromMinutes(1));
         Assert.Equal(0, run.ExitCode);

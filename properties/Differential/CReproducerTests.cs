@@ -262,13 +262,5 @@ public class CReproducerTests(ITestOutputHelper log)
     }
 
     /// <summary>`cc` from PATH; skips (or fails, with ANONVMA_REQUIRE_KERNELS=1) when there is none.</summary>
-    static string Compiler()
-    {
-        var cc = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Where(d => d.Length > 0).Select(d => Path.Combine(d, "cc")).FirstOrDefault(File.Exists);
-        if (cc is not null) return cc;
-        const string why = "cc is not on PATH (apt-get install gcc)";
-        if (Kernels.Required) throw new InvalidOperationException($"ANONVMA_REQUIRE_KERNELS=1 but the C reproducers cannot be compiled: {why}");
-        throw new SkipException($"needs a C compiler: {why}");
-    }
+    static string Compiler() => Components.CCompiler();
 }

@@ -69,23 +69,33 @@ public sealed class Differential
     }
 }
 
-/// <summary>How a test gets a real kernel: here, skipped with the reason, or (in CI) a failure.</summary>
+/// <summary>How a test gets a real kernel: here, skipped with the reason and the install command, or (in CI) a failure.</summary>
 public static class Kernels
 {
     /// <summary>Set by .ci/run: a kernel that is not available fails the test instead of skipping it.</summary>
-    public static bool Required => Environment.GetEnvironmentVariable("ANONVMA_REQUIRE_KERNELS") == "1";
+    public static bool Required => Components.Required;
 
     static readonly Lazy<(QemuJudge? judge, string why)> qemu = new(() => (QemuJudge.TryCreate(out var why), why));
     static readonly Lazy<NativeJudge> native = new(() => NativeJudge.Create());
 
-    public static NativeJudge Native => native.Value;
+    /// <summary>This machine's kernel; skips (or fails in CI) when gcc or make is missing to build the executor.</summary>
+    public static NativeJudge Native
+    {
+        get
+        {
+            Components.ExecutorToolchain();
+            return native.Value;
+        }
+    }
 
-    /// <summary>The QEMU 6.12 judge; skips (or fails in CI) with the one command that builds the image.</summary>
+    /// <summary>The QEMU 6.12 judge; skips (or fails in CI) with the one command that installs QEMU and builds the image.</summary>
     public static QemuJudge Qemu()
     {
+        Components.ExecutorToolchain();
         var (judge, why) = qemu.Value;
         if (judge is not null) return judge;
-        if (Required) throw new InvalidOperationException($"ANONVMA_REQUIRE_KERNELS=1 but the QEMU judge is unavailable: {why}");
-        throw new SkipException($"needs Linux 6.12 under QEMU: {why}");
+        // The judge's own reason ends with a command for the tool's users (apt-get …, build-kernel.sh); a test names the one that does both.
+        var reason = why.Split([" (", "; "], 2, StringSplitOptions.None)[0];
+        throw Components.Missing("Linux 6.12 under QEMU", reason, Required);
     }
 }

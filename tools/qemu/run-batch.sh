@@ -96,8 +96,9 @@ if [ -n "$LOG" ]; then
 else
 	LOG=$(mktemp /tmp/anonvma-oracle-console.XXXXXX) || die "mktemp failed"
 fi
-# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG. no_timer_check: on a loaded
-# host the emulated PIT can miss the kernel's IO-APIC timer check, which then panics at boot.
+# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG.
+# no_timer_check: on a loaded host, TCG's emulated timer can miss the few ticks that timer_irq_works()
+# (arch/x86/kernel/apic/io_apic.c) waits for at boot, and the kernel panics "IO-APIC + timer doesn't work!".
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -display none -monitor none -no-reboot -m 512 \
 	-serial stdio -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
 	-append "console=ttyS0 quiet panic=-1 no_timer_check" </dev/null >"$LOG" 2>"$WORK/qemu.err" &
