@@ -136,11 +136,19 @@ public class CharacterAndLimitTests(ITestOutputHelper output)
         byte[] atLimit = [.. bytes.AsSpan(0, whole), .. Encoding.ASCII.GetBytes("#" + new string('x', pad - 2) + "\n")];
         Assert.Equal(max, atLimit.Length);
         Assert.Equal(past / 64 + 1, TraceText.Parse(atLimit, "odd.trace").Comments.Count);
+        // A byte order mark counts: 16 MiB and a BOM is refused, not read short.
+        byte[] withBom = [0xef, 0xbb, 0xbf, .. atLimit];
+        Assert.EndsWith(": expected a file of at most 16777216 bytes (16 MiB), found more", Refused(withBom).Message);
 
         // A 100 MB line: Load reads 16 MiB and a byte of it, not the whole file.
         string path = Path.Combine(Path.GetTempPath(), $"anonvma-huge-{Guid.NewGuid():N}.trace");
         try
         {
+            File.WriteAllBytes(path, withBom);
+            Assert.EndsWith("found more", Assert.Throws<TraceSyntaxException>(() => TraceText.Load(path)).Message);
+            File.WriteAllBytes(path, atLimit);
+            Assert.Equal(past / 64 + 1, TraceText.Load(path).Comments.Count);
+
             using (var f = File.Create(path))
             {
                 f.Write(Encoding.ASCII.GetBytes(Head + "p0: munmap("));

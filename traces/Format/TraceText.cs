@@ -33,9 +33,9 @@ public static class TraceText
     /// </summary>
     public static TraceDocument Parse(ReadOnlySpan<byte> utf8, string fileName)
     {
-        if (utf8.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
         bool tooLong = utf8.Length > MaxFileBytes;
         var head = tooLong ? utf8[..MaxFileBytes] : utf8;
+        if (head.StartsWith("\uFEFF"u8)) head = head[3..];
         var chars = new char[head.Length];
         var status = Utf8.ToUtf16(head, chars, out int read, out int written, replaceInvalidSequences: false, isFinalBlock: !tooLong);
         var text = chars.AsSpan(0, written);
@@ -53,14 +53,24 @@ public static class TraceText
         return new TraceSyntaxException(file, before.Count('\n') + 1, before.Length - lineStart + 1, what);
     }
 
-    /// <summary>Reads the file, never more than <see cref="MaxFileBytes"/> and a byte; errors name the path.</summary>
+    /// <summary>Reads the file (or pipe), never more than <see cref="MaxFileBytes"/> and a byte; errors name the path.</summary>
     public static TraceDocument Load(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        int cap = fs.CanSeek ? (int)Math.Min(fs.Length, MaxFileBytes) + 1 : MaxFileBytes + 1;
-        var buf = new byte[cap];
+        // The length is a first guess only: a pipe has none, and a file may grow while it is read.
+        var buf = new byte[(int)Math.Min(fs.CanSeek ? fs.Length + 1 : 1 << 16, MaxFileBytes + 1L)];
         int n = 0;
-        while (n < cap && fs.Read(buf, n, cap - n) is var r and > 0) n += r;
+        while (true)
+        {
+            if (n == buf.Length)
+            {
+                if (n > MaxFileBytes) break;
+                Array.Resize(ref buf, (int)Math.Min(2L * n, MaxFileBytes + 1L));
+            }
+            int r = fs.Read(buf, n, buf.Length - n);
+            if (r == 0) break;
+            n += r;
+        }
         return Parse(buf.AsSpan(0, n), path);
     }
 
