@@ -1,4 +1,5 @@
 using AnonVma.Campaign;
+using AnonVma.Traces;
 
 namespace AnonVma.Properties.Campaign;
 

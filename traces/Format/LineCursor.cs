@@ -38,9 +38,13 @@ internal sealed class LineCursor(string file, int line, string text)
         if (Pos >= Text.Length) return "end of line";
         char c = Text[Pos];
         if (c == '"') return "a string";
-        if (IsWordChar(c)) return $"'{Text[Pos..WordEnd(Pos)]}'";
+        if (IsWordChar(c)) return Quote(Text[Pos..WordEnd(Pos)]);
         return c is < ' ' or > '~' ? $"U+{(int)c:X4}" : $"'{c}'";
     }
+
+    /// <summary>A token quoted for a message, cut short when long, so a huge token cannot make a huge message.</summary>
+    public static string Quote(string token) =>
+        token.Length <= 60 ? $"'{token}'" : $"'{token[..50]}…' ({token.Length} characters)";
 
     static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 
@@ -87,10 +91,10 @@ internal sealed class LineCursor(string file, int line, string text)
         bool hex = w.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
         var digits = hex ? w[2..] : w;
         bool ok = digits.Length > 0 && digits.All(hex ? char.IsAsciiHexDigit : char.IsAsciiDigit);
-        if (!ok) throw Error(start, $"expected a number for {what}, found '{w}'");
+        if (!ok) throw Error(start, $"expected a number for {what}, found {Quote(w)}");
         if (!ulong.TryParse(digits, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var v) ||
             (bits < 64 && v >> bits != 0))
-            throw Error(start, $"expected a number below 2^{bits} for {what}, found '{w}'");
+            throw Error(start, $"expected a number below 2^{bits} for {what}, found {Quote(w)}");
         Pos += w.Length;
         return v;
     }

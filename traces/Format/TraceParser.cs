@@ -30,30 +30,36 @@ internal sealed partial class TraceParser(string file)
     [GeneratedRegex(@"^(0|[1-9][0-9]*|0x(0|[1-9a-f][0-9a-f]*)|-E([A-Z0-9]+)|SIGSEGV|SIGBUS|[ph](0|[1-9][0-9]*)|ok|ESCAPED|noproc)$")]
     internal static partial Regex ResultToken();
 
+    /// <summary>
+    /// Longer lines (not counting their indentation) are refused, so a runaway line or a 100 MB number costs little to
+    /// reject; the printer holds its lines to the same limit, and indents only maps lines.
+    /// </summary>
+    public const int MaxLineChars = 8192;
+    /// <summary>The executor's NAME_MAX_BYTES (tools/executor/runtime.h): it cannot pass a longer name to prctl.</summary>
+    public const int MaxNameBytes = 255;
+
     public TraceDocument Parse(string text)
     {
-        var lines = text.Split('\n');
         bool versioned = false;
-        for (int n = 0; n < lines.Length; n++)
+        int n = 0, start = 0;
+        while (true)
         {
-            string raw = lines[n].EndsWith('\r') ? lines[n][..^1] : lines[n];
-            var cur = new LineCursor(file, n + 1, raw);
-            if (cur.AtEnd) continue;
-            if (!versioned) { VersionLine(cur); versioned = true; continue; }
-            if (cur.Text[cur.Pos] == '#') { Comment(cur); continue; }
-            if (cur.Text[cur.Pos] == '|') { MapsLine(cur); continue; }
-            string? word = cur.PeekWord();
-            switch (word)
-            {
-                case "trace": TraceDirective(cur); break;
-                case "arena": ArenaDirective(cur); break;
-                case "maps" or "gone": ViewLine(cur, word); break;
-                case "anonvma": throw cur.Expected("one version line per file");
-                case not null when word.Length > 1 && word[0] == 'p' && word.Skip(1).All(char.IsAsciiDigit): CallLine(cur); break;
-                default: throw cur.Expected("a call like 'p0: munmap(...)', 'trace', 'arena', a maps block line or a '#' comment");
-            }
+            int nl = text.IndexOf('\n', start);
+            int end = nl < 0 ? text.Length : nl;
+            n++;
+            if (nl >= 0 && end > start && text[end - 1] == '\r') end--; // CRLF; a lone \r is refused below
+            int indent = start;
+            while (indent < end && text[indent] is ' ' or '\t') indent++;
+            if (end - indent > MaxLineChars)
+                throw new TraceSyntaxException(file, n, indent - start + MaxLineChars + 1,
+                    $"expected at most {MaxLineChars} characters after the indentation, found {end - indent}");
+            var cur = new LineCursor(file, n, text[start..end]);
+            Characters(cur);
+            if (!cur.AtEnd) Line(cur, ref versioned);
+            if (nl < 0) break;
+            start = nl + 1;
         }
-        int eof = lines[^1].Length == 0 ? lines.Length : lines.Length + 1; // the line after the last one
+        int eof = text.Length == 0 || text[^1] == '\n' ? n : n + 1; // the line after the last one
         if (!versioned) throw new TraceSyntaxException(file, eof, 1, $"expected the version line '{Magic} {Version}', found end of file");
         if (id is null) throw new TraceSyntaxException(file, eof, 1, "expected 'trace <id>', found end of file");
         if (arenaLine == 0) throw new TraceSyntaxException(file, eof, 1, "expected 'arena <base> <size>', found end of file");
@@ -64,16 +70,60 @@ internal sealed partial class TraceParser(string file)
         return new TraceDocument(trace, header.ToArray(), expected, comments.ToArray());
     }
 
+    /// <summary>
+    /// Refuses what no part of the format needs and a printer could not give back: control characters other than tab
+    /// (a lone carriage return, NUL, DEL…) and, in text not read from UTF-8, unpaired surrogates.
+    /// </summary>
+    static void Characters(LineCursor cur)
+    {
+        int i = RefusedCharacter(cur.Text);
+        if (i < 0) return;
+        char c = cur.Text[i];
+        if (char.IsSurrogate(c)) throw cur.Error(i, $"expected Unicode text, found an unpaired surrogate U+{(int)c:X4}");
+        throw cur.Error(i, $"expected no control character but tab, found U+{(int)c:X4}" +
+            (c == '\r' ? " (a carriage return ends a line only before a line feed)" : ""));
+    }
+
+    /// <summary>The index of the first character the format refuses (see Characters), or -1; the printer asks too.</summary>
+    internal static int RefusedCharacter(string t)
+    {
+        for (int i = 0; i < t.Length; i++)
+        {
+            char c = t[i];
+            if (c is (>= ' ' and < '\x7f') or '\t') continue;
+            if (char.IsHighSurrogate(c) && i + 1 < t.Length && char.IsLowSurrogate(t[i + 1])) { i++; continue; }
+            if (char.IsControl(c) || char.IsSurrogate(c)) return i;
+        }
+        return -1;
+    }
+
+    void Line(LineCursor cur, ref bool versioned)
+    {
+        if (!versioned) { VersionLine(cur); versioned = true; return; }
+        if (cur.Text[cur.Pos] == '#') { Comment(cur); return; }
+        if (cur.Text[cur.Pos] == '|') { MapsLine(cur); return; }
+        string? word = cur.PeekWord();
+        switch (word)
+        {
+            case "trace": TraceDirective(cur); break;
+            case "arena": ArenaDirective(cur); break;
+            case "maps" or "gone": ViewLine(cur, word); break;
+            case "anonvma": throw cur.Expected("one version line per file");
+            case not null when word.Length > 1 && word[0] == 'p' && word.Skip(1).All(char.IsAsciiDigit): CallLine(cur); break;
+            default: throw cur.Expected("a call like 'p0: munmap(...)', 'trace', 'arena', a maps block line or a '#' comment");
+        }
+    }
+
     void VersionLine(LineCursor cur)
     {
         if (cur.PeekWord() != "anonvma") throw cur.Expected($"the version line '{Magic} {Version}' first");
         cur.Word("anonvma");
-        if (!cur.TryChar('-') || cur.PeekWord() != "trace") throw cur.Error(0, $"expected the version line '{Magic} {Version}' first, found '{cur.Text.Trim()}'");
+        if (!cur.TryChar('-') || cur.PeekWord() != "trace") throw cur.Error(0, $"expected the version line '{Magic} {Version}' first, found {LineCursor.Quote(cur.Text.Trim())}");
         cur.Word("trace");
         cur.SkipBlanks();
         int at = cur.Pos;
         ulong v = cur.Number("the version");
-        if (v != Version) throw cur.Error(at, $"expected version {Version}, found version {cur.Text[at..cur.Pos]} (this reader knows '{Magic} {Version}' only)");
+        if (v != Version) throw cur.Error(at, $"expected version {Version}, found version {v} (this reader knows '{Magic} {Version}' only)");
         cur.End("after the version");
     }
 
@@ -84,7 +134,10 @@ internal sealed partial class TraceParser(string file)
         {
             string key = m.Groups[1].Value;
             if (header.Any(kv => kv.Key == key)) throw cur.Error(cur.Pos, $"expected each header key once, found a second '{key}'");
-            header.Add(new(key, m.Groups[2].Value.Trim()));
+            string value = m.Groups[2].Value.Trim();
+            if (key.Length + value.Length + 4 > MaxLineChars) // as printed: "# key: value"
+                throw cur.Error(cur.Pos, $"expected a header line of at most {MaxLineChars} characters as printed ('# {key}: …'), found {key.Length + value.Length + 4}");
+            header.Add(new(key, value));
             return;
         }
         comments.Add(new TraceComment(id is null ? -1 : calls.Count, text));
@@ -99,6 +152,8 @@ internal sealed partial class TraceParser(string file)
         string token = cur.Token();
         if (token.Length == 0) throw cur.Error(at, "expected a trace id, found end of line");
         if (token.IndexOf('#') is var hash and >= 0) throw cur.Error(at + hash, "expected a trace id without '#', found '#'");
+        if (token.FirstOrDefault(char.IsWhiteSpace) is var blank and not '\0')
+            throw cur.Error(at + token.IndexOf(blank), $"expected a trace id without blanks, found U+{(int)blank:X4}");
         cur.End("after the trace id");
         (id, traceLine) = (token, cur.Line);
     }
@@ -127,7 +182,11 @@ internal sealed partial class TraceParser(string file)
         if (arenaLine == 0) throw cur.Expected("'arena <base> <size>' before the first call");
         int pid = Pid(cur);
         cur.Expect(':', "after the process");
+        int callAt = cur.Pos;
         var call = CallSyntax.Parse(cur, pid);
+        if (call is NameCall { Name.Length: > MaxNameBytes } named)
+            throw cur.Error(callAt + cur.Text[callAt..].TakeWhile(c => c is ' ' or '\t').Count(),
+                $"expected a name of at most {MaxNameBytes} bytes (the executor's limit), found {named.Name.Length} bytes");
         string? result = null;
         if (!cur.AtEnd)
         {
@@ -136,7 +195,7 @@ internal sealed partial class TraceParser(string file)
             int at = cur.Pos;
             result = cur.Token();
             if (!ResultToken().IsMatch(result))
-                throw cur.Error(at, $"expected a result like 0, 0x200000000000, -EINVAL, SIGSEGV, p1, h0, ok or ESCAPED, found {(result.Length == 0 ? "end of line" : $"'{result}'")}");
+                throw cur.Error(at, $"expected a result like 0, 0x200000000000, -EINVAL, SIGSEGV, p1, h0, ok or ESCAPED, found {(result.Length == 0 ? "end of line" : LineCursor.Quote(result))}");
             cur.End("after the result");
         }
         calls.Add(call);
@@ -152,7 +211,7 @@ internal sealed partial class TraceParser(string file)
         int at = cur.Pos;
         string w = cur.Word("a process p0 to p7");
         if (w.Length < 2 || w[0] != 'p' || !w.Skip(1).All(char.IsAsciiDigit) || !int.TryParse(w[1..], out int pid) || pid >= CallSyntax.MaxProcesses)
-            throw cur.Error(at, $"expected a process p0 to p{CallSyntax.MaxProcesses - 1}, found '{w}'");
+            throw cur.Error(at, $"expected a process p0 to p{CallSyntax.MaxProcesses - 1}, found {LineCursor.Quote(w)}");
         return pid;
     }
 

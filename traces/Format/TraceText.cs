@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 
@@ -14,27 +16,70 @@ public static class TraceText
     /// <summary>The version this code reads and writes ("anonvma-trace 1").</summary>
     public const int Version = TraceParser.Version;
 
+    /// <summary>Larger files are refused, so a runaway file cannot exhaust memory: a thousand-call trace with maps
+    /// after every call takes about 1 MB.</summary>
+    public const int MaxFileBytes = 16 << 20;
+    /// <summary>Longer lines (indentation aside) are refused; the longest a trace needs is a maps line naming a file (PATH_MAX is 4096).</summary>
+    public const int MaxLineChars = TraceParser.MaxLineChars;
+    /// <summary>Longer names are refused: the executor passes at most 255 bytes (NAME_MAX_BYTES, tools/executor/runtime.h).</summary>
+    public const int MaxNameBytes = TraceParser.MaxNameBytes;
+
     /// <summary>Reads a document; fileName only names the file in errors. Throws <see cref="TraceSyntaxException"/>.</summary>
     public static TraceDocument Parse(string text, string fileName) => new TraceParser(fileName).Parse(text);
 
-    public static TraceDocument Load(string path) => Parse(File.ReadAllText(path, Encoding.UTF8), path);
+    /// <summary>
+    /// Reads a document from a file's bytes, which must be UTF-8 (a leading byte order mark is skipped) and at most
+    /// <see cref="MaxFileBytes"/> long. Throws <see cref="TraceSyntaxException"/> for anything else.
+    /// </summary>
+    public static TraceDocument Parse(ReadOnlySpan<byte> utf8, string fileName)
+    {
+        bool tooLong = utf8.Length > MaxFileBytes;
+        var head = tooLong ? utf8[..MaxFileBytes] : utf8;
+        if (head.StartsWith("\uFEFF"u8)) head = head[3..];
+        var chars = new char[head.Length];
+        var status = Utf8.ToUtf16(head, chars, out int read, out int written, replaceInvalidSequences: false, isFinalBlock: !tooLong);
+        var text = chars.AsSpan(0, written);
+        if (status == OperationStatus.InvalidData)
+            throw At(fileName, text, $"expected UTF-8 text, found the byte 0x{head[read]:x2}");
+        if (tooLong)
+            throw At(fileName, text, $"expected a file of at most {MaxFileBytes} bytes ({MaxFileBytes >> 20} MiB), found more");
+        return Parse(new string(text), fileName);
+    }
 
-    /// <summary>Writes the file atomically (a temporary file in the same directory, then a rename), creating the directory.</summary>
+    /// <summary>An error at the end of `before`, the text read so far.</summary>
+    static TraceSyntaxException At(string file, ReadOnlySpan<char> before, string what)
+    {
+        int lineStart = before.LastIndexOf('\n') + 1;
+        return new TraceSyntaxException(file, before.Count('\n') + 1, before.Length - lineStart + 1, what);
+    }
+
+    /// <summary>Reads the file (or pipe), never more than <see cref="MaxFileBytes"/> and a byte; errors name the path.</summary>
+    public static TraceDocument Load(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        // The length is a first guess only: a pipe has none, and a file may grow while it is read.
+        var buf = new byte[(int)Math.Min(fs.CanSeek ? fs.Length + 1 : 1 << 16, MaxFileBytes + 1L)];
+        int n = 0;
+        while (true)
+        {
+            if (n == buf.Length)
+            {
+                if (n > MaxFileBytes) break;
+                Array.Resize(ref buf, (int)Math.Min(2L * n, MaxFileBytes + 1L));
+            }
+            int r = fs.Read(buf, n, buf.Length - n);
+            if (r == 0) break;
+            n += r;
+        }
+        return Parse(buf.AsSpan(0, n), path);
+    }
+
+    /// <summary>Writes the file atomically and durably (<see cref="AtomicFile.Write"/>), creating the directory.</summary>
     public static void Save(string path, TraceDocument doc)
     {
         string text = Print(doc);
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, text, new UTF8Encoding(false));
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, text);
     }
 
     /// <summary>One call as a trace file spells it, without result: "p0: munmap(0x200000000000, 0x1000)".</summary>
@@ -45,6 +90,7 @@ public static class TraceText
     {
         var t = doc.Trace;
         Check(t.Id.Length > 0 && !t.Id.Any(c => char.IsWhiteSpace(c) || c == '#'), $"trace id '{t.Id}' must be non-empty, without blanks or '#'");
+        Line($"trace {t.Id}", "the trace id");
         Check(Mem.Aligned(t.ArenaBase) && Mem.Aligned(t.ArenaSize) && t.ArenaSize > 0 && t.ArenaBase + t.ArenaSize > t.ArenaBase,
             $"arena 0x{t.ArenaBase:x} 0x{t.ArenaSize:x} must be page-aligned, non-empty and below 2^64");
         Check(doc.Expected.Count == t.Calls.Count, $"{doc.Expected.Count} expectations for {t.Calls.Count} calls");
@@ -54,7 +100,7 @@ public static class TraceText
         {
             Check(TraceDocument.KeySyntax().IsMatch(key), $"header key '{key}' is not a word");
             Check(value == value.Trim() && !value.Contains('\n') && !value.Contains('\r'), $"header value '{value}' must be one trimmed line");
-            sb.Append($"# {key}:{(value.Length > 0 ? " " + value : "")}\n");
+            sb.Append(Line($"# {key}:{(value.Length > 0 ? " " + value : "")}", $"header '{key}'")).Append('\n');
         }
         foreach (var c in doc.Comments)
             Check(c.Before >= -1 && c.Before <= t.Calls.Count, $"comment '{c.Text}' is placed before call {c.Before} of {t.Calls.Count}");
@@ -68,6 +114,8 @@ public static class TraceText
         for (int i = 0; i < t.Calls.Count; i++)
         {
             Comments(sb, comments[i]);
+            if (t.Calls[i] is NameCall { Name.Length: > MaxNameBytes } named)
+                Check(false, $"call {i}: a name of {named.Name.Length} bytes (the executor takes at most {MaxNameBytes})");
             sb.Append(CallSyntax.Print(t.Calls[i]));
             var e = doc.Expected[i];
             if (e?.Result is { } r)
@@ -86,7 +134,7 @@ public static class TraceText
                 foreach (var line in v.Maps)
                 {
                     Check(!line.Contains('\n') && !line.Contains('\r'), $"call {i}: a maps line of p{v.Pid} holds a line break");
-                    sb.Append("    |").Append(line.Length > 0 ? " " + line : "").Append('\n');
+                    sb.Append(Line("    |" + (line.Length > 0 ? " " + line : ""), $"call {i}: a maps line of p{v.Pid}")).Append('\n');
                 }
             }
         }
@@ -100,8 +148,19 @@ public static class TraceText
         {
             Check(c.Text.StartsWith('#') && c.Text == c.Text.TrimEnd() && !c.Text.Contains('\n') && !c.Text.Contains('\r'),
                 $"comment '{c.Text}' must be one line starting with '#', without trailing blanks");
-            sb.Append(c.Text).Append('\n');
+            sb.Append(Line(c.Text, "a comment")).Append('\n');
         }
+    }
+
+    /// <summary>A printed line, if the parser would read it back: no control character but tab, no unpaired
+    /// surrogate, at most <see cref="MaxLineChars"/> characters after the indentation.</summary>
+    static string Line(string line, string what)
+    {
+        int bad = TraceParser.RefusedCharacter(line);
+        Check(bad < 0, $"{what} holds U+{(bad < 0 ? 0 : line[bad]):X4}, which the format refuses");
+        int length = line.TrimStart(' ').Length;
+        Check(length <= MaxLineChars, $"{what} is {length} characters long after the indentation; a line takes at most {MaxLineChars}");
+        return line;
     }
 
     static void Check(bool ok, string what)

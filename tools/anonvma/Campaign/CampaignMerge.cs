@@ -1,3 +1,5 @@
+using AnonVma.Traces;
+
 namespace AnonVma.Campaign;
 
 /// <summary>

@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace AnonVma.Traces;
+
+/// <summary>
+/// Writes a whole file or nothing, durably: the text goes to a temporary file beside the target, is flushed to disk
+/// (fsync), renamed over the target, and the directory is flushed too, so a reader, a resumed campaign after kill -9
+/// or a machine that loses power sees the old content or the new, never half. Trace files and campaign files share it.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Replaces (or creates) the file with the text, as UTF-8 without a byte order mark.</summary>
+    public static void Write(string path, string text)
+    {
+        string tmp = WriteTemporary(path, text);
+        try
+        {
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+        SyncDirectory(path);
+    }
+
+    /// <summary>Writes the file only if it does not exist yet; returns whether it wrote. Never replaces a file.</summary>
+    public static bool WriteNew(string path, string text)
+    {
+        if (File.Exists(path)) return false;
+        string tmp = WriteTemporary(path, text);
+        try
+        {
+            File.Move(tmp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+        SyncDirectory(path);
+        return true;
+    }
+
+    /// <summary>The text in an fsynced temporary file beside `path` (hidden, unique to this writer); returns its name.</summary>
+    static string WriteTemporary(string path, string text)
+    {
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            fs.Write(new UTF8Encoding(false).GetBytes(text));
+            fs.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
+        return tmp;
+    }
+
+    /// <summary>fsync of the directory, so the rename itself survives a crash (rename(2) alone does not promise that).</summary>
+    static void SyncDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) return; // NTFS journals the rename; a directory cannot be opened for flushing
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        int fd = Open(dir, 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"{dir}: cannot open the directory to flush it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            if (Fsync(fd) != 0) throw new IOException($"{dir}: fsync of the directory failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    static extern int Close(int fd);
+}
