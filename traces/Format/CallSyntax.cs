@@ -130,7 +130,7 @@ internal static class CallSyntax
             if (cur.TryChar('-'))
             {
                 ulong n = cur.Number(what, 31);
-                return -(int)n;
+                return n == 1 ? -1 : throw cur.Error(at, $"expected a handle (h0, h1…) or -1 for {what}, found -{n}");
             }
             string? w = cur.PeekWord();
             if (w is not null && w.Length > 1 && w[0] == 'h' && w.Skip(1).All(char.IsAsciiDigit) && int.TryParse(w[1..], out int h))
