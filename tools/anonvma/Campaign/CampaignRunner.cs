@@ -71,16 +71,16 @@ public sealed class CampaignRunner
         var main = new Lane("main", native is null ? "model" : "native", new SeedBlocks(config, config.BlockSize), Done("main"),
             () => native is null
                 ? new Suite(new InvariantOracle(KernelProfile.Linux612, mutations))
-                : new Suite(new InvariantOracle(KernelProfile.Linux612, mutations), new DifferentialOracle(native, mutations)),
+                : new Suite(new InvariantOracle(KernelProfile.Linux612, mutations), new DifferentialOracle(native, mutations, "native")),
             native);
         lanes.Add(main);
         if (config.Qemu)
         {
             var qemu = kernel("qemu");
             lanes.Add(new Lane("qemu", "qemu", new SeedBlocks(config, config.QemuBlockSize), Done("qemu"),
-                () => new Suite(new DifferentialOracle(qemu, mutations)), qemu)
+                () => new Suite(new DifferentialOracle(qemu, mutations, "qemu")), qemu)
             {
-                ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations)),
+                ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations, "native")),
             });
         }
         store.RemoveUnpublished();
@@ -213,11 +213,11 @@ public sealed class CampaignRunner
         {
             long n = traces[i].Calls.Count;
             var f = found[i];
-            string? judge = f is null ? null : CampaignSignature.Judge(f, lane.Kernel);
+            string? judge = f?.Judge;
             if (lane.ChecksInvariants) Add(calls, "model", n);
             if (lane.Judge is not null && judge != "model") Add(calls, lane.Kernel, n);
             if (f is null) continue;
-            string signature = CampaignSignature.Of(f, lane.Kernel);
+            string signature = CampaignSignature.Of(f);
             Add(counts, signature, 1);
             var rec = store.Claim(signature, judge!, lane.Name, f, traces[i], (int)seeds[i], lane.ProfileOf(judge!), CampaignSeconds());
             if (rec is null) continue;
@@ -249,10 +249,10 @@ public sealed class CampaignRunner
         var trace = store.ReadOriginal(rec);
         var f = suite.Check(trace);
         if (hard.IsCancellationRequested) return;
-        if (f is null || CampaignSignature.Of(f, lane.Kernel) != rec.Signature)
+        if (f is null || CampaignSignature.Of(f) != rec.Signature)
         {
             lock (problems) problems.Add($"{rec.Signature}: its saved trace (seed {rec.Seed}) no longer shows it, so it stays unshrunk " +
-                                         $"(now: {(f is null ? "no finding" : CampaignSignature.Of(f, lane.Kernel))})");
+                                         $"(now: {(f is null ? "no finding" : CampaignSignature.Of(f))})");
             return;
         }
         var (shrunk, cut) = Shrink(lane, trace, f, suite, hard);
@@ -268,11 +268,11 @@ public sealed class CampaignRunner
         TimeSpan? Cut() => budgetOver.IsCancellationRequested && !hard.IsCancellationRequested ? shrinkBudget : null;
 
         // A QEMU round costs a boot; when this machine's kernel shows the same difference, shrink there and confirm once.
-        if (lane.ShrinkStandIn?.Invoke() is { } standIn && standIn.Check(trace) is { } there && there.Signature == f.Signature)
+        if (lane.ShrinkStandIn?.Invoke() is { } standIn && standIn.Check(trace) is { } there && there.Check == f.Check && there.CallKind == f.CallKind)
         {
             var quick = Shrinker.Shrink(trace, there, standIn, cancel: budgetOver.Token, maxBatch: 256);
             if (hard.IsCancellationRequested) return (quick, null);
-            if (suite.Check(quick.Trace) is { } confirmed && confirmed.Signature == f.Signature)
+            if (suite.Check(quick.Trace) is { } confirmed && confirmed.Key == f.Key)
                 return (new Shrinker.Result(quick.Trace, confirmed, quick.CandidatesRun + 1, quick.Rounds + 1) { Via = standIn.Name }, Cut());
         }
         var result = Shrinker.Shrink(trace, f, suite, cancel: budgetOver.Token, maxBatch: lane.Name == "qemu" ? 32 : 256);

@@ -60,12 +60,6 @@ public static partial class DiffView
         return lines;
     }
 
-    /// <summary>A difference's description without Comparison's list of compared smaps fields, which every report repeats.</summary>
-    public static string Short(string what) => FieldList().Replace(what, " (compared fields)");
-
-    [GeneratedRegex(@" \(fields: [^)]*\)")]
-    private static partial Regex FieldList();
-
     static bool IsHead(string diffLine) => diffLine.Length > 2 && MapsLine().IsMatch(diffLine[2..]);
 
     static string[] Split(string s) => s.Length == 0 ? [] : s.TrimEnd('\n').Split('\n');

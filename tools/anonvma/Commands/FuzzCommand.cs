@@ -79,7 +79,7 @@ public sealed class FuzzCommand : ICommand
             o.WriteLine($"  {++n}. {c.Bold(shrunk.Finding.Signature)}  x{bug.Count}, seed {bug.Seed}, " +
                         $"{(shrink ? $"shrunk from {bug.Original.Calls.Count} to {shrunk.Trace.Calls.Count} calls" : $"{shrunk.Trace.Calls.Count} calls, not shrunk")}, " +
                         $"found after {bug.FoundAfter.TotalSeconds:F1} s");
-            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {OneLine(DiffView.Short(shrunk.Finding.Message))}");
+            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {OneLine(shrunk.Finding.Message)}");
             try
             {
                 string path = FoundTraces.Save(FoundTraces.Document(shrunk.Trace, shrunk.Finding, ProfileOf(suite, shrunk.Finding), bug.Seed), outDir);

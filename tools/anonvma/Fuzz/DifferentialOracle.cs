@@ -8,8 +8,11 @@ namespace AnonVma.Fuzz;
 /// The model against a real kernel, call by call: the kernel is the ground truth, so its side is what was expected.
 /// A trace the kernel could not run to the end for reasons of its own (a timeout, a lost run) is reported too.
 /// </summary>
-public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = null) : IOracle
+/// <param name="judge">How findings name the kernel ("native", "qemu"); by default from the judge's type.</param>
+public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = null, string? judge = null) : IOracle
 {
+    readonly string judgeKey = judge ?? kernel switch { NativeJudge => "native", QemuJudge => "qemu", _ => kernel.Name };
+
     readonly ModelJudge model = new(kernel.Profile) { Mutations = mutations };
 
     public IJudge Kernel => kernel;
@@ -26,7 +29,10 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
             if (Comparison.FirstDifference(traces[i], model.Name, ours[i], kernel.Name, theirs[i]) is not { } d) continue;
             int at = d.CallIndex < 0 ? traces[i].Calls.Count - 1 : d.CallIndex;
             string kind = at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
-            found[i] = new Finding($"differs:{d.Kind.ToString().ToLowerInvariant()}", kind, at, Name, d.What, d.Right, d.Left) { Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})") };
+            found[i] = new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
+            {
+                Report = d.Report(), Fields = d.Fields, Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
+            };
         }
         return found;
     }

@@ -25,10 +25,10 @@ public sealed class InvariantOracle(KernelProfile profile, Mutations? mutations 
             catch (TraceException) { return null; }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or NullReferenceException or KeyNotFoundException or IndexOutOfRangeException)
             {
-                return new Finding($"crash:{e.GetType().Name}", Realiser.Kind(call), i, Name, e.Message, "no exception", e.ToString());
+                return new Finding(new Crashed(e.GetType().Name), Realiser.Kind(call), i, "model", Name, e.Message, "no exception", e.ToString());
             }
             if (Invariants.First(model) is { } v)
-                return new Finding($"invariant:{v.Check}", Realiser.Kind(call), i, Name, v.ToString(), $"{v.Check} holds", v.ToString());
+                return new Finding(new InvariantBroken(v.Check), Realiser.Kind(call), i, "model", Name, v.ToString(), $"{v.Check} holds", v.ToString());
         }
         return null;
     }

@@ -13,12 +13,16 @@ public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJud
 {
     public DifferenceKind Kind { get; init; }
 
+    /// <summary>For a smaps difference, the compared fields whose lines differ (in <see cref="Comparison.SmapsFields"/> order); empty otherwise.</summary>
+    public IReadOnlyList<string> Fields { get; init; } = [];
+
     /// <summary>A readable report: the trace up to the call, both sides, and a line diff of the differing text.</summary>
     public string Report()
     {
         var sb = new StringBuilder();
         sb.Append($"trace {Trace.Id}: {LeftJudge} and {RightJudge} first disagree ");
         sb.Append(CallIndex < 0 ? "on how the run ended" : $"at call {CallIndex}: {What}").Append('\n');
+        if (Fields.Count > 0) sb.Append("smaps fields that differ: ").Append(string.Join(' ', Fields)).Append('\n');
         sb.Append("calls (executor batch syntax):\n");
         int upto = CallIndex < 0 ? Trace.Calls.Count - 1 : CallIndex;
         for (int i = 0; i <= upto && i < Trace.Calls.Count; i++)
@@ -74,7 +78,7 @@ public static partial class Comparison
                 var (ma, mb) = (MapsText(va), MapsText(vb!));
                 if (ma != mb) return Diff(i, DifferenceKind.Maps, $"p{pid} maps differ (inodes normalised)", ma, mb);
                 var (sa, sb) = (SmapsText(va), SmapsText(vb!));
-                if (sa != sb) return Diff(i, DifferenceKind.Smaps, $"p{pid} smaps differ (fields: {string.Join(' ', SmapsFields)})", sa, sb);
+                if (sa != sb) return Diff(i, DifferenceKind.Smaps, $"p{pid} smaps differ (compared fields)", sa, sb) with { Fields = DifferingFields(sa, sb) };
             }
         }
         if (left.End != right.End || left.Steps.Count != right.Steps.Count)
@@ -82,6 +86,17 @@ public static partial class Comparison
                 $"{left.End} after {left.Steps.Count} calls{(left.Detail is null ? "" : ": " + left.Detail)}",
                 $"{right.End} after {right.Steps.Count} calls{(right.Detail is null ? "" : ": " + right.Detail)}");
         return null;
+    }
+
+    /// <summary>The compared smaps fields with a line on one side that the other side lacks.</summary>
+    static IReadOnlyList<string> DifferingFields(string a, string b)
+    {
+        var left = a.Split('\n');
+        var right = b.Split('\n');
+        var changed = new HashSet<string>();
+        foreach (var line in left.Except(right).Concat(right.Except(left)))
+            if (Label().Match(line) is { Success: true } m) changed.Add(m.Groups[1].Value);
+        return SmapsFields.Where(changed.Contains).ToList();
     }
 
     /// <summary>
