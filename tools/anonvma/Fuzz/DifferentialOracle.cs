@@ -18,9 +18,14 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
     public IJudge Kernel => kernel;
     public string Name => $"{model.Name} vs {kernel.Name}";
 
-    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces)
+    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces) => Check(traces, model.Run(traces));
+
+    /// <summary>Whether a generator's one pass on this profile with these mutations observed what the model would.</summary>
+    public bool CanReuse(GeneratedTrace g) => g.Observed is not null && g.Profile == kernel.Profile && g.Mutations == mutations;
+
+    /// <summary>Compares the kernel with model runs already made (by the generator's one pass); each must be what <see cref="ModelJudge"/> gives.</summary>
+    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces, IReadOnlyList<TraceRun> ours)
     {
-        var ours = model.Run(traces);
         var theirs = kernel.Run(traces);
         var found = new Finding?[traces.Count];
         for (int i = 0; i < traces.Count; i++)
