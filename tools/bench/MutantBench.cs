@@ -1,3 +1,4 @@
+using AnonVma.Campaign;
 using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
@@ -21,8 +22,9 @@ static class MutantBench
         foreach (var m in Enum.GetValues<Mutation>())
         {
             var muts = new Mutations(m);
-            var suite = new Suite(new InvariantOracle(KernelProfile.Linux612, muts), new DifferentialOracle(native, muts));
-            var result = new Fuzzer(suite) { StopAtFirstFinding = true }.Run(1, TimeSpan.FromSeconds(limit));
+            var config = new CampaignConfig { Judges = ["model", "native"], LongEvery = 0, Mutation = m.ToString() };
+            var result = TemporaryCampaign.Run(config, new SessionOptions(TimeSpan.FromSeconds(limit), 1, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5)) { StopAtFirstFinding = true },
+                _ => native);
             if (result.Findings.FirstOrDefault() is { } bug)
             {
                 killed++;

@@ -21,7 +21,16 @@ public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace
 
     /// <summary>Stops the session as Ctrl-C would once this many blocks are committed (tests use it to stop at a known point).</summary>
     public int? StopAfterBlocks { get; init; }
+
+    /// <summary>Shrink new findings (off: the original trace is saved as the shrunk one, as `fuzz --no-shrink` asks).</summary>
+    public bool Shrink { get; init; } = true;
+
+    /// <summary>Stop taking blocks once one finding is claimed and shrunk, and claim no other (mutation checks time the first kill).</summary>
+    public bool StopAtFirstFinding { get; init; }
 }
+
+/// <summary>A finding this session claimed: the trace that first showed it, and its shrunk form.</summary>
+public sealed record SessionFinding(FindingRecord Record, Finding Original, AnonVma.Model.Trace Trace, Shrinker.Result Shrunk, string Profile);
 
 /// <summary>How a session ended.</summary>
 /// <param name="Complete">Every seed of a bounded campaign (this shard) is done and every finding shrunk.</param>
@@ -54,6 +63,10 @@ public sealed class CampaignRunner
     TimeSpan budget;
     TimeSpan shrinkBudget;
     int? stopAfterBlocks;
+    bool shrinkFindings = true;
+    bool stopAtFirst;
+    CancellationTokenSource? stopTakingSource;
+    readonly List<SessionFinding> sessionFindings = [];
     int sessionBlocks;
     CancellationTokenSource? hardStop;
     StateWriter? writer;
@@ -98,6 +111,12 @@ public sealed class CampaignRunner
     /// <summary>The campaign's findings as this runner keeps them (read once at start, added to as they are found).</summary>
     public FindingStore Findings => store;
 
+    /// <summary>The findings claimed in this session, in the order they were found, with their shrunk traces.</summary>
+    public IReadOnlyList<SessionFinding> SessionFindings { get { lock (sessionFindings) return sessionFindings.ToList(); } }
+
+    /// <summary>What each lane checks, cheapest first, e.g. "invariants(linux-6.12) + model(host-6.18) vs native-6.18".</summary>
+    public string Oracles => string.Join(" + ", lanes.Select(l => l.NewSuite().Name));
+
     public SessionOutcome Run(SessionOptions options, Action<CampaignProgress>? progress = null, CancellationToken cancel = default)
     {
         budget = options.Budget;
@@ -105,10 +124,12 @@ public sealed class CampaignRunner
         using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         hardStop = hard;
         stopAfterBlocks = options.StopAfterBlocks;
+        shrinkFindings = options.Shrink;
+        stopAtFirst = options.StopAtFirstFinding;
         foreach (var lane in lanes)
             if (lane.Judge is ExecutorJudge e) e.Cancellation = hard.Token;
         // A hard stop is also a stop to taking blocks, whichever way it came (the caller's token, the grace running out).
-        using var stopTaking = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
+        using var stopTaking = stopTakingSource = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
         session.Start();
         lock (stateGate)
         {
@@ -225,13 +246,16 @@ public sealed class CampaignRunner
             if (f is null) continue;
             string signature = CampaignSignature.Of(f);
             Add(counts, signature, 1);
+            if (stopAtFirst && store.Count > 0) continue; // only counted: the session stops at its first finding
             var rec = store.Claim(signature, judge!, lane.Name, f, traces[i], (int)seeds[i], lane.ProfileOf(judge!), CampaignSeconds());
             if (rec is null) continue;
             lock (newFindings) newFindings.Add(signature);
             SetActivity(worker, $"{lane.Name}: shrinking {signature} (seed {seeds[i]}, {traces[i].Calls.Count} calls)");
-            var (shrunk, cut) = Shrink(lane, traces[i], f, suite, hard);
+            var (shrunk, cut) = shrinkFindings ? Shrink(lane, traces[i], f, suite, hard) : (new Shrinker.Result(traces[i], f, 0, 0), null);
             if (hard.IsCancellationRequested) { lane.Release(block); return; } // saved unshrunk; shrunk on --resume
             store.SaveShrunk(rec, shrunk, lane.ProfileOf(judge!), cut);
+            lock (sessionFindings) sessionFindings.Add(new SessionFinding(rec, f, traces[i], shrunk, lane.ProfileOf(judge!)));
+            if (stopAtFirst) stopTakingSource!.Cancel();
         }
 
         lock (stateGate)
