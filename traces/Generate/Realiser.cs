@@ -99,7 +99,8 @@ public sealed partial class Realiser
         if (coverage is null)
         {
             calls.Add(call); // before applying: a call the model throws on is still the trace's last call
-            Applied?.Invoke(call, Model.Apply(call));
+            var applied = Model.Apply(call); // not inside Applied?.Invoke(...): with no hook its arguments are never evaluated
+            Applied?.Invoke(call, applied);
             return call;
         }
         var before = Before(p, call, shape);
