@@ -142,21 +142,25 @@ public static partial class Comparison
     }
 }
 
-/// <summary>A small line diff (longest common subsequence) printed with ' ', '-' and '+' prefixes.</summary>
+/// <summary>A line diff (DiffPlex's) printed with ' ', '-' and '+' prefixes, each changed run's removals before its additions.</summary>
 public static class LineDiff
 {
     public static IEnumerable<string> Unified(string[] a, string[] b)
     {
-        var lcs = new int[a.Length + 1, b.Length + 1];
-        for (int i = a.Length - 1; i >= 0; i--)
-            for (int j = b.Length - 1; j >= 0; j--)
-                lcs[i, j] = a[i] == b[j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
-        int x = 0, y = 0;
-        while (x < a.Length || y < b.Length)
+        if (a.Length == 0 || b.Length == 0)
+            return [.. a.Select(l => "- " + l), .. b.Select(l => "+ " + l)];
+        var result = DiffPlex.Differ.Instance.CreateLineDiffs(string.Join('\n', a), string.Join('\n', b), ignoreWhitespace: false);
+        var (old, @new) = (result.PiecesOld, result.PiecesNew);
+        var lines = new List<string>(old.Count + @new.Count);
+        int x = 0;
+        foreach (var block in result.DiffBlocks)
         {
-            if (x < a.Length && y < b.Length && a[x] == b[y]) { yield return "  " + a[x]; x++; y++; }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y])) { yield return "+ " + b[y]; y++; }
-            else { yield return "- " + a[x]; x++; }
+            for (; x < block.DeleteStartA; x++) lines.Add("  " + old[x]);
+            for (int k = 0; k < block.DeleteCountA; k++) lines.Add("- " + old[block.DeleteStartA + k]);
+            for (int k = 0; k < block.InsertCountB; k++) lines.Add("+ " + @new[block.InsertStartB + k]);
+            x = block.DeleteStartA + block.DeleteCountA;
         }
+        for (; x < old.Count; x++) lines.Add("  " + old[x]);
+        return lines;
     }
 }
