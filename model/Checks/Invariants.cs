@@ -12,18 +12,47 @@ namespace AnonVma.Model.Checks;
 /// </summary>
 public static class Invariants
 {
-    /// <summary>Every check by name, in the order <see cref="First"/> runs them.</summary>
-    public static readonly IReadOnlyList<(string Name, Func<LinuxModel, Violation?> Check)> All =
+    /// <summary>Every check by name, in the order <see cref="First"/> runs them, with the precondition under which it can fail.</summary>
+    public static readonly IReadOnlyList<Invariant> All =
     [
-        (nameof(WellFormed), WellFormed),
-        (nameof(NamesValid), NamesValid),
-        (nameof(NameRefcountBalance), NameRefcountBalance),
-        (nameof(LockedVmBalance), LockedVmBalance),
-        (nameof(MergeOnEqualName), MergeOnEqualName),
-        (nameof(SplitKeepsName), SplitKeepsName),
-        (nameof(MlockPopulated), MlockPopulated),
-        (nameof(ForkChildConsistent), ForkChildConsistent),
+        new(nameof(WellFormed), WellFormed, m => AnyProcess(m, static p => p.Vmas.Count >= 2)),
+        new(nameof(NamesValid), NamesValid, m => AnyProcess(m, static p => AnyVma(p, static v => v.Name is not null))),
+        new(nameof(NameRefcountBalance), NameRefcountBalance, m => m.LiveNames.Any(n => n.Refs >= 2)),
+        new(nameof(LockedVmBalance), LockedVmBalance, m => AnyProcess(m, static p => p.LockedVm > 0)),
+        new(nameof(MergeOnEqualName), MergeOnEqualName, MergesBesideEqualName),
+        new(nameof(SplitKeepsName), SplitKeepsName, m => m.Last is { } l && l.Splits.Any(s => s.Before.Name is not null)),
+        new(nameof(MlockPopulated), MlockPopulated, m => m.Last is { Outcome.IsError: false } l &&
+                                                         (l.Call is MlockCall or Mlock2Call || l.Call is MmapCall c && (c.Flags & Map.Locked) != 0)),
+        new(nameof(ForkChildConsistent), ForkChildConsistent, m => m.Last is { Call: ForkCall, Outcome.Kind: OutcomeKind.Process }),
     ];
+
+    static bool AnyProcess(LinuxModel m, Func<Process, bool> test)
+    {
+        foreach (var p in m.ProcessList)
+            if (p.Running && test(p)) return true;
+        return false;
+    }
+
+    static bool AnyVma(Process p, Func<Vma, bool> test)
+    {
+        foreach (var v in p.Vmas.All())
+            if (test(v)) return true;
+        return false;
+    }
+
+    /// <summary>The last call merged a VMA with an adjacent neighbour of the same name (what MergeOnEqualName judges).</summary>
+    static bool MergesBesideEqualName(LinuxModel m)
+    {
+        if (m.Last is not { } last) return false;
+        foreach (var site in last.Sites)
+            if (SameName(site.Left, site.Result.Name) && site.Left!.Value.End == site.Result.Start ||
+                SameName(site.Right, site.Result.Name) && site.Right!.Value.Start == site.Result.End)
+                return true;
+        return false;
+    }
+
+    static bool SameName(VmaShot? v, AnonName? n) =>
+        v is { } s && (s.Name is null ? n is null : n is not null && s.Name.Value == n.Value);
 
     // Every check runs after every call of a checked run, and the state checks walk every VMA of every live process.
     // They loop over concrete lists and the VMA list's struct enumerator, not LINQ or iterators, so no check allocates
@@ -289,4 +318,15 @@ public static class Invariants
             if (p.Ptes.TryGetValue(vpn, out var pte) && !pte.Folio.IsZero) return true;
         return false;
     }
+}
+
+/// <summary>
+/// One named invariant: the check, and the precondition under which it can fail at all, so coverage can count how
+/// often each was really put to the test without naming the invariants again.
+/// </summary>
+/// <param name="Applies">Whether the state after the last call (and that call's effects) is one the check can fail on.</param>
+public sealed record Invariant(string Name, Func<LinuxModel, Violation?> Check, Func<LinuxModel, bool> Applies)
+{
+    /// <summary>(name, check), as the list was before preconditions were added.</summary>
+    public void Deconstruct(out string name, out Func<LinuxModel, Violation?> check) => (name, check) = (Name, Check);
 }

@@ -1,3 +1,4 @@
+using AnonVma.Campaign;
 using AnonVma.Fuzz;
 using AnonVma.Model;
 using AnonVma.Properties.Differential;
@@ -21,7 +22,9 @@ public class MutationTests(ITestOutputHelper output)
     {
         var muts = new Mutations(mutation);
         var suite = new Suite(new InvariantOracle(KernelProfile.Linux612, muts), new DifferentialOracle(Kernels.Native, muts));
-        var result = new Fuzzer(suite) { StopAtFirstFinding = true }.Run(1, TimeSpan.FromMinutes(5), maxTraces: 20_000);
+        var config = new CampaignConfig { Judges = ["model", "native"], Seeds = 20_000, LongEvery = 0, Mutation = mutation.ToString() };
+        var result = TemporaryCampaign.Run(config, new SessionOptions(TimeSpan.FromMinutes(5), 1, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(5)) { StopAtFirstFinding = true },
+            _ => Kernels.Native);
         var bug = Assert.Single(result.Findings);
         var shrunk = bug.Shrunk;
         output.WriteLine($"{mutation}: killed after {result.Traces} traces by {shrunk.Finding}");

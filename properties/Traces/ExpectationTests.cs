@@ -68,8 +68,8 @@ public class ExpectationTests
             --- expected
             +++ observed
               200000000000-200000001000 rw-p 00000000 00:00 0 
-            + 200000001000-200000002000 rw-p 00000000 00:00 0                          [anon:heap]
             - 200000001000-200000002000 rw-p 00000000 00:00 0                          [anon:heap2]
+            + 200000001000-200000002000 rw-p 00000000 00:00 0                          [anon:heap]
               200000002000-200000003000 rw-p 00000000 00:00 0 
             """, Expectations.FirstMismatch(wrong, run));
 

@@ -1,3 +1,4 @@
+using AnonVma.Campaign;
 using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
@@ -22,9 +23,13 @@ static class MutantBench
         foreach (var m in Enum.GetValues<Mutation>())
         {
             var muts = new Mutations(m);
-            var suite = new Suite(new InvariantOracle(KernelProfile.Linux612, muts), new DifferentialOracle(native, muts));
+            var config = new CampaignConfig { Judges = ["model", "native"], LongEvery = 0, Mutation = m.ToString() };
             FuzzResult result;
-            try { result = new Fuzzer(suite) { StopAtFirstFinding = true }.Run(1, TimeSpan.FromSeconds(limit)); }
+            try
+            {
+                result = TemporaryCampaign.Run(config, new SessionOptions(TimeSpan.FromSeconds(limit), 1, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5)) { StopAtFirstFinding = true },
+                    _ => native);
+            }
             catch (IncompleteRunException e)
             {
                 failed++;

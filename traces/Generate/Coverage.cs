@@ -1,5 +1,6 @@
 using System.Text;
 using AnonVma.Model.Calls;
+using AnonVma.Model.Checks;
 
 namespace AnonVma.Traces.Generate;
 
@@ -28,8 +29,7 @@ public sealed class Coverage
         "pages/shmem-multi-map", "pages/private-file-cow", "pages/fault-around-partial", "pages/fork-locked-anon",
         "pages/child-shared-write", "pages/unmap-dirty-shared",
         "procs/2", "procs/3+",
-        "pre/WellFormed", "pre/NamesValid", "pre/NameRefcountBalance", "pre/LockedVmBalance",
-        "pre/MergeOnEqualName", "pre/SplitKeepsName", "pre/MlockPopulated", "pre/ForkChildConsistent",
+        .. Invariants.All.Select(Realiser.PreLabel),
     ];
 
     public void Hit(string label, long n = 1) => counts[label] = Count(label) + n;

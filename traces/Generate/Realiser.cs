@@ -1,6 +1,7 @@
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 using AnonVma.Model.Calls;
+using AnonVma.Model.Checks;
 using AnonVma.Model.Kernel;
 using AnonVma.Model.State;
 
@@ -25,13 +26,15 @@ public sealed partial class Realiser
     readonly List<Call> calls = new();
     bool forked;
 
-    public Realiser(KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null, ulong arenaBase = Trace.DefaultArenaBase)
+    /// <param name="tracksMergeSites">Keep merge sites even without coverage (the invariants judge merges from them).</param>
+    public Realiser(KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null, ulong arenaBase = Trace.DefaultArenaBase,
+                    bool tracksMergeSites = false)
     {
         this.settings = settings ?? GeneratorSettings.Default;
         this.coverage = coverage;
         this.arenaBase = arenaBase;
         arenaEnd = arenaBase + (ulong)this.settings.ArenaPages * P;
-        Model = new LinuxModel(profile) { TracksMergeSites = coverage is not null };
+        Model = new LinuxModel(profile) { TracksMergeSites = coverage is not null || tracksMergeSites };
     }
 
     /// <summary>The model the choices are realised against (the reference rules of the profile).</summary>
@@ -51,13 +54,22 @@ public sealed partial class Realiser
     }
 
     /// <summary>The seeded random trace of `length` calls (choices drawn until that many calls were made).</summary>
-    public static Trace Random(int seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null)
+    public static Trace Random(int seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null) =>
+        Random(seed, length, new Realiser(profile, settings, coverage));
+
+    /// <summary>The seeded random trace of `length` calls, realised by a realiser the caller set up (with an <see cref="Applied"/> hook).</summary>
+    public static Trace Random(int seed, int length, Realiser r)
     {
         var rng = new Random(seed);
-        var r = new Realiser(profile, settings, coverage);
         while (r.calls.Count < length) r.Next(Choice.Random(rng));
         return r.ToTrace($"gen-{seed}");
     }
+
+    /// <summary>
+    /// Called after each call is applied to <see cref="Model"/>, with its outcome, before coverage reads the model: a
+    /// caller checks the invariants or records what the call showed in this same run, instead of running the model again.
+    /// </summary>
+    public Action<Call, Outcome>? Applied { get; init; }
 
     /// <summary>Realises one choice, applies it to the model and returns it; null when the choice makes no call here (a fork past the process limit, an exit of p0...).</summary>
     public Call? Next(Choice choice)
@@ -85,10 +97,17 @@ public sealed partial class Realiser
             _ => Touch(p, c.Where, v),
         };
         if (call is null) return null;
-        if (coverage is null) { Model.Apply(call); calls.Add(call); return call; }
+        if (coverage is null)
+        {
+            calls.Add(call); // before applying: a call the model throws on is still the trace's last call
+            var applied = Model.Apply(call); // not inside Applied?.Invoke(...): with no hook its arguments are never evaluated
+            Applied?.Invoke(call, applied);
+            return call;
+        }
         var before = Before(p, call, shape);
-        var outcome = Model.Apply(call);
         calls.Add(call);
+        var outcome = Model.Apply(call);
+        Applied?.Invoke(call, outcome);
         After(p, call, outcome, before);
         return call;
     }
@@ -281,47 +300,29 @@ public sealed partial class Realiser
             else if (left) cov.Hit("merge/left");
             else if (right) cov.Hit("merge/right");
             if (site.Result.Name is { } n && (NameIs(site.Left, n) || NameIs(site.Right, n))) cov.Hit("name/equal-neighbour");
-            if (NameIs(site.Left, site.Result.Name) && site.Left!.Value.End == site.Result.Start ||
-                NameIs(site.Right, site.Result.Name) && site.Right!.Value.Start == site.Result.End)
-                cov.Hit("pre/MergeOnEqualName");
         }
-        foreach (var split in Model.Last.Splits)
-            if (split.Before.Name is not null) cov.Hit("pre/SplitKeepsName");
         PagesAfter(p, call, outcome, pre.Pages, pre.Touched);
-        Preconditions(call, outcome);
+        Preconditions();
     }
 
     static bool NameIs(VmaShot? v, AnonName? n) =>
         v is { } s && (s.Name is null ? n is null : n is not null && s.Name.Value == n.Value);
 
-    void Preconditions(Call call, Outcome outcome)
+    /// <summary>The number of live processes, and each invariant whose precondition the state after the call meets.</summary>
+    void Preconditions()
     {
         var cov = coverage!;
-        int live = 0, vmas = 0;
-        bool named = false, locked = false;
+        int live = 0;
         foreach (var p in Model.Processes)
-        {
-            if (!p.Running) continue;
-            live++;
-            if (p.LockedVm > 0) locked = true;
-            int inArena = 0;
-            foreach (var v in p.Vmas.All())
-            {
-                inArena++;
-                if (v.Name is not null) named = true;
-            }
-            vmas = Math.Max(vmas, inArena);
-        }
+            if (p.Running) live++;
         if (live == 2) cov.Hit("procs/2");
         else if (live > 2) cov.Hit("procs/3+");
-        if (vmas >= 2) cov.Hit("pre/WellFormed");
-        if (named) cov.Hit("pre/NamesValid");
-        if (Model.LiveNames.Any(n => n.Refs >= 2)) cov.Hit("pre/NameRefcountBalance");
-        if (locked) cov.Hit("pre/LockedVmBalance");
-        if (!outcome.IsError && call is MlockCall or Mlock2Call || call is MmapCall m && (m.Flags & Map.Locked) != 0 && !outcome.IsError)
-            cov.Hit("pre/MlockPopulated");
-        if (call is ForkCall && outcome.Kind == OutcomeKind.Process) cov.Hit("pre/ForkChildConsistent");
+        foreach (var invariant in Invariants.All)
+            if (invariant.Applies(Model)) cov.Hit(PreLabel(invariant));
     }
+
+    /// <summary>"pre/NAME": the coverage label of an invariant's precondition.</summary>
+    public static string PreLabel(Invariant invariant) => "pre/" + invariant.Name;
 
     static (ulong, ulong)? RangeOf(Call call) => call switch
     {

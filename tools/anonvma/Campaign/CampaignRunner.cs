@@ -21,7 +21,16 @@ public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace
 
     /// <summary>Stops the session as Ctrl-C would once this many blocks are committed (tests use it to stop at a known point).</summary>
     public int? StopAfterBlocks { get; init; }
+
+    /// <summary>Shrink new findings (off: the original trace is saved as the shrunk one, as `fuzz --no-shrink` asks).</summary>
+    public bool Shrink { get; init; } = true;
+
+    /// <summary>Stop taking blocks once one finding is claimed and shrunk, and claim no other (mutation checks time the first kill).</summary>
+    public bool StopAtFirstFinding { get; init; }
 }
+
+/// <summary>A finding this session claimed: the trace that first showed it, and its shrunk form.</summary>
+public sealed record SessionFinding(FindingRecord Record, Finding Original, AnonVma.Model.Trace Trace, Shrinker.Result Shrunk, string Profile);
 
 /// <summary>How a session ended.</summary>
 /// <param name="Complete">Every seed of a bounded campaign (this shard) is done and every finding shrunk.</param>
@@ -49,10 +58,15 @@ public sealed class CampaignRunner
     readonly List<string> newFindings = [];
     readonly List<string> problems = [];
     readonly List<FindingRecord> pendingShrink;
+    readonly Mutations? mutations;
     long sessionTraces;
     TimeSpan budget;
     TimeSpan shrinkBudget;
     int? stopAfterBlocks;
+    bool shrinkFindings = true;
+    bool stopAtFirst;
+    CancellationTokenSource? stopTakingSource;
+    readonly List<SessionFinding> sessionFindings = [];
     int sessionBlocks;
     CancellationTokenSource? hardStop;
     StateWriter? writer;
@@ -66,21 +80,22 @@ public sealed class CampaignRunner
         store = new FindingStore(dir.FindingsDir);
         baseSeconds = state.Seconds;
         var mutations = config.Mutation is { } m ? new Mutations(Enum.Parse<Mutation>(m, ignoreCase: true)) : null;
+        this.mutations = mutations;
 
         IJudge? native = config.Native ? kernel("native") : null;
         var main = new Lane("main", native is null ? "model" : "native", new SeedBlocks(config, config.BlockSize), Done("main"),
             () => native is null
                 ? new Suite(new InvariantOracle(KernelProfile.Linux612, mutations))
-                : new Suite(new InvariantOracle(KernelProfile.Linux612, mutations), new DifferentialOracle(native, mutations)),
+                : new Suite(new InvariantOracle(KernelProfile.Linux612, mutations), new DifferentialOracle(native, mutations, "native")),
             native);
         lanes.Add(main);
         if (config.Qemu)
         {
             var qemu = kernel("qemu");
             lanes.Add(new Lane("qemu", "qemu", new SeedBlocks(config, config.QemuBlockSize), Done("qemu"),
-                () => new Suite(new DifferentialOracle(qemu, mutations)), qemu)
+                () => new Suite(new DifferentialOracle(qemu, mutations, "qemu")), qemu)
             {
-                ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations)),
+                ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations, "native")),
             });
         }
         store.RemoveUnpublished();
@@ -96,6 +111,12 @@ public sealed class CampaignRunner
     /// <summary>The campaign's findings as this runner keeps them (read once at start, added to as they are found).</summary>
     public FindingStore Findings => store;
 
+    /// <summary>The findings claimed in this session, in the order they were found, with their shrunk traces.</summary>
+    public IReadOnlyList<SessionFinding> SessionFindings { get { lock (sessionFindings) return sessionFindings.ToList(); } }
+
+    /// <summary>What each lane checks, cheapest first, e.g. "invariants(linux-6.12) + model(host-6.18) vs native-6.18".</summary>
+    public string Oracles => string.Join(" + ", lanes.Select(l => l.NewSuite().Name));
+
     public SessionOutcome Run(SessionOptions options, Action<CampaignProgress>? progress = null, CancellationToken cancel = default)
     {
         budget = options.Budget;
@@ -103,10 +124,12 @@ public sealed class CampaignRunner
         using var hard = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         hardStop = hard;
         stopAfterBlocks = options.StopAfterBlocks;
+        shrinkFindings = options.Shrink;
+        stopAtFirst = options.StopAtFirstFinding;
         foreach (var lane in lanes)
             if (lane.Judge is ExecutorJudge e) e.Cancellation = hard.Token;
         // A hard stop is also a stop to taking blocks, whichever way it came (the caller's token, the grace running out).
-        using var stopTaking = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
+        using var stopTaking = stopTakingSource = CancellationTokenSource.CreateLinkedTokenSource(hard.Token);
         session.Start();
         lock (stateGate)
         {
@@ -203,8 +226,12 @@ public sealed class CampaignRunner
         SetActivity(worker, $"{lane.Name}: block {block} (seeds {first}–{first + count - 1})");
         var coverage = new Coverage();
         var seeds = Enumerable.Range(0, count).Select(i => first + i).ToList();
-        var traces = seeds.Select(s => Schedule.Trace(config, s, coverage)).ToList();
-        var found = suite.Check(traces);
+        // One model run per seed realises, checks the invariants and counts coverage; a kernel of the generator's
+        // profile (QEMU 6.12) is compared with that run's observations instead of a second model run.
+        bool observe = lane.Judge?.Profile == KernelProfile.Linux612;
+        var runs = seeds.Select(s => Schedule.Pass(config, s, coverage, mutations, lane.ChecksInvariants, observe)).ToList();
+        var traces = runs.Select(r => r.Trace).ToList();
+        var found = suite.Check(runs);
         if (hard.IsCancellationRequested) { lane.Release(block); return; }
 
         var calls = new Dictionary<string, long>();
@@ -213,19 +240,22 @@ public sealed class CampaignRunner
         {
             long n = traces[i].Calls.Count;
             var f = found[i];
-            string? judge = f is null ? null : CampaignSignature.Judge(f, lane.Kernel);
+            string? judge = f?.Judge;
             if (lane.ChecksInvariants) Add(calls, "model", n);
             if (lane.Judge is not null && judge != "model") Add(calls, lane.Kernel, n);
             if (f is null) continue;
-            string signature = CampaignSignature.Of(f, lane.Kernel);
+            string signature = CampaignSignature.Of(f);
             Add(counts, signature, 1);
+            if (stopAtFirst && store.Count > 0) continue; // only counted: the session stops at its first finding
             var rec = store.Claim(signature, judge!, lane.Name, f, traces[i], (int)seeds[i], lane.ProfileOf(judge!), CampaignSeconds());
             if (rec is null) continue;
             lock (newFindings) newFindings.Add(signature);
             SetActivity(worker, $"{lane.Name}: shrinking {signature} (seed {seeds[i]}, {traces[i].Calls.Count} calls)");
-            var (shrunk, cut) = Shrink(lane, traces[i], f, suite, hard);
+            var (shrunk, cut) = shrinkFindings ? Shrink(lane, traces[i], f, suite, hard) : (new Shrinker.Result(traces[i], f, 0, 0), null);
             if (hard.IsCancellationRequested) { lane.Release(block); return; } // saved unshrunk; shrunk on --resume
             store.SaveShrunk(rec, shrunk, lane.ProfileOf(judge!), cut);
+            lock (sessionFindings) sessionFindings.Add(new SessionFinding(rec, f, traces[i], shrunk, lane.ProfileOf(judge!)));
+            if (stopAtFirst) stopTakingSource!.Cancel();
         }
 
         lock (stateGate)
@@ -249,10 +279,10 @@ public sealed class CampaignRunner
         var trace = store.ReadOriginal(rec);
         var f = suite.Check(trace);
         if (hard.IsCancellationRequested) return;
-        if (f is null || CampaignSignature.Of(f, lane.Kernel) != rec.Signature)
+        if (f is null || CampaignSignature.Of(f) != rec.Signature)
         {
             lock (problems) problems.Add($"{rec.Signature}: its saved trace (seed {rec.Seed}) no longer shows it, so it stays unshrunk " +
-                                         $"(now: {(f is null ? "no finding" : CampaignSignature.Of(f, lane.Kernel))})");
+                                         $"(now: {(f is null ? "no finding" : CampaignSignature.Of(f))})");
             return;
         }
         var (shrunk, cut) = Shrink(lane, trace, f, suite, hard);
@@ -268,11 +298,11 @@ public sealed class CampaignRunner
         TimeSpan? Cut() => budgetOver.IsCancellationRequested && !hard.IsCancellationRequested ? shrinkBudget : null;
 
         // A QEMU round costs a boot; when this machine's kernel shows the same difference, shrink there and confirm once.
-        if (lane.ShrinkStandIn?.Invoke() is { } standIn && standIn.Check(trace) is { } there && there.Signature == f.Signature)
+        if (lane.ShrinkStandIn?.Invoke() is { } standIn && standIn.Check(trace) is { } there && there.Check == f.Check && there.CallKind == f.CallKind)
         {
             var quick = Shrinker.Shrink(trace, there, standIn, cancel: budgetOver.Token, maxBatch: 256);
             if (hard.IsCancellationRequested) return (quick, null);
-            if (suite.Check(quick.Trace) is { } confirmed && confirmed.Signature == f.Signature)
+            if (suite.Check(quick.Trace) is { } confirmed && confirmed.Key == f.Key)
                 return (new Shrinker.Result(quick.Trace, confirmed, quick.CandidatesRun + 1, quick.Rounds + 1) { Via = standIn.Name }, Cut());
         }
         var result = Shrinker.Shrink(trace, f, suite, cancel: budgetOver.Token, maxBatch: lane.Name == "qemu" ? 32 : 256);

@@ -66,7 +66,7 @@ public sealed class FindingStore
             if (bySignature.ContainsKey(signature)) return null;
             string name = CampaignSignature.Slug(signature);
             for (int n = 2; Directory.Exists(System.IO.Path.Combine(root, name)); n++) name = $"{CampaignSignature.Slug(signature)}-{n}";
-            var rec = new FindingRecord(signature, name, f.Check, f.CallKind, judge, f.Oracle, lane, seed, f.Message, campaignSeconds, trace.Calls.Count);
+            var rec = new FindingRecord(signature, name, f.Check.ToString(), f.CallKind, judge, f.Oracle, lane, seed, f.Message, campaignSeconds, trace.Calls.Count);
             string tmp = System.IO.Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
             TryDelete(tmp);
             Directory.CreateDirectory(tmp);

@@ -1,3 +1,4 @@
+using AnonVma.Fuzz;
 using AnonVma.Traces.Generate;
 using AnonVma.Model;
 
@@ -25,5 +26,20 @@ public static class Schedule
         if (IsLong(config, seed))
             return Realiser.Random(s, config.LongLength, KernelProfile.Linux612, LongSettings, coverage) with { Id = $"long-{seed}" };
         return Realiser.Random(s, config.ShortLength, KernelProfile.Linux612, GeneratorSettings.Default, coverage);
+    }
+
+    /// <summary>
+    /// The same trace as <see cref="Trace"/>, realised in one model run that also checks the invariants (on a mutated
+    /// twin when the campaign has a mutation) and, when asked, records the model's observations for a kernel of the
+    /// generator's profile.
+    /// </summary>
+    public static GeneratedTrace Pass(CampaignConfig config, long seed, Coverage? coverage, Mutations? mutations, bool checkInvariants, bool observe)
+    {
+        int s = checked((int)seed);
+        bool isLong = IsLong(config, seed);
+        var settings = isLong ? LongSettings : GeneratorSettings.Default;
+        int length = isLong ? config.LongLength : config.ShortLength;
+        return OnePass.Run(isLong ? $"long-{seed}" : $"gen-{seed}", r => Realiser.Random(s, length, r), KernelProfile.Linux612, settings, coverage,
+            mutations, checkInvariants, observe);
     }
 }

@@ -21,7 +21,7 @@ public static partial class DiffView
     /// <summary>Keeps changed lines ('-', '+') and `context` lines around them; "  ..." stands for what is left out.</summary>
     public static IReadOnlyList<string> Trim(IReadOnlyList<string> diff, int context = 3)
     {
-        var unified = RemovalsFirst(diff);
+        var unified = diff;
         int n = unified.Count;
         var keep = new bool[n];
         for (int i = 0; i < n; i++)
@@ -42,29 +42,6 @@ public static partial class DiffView
         }
         return lines;
     }
-
-    /// <summary>In each run of changed lines, the removed ones before the added ones, as diff -u prints them.</summary>
-    static List<string> RemovalsFirst(IReadOnlyList<string> diff)
-    {
-        var lines = new List<string>(diff.Count);
-        for (int i = 0; i < diff.Count;)
-        {
-            if (diff[i].StartsWith("  ")) { lines.Add(diff[i++]); continue; }
-            int end = i;
-            while (end < diff.Count && !diff[end].StartsWith("  ")) end++;
-            var run = diff.Skip(i).Take(end - i).ToList();
-            lines.AddRange(run.Where(l => l.StartsWith('-')));
-            lines.AddRange(run.Where(l => !l.StartsWith('-')));
-            i = end;
-        }
-        return lines;
-    }
-
-    /// <summary>A difference's description without Comparison's list of compared smaps fields, which every report repeats.</summary>
-    public static string Short(string what) => FieldList().Replace(what, " (compared fields)");
-
-    [GeneratedRegex(@" \(fields: [^)]*\)")]
-    private static partial Regex FieldList();
 
     static bool IsHead(string diffLine) => diffLine.Length > 2 && MapsLine().IsMatch(diffLine[2..]);
 

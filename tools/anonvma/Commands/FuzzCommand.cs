@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AnonVma.Campaign;
 using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
@@ -37,22 +38,32 @@ public sealed class FuzzCommand : CliCommand
         bool shrink = !args.GetValue(noShrink);
         var mutations = args.GetValue(mutate);
 
-        var oracles = new List<IOracle> { new InvariantOracle(KernelProfile.Linux612, mutations) };
-        foreach (var k in judges.Where(j => j != "model")) oracles.Add(new DifferentialOracle(JudgeNames.Kernel(k), mutations));
-        var suite = new Suite([.. oracles]);
-        var fuzzer = new Fuzzer(suite) { Length = length, Shrink = shrink };
+        // fuzz is a campaign with one worker in a temporary directory: the same loop, one pass per trace, no long traces.
+        var config = new CampaignConfig
+        {
+            Judges = judges.OrderBy(j => JudgeNames.All.ToList().IndexOf(j)).ToList(), FirstSeed = seed, LongEvery = 0, ShortLength = length,
+            Mutation = mutations?.ToString(),
+        };
+        var options = new SessionOptions(budget, Workers: 1, Grace: TimeSpan.FromMinutes(10), SampleEvery: TimeSpan.FromSeconds(5))
+        {
+            Shrink = shrink, ShrinkBudget = TimeSpan.FromMinutes(10),
+        };
 
         var o = context.Out;
         var c = context.Colour;
         string repeat = $"dotnet run -c Release --project tools/anonvma -- fuzz --seed {seed} --time {Shown.Duration(budget)} --length {length} --judges {string.Join(',', judges)}" +
                         (mutations is null ? "" : $" --mutate {mutations}");
-        o.WriteLine($"fuzz: {Shown.Duration(budget)} on one core, seed {seed}, {length} calls per trace");
-        o.WriteLine($"oracles: {suite.Name}");
-        o.WriteLine($"repeat with: {repeat}");
-        o.WriteLine();
-
         var progress = new ProgressLine(o, context.Terminal);
-        var result = fuzzer.Run(seed, budget, progress: progress.Report, cancel: context.Cancel);
+        var result = TemporaryCampaign.Run(config, options, JudgeNames.Kernel,
+            started: runner =>
+            {
+                o.WriteLine($"fuzz: {Shown.Duration(budget)} on one core, seed {seed}, {length} calls per trace");
+                o.WriteLine($"oracles: {runner.Oracles}");
+                o.WriteLine($"repeat with: {repeat}");
+                o.WriteLine();
+            },
+            progress: p => progress.Report(new FuzzProgress(p.Traces, p.JudgeCalls.GetValueOrDefault("model"), p.Elapsed, budget, p.Findings)),
+            cancel: context.Cancel);
         progress.Finish();
 
         o.WriteLine(context.Cancel.IsCancellationRequested ? c.Yellow($"interrupted after {result.Elapsed.TotalSeconds:F1} s") : $"done after {result.Elapsed.TotalSeconds:F1} s");
@@ -76,10 +87,10 @@ public sealed class FuzzCommand : CliCommand
             o.WriteLine($"  {++n}. {c.Bold(shrunk.Finding.Signature)}  x{bug.Count}, seed {bug.Seed}, " +
                         $"{(shrink ? $"shrunk from {bug.Original.Calls.Count} to {shrunk.Trace.Calls.Count} calls" : $"{shrunk.Trace.Calls.Count} calls, not shrunk")}, " +
                         $"found after {bug.FoundAfter.TotalSeconds:F1} s");
-            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {OneLine(DiffView.Short(shrunk.Finding.Message))}");
+            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {OneLine(shrunk.Finding.Message)}");
             try
             {
-                string path = FoundTraces.Save(FoundTraces.Document(shrunk.Trace, shrunk.Finding, ProfileOf(suite, shrunk.Finding), bug.Seed), outDir);
+                string path = FoundTraces.Save(FoundTraces.Document(shrunk.Trace, shrunk.Finding, bug.Profile, bug.Seed), outDir);
                 o.WriteLine($"     saved: {Shown.Path(path)}");
                 o.WriteLine($"     replay: {FoundTraces.ReplayCommand(path)}{(mutations is null ? "" : $" --mutate {mutations}")}");
             }
@@ -90,11 +101,6 @@ public sealed class FuzzCommand : CliCommand
         }
         return ExitCode.Differs;
     }
-
-    /// <summary>The profile a finding's oracle judged with: the kernel's for a difference, linux-6.12 for the invariants.</summary>
-    static string ProfileOf(Suite suite, Finding f) =>
-        suite.Oracles.OfType<DifferentialOracle>().FirstOrDefault(d => d.Name == f.Oracle)?.Kernel.Profile.Name ?? KernelProfile.Linux612.Name;
-
 
     static string OneLine(string s) => s.Replace('\n', ' ');
 

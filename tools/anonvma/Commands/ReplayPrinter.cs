@@ -72,7 +72,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             foreach (var d in diffs)
             {
                 var lines = DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right);
-                string what = DiffView.Short(d.What);
+                string what = d.What;
                 if (shown is not null && lines.SequenceEqual(shown))
                 {
                     Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}, as after call {shownAt}", []));
@@ -95,7 +95,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         }
         foreach (var (oracle, f) in r.Invariants)
             if (f is not null)
-                Add(f.CallIndex, new Note($"{oracle}: {(f.Check.StartsWith("invariant:") ? "broken" : f.Check)}: {f.Message}", []));
+                Add(f.CallIndex, new Note($"{oracle}: {(f.Check is AnonVma.Fuzz.InvariantBroken ? "broken" : f.Check.ToString())}: {f.Message}", []));
         return notes;
     }
 
@@ -221,7 +221,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
 
     /// <summary>"at call 4: p0 smaps differ (compared fields)", or "in how the runs end: …".</summary>
     static string Where(Disagreement d) =>
-        $"{(d.CallIndex < 0 ? "in how the runs end" : $"at call {d.CallIndex}")}: {DiffView.Short(d.What)}";
+        $"{(d.CallIndex < 0 ? "in how the runs end" : $"at call {d.CallIndex}")}: {d.What}";
 
     /// <summary>Run numbers as "1, 3-5, 9", at most a dozen ranges.</summary>
     static string RunList(IReadOnlyList<int> numbers)
@@ -257,7 +257,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             if (diffs.Count == 0) { output.WriteLine($"{Good("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
             var first = diffs[0];
             string where = first.CallIndex < 0 ? "in how the runs end" : $"at {diffs.Count} call(s), first call {first.CallIndex}";
-            output.WriteLine($"{Bad("DIFFER")}: {l.Name} and {rt.Name} {where}: {DiffView.Short(first.What)}");
+            output.WriteLine($"{Bad("DIFFER")}: {l.Name} and {rt.Name} {where}: {first.What}");
         }
         if (r.ExpectationsSkipped is { } skipped) output.WriteLine($"expectations: {skipped}");
         foreach (var (j, why) in r.Expectations)

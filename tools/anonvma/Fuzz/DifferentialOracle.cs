@@ -8,16 +8,24 @@ namespace AnonVma.Fuzz;
 /// The model against a real kernel, call by call: the kernel is the ground truth, so its side is what was expected.
 /// A trace the kernel could not run to the end for reasons of its own (a timeout, a lost run) is reported too.
 /// </summary>
-public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = null) : IOracle
+/// <param name="judge">How findings name the kernel ("native", "qemu"); by default from the judge's type.</param>
+public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = null, string? judge = null) : IOracle
 {
+    readonly string judgeKey = judge ?? kernel switch { NativeJudge => "native", QemuJudge => "qemu", _ => kernel.Name };
+
     readonly ModelJudge model = new(kernel.Profile) { Mutations = mutations };
 
     public IJudge Kernel => kernel;
     public string Name => $"{model.Name} vs {kernel.Name}";
 
-    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces)
+    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces) => Check(traces, model.Run(traces));
+
+    /// <summary>Whether a generator's one pass on this profile with these mutations observed what the model would.</summary>
+    public bool CanReuse(GeneratedTrace g) => g.Observed is not null && g.Profile == kernel.Profile && g.Mutations == mutations;
+
+    /// <summary>Compares the kernel with model runs already made (by the generator's one pass); each must be what <see cref="ModelJudge"/> gives.</summary>
+    public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces, IReadOnlyList<TraceRun> ours)
     {
-        var ours = model.Run(traces);
         var theirs = kernel.Run(traces);
         var found = new Finding?[traces.Count];
         for (int i = 0; i < traces.Count; i++)
@@ -26,7 +34,10 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
             if (Comparison.FirstDifference(traces[i], model.Name, ours[i], kernel.Name, theirs[i]) is not { } d) continue;
             int at = d.CallIndex < 0 ? traces[i].Calls.Count - 1 : d.CallIndex;
             string kind = at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
-            found[i] = new Finding($"differs:{d.Kind.ToString().ToLowerInvariant()}", kind, at, Name, d.What, d.Right, d.Left) { Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})") };
+            found[i] = new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
+            {
+                Report = d.Report(), Fields = d.Fields, Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
+            };
         }
         return found;
     }

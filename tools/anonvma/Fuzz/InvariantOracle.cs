@@ -8,7 +8,12 @@ namespace AnonVma.Fuzz;
 /// <summary>Every invariant after every call, on a model of one profile (mutated, when a test asks).</summary>
 public sealed class InvariantOracle(KernelProfile profile, Mutations? mutations = null) : IOracle
 {
-    public string Name => $"invariants({profile.Name}{(mutations is null ? "" : ", mutated")})";
+    public string Name => NameOf(profile, mutations);
+    public KernelProfile Profile => profile;
+    public Mutations? Mutations => mutations;
+
+    /// <summary>"invariants(linux-6.12)" or "invariants(linux-6.12, mutated)".</summary>
+    public static string NameOf(KernelProfile profile, Mutations? mutations) => $"invariants({profile.Name}{(mutations is null ? "" : ", mutated")})";
 
     public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces) => traces.Select(CheckOne).ToList();
 
@@ -23,13 +28,19 @@ public sealed class InvariantOracle(KernelProfile profile, Mutations? mutations 
                 model.Apply(call);
             }
             catch (TraceException) { return null; }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NullReferenceException or KeyNotFoundException or IndexOutOfRangeException)
-            {
-                return new Finding($"crash:{e.GetType().Name}", Realiser.Kind(call), i, Name, e.Message, "no exception", e.ToString());
-            }
-            if (Invariants.First(model) is { } v)
-                return new Finding($"invariant:{v.Check}", Realiser.Kind(call), i, Name, v.ToString(), $"{v.Check} holds", v.ToString());
+            catch (Exception e) when (IsModelCrash(e)) { return Crash(e, call, i, Name); }
+            if (Invariants.First(model) is { } v) return Broken(v, call, i, Name);
         }
         return null;
     }
+
+    /// <summary>The exceptions that mean the model itself went wrong (a bug to report, not a refused trace).</summary>
+    public static bool IsModelCrash(Exception e) =>
+        e is InvalidOperationException or ArgumentException or NullReferenceException or KeyNotFoundException or IndexOutOfRangeException;
+
+    public static Finding Crash(Exception e, Call call, int index, string oracle) =>
+        new(new Crashed(e.GetType().Name), Realiser.Kind(call), index, "model", oracle, e.Message, "no exception", e.ToString());
+
+    public static Finding Broken(Violation v, Call call, int index, string oracle) =>
+        new(new InvariantBroken(v.Check), Realiser.Kind(call), index, "model", oracle, v.ToString(), $"{v.Check} holds", v.ToString());
 }

@@ -29,7 +29,7 @@ public static class Shrinker
         var best = trace;
         var bestFinding = finding;
         int run = 0, rounds = 0;
-        string signature = finding.Signature;
+        var key = finding.Key;
 
         // One round per window of at most maxBatch candidates, until one of them still fails the same way. Candidates
         // are drawn lazily, window by window: a 1,000-call trace has thousands, each a copy of the calls.
@@ -46,7 +46,7 @@ public static class Shrinker
                 rounds++;
                 var results = oracle.Check(batch);
                 for (int i = 0; i < batch.Count; i++)
-                    if (results[i] is { } f && f.Signature == signature && Smaller(batch[i], best))
+                    if (results[i] is { } f && f.Key == key && Smaller(batch[i], best))
                     {
                         best = batch[i];
                         bestFinding = f;

@@ -26,4 +26,28 @@ public sealed class Suite(params IOracle[] oracles) : IOracle
     }
 
     public Finding? Check(Trace trace) => Check([trace])[0];
+
+    /// <summary>
+    /// Checks generated traces, reusing their one pass: the invariants it checked, and its observations for a kernel
+    /// of the same profile. Any other oracle runs as usual. Same order and the same findings as checking the traces.
+    /// </summary>
+    public IReadOnlyList<Finding?> Check(IReadOnlyList<GeneratedTrace> runs)
+    {
+        var found = new Finding?[runs.Count];
+        foreach (var oracle in Oracles)
+        {
+            var open = Enumerable.Range(0, runs.Count).Where(i => found[i] is null).ToList();
+            if (open.Count == 0) break;
+            var traces = open.Select(i => runs[i].Trace).ToList();
+            IReadOnlyList<Finding?> results = oracle switch
+            {
+                InvariantOracle io when open.All(i => runs[i] is { CheckedInvariants: true } g && g.Profile == io.Profile && g.Mutations == io.Mutations) =>
+                    open.Select(i => runs[i].Invariants).ToList(),
+                DifferentialOracle d when open.All(i => d.CanReuse(runs[i])) => d.Check(traces, open.Select(i => runs[i].Observed!).ToList()),
+                _ => oracle.Check(traces),
+            };
+            for (int k = 0; k < open.Count; k++) found[open[k]] = results[k];
+        }
+        return found;
+    }
 }

@@ -13,12 +13,16 @@ public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJud
 {
     public DifferenceKind Kind { get; init; }
 
+    /// <summary>For a smaps difference, the compared fields whose lines differ (in <see cref="Comparison.SmapsFields"/> order); empty otherwise.</summary>
+    public IReadOnlyList<string> Fields { get; init; } = [];
+
     /// <summary>A readable report: the trace up to the call, both sides, and a line diff of the differing text.</summary>
     public string Report()
     {
         var sb = new StringBuilder();
         sb.Append($"trace {Trace.Id}: {LeftJudge} and {RightJudge} first disagree ");
         sb.Append(CallIndex < 0 ? "on how the run ended" : $"at call {CallIndex}: {What}").Append('\n');
+        if (Fields.Count > 0) sb.Append("smaps fields that differ: ").Append(string.Join(' ', Fields)).Append('\n');
         sb.Append("calls (executor batch syntax):\n");
         int upto = CallIndex < 0 ? Trace.Calls.Count - 1 : CallIndex;
         for (int i = 0; i <= upto && i < Trace.Calls.Count; i++)
@@ -74,7 +78,7 @@ public static partial class Comparison
                 var (ma, mb) = (MapsText(va), MapsText(vb!));
                 if (ma != mb) return Diff(i, DifferenceKind.Maps, $"p{pid} maps differ (inodes normalised)", ma, mb);
                 var (sa, sb) = (SmapsText(va), SmapsText(vb!));
-                if (sa != sb) return Diff(i, DifferenceKind.Smaps, $"p{pid} smaps differ (fields: {string.Join(' ', SmapsFields)})", sa, sb);
+                if (sa != sb) return Diff(i, DifferenceKind.Smaps, $"p{pid} smaps differ (compared fields)", sa, sb) with { Fields = DifferingFields(sa, sb) };
             }
         }
         if (left.End != right.End || left.Steps.Count != right.Steps.Count)
@@ -82,6 +86,17 @@ public static partial class Comparison
                 $"{left.End} after {left.Steps.Count} calls{(left.Detail is null ? "" : ": " + left.Detail)}",
                 $"{right.End} after {right.Steps.Count} calls{(right.Detail is null ? "" : ": " + right.Detail)}");
         return null;
+    }
+
+    /// <summary>The compared smaps fields with a line on one side that the other side lacks.</summary>
+    static IReadOnlyList<string> DifferingFields(string a, string b)
+    {
+        var left = a.Split('\n');
+        var right = b.Split('\n');
+        var changed = new HashSet<string>();
+        foreach (var line in left.Except(right).Concat(right.Except(left)))
+            if (Label().Match(line) is { Success: true } m) changed.Add(m.Groups[1].Value);
+        return SmapsFields.Where(changed.Contains).ToList();
     }
 
     /// <summary>
@@ -127,21 +142,25 @@ public static partial class Comparison
     }
 }
 
-/// <summary>A small line diff (longest common subsequence) printed with ' ', '-' and '+' prefixes.</summary>
+/// <summary>A line diff (DiffPlex's) printed with ' ', '-' and '+' prefixes, each changed run's removals before its additions.</summary>
 public static class LineDiff
 {
     public static IEnumerable<string> Unified(string[] a, string[] b)
     {
-        var lcs = new int[a.Length + 1, b.Length + 1];
-        for (int i = a.Length - 1; i >= 0; i--)
-            for (int j = b.Length - 1; j >= 0; j--)
-                lcs[i, j] = a[i] == b[j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
-        int x = 0, y = 0;
-        while (x < a.Length || y < b.Length)
+        if (a.Length == 0 || b.Length == 0)
+            return [.. a.Select(l => "- " + l), .. b.Select(l => "+ " + l)];
+        var result = DiffPlex.Differ.Instance.CreateLineDiffs(string.Join('\n', a), string.Join('\n', b), ignoreWhitespace: false);
+        var (old, @new) = (result.PiecesOld, result.PiecesNew);
+        var lines = new List<string>(old.Count + @new.Count);
+        int x = 0;
+        foreach (var block in result.DiffBlocks)
         {
-            if (x < a.Length && y < b.Length && a[x] == b[y]) { yield return "  " + a[x]; x++; y++; }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y])) { yield return "+ " + b[y]; y++; }
-            else { yield return "- " + a[x]; x++; }
+            for (; x < block.DeleteStartA; x++) lines.Add("  " + old[x]);
+            for (int k = 0; k < block.DeleteCountA; k++) lines.Add("- " + old[block.DeleteStartA + k]);
+            for (int k = 0; k < block.InsertCountB; k++) lines.Add("+ " + @new[block.InsertStartB + k]);
+            x = block.DeleteStartA + block.DeleteCountA;
         }
+        for (; x < old.Count; x++) lines.Add("  " + old[x]);
+        return lines;
     }
 }

@@ -26,22 +26,31 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
             Outcome outcome;
             try { outcome = model.Apply(call); }
             catch (TraceException e) { return new TraceRun(trace.Id, RunEnd.Rejected, e.Message, []); }
-            string result = Spell(call, outcome);
-            if (Escaped(trace, call, outcome) is { } mmap)
-            {
-                // The executor's arena rule: a non-fixed mapping that lands outside the arena is unmapped at once.
-                model.Apply(new MunmapCall(mmap.Pid, outcome.Value, Mem.PageAlign(mmap.Len)));
-                result = "ESCAPED";
-            }
-            steps.Add(new Step(i, call.Pid, result, Views(model, call)));
+            steps.Add(Observe(model, trace.ArenaBase, trace.ArenaSize, i, call, outcome));
         }
         return new TraceRun(trace.Id, RunEnd.Completed, null, steps);
     }
 
-    static MmapCall? Escaped(Trace trace, Call call, Outcome o) =>
+    /// <summary>
+    /// What the executor would report for a call the model just applied: its result and every process's maps and
+    /// smaps. Shared with the generator's one pass, which records the same steps while it realises the trace.
+    /// </summary>
+    public static Step Observe(LinuxModel model, ulong arenaBase, ulong arenaSize, int index, Call call, Outcome outcome)
+    {
+        string result = Spell(call, outcome);
+        if (Escaped(arenaBase, arenaSize, call, outcome) is { } mmap)
+        {
+            // The executor's arena rule: a non-fixed mapping that lands outside the arena is unmapped at once.
+            model.Apply(new MunmapCall(mmap.Pid, outcome.Value, Mem.PageAlign(mmap.Len)));
+            result = "ESCAPED";
+        }
+        return new Step(index, call.Pid, result, Views(model, call));
+    }
+
+    static MmapCall? Escaped(ulong arenaBase, ulong arenaSize, Call call, Outcome o) =>
         call is MmapCall m && (m.Flags & (Map.Fixed | Map.FixedNoReplace)) == 0 && o.Kind == OutcomeKind.Address &&
-        (o.Value < trace.ArenaBase || o.Value + Mem.PageAlign(m.Len) < o.Value ||
-         o.Value + Mem.PageAlign(m.Len) > trace.ArenaBase + trace.ArenaSize) ? m : null; // as the executor checks it
+        (o.Value < arenaBase || o.Value + Mem.PageAlign(m.Len) < o.Value ||
+         o.Value + Mem.PageAlign(m.Len) > arenaBase + arenaSize) ? m : null; // as the executor checks it
 
     /// <summary>The executor prints "ok" for a touch or exit that returned normally.</summary>
     static string Spell(Call call, Outcome o) =>
