@@ -497,9 +497,13 @@ public class ReportChromiumTests
         }
         finally { File.Delete(html); }
         Thread.Sleep(500);
+        // A killed run's profile directory is deleted with it, so a Chromium whose profile is gone outlived its run;
+        // one whose profile still exists belongs to a check running right now (another test, another process).
+        string flag = "--user-data-dir=" + Path.Combine(Path.GetTempPath(), "anonvma-chromium-");
         var left = Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "cmdline")).Where(File.Exists)
-            .Select(f => { try { return File.ReadAllText(f).Replace('\0', ' '); } catch (IOException) { return ""; } })
-            .Where(c => c.Contains("--user-data-dir=" + Path.Combine(Path.GetTempPath(), "anonvma-chromium-")))
+            .Select(f => { try { return File.ReadAllText(f).Split('\0'); } catch (IOException) { return []; } })
+            .Where(args => args.Any(a => a.StartsWith(flag, StringComparison.Ordinal) && !Directory.Exists(a["--user-data-dir=".Length..])))
+            .Select(args => string.Join(' ', args))
             .ToList();
         Assert.True(left.Count == 0, "left running: " + string.Join("\n", left));
     }
