@@ -50,10 +50,10 @@ public sealed partial class Realiser
         return r.ToTrace(id);
     }
 
-    /// <summary>The seeded random trace of `length` calls (choices drawn until that many calls were made).</summary>
-    public static Trace Random(int seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null)
+    /// <summary>The seeded random trace of `length` calls (choices drawn from <see cref="Pcg32.ForSeed"/> until that many calls were made).</summary>
+    public static Trace Random(long seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null)
     {
-        var rng = new Random(seed);
+        var rng = Pcg32.ForSeed(seed);
         var r = new Realiser(profile, settings, coverage);
         while (r.calls.Count < length) r.Next(Choice.Random(rng));
         return r.ToTrace($"gen-{seed}");
