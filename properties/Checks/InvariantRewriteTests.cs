@@ -17,6 +17,8 @@ public class InvariantRewriteTests
 {
     const ulong B = 0x200000000000, P = 4096;
     const int F = Map.Private | Map.Anonymous | Map.FixedNoReplace;
+    /// <summary>The PCG32 stream that picks where and how to corrupt, so it never replays the generator's own draws.</summary>
+    const ulong CorruptionStream = 1;
 
     [Fact]
     public void Rewritten_checks_report_exactly_what_the_original_checks_report()
@@ -26,8 +28,8 @@ public class InvariantRewriteTests
         // Parallel, so several threads each reuse their own count map across many models.
         Parallel.For(0, 400, seed =>
         {
-            var trace = SimpleTraces.Generate(seed, 40);
-            var rng = new Random(seed);
+            var trace = Realiser.Random(seed, 40, KernelProfile.Linux612);
+            var rng = new Pcg32((ulong)seed, CorruptionStream); // a stream of its own, apart from the trace's draws
             foreach (var profile in KernelProfile.All)
             {
                 var m = new LinuxModel(profile) { TracksMergeSites = true };
@@ -154,7 +156,7 @@ public class InvariantRewriteTests
         $"{v.Check}|p{v.Pid}|{v.Message}|" + string.Join(",", v.Vmas.Select(x => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(x)));
 
     /// <summary>Breaks one thing in a random live process (not necessarily the one the last call acted on).</summary>
-    static string Corrupt(LinuxModel m, Random rng)
+    static string Corrupt(LinuxModel m, Pcg32 rng)
     {
         var live = m.Processes.Where(p => p.Running).ToList();
         var p = live[rng.Next(live.Count)];

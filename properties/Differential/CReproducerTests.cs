@@ -34,8 +34,7 @@ public class CReproducerTests(ITestOutputHelper log)
     [SkippableFact]
     public void Generated_trace_reproducers_print_what_the_executor_prints()
     {
-        var traces = Enumerable.Range(1, GeneratedTraces)
-            .Select(s => SimpleTraces.Generate(s, NativeKernelTests.CallsPerTrace)).ToList();
+        var traces = NativeKernelTests.Generated(GeneratedTraces);
         foreach (var t in traces)
         {
             var c = CReproducer.Generate(t);

@@ -19,8 +19,7 @@ public class QemuKernelTests(ITestOutputHelper log)
     public void Generated_traces_agree_with_linux_6_12()
     {
         var judge = Kernels.Qemu();
-        var traces = Enumerable.Range(1, NativeKernelTests.GeneratedTraces)
-            .Select(s => SimpleTraces.Generate(s, NativeKernelTests.CallsPerTrace)).ToList();
+        var traces = NativeKernelTests.Generated(NativeKernelTests.GeneratedTraces);
         var d = Differential.Run(judge, traces, parallel: 2);
         int shown = d.NamesSetAndShown();
         log.WriteLine(d.Summary());

@@ -15,7 +15,7 @@ public class ForkSharingProperties
     [Property(MaxTest = 300)]
     public Property Sharing_VMAs_on_fork_changes_no_observation() => Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
     {
-        var trace = SimpleTraces.Generate(seed, 60);
+        var trace = Realiser.Random(seed, 60, KernelProfile.Linux612);
         foreach (var profile in KernelProfile.All)
         {
             var shared = new LinuxModel(profile) { TracksMergeSites = true };

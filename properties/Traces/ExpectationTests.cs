@@ -106,7 +106,7 @@ public class ExpectationTests
     {
         for (int seed = 0; seed < 50; seed++)
         {
-            var trace = SimpleTraces.Generate(seed, 24);
+            var trace = Realiser.Random(seed, 24, KernelProfile.Linux612);
             var run = Model.RunOne(trace);
             var doc = TraceText.Parse(TraceText.Print(Expectations.Record(TraceDocument.Of(trace), run, maps: true)), $"gen-{seed}.trace");
             Assert.Null(Expectations.FirstMismatch(doc, run));

@@ -1,6 +1,7 @@
 using System.Text;
 using AnonVma.Judges;
 using AnonVma.Traces;
+using AnonVma.Traces.Generate;
 using Xunit.Abstractions;
 
 namespace AnonVma.Properties.Traces;
@@ -30,7 +31,7 @@ public class MutationFuzzTests(ITestOutputHelper output)
     {
         var seeds = Seeds();
         Assert.True(seeds.Length >= 10, $"only {seeds.Length} trace files found");
-        var rng = new Random(Seed);
+        var rng = Pcg32.ForSeed(Seed);
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         int parsed = 0, refused = 0;
         foreach (var (name, bytes) in seeds) Check(name, bytes, ref parsed, ref refused);
@@ -111,7 +112,7 @@ public class MutationFuzzTests(ITestOutputHelper output)
         return sb.Append(input.Length > 4000 ? "…\"" : "\"").ToString();
     }
 
-    static void Mutate(Random rng, List<byte> b)
+    static void Mutate(Pcg32 rng, List<byte> b)
     {
         int At(bool end = true) => rng.Next(b.Count + (end ? 1 : 0));
         byte Pick() => rng.Next(3) == 0 ? (byte)rng.Next(256) : Special[rng.Next(Special.Length)];
@@ -164,7 +165,7 @@ public class MutationFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>Swaps two spans, or inserts a copy of one at the start of another.</summary>
-    static void SwapOrCopy(Random rng, List<byte> b, List<(int From, int Len)> spans, bool swap)
+    static void SwapOrCopy(Pcg32 rng, List<byte> b, List<(int From, int Len)> spans, bool swap)
     {
         var x = spans[rng.Next(spans.Count)];
         var y = spans[rng.Next(spans.Count)];

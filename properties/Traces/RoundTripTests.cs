@@ -38,7 +38,7 @@ public class RoundTripTests
     public void Five_hundred_generated_traces_round_trip()
     {
         for (int seed = 0; seed < 500; seed++)
-            RoundTrips(TraceDocument.Of(SimpleTraces.Generate(seed, 24), ("seed", seed.ToString()), ("profile", "linux-6.12")));
+            RoundTrips(TraceDocument.Of(Realiser.Random(seed, 24, KernelProfile.Linux612), ("seed", seed.ToString()), ("profile", "linux-6.12")));
     }
 
     /// <summary>Every call record, odd flag bits and hard names; the text is the format's reference example.</summary>
@@ -183,7 +183,7 @@ public class RoundTripTests
         try
         {
             string path = Path.Combine(dir, "gen-1.trace");
-            var doc = TraceDocument.Of(SimpleTraces.Generate(1, 24), ("seed", "1"));
+            var doc = TraceDocument.Of(Realiser.Random(1, 24, KernelProfile.Linux612), ("seed", "1"));
             TraceText.Save(path, doc);
             TraceText.Save(path, doc.With("check", "x"));
             Assert.Equal(doc.With("check", "x"), TraceText.Load(path));

@@ -16,7 +16,7 @@ static class KernelBench
     {
         int n = args.Length > 0 && int.TryParse(args[0], out var k) ? k : 500;
         const int len = 24;
-        var traces = Enumerable.Range(1, n).Select(s => SimpleTraces.Generate(s, len)).ToList();
+        var traces = Enumerable.Range(1, n).Select(s => Realiser.Random(s, len, KernelProfile.Linux612)).ToList();
         Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
         Console.WriteLine();
         Console.WriteLine("| measurement | result |");

@@ -1,6 +1,7 @@
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 using AnonVma.Model.Kernel;
+using AnonVma.Traces.Generate;
 
 /// <summary>The states and traces the model benchmarks run on, built the same way for every benchmark that shares a row's meaning.</summary>
 static class ModelWorkload
@@ -26,7 +27,7 @@ static class ModelWorkload
     /// <summary>Calls on one-page slots separated by one-page gaps, so the VMA count stays near n while every kind of change happens.</summary>
     public static List<Call> RandomTrace(int n, int count, int seed)
     {
-        var rng = new Random(seed);
+        var rng = Pcg32.ForSeed(seed);
         var calls = new List<Call>(count);
         int[] prots = [Prot.Read, Prot.ReadWrite, Prot.None];
         string[] names = ["heap", "stack", "jit", "gc"];

@@ -53,14 +53,14 @@ public sealed partial class Realiser
         return r.ToTrace(id);
     }
 
-    /// <summary>The seeded random trace of `length` calls (choices drawn until that many calls were made).</summary>
-    public static Trace Random(int seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null) =>
+    /// <summary>The seeded random trace of `length` calls (choices drawn from <see cref="Pcg32.ForSeed"/> until that many calls were made).</summary>
+    public static Trace Random(long seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null) =>
         Random(seed, length, new Realiser(profile, settings, coverage));
 
     /// <summary>The seeded random trace of `length` calls, realised by a realiser the caller set up (with an <see cref="Applied"/> hook).</summary>
-    public static Trace Random(int seed, int length, Realiser r)
+    public static Trace Random(long seed, int length, Realiser r)
     {
-        var rng = new Random(seed);
+        var rng = Pcg32.ForSeed(seed);
         while (r.calls.Count < length) r.Next(Choice.Random(rng));
         return r.ToTrace($"gen-{seed}");
     }

@@ -8,8 +8,8 @@ namespace AnonVma.Campaign;
 /// </summary>
 public sealed record CampaignConfig
 {
-    /// <summary>The file format's version; a directory written by a newer format is refused, not misread.</summary>
-    public int Version { get; init; } = 1;
+    /// <summary>The file format's version, which also fixes what a seed means; a directory of another format is refused, not misread.</summary>
+    public int Version { get; init; } = CampaignDirectory.FormatVersion;
     /// <summary>"model", "native", "qemu": the invariants always, then the kernels listed.</summary>
     public IReadOnlyList<string> Judges { get; init; } = ["model", "native", "qemu"];
     public int FirstSeed { get; init; } = 1;

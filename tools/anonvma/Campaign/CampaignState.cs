@@ -6,7 +6,7 @@ namespace AnonVma.Campaign;
 /// </summary>
 public sealed class CampaignState
 {
-    public int Version { get; set; } = 1;
+    public int Version { get; set; } = CampaignDirectory.FormatVersion;
     /// <summary>Completed block numbers per lane ("main", "qemu"), as inclusive ranges [first, last].</summary>
     public Dictionary<string, List<long[]>> Done { get; set; } = new();
     /// <summary>Traces and calls checked per lane.</summary>

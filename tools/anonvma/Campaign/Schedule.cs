@@ -8,8 +8,9 @@ namespace AnonVma.Campaign;
 /// Which trace a seed stands for. Most seeds give a short trace (24 calls in an 8-page arena, where calls collide
 /// and merges and splits are dense); one seed in every LongEvery (the last of each group) gives a long trace of
 /// 1,000 calls in a 32-page arena with up to 6 processes and 8-page ranges, where state builds up: many VMAs, names
-/// shared across forks, memfds mapped several times. The schedule depends only on the seed and the config, so a
-/// resumed or sharded campaign checks the very same traces.
+/// shared across forks, memfds mapped several times. The schedule depends only on the seed and the config (the draws
+/// are the project's own PCG32, not System.Random), so a resumed or sharded campaign checks the very same traces, on
+/// any .NET version; campaign format 2 (CampaignDirectory.FormatVersion) marks this meaning of a seed.
 /// </summary>
 public static class Schedule
 {
@@ -22,10 +23,9 @@ public static class Schedule
     /// <summary>The trace for a seed; its id is "gen-SEED" (short) or "long-SEED".</summary>
     public static Trace Trace(CampaignConfig config, long seed, Coverage? coverage = null)
     {
-        int s = checked((int)seed);
         if (IsLong(config, seed))
-            return Realiser.Random(s, config.LongLength, KernelProfile.Linux612, LongSettings, coverage) with { Id = $"long-{seed}" };
-        return Realiser.Random(s, config.ShortLength, KernelProfile.Linux612, GeneratorSettings.Default, coverage);
+            return Realiser.Random(seed, config.LongLength, KernelProfile.Linux612, LongSettings, coverage) with { Id = $"long-{seed}" };
+        return Realiser.Random(seed, config.ShortLength, KernelProfile.Linux612, GeneratorSettings.Default, coverage);
     }
 
     /// <summary>
