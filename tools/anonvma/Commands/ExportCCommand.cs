@@ -34,9 +34,7 @@ public sealed class ExportCCommand : CliCommand
         {
             var full = Path.GetFullPath(outPath);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            var tmp = full + ".tmp";
-            File.WriteAllText(tmp, c);
-            File.Move(tmp, full, overwrite: true);
+            AtomicFile.Write(full, c);
             context.Err.WriteLine($"wrote {outPath}: cc {outPath} -o repro && ./repro");
         }
         else context.Out.Write(c);
