@@ -38,6 +38,8 @@ public readonly record struct ArgValue(ulong Number, string? Text = null, bool B
     public static ArgValue Of(long n) => new((ulong)n);
     public static ArgValue OfName(string? name, bool bad) => new(0, name, bad);
     public int Int => (int)Number;
+    /// <summary>A handle's number: -1 for none.</summary>
+    public long Handle => (long)Number;
 }
 
 /// <summary>

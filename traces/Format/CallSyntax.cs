@@ -18,7 +18,7 @@ internal static class CallSyntax
         var args = spec.Args.Select((a, i) => a.Kind switch
         {
             ArgKind.Flags => a.Family!.Print(values[i].Number),
-            ArgKind.Handle => (long)values[i].Number < 0 ? ((long)values[i].Number).ToString() : $"h{values[i].Number}",
+            ArgKind.Handle => values[i].Handle < 0 ? values[i].Handle.ToString() : $"h{values[i].Handle}",
             ArgKind.Bit => values[i].Number.ToString(),
             ArgKind.Name => NameArg(call, values[i]),
             ArgKind.Constant => a.Constant!,

@@ -36,7 +36,7 @@ internal sealed partial class TraceParser(string file)
     /// </summary>
     public const int MaxLineChars = 8192;
     /// <summary>The executor's NAME_MAX_BYTES (tools/executor/runtime.h): it cannot pass a longer name to prctl.</summary>
-    public const int MaxNameBytes = 255;
+    public const int MaxNameBytes = AnonVma.Model.Calls.ExecutorLimits.MaxNameBytes;
 
     public TraceDocument Parse(string text)
     {

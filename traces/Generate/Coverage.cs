@@ -21,7 +21,7 @@ public sealed class Coverage
     [
         "call/mmap", "call/munmap", "call/mprotect", "call/mlock", "call/mlock2", "call/munlock", "call/madvise",
         "call/name", "call/name_arg2", "call/touch", "call/fork", "call/exit", "call/memfd",
-        .. FlagFamily.Advice.Generated.Select(a => "advice/" + FlagFamily.Advice.Print(a)),
+        .. FlagFamily.Advice.Generated.Select(AdviceLabel),
         "merge/left", "merge/right", "merge/both", "split/start", "split/end", "split/middle",
         "range/zero", "range/ragged", "range/misaligned", "range/hole",
         "name/pool", "name/null", "name/79", "name/80", "name/invalid", "name/badptr", "name/equal-neighbour",
@@ -31,6 +31,9 @@ public sealed class Coverage
         "procs/2", "procs/3+",
         .. Invariants.All.Select(Realiser.PreLabel),
     ];
+
+    /// <summary>"advice/MADV_DONTNEED": the label of an madvise call by its advice.</summary>
+    public static string AdviceLabel(ulong advice) => "advice/" + FlagFamily.Advice.Print(advice);
 
     public void Hit(string label, long n = 1) => counts[label] = Count(label) + n;
 

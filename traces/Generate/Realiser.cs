@@ -237,7 +237,7 @@ public sealed partial class Realiser
     {
         coverage!.Hit("call/" + Kind(call));
         if (shape is not null && shape != "gap") coverage.Hit(shape);
-        if (call is MadviseCall m) coverage.Hit("advice/" + FlagFamily.Advice.Print((uint)m.Advice));
+        if (call is MadviseCall m) coverage.Hit(Coverage.AdviceLabel((uint)m.Advice));
         if (call is NameCall { Option: 0 } n) coverage.Hit(n switch
         {
             { BadPointer: true } => "name/badptr",

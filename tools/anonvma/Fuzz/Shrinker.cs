@@ -99,7 +99,7 @@ public static class Shrinker
                 ArgKind.Address => v.Number & 0xfff,
                 ArgKind.Length or ArgKind.Size => v.Number,
                 ArgKind.Flags when !a.Family!.IsValue => Bits(v.Number) * 4096m,
-                ArgKind.Handle => (long)v.Number >= 0 ? 4096 : 0,
+                ArgKind.Handle => v.Handle >= 0 ? 4096 : 0,
                 ArgKind.Name => (v.Text?.Length ?? 0) + (v.Text is null or "a" ? 0 : 4096) + (v.BadPointer ? 4096 : 0),
                 _ => 0,
             };

@@ -7,7 +7,7 @@ namespace AnonVma.Judges;
 /// <summary>
 /// Turns a trace into one self-contained C file that runs its calls on the running kernel and prints exactly what
 /// the executor prints for it (tools/executor/README.md "Output"), so <see cref="ExecutorOutput.Parse"/> reads it.
-/// The file is tools/executor/runtime.h, verbatim (embedded in this assembly), followed by a straight-line main():
+/// The file is tools/executor/runtime.h (embedded in this assembly) with calls.h in place of its #include, followed by a straight-line main():
 /// one <c>CALL(p, call)</c> per trace call, with symbolic constants, that runs the call in process p.
 /// Build and run it with <c>cc repro.c -o repro &amp;&amp; ./repro</c> on Linux x86-64.
 /// </summary>
@@ -41,9 +41,8 @@ public static class CReproducer
     /// </summary>
     public static string Generate(Trace trace, string? header = null)
     {
-        if (trace.Id.Length == 0 || trace.Id.Any(c => char.IsWhiteSpace(c) || c == '#'))
-            throw new ArgumentException($"trace id '{trace.Id}' must be non-empty, without spaces or '#'");
-        int processes = 1 + trace.Calls.Count(c => c is ForkCall);
+        ExecutorLimits.CheckTraceId(trace.Id);
+        int processes = 1 + trace.Calls.Count(c => CallTable.Of(c).Effect == CallEffect.Fork);
         var sb = new StringBuilder();
         sb.Append("/*\n");
         sb.Append($" * AnonVma reproducer for trace {Comment(trace.Id)}: {trace.Calls.Count} calls by ");
@@ -61,7 +60,8 @@ public static class CReproducer
              * main(), at the end of this file, is the trace: CALL(p, call) makes the call in process p
              * (BEGIN starts p0, fork_process() the others) and prints its result and then the arena's
              * /proc/PID/maps and smaps of every live process, in the format of AnonVma's executor
-             * (tools/executor/README.md).  Everything above main() is tools/executor/runtime.h, verbatim.
+             * (tools/executor/README.md).  Everything above main() is tools/executor/runtime.h, with
+             * tools/executor/calls.h in place of its #include.
              */
 
             """);
@@ -81,10 +81,10 @@ public static class CReproducer
         for (int i = 0; i < trace.Calls.Count; i++)
         {
             var call = trace.Calls[i];
-            string note = call switch
+            string note = CallTable.Of(call).Effect switch
             {
-                ForkCall => $" /* -> p{nextProcess++} */",
-                MemfdCall or FileCall => $" /* -> h{nextHandle++} */",
+                CallEffect.Fork => $" /* -> p{nextProcess++} */",
+                CallEffect.NewHandle => $" /* -> h{nextHandle++} */",
                 _ => "",
             };
             sb.Append($"\t/* {i.ToString().PadLeft(width)} */ CALL({call.Pid}, {Expression(call)});{note}\n");
@@ -101,7 +101,7 @@ public static class CReproducer
         var args = spec.Args.Select((a, i) => a.Kind switch
         {
             ArgKind.Flags => a.Family!.PrintC(values[i].Number),
-            ArgKind.Handle => (long)values[i].Number < 0 ? "-1" : $"HANDLE({values[i].Number})",
+            ArgKind.Handle => values[i].Handle < 0 ? "-1" : $"HANDLE({values[i].Handle})",
             ArgKind.Bit => values[i].Number.ToString(),
             ArgKind.Name => NameExpr(values[i]),
             ArgKind.Constant => a.Constant!,
@@ -114,10 +114,7 @@ public static class CReproducer
     {
         if (v.BadPointer) return "(char *)1";
         if (v.Text is null) return "NULL";
-        var bytes = Encoding.Latin1.GetBytes(v.Text); // the bytes the executor's hex: spelling carries
-        if (bytes.Length > ExecutorLimits.MaxNameBytes)
-            throw new ArgumentException($"name of {bytes.Length} bytes: the executor takes at most {ExecutorLimits.MaxNameBytes}");
-        return StringLiteral(bytes);
+        return StringLiteral(ExecutorLimits.NameBytes(v.Text)); // the bytes the executor's hex: spelling carries
     }
 
     /// <summary>A C string literal of the string's Latin-1 bytes (as the executor's wire format encodes names).</summary>

@@ -22,8 +22,7 @@ public static class WireFormat
 
     public static void Append(StringBuilder sb, Trace t)
     {
-        if (t.Id.Length == 0 || t.Id.Any(c => char.IsWhiteSpace(c) || c == '#'))
-            throw new ArgumentException($"trace id '{t.Id}' must be non-empty, without spaces or '#'");
+        ExecutorLimits.CheckTraceId(t.Id);
         sb.Append("trace ").Append(t.Id).Append('\n');
         sb.Append("arena ").Append(Hex(t.ArenaBase)).Append(' ').Append(Hex(t.ArenaSize)).Append('\n');
         foreach (var c in t.Calls) sb.Append(Line(c)).Append('\n');
@@ -42,7 +41,7 @@ public static class WireFormat
             switch (spec.Args[i].Kind)
             {
                 case ArgKind.Constant: continue;
-                case ArgKind.Handle: sb.Append(' ').Append((long)v.Number < 0 ? "-1" : $"h{v.Number}"); break;
+                case ArgKind.Handle: sb.Append(' ').Append(v.Handle < 0 ? "-1" : $"h{v.Handle}"); break;
                 case ArgKind.Name: sb.Append(' ').Append(NameArg(v)); break;
                 default: sb.Append(' ').Append(Hex(v.Number)); break;
             }
@@ -54,10 +53,7 @@ public static class WireFormat
     {
         if (v.BadPointer) return "BADPTR";
         if (v.Text is null) return "NULL";
-        var bytes = Encoding.Latin1.GetBytes(v.Text);
-        if (bytes.Length > ExecutorLimits.MaxNameBytes)
-            throw new ArgumentException($"name of {bytes.Length} bytes: the executor takes at most {ExecutorLimits.MaxNameBytes}");
-        return "hex:" + Convert.ToHexStringLower(bytes);
+        return "hex:" + Convert.ToHexStringLower(ExecutorLimits.NameBytes(v.Text));
     }
 
     static string Hex(ulong v) => $"0x{v:x}";
