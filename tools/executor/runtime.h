@@ -86,17 +86,22 @@ struct resp {
 enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
 
 /*
- * What the executor adds (executor.c); a reproducer leaves all four NULL.
+ * What the executor adds (executor.c); a reproducer leaves them all NULL.
  * rt_extra_op makes an op past the call table (the executor's "sleep") and
  * returns 1.  rt_keep_line says whether an smaps field line is printed
  * ("option fields"), rt_print_view prints (and takes) one process's view
- * ("option same"), and rt_trace_start runs as each trace begins.
+ * ("option same"), and rt_trace_start runs as each trace begins.  For the
+ * memory limit, rt_child_hook runs in p0 before its first call, and
+ * rt_death_note may add a word to the crash line of a process that died with
+ * status st.
  */
 struct sbuf;
 static int (*rt_extra_op)(const struct cmd *c, struct resp *r);
 static int (*rt_keep_line)(const char *l, size_t n);
 static void (*rt_print_view)(int idx, struct sbuf *v);
 static void (*rt_trace_start)(void);
+static void (*rt_child_hook)(void);
+static const char *(*rt_death_note)(int st);
 
 struct trace {
 	const char *id;
@@ -323,9 +328,6 @@ static const char *name_ptr(const struct cmd *c)
  * is mapped by p0 at its first call, before the call runs, and forks inherit it. The model drains at the same point
  * (LinuxModel.Apply).
  */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
 static long drain_page = -1;
 
 static void drain_cpu_batches(void)
@@ -767,11 +769,6 @@ static int proc_of_pid(pid_t pid)
 }
 
 static char fail_msg[128];
-
-/* Hooks for the executor's memory limit (executor.c); reproducers leave them NULL.  rt_child_hook runs in p0
- * before its first call; rt_death_note may add a word to the crash line of a process that died with status st. */
-static void (*rt_child_hook)(void);
-static const char *(*rt_death_note)(int st);
 
 /* describe how a trace process died */
 static void describe_death(pid_t pid, int st, int pending_child)
