@@ -76,6 +76,8 @@ public sealed record CallSpec(string Name, string C, Arg[] Args, RangeRule Range
     public string Op => "OP_" + Name.ToUpperInvariant();
     /// <summary>A simpler call the shrinker tries instead, built from this call's leading arguments (mlock2 → mlock, write → read).</summary>
     public string? Simpler { get; init; }
+    /// <summary>The generator's share of calls: this call is drawn `Weight` times in the table's total (0: never generated).</summary>
+    public int Weight { get; init; }
     /// <summary>Simplifications that change more than one argument at once (mmap: a file mapping made anonymous).</summary>
     public Func<Call, IEnumerable<Call>>? Rewrites { get; init; }
     /// <summary>The index of the address among the executor's numeric arguments (handles, names and constants are not numeric); 0 without one.</summary>
@@ -106,40 +108,40 @@ public static class CallTable
             c => c is MmapCall m ? [N(m.Addr), N(m.Len), N(m.Prot), N(m.Flags), ArgValue.Of(m.Handle), N(m.Offset)] : [],
             (p, a) => new MmapCall(p, a[0].Number, a[1].Number, a[2].Int, a[3].Int, (int)(long)a[4].Number, a[5].Number))
         {
-            Rewrites = c => MmapRewrites((MmapCall)c),
+            Rewrites = c => MmapRewrites((MmapCall)c), Weight = 18,
         },
         new("munmap", "sys_munmap", [Addr, Len], RangeRule.Munmap, CallEffect.None, c => c is MunmapCall,
-            c => c is MunmapCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MunmapCall(p, a[0].Number, a[1].Number)),
+            c => c is MunmapCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MunmapCall(p, a[0].Number, a[1].Number)) { Weight = 8 },
         new("mprotect", "sys_mprotect", [Addr, Len, new("prot", ArgKind.Flags, FlagFamily.Prot) { Simplest = Prot.Read }],
             RangeRule.Plain, CallEffect.None, c => c is MprotectCall,
-            c => c is MprotectCall m ? [N(m.Addr), N(m.Len), N(m.Prot)] : [], (p, a) => new MprotectCall(p, a[0].Number, a[1].Number, a[2].Int)),
+            c => c is MprotectCall m ? [N(m.Addr), N(m.Len), N(m.Prot)] : [], (p, a) => new MprotectCall(p, a[0].Number, a[1].Number, a[2].Int)) { Weight = 10 },
         new("mlock", "sys_mlock", [Addr, Len], RangeRule.Mlock, CallEffect.None, c => c is MlockCall,
-            c => c is MlockCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MlockCall(p, a[0].Number, a[1].Number)),
+            c => c is MlockCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MlockCall(p, a[0].Number, a[1].Number)) { Weight = 4 },
         new("mlock2", "sys_mlock2", [Addr, Len, new("flags", ArgKind.Flags, FlagFamily.Mlock2)], RangeRule.Mlock, CallEffect.None,
             c => c is Mlock2Call, c => c is Mlock2Call m ? [N(m.Addr), N(m.Len), N(m.Flags)] : [],
-            (p, a) => new Mlock2Call(p, a[0].Number, a[1].Number, a[2].Int)) { Simpler = "mlock" },
+            (p, a) => new Mlock2Call(p, a[0].Number, a[1].Number, a[2].Int)) { Simpler = "mlock", Weight = 2 },
         new("munlock", "sys_munlock", [Addr, Len], RangeRule.Mlock, CallEffect.None, c => c is MunlockCall,
-            c => c is MunlockCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MunlockCall(p, a[0].Number, a[1].Number)),
+            c => c is MunlockCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MunlockCall(p, a[0].Number, a[1].Number)) { Weight = 4 },
         new("mlockall", "sys_mlockall", [new("flags", ArgKind.Flags, FlagFamily.Mlockall)], RangeRule.None, CallEffect.None,
             c => c is MlockallCall, c => c is MlockallCall m ? [N(m.Flags)] : [], (p, a) => new MlockallCall(p, a[0].Int)),
         new("munlockall", "sys_munlockall", [], RangeRule.None, CallEffect.None, c => c is MunlockallCall, _ => [], (p, _) => new MunlockallCall(p)),
         new("madvise", "sys_madvise", [Addr, Len, new("the advice", ArgKind.Flags, FlagFamily.Advice)], RangeRule.Plain, CallEffect.None,
             c => c is MadviseCall, c => c is MadviseCall m ? [N(m.Addr), N(m.Len), N(m.Advice)] : [],
-            (p, a) => new MadviseCall(p, a[0].Number, a[1].Number, a[2].Int)),
+            (p, a) => new MadviseCall(p, a[0].Number, a[1].Number, a[2].Int)) { Weight = 6 },
         new("prctl", "sys_prctl5",
             [new("the option", ArgKind.Constant, Constant: "PR_SET_VMA", ConstantValue: Prctl.SetVma), new("arg2", ArgKind.Flags, FlagFamily.PrctlOption), Addr, Len,
              new("the name", ArgKind.Name)],
             RangeRule.Plain, CallEffect.None, c => c is NameCall,
             c => c is NameCall n ? [default, N(n.Option), N(n.Addr), N(n.Len), ArgValue.OfName(n.Name, n.BadPointer)] : [],
-            (p, a) => new NameCall(p, a[2].Number, a[3].Number, a[4].Text, a[4].BadPointer, a[1].Number)),
+            (p, a) => new NameCall(p, a[2].Number, a[3].Number, a[4].Text, a[4].BadPointer, a[1].Number)) { Weight = 18 },
         new("read", "read_byte", [Addr], RangeRule.Byte, CallEffect.None, c => c is TouchCall { Write: false },
-            c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, false)),
+            c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, false)) { Weight = 10 },
         new("write", "write_byte", [Addr], RangeRule.Byte, CallEffect.None, c => c is TouchCall { Write: true },
-            c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, true)) { Simpler = "read" },
-        new("fork", "fork_process", [], RangeRule.None, CallEffect.Fork, c => c is ForkCall, _ => [], (p, _) => new ForkCall(p)),
-        new("exit", "exit_process", [], RangeRule.None, CallEffect.Exit, c => c is ExitCall, _ => [], (p, _) => new ExitCall(p)),
+            c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, true)) { Simpler = "read", Weight = 9 },
+        new("fork", "fork_process", [], RangeRule.None, CallEffect.Fork, c => c is ForkCall, _ => [], (p, _) => new ForkCall(p)) { Weight = 6 },
+        new("exit", "exit_process", [], RangeRule.None, CallEffect.Exit, c => c is ExitCall, _ => [], (p, _) => new ExitCall(p)) { Weight = 2 },
         new("memfd_create", "new_memfd", [new("the size", ArgKind.Size) { Simplest = Mem.PageSize }], RangeRule.None, CallEffect.NewHandle,
-            c => c is MemfdCall, c => c is MemfdCall m ? [N(m.Size)] : [], (p, a) => new MemfdCall(p, a[0].Number)),
+            c => c is MemfdCall, c => c is MemfdCall m ? [N(m.Size)] : [], (p, a) => new MemfdCall(p, a[0].Number)) { Weight = 3 },
         new("file", "new_file", [new("the size", ArgKind.Size)], RangeRule.None, CallEffect.NewHandle,
             c => c is FileCall, c => c is FileCall m ? [N(m.Size)] : [], (p, a) => new FileCall(p, a[0].Number)),
         new("setcreds", "set_creds", [new("the memlock limit", ArgKind.Size), new("CAP_IPC_LOCK", ArgKind.Bit)], RangeRule.None, CallEffect.None,
@@ -148,6 +150,10 @@ public static class CallTable
     ];
 
     static readonly Dictionary<string, CallSpec> ByName = All.ToDictionary(s => s.Name);
+
+    /// <summary>The calls the generator draws, each with its weight; <see cref="GeneratedWeight"/> in all.</summary>
+    public static readonly IReadOnlyList<CallSpec> Generated = All.Where(s => s.Weight > 0).ToList();
+    public static readonly int GeneratedWeight = Generated.Sum(s => s.Weight);
 
     /// <summary>The call of that name, or null.</summary>
     public static CallSpec? Find(string name) => ByName.GetValueOrDefault(name);

@@ -21,12 +21,13 @@ public sealed class FlagFamily
     public bool IsValue { get; init; }
     /// <summary>The width of the argument: a value kind may take a whole register (prctl's arg2).</summary>
     public int Bits { get; init; } = 32;
-    /// <summary>The values the generator draws (a value kind's values that the model implements).</summary>
+    /// <summary>The values the generator draws, a value repeated to draw it more often (advice: the values the model implements).</summary>
     public ulong[] Generated { get; init; } = [];
 
     public static readonly FlagFamily Prot = new()
     {
         Family = "PROT_", Zero = "PROT_NONE",
+        Generated = [Abi.Prot.ReadWrite, Abi.Prot.Read, Abi.Prot.ReadWrite, Abi.Prot.None, Abi.Prot.Read | Abi.Prot.Exec, Abi.Prot.Write],
         Names = [("PROT_READ", Abi.Prot.Read), ("PROT_WRITE", Abi.Prot.Write), ("PROT_EXEC", Abi.Prot.Exec),
                  ("PROT_SEM", Abi.Prot.Sem), ("PROT_GROWSDOWN", Abi.Prot.GrowsDown), ("PROT_GROWSUP", Abi.Prot.GrowsUp)],
     };
@@ -42,7 +43,7 @@ public sealed class FlagFamily
                  ("MAP_FIXED_NOREPLACE", Map.FixedNoReplace)],
     };
 
-    public static readonly FlagFamily Mlock2 = new() { Family = "MLOCK_", Names = [("MLOCK_ONFAULT", Mlock.OnFault)] };
+    public static readonly FlagFamily Mlock2 = new() { Family = "MLOCK_", Names = [("MLOCK_ONFAULT", Mlock.OnFault)], Generated = [Mlock.OnFault] };
 
     public static readonly FlagFamily Mlockall = new()
     {

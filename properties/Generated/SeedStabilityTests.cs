@@ -164,7 +164,7 @@ public class SeedStabilityTests
     }
 
     [Fact]
-    public void A_campaign_directory_from_before_pcg32_is_refused_on_resume_and_merge()
+    public void A_campaign_directory_from_of_an_older_format_is_refused_on_resume_and_merge()
     {
         string root = CliRunner.TempDir();
         try
@@ -172,18 +172,19 @@ public class SeedStabilityTests
             string old = Path.Combine(root, "old"), other = Path.Combine(root, "other");
             foreach (var d in new[] { old, other }) CampaignDirectory.Create(d, new CampaignConfig { Judges = ["model"], Seeds = 64 });
             Assert.Contains($"\"version\": {CampaignDirectory.FormatVersion}", File.ReadAllText(Path.Combine(old, "campaign.json")));
-            // A format-1 config is what every campaign wrote while seeds went through System.Random.
+            // The format before this one: its seeds meant other traces (format 1: System.Random; 2: the generator's own call weights).
+            int older = CampaignDirectory.FormatVersion - 1;
             string config = Path.Combine(old, "campaign.json");
-            File.WriteAllText(config, Regex.Replace(File.ReadAllText(config), "\"version\": \\d+", "\"version\": 1"));
+            File.WriteAllText(config, Regex.Replace(File.ReadAllText(config), "\"version\": \\d+", $"\"version\": {older}"));
 
             var resume = CliRunner.Run("campaign", "--resume", old, "--time", "5s");
             Assert.True(resume.Code == 2, resume.Out + resume.Err);
-            Assert.Contains($"{config}: written by an older AnonVma (format 1)", resume.Err);
+            Assert.Contains($"{config}: written by an older AnonVma (format {older})", resume.Err);
             Assert.Contains("start a new campaign", resume.Err);
 
             var merge = CliRunner.Run("merge", old, other, "--out", Path.Combine(root, "merged"));
             Assert.True(merge.Code == 2, merge.Out + merge.Err);
-            Assert.Contains($"{config}: written by an older AnonVma (format 1)", merge.Err);
+            Assert.Contains($"{config}: written by an older AnonVma (format {older})", merge.Err);
             Assert.False(File.Exists(Path.Combine(root, "merged", "campaign.json")));
         }
         finally { Directory.Delete(root, recursive: true); }

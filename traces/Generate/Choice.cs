@@ -1,3 +1,5 @@
+using AnonVma.Model.Calls;
+
 namespace AnonVma.Traces.Generate;
 
 /// <summary>
@@ -5,14 +7,15 @@ namespace AnonVma.Traces.Generate;
 /// concrete call against the model's current state. Zero is always the simplest choice, so a shrinker that lowers
 /// numbers or drops steps (FsCheck's, CsCheck's or ours) moves towards simpler, still meaningful sequences.
 /// </summary>
-/// <param name="Kind">Which call, by weight (0 … <see cref="Choice.KindRange"/> - 1; 0 is an mmap).</param>
+/// <param name="Kind">Which call, by the call table's weights (0 … <see cref="Choice.KindRange"/> - 1; 0 is an mmap).</param>
 /// <param name="Proc">Which live process makes it (modulo the live count).</param>
 /// <param name="Where">Where it starts: an arena page, or a VMA boundary, so splits and merges are common.</param>
 /// <param name="Size">How many pages, and now and then a zero, ragged or misaligned range.</param>
 /// <param name="Variant">The call's own option: protection, name, advice, flags, read or write.</param>
 public readonly record struct Choice(int Kind, int Proc, int Where, int Size, int Variant)
 {
-    public const int KindRange = 100, ProcRange = 8, WhereRange = 64, SizeRange = 64, VariantRange = 256;
+    public static readonly int KindRange = CallTable.GeneratedWeight;
+    public const int ProcRange = 8, WhereRange = 64, SizeRange = 64, VariantRange = 256;
 
     /// <summary>A uniformly random choice in the documented ranges, its five fields drawn in order (a seed's trace depends on that order).</summary>
     public static Choice Random(Pcg32 rng) =>

@@ -16,8 +16,7 @@ namespace AnonVma.Traces.Generate;
 public sealed partial class Realiser
 {
     const ulong P = Mem.PageSize;
-    static readonly int[] Prots = [Prot.ReadWrite, Prot.Read, Prot.ReadWrite, Prot.None, Prot.Read | Prot.Exec, Prot.Write];
-    static readonly int[] Advices = FlagFamily.Advice.Generated.Select(a => (int)a).ToArray();
+    static readonly ulong[] Prots = FlagFamily.Prot.Generated;
     const string InvalidChars = "[]\\$`";
 
     readonly GeneratorSettings settings;
@@ -79,22 +78,15 @@ public sealed partial class Realiser
         var p = live[c.Proc % live.Count];
         var (addr, len, shape) = Range(p, c.Where, c.Size);
         int v = c.Variant;
-        Call? call = c.Kind switch
+        var spec = Pick(c.Kind);
+        Call? call = spec.Name switch
         {
-            < 18 => shape == "gap" && v % 2 == 0 ? FillGap(p, addr, len) : Mmap(p, addr, len, v),
-            < 26 => new MunmapCall(p.Index, addr, len),
-            < 36 => new MprotectCall(p.Index, addr, len, Prots[v % Prots.Length]),
-            < 40 => new MlockCall(p.Index, addr, len),
-            < 42 => new Mlock2Call(p.Index, addr, len, Mlock.OnFault),
-            < 46 => new MunlockCall(p.Index, addr, len),
-            < 52 => new MadviseCall(p.Index, addr, len, Advices[v % Advices.Length]),
-            < 68 => Name(p.Index, addr, len, v),
-            < 82 => Touch(p, c.Where, v),
-            < 88 => Model.Processes.Count < settings.MaxProcesses ? new ForkCall(p.Index) : null,
-            < 90 => p.Index != 0 ? new ExitCall(p.Index) : null,
-            < 93 => Model.Files.Count < settings.MaxFiles ? new MemfdCall(p.Index, (ulong)(1 + c.Size % 4) * P) : null,
-            < 95 => new NameCall(p.Index, addr, len, "x", Option: (ulong)(1 + v % 2)),
-            _ => Touch(p, c.Where, v),
+            // Calls whose arguments the generator chooses with the model's state in mind; every other call is drawn
+            // from its table entry alone.
+            "mmap" => shape == "gap" && v % 2 == 0 ? FillGap(p, addr, len) : Mmap(p, addr, len, v),
+            "prctl" => Name(p.Index, addr, len, v),
+            "read" or "write" => Touch(p, c.Where, v, spec.Name == "write"),
+            _ => FromTable(spec, p, addr, len, c.Size, v),
         };
         if (call is null) return null;
         if (coverage is null)
@@ -110,6 +102,44 @@ public sealed partial class Realiser
         Applied?.Invoke(call, outcome);
         After(p, call, outcome, before);
         return call;
+    }
+
+    /// <summary>The call a choice's kind draws: the table's generated calls, each over a share of the kinds as large as its weight.</summary>
+    static CallSpec Pick(int kind)
+    {
+        int k = kind % CallTable.GeneratedWeight;
+        foreach (var spec in CallTable.Generated)
+        {
+            if (k < spec.Weight) return spec;
+            k -= spec.Weight;
+        }
+        throw new InvalidOperationException("unreachable: kind is below the table's total weight");
+    }
+
+    /// <summary>A call built from its table entry: the range for its address and length, a generated value for each flags argument.</summary>
+    Call? FromTable(CallSpec spec, Process p, ulong addr, ulong len, int size, int v)
+    {
+        bool allowed = spec.Effect switch
+        {
+            CallEffect.Fork => Model.Processes.Count < settings.MaxProcesses,
+            CallEffect.Exit => p.Index != 0,
+            CallEffect.NewHandle => Model.Files.Count < settings.MaxFiles,
+            _ => true,
+        };
+        if (!allowed) return null;
+        var handles = p.Handles.Keys.Order().ToList();
+        var args = spec.Args.Select(a => a.Kind switch
+        {
+            ArgKind.Address => new ArgValue(addr),
+            ArgKind.Length => new ArgValue(len),
+            ArgKind.Size => new ArgValue((ulong)(1 + size % 4) * P),
+            ArgKind.Flags => new ArgValue(a.Family!.Generated[v % a.Family.Generated.Length]),
+            ArgKind.Handle => ArgValue.Of(handles.Count > 0 ? handles[v % handles.Count] : -1),
+            ArgKind.Bit => new ArgValue((ulong)(v % 2)),
+            ArgKind.Constant => new ArgValue(a.ConstantValue),
+            _ => throw new InvalidOperationException($"the generator has no rule for {spec.Name}'s {a.Label}; give the call its own case in Realiser.Next"),
+        }).ToArray();
+        return spec.Build(p.Index, args);
     }
 
     /// <summary>A range from a start anchor (an arena page, or one of the process's VMA boundaries) and a size.</summary>
@@ -169,7 +199,7 @@ public sealed partial class Realiser
 
     Call Mmap(Process p, ulong addr, ulong len, int v)
     {
-        int prot = Prots[v % Prots.Length];
+        int prot = (int)Prots[v % Prots.Length];
         int extra = (v / 48 % 6) switch { 3 => Map.Locked, 4 => Map.Populate, 5 => Map.NoReserve, _ => 0 };
         var handles = p.Handles.Keys.Order().ToList();
         switch (v / 6 % 8)
@@ -197,8 +227,10 @@ public sealed partial class Realiser
         return new MmapCall(p.Index, addr, len, prot, type | Map.Fixed);
     }
 
+    /// <summary>A prctl naming call: mostly pool names and NULL, and the edge cases (79 and 80 bytes, invalid characters, a bad pointer, an option other than the name's).</summary>
     Call Name(int pid, ulong addr, ulong len, int v)
     {
+        if (v % 9 == 8) return new NameCall(pid, addr, len, "x", Option: (ulong)(1 + v / 9 % 2));
         int r = v % 20, k = v / 20;
         return r switch
         {
@@ -212,7 +244,7 @@ public sealed partial class Realiser
     }
 
     /// <summary>A byte in an arena page, or (mostly) in one of the process's mapped pages, read or written.</summary>
-    TouchCall Touch(Process p, int where, int v)
+    TouchCall Touch(Process p, int where, int v, bool write)
     {
         ulong page = arenaBase + (ulong)(where / 4 % settings.ArenaPages) * P;
         if (where % 4 != 0)
@@ -222,7 +254,7 @@ public sealed partial class Realiser
                 for (ulong a = Math.Max(vma.Start, arenaBase); a < Math.Min(vma.End, arenaEnd); a += P) mapped.Add(a);
             if (mapped.Count > 0) page = mapped[where / 4 % mapped.Count];
         }
-        return new(p.Index, page + (ulong)(v % 8) * 512, Write: v / 8 % 2 == 1);
+        return new(p.Index, page + (ulong)(v % 8) * 512, write);
     }
 
     // ---- coverage ----

@@ -13,7 +13,7 @@ public sealed class CampaignDirectory
     /// 2 since seeds are realised with Pcg32; format 1's seeds went through System.Random and mean other traces, so a
     /// format-1 directory is refused rather than resumed, merged or reported as if its seeds were today's.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     public CampaignDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -57,8 +57,8 @@ public sealed class CampaignDirectory
         if (config.Version > FormatVersion)
             throw new CampaignFileException($"{ConfigFile}: written by a newer AnonVma (format {config.Version}; this one reads {FormatVersion})");
         if (config.Version < FormatVersion)
-            throw new CampaignFileException($"{ConfigFile}: written by an older AnonVma (format {config.Version}), whose seeds were drawn with System.Random; " +
-                $"this one (format {FormatVersion}) draws them with PCG32, so the same seeds are other traces. Do not resume or merge it; start a new campaign");
+            throw new CampaignFileException($"{ConfigFile}: written by an older AnonVma (format {config.Version}), whose seeds mean other traces than " +
+                $"this one's (format {FormatVersion}). Do not resume or merge it; start a new campaign");
         Validate(config, ConfigFile);
         return config;
     }

@@ -10,7 +10,7 @@ namespace AnonVma.Campaign;
 /// 1,000 calls in a 32-page arena with up to 6 processes and 8-page ranges, where state builds up: many VMAs, names
 /// shared across forks, memfds mapped several times. The schedule depends only on the seed and the config (the draws
 /// are the project's own PCG32, not System.Random), so a resumed or sharded campaign checks the very same traces, on
-/// any .NET version; campaign format 2 (CampaignDirectory.FormatVersion) marks this meaning of a seed.
+/// any .NET version; the campaign format (CampaignDirectory.FormatVersion) marks this meaning of a seed (3: the call table's weights).
 /// </summary>
 public static class Schedule
 {
