@@ -36,7 +36,7 @@ public class CampaignFileTests : IDisposable
     public void A_config_from_a_newer_format_is_refused_not_misread()
     {
         var dir = New();
-        File.WriteAllText(dir.ConfigFile, "{\"version\": 3, \"judges\": [\"model\"]}");
+        File.WriteAllText(dir.ConfigFile, $"{{\"version\": {CampaignDirectory.FormatVersion + 1}, \"judges\": [\"model\"]}}");
         Assert.Contains("newer AnonVma", Assert.Throws<CampaignFileException>(() => dir.ReadConfig()).Message);
     }
 
@@ -44,9 +44,9 @@ public class CampaignFileTests : IDisposable
     public void A_config_with_a_bad_shard_or_judge_is_refused()
     {
         var dir = New();
-        File.WriteAllText(dir.ConfigFile, "{\"version\": 2, \"judges\": [\"model\"], \"shardIndex\": 3, \"shardCount\": 2}");
+        File.WriteAllText(dir.ConfigFile, $"{{\"version\": {CampaignDirectory.FormatVersion}, \"judges\": [\"model\"], \"shardIndex\": 3, \"shardCount\": 2}}");
         Assert.Contains("shard 3/2", Assert.Throws<CampaignFileException>(() => dir.ReadConfig()).Message);
-        File.WriteAllText(dir.ConfigFile, "{\"version\": 2, \"judges\": [\"model\", \"remote\"]}");
+        File.WriteAllText(dir.ConfigFile, $"{{\"version\": {CampaignDirectory.FormatVersion}, \"judges\": [\"model\", \"remote\"]}}");
         Assert.Contains("unknown judge", Assert.Throws<CampaignFileException>(() => dir.ReadConfig()).Message);
     }
 
