@@ -21,7 +21,7 @@ public static class CommandLine
             var parsed = commands.Root.Parse(args.Length == 0 ? ["--help"] : args);
             if (parsed.Errors.Count > 0) throw new UsageException(commands.Problem(parsed));
             if (parsed.Action is HelpAction) return Help(parsed, output);
-            var command = commands.All.Single(c => c.Command == parsed.CommandResult.Command);
+            var command = (CliCommand)parsed.CommandResult.Command;
             return command.Run(parsed, context with { Colour = Colour.For(terminal, parsed.GetValue(commands.NoColor)) });
         }
         catch (UsageException e)
@@ -30,12 +30,7 @@ public static class CommandLine
             error.WriteLine("run 'anonvma --help' for the commands, or 'anonvma COMMAND --help' for one command's options");
             return ExitCode.Usage;
         }
-        catch (InputException e)
-        {
-            error.WriteLine($"anonvma: {e.Message}");
-            return ExitCode.Usage;
-        }
-        catch (AnonVma.Campaign.CampaignFileException e)
+        catch (Exception e) when (e is InputException or AnonVma.Campaign.CampaignFileException)
         {
             error.WriteLine($"anonvma: {e.Message}");
             return ExitCode.Usage;

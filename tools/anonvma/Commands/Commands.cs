@@ -33,7 +33,7 @@ public sealed class Commands
     {
         Root.Options.Add(new HelpOption());
         Root.Options.Add(NoColor);
-        foreach (var c in All) Root.Subcommands.Add(c.Command);
+        foreach (var c in All) Root.Subcommands.Add(c);
     }
 
     /// <summary>The one line a command line that does not parse deserves, in the words of the old hand-written parser.</summary>

@@ -47,7 +47,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         }
         foreach (var n in notes.GetValueOrDefault(-1) ?? []) PrintNote(n);
         foreach (var (j, run) in r.Judges.Zip(r.Runs))
-            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {run.End} after {run.Steps.Count} calls{(run.Detail is null ? "" : ": " + run.Detail)}");
+            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {Replay.Ended(run)}");
         if (step is { } s) PrintState(r, s);
         output.WriteLine();
         PrintVerdict(r);
@@ -121,14 +121,12 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     void PrintViews(Replay r, int i, int pid, bool asSmaps)
     {
         var groups = new List<(string Key, ProcessView? View, List<string> Judges)>();
-        for (int k = 0; k < r.Judges.Count; k++)
+        foreach (var (judge, run) in r.Judges.Zip(r.Runs).Where(x => i < x.Second.Steps.Count))
         {
-            if (i >= r.Runs[k].Steps.Count) continue;
-            var v = r.Runs[k].Steps[i].Processes.FirstOrDefault(p => p.Pid == pid);
+            var v = run.Steps[i].Processes.FirstOrDefault(p => p.Pid == pid);
             string key = v is null ? "none" : v.Gone ? "gone" : asSmaps ? Comparison.SmapsText(v) : Comparison.MapsText(v);
-            var g = groups.FindIndex(x => x.Key == key);
-            if (g >= 0) groups[g].Judges.Add(r.Judges[k].Name);
-            else groups.Add((key, v, [r.Judges[k].Name]));
+            if (groups.Find(g => g.Key == key) is { Judges: { } same }) same.Add(judge.Name);
+            else groups.Add((key, v, [judge.Name]));
         }
         foreach (var (_, v, judges) in groups)
         {
@@ -141,40 +139,18 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         }
     }
 
-    /// <summary>The full state after the last call: every live process's maps and the caller's smaps, per distinct state.</summary>
+    /// <summary>The full state after the last call: every process's maps and the caller's smaps, each once per distinct view.</summary>
     void PrintState(Replay r, int step)
     {
         int caller = r.Trace.Calls[step].Pid;
         output.WriteLine();
         output.WriteLine(colour.Bold($"state after call {step} (every live process's maps, the smaps of p{caller}):"));
-        var groups = new List<(string Key, Step Step, List<string> Judges)>();
-        for (int k = 0; k < r.Judges.Count; k++)
-        {
-            var run = r.Runs[k];
-            if (step >= run.Steps.Count) { output.WriteLine($"{Indent}{r.Judges[k].Name}: did not reach call {step}"); continue; }
-            var s = run.Steps[step];
-            string key = string.Join("\n", s.Processes.OrderBy(p => p.Pid).Select(p =>
-                $"p{p.Pid} {(p.Gone ? "gone" : Comparison.MapsText(p))}{(p.Pid == caller && !p.Gone ? Comparison.SmapsText(p) : "")}"));
-            var g = groups.FindIndex(x => x.Key == key);
-            if (g >= 0) groups[g].Judges.Add(r.Judges[k].Name);
-            else groups.Add((key, s, [r.Judges[k].Name]));
-        }
-        foreach (var (_, s, judges) in groups)
-        {
-            output.WriteLine($"  on {string.Join(", ", judges)}:");
-            foreach (var p in s.Processes.OrderBy(p => p.Pid))
-            {
-                if (p.Gone) { output.WriteLine($"{Indent}p{p.Pid} gone"); continue; }
-                output.WriteLine($"{Indent}maps p{p.Pid}:{(p.Maps.Count == 0 ? " nothing in the arena" : "")}");
-                foreach (var l in p.Maps) output.WriteLine(Deeper + l);
-            }
-            if (s.Processes.FirstOrDefault(p => p.Pid == caller) is { Gone: false } c)
-            {
-                var lines = SmapsLines(c);
-                output.WriteLine($"{Indent}smaps p{caller}:{(lines.Count == 0 ? " nothing in the arena" : "")}");
-                foreach (var l in lines) output.WriteLine(Deeper + l);
-            }
-        }
+        foreach (var (j, run) in r.Judges.Zip(r.Runs).Where(x => step >= x.Second.Steps.Count))
+            output.WriteLine($"{Indent}{j.Name}: did not reach call {step}");
+        foreach (int pid in r.Runs.Where(run => step < run.Steps.Count).SelectMany(run => run.Steps[step].Processes).Select(p => p.Pid).Distinct().Order())
+            PrintViews(r, step, pid, asSmaps: false);
+        if (r.Runs.Any(run => step < run.Steps.Count && run.Steps[step].Processes.Any(p => p.Pid == caller && !p.Gone)))
+            PrintViews(r, step, caller, asSmaps: true);
     }
 
     /// <summary>
@@ -207,7 +183,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
                 string verdict = rep.Partner is null ? ""
                     : o.FromPartner is null ? $", {colour.Green("agrees")} with {rep.Partner.Name}"
                     : $", {colour.Red("DIFFERS")} from {rep.Partner.Name}";
-                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {o.Run.End} after {o.Run.Steps.Count} calls{(o.Run.Detail is null ? "" : ": " + o.Run.Detail)}";
+                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {Replay.Ended(o.Run)}";
                 output.WriteLine($"  outcome {k + 1}: {runs}{verdict}{ended}");
                 if (o.FromMost is { } d)
                     PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right)));
