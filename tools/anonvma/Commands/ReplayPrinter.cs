@@ -38,14 +38,13 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         output.WriteLine(Deeper + string.Join("  ", r.Judges.Select((j, k) => colour.Bold(j.Name.PadRight(widths[k])))).TrimEnd());
         for (int i = 0; i < t.Calls.Count; i++)
         {
-            var here = notes.GetValueOrDefault(i) ?? [];
-            string mark = here.Count > 0 ? colour.Red(">>") : "  ";
+            string mark = notes.Contains(i) ? colour.Red(">>") : "  ";
             output.WriteLine($"{mark}{i,4}  {TraceText.Print(t.Calls[i])}");
             output.WriteLine(Indent + "= " + ResultCells(r, i, widths));
             PrintViews(r, i, t.Calls[i].Pid, smaps);
-            foreach (var n in here) PrintNote(n);
+            foreach (var n in notes[i]) PrintNote(n);
         }
-        foreach (var n in notes.GetValueOrDefault(-1) ?? []) PrintNote(n);
+        foreach (var n in notes[-1]) PrintNote(n);
         foreach (var (j, run) in r.Judges.Zip(r.Runs))
             if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {Replay.Ended(run)}");
         if (step is { } s) PrintState(r, s);
@@ -56,14 +55,10 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     /// <summary>A thing to show under a call: a headline and the lines (a diff) below it.</summary>
     sealed record Note(string Headline, IReadOnlyList<string> Lines);
 
-    Dictionary<int, List<Note>> Notes(Replay r)
+    /// <summary>The notes under each call, by call index; -1 holds those about how the runs end.</summary>
+    static ILookup<int, Note> Notes(Replay r)
     {
-        var notes = new Dictionary<int, List<Note>>();
-        void Add(int i, Note n)
-        {
-            if (i >= r.Trace.Calls.Count) i = -1;
-            (notes.TryGetValue(i, out var l) ? l : notes[i] = new()).Add(n);
-        }
+        var notes = new List<(int At, Note Note)>();
         foreach (var (_, _, diffs) in r.Pairs)
         {
             // A difference usually persists once it appears: show its diff once, and again only when it changes.
@@ -71,14 +66,13 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             int shownAt = -1;
             foreach (var d in diffs)
             {
-                var lines = DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right);
-                string what = d.What;
+                var lines = DiffView.Of(d);
                 if (shown is not null && lines.SequenceEqual(shown))
                 {
-                    Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}, as after call {shownAt}", []));
+                    notes.Add((d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {d.What}, as after call {shownAt}", [])));
                     continue;
                 }
-                Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}", lines));
+                notes.Add((d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {d.What}", lines)));
                 (shown, shownAt) = (lines, d.CallIndex);
             }
         }
@@ -91,12 +85,12 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             string headline = m.Success ? lines[0][m.Length..] : lines[0];
             var diff = lines.Skip(1).ToList();
             var trimmed = diff.Count > 2 && diff[0].StartsWith("---") ? [.. diff.Take(2), .. DiffView.Trim(diff.Skip(2).ToList())] : diff;
-            Add(at, new Note($"the file's expectation is not met on {j.Name}: {headline}", trimmed));
+            notes.Add((at, new Note($"the file's expectation is not met on {j.Name}: {headline}", trimmed)));
         }
         foreach (var (oracle, f) in r.Invariants)
             if (f is not null)
-                Add(f.CallIndex, new Note($"{oracle}: {(f.Check is AnonVma.Fuzz.InvariantBroken ? "broken" : f.Check.ToString())}: {f.Message}", []));
-        return notes;
+                notes.Add((f.CallIndex, new Note($"{oracle}: {(f.Check is AnonVma.Fuzz.InvariantBroken ? "broken" : f.Check.ToString())}: {f.Message}", [])));
+        return notes.ToLookup(n => n.At < r.Trace.Calls.Count ? n.At : -1, n => n.Note);
     }
 
     [GeneratedRegex(@"^call (\d+) \(.*?\): ")]
@@ -186,11 +180,11 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
                 string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {Replay.Ended(o.Run)}";
                 output.WriteLine($"  outcome {k + 1}: {runs}{verdict}{ended}");
                 if (o.FromMost is { } d)
-                    PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right)));
+                    PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d)));
                 if (o.FromPartner is { } m)
                     PrintNote(o.FromMost is { } same && same.CallIndex == m.CallIndex && same.Left == m.Left && same.Right == m.Right
                         ? new Note($"vs {m.LeftJudge} {Where(m)}, the same difference", [])
-                        : new Note($"vs {m.LeftJudge} {Where(m)}", DiffView.Of(m.LeftJudge, m.Left, m.RightJudge, m.Right)));
+                        : new Note($"vs {m.LeftJudge} {Where(m)}", DiffView.Of(m)));
             }
         }
     }
@@ -216,29 +210,27 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
 
     void PrintVerdict(Replay r)
     {
-        string Bad(string s) => colour.Red(s);
-        string Good(string s) => colour.Green(s);
         foreach (var rep in r.Repetitions.Where(x => x.Partner is not null))
         {
             var differing = rep.Outcomes.Where(o => o.FromPartner is not null).ToList();
             string both = $"{rep.Partner!.Name} and {rep.Judge.Name}";
-            if (differing.Count == 0) { output.WriteLine($"{Good("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
+            if (differing.Count == 0) { output.WriteLine($"{colour.Green("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
             int runs = differing.Sum(o => o.Count);
             string outcomes = differing.Count == rep.Outcomes.Count ? "every outcome" : $"{differing.Count} of {rep.Outcomes.Count} outcomes";
-            output.WriteLine($"{Bad("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
+            output.WriteLine($"{colour.Red("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
         }
         foreach (var (l, rt, diffs) in r.Pairs)
         {
             if (r.Repetitions.Any(x => x.Judge == rt)) continue; // said above, for every run
-            if (diffs.Count == 0) { output.WriteLine($"{Good("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
+            if (diffs.Count == 0) { output.WriteLine($"{colour.Green("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
             var first = diffs[0];
             string where = first.CallIndex < 0 ? "in how the runs end" : $"at {diffs.Count} call(s), first call {first.CallIndex}";
-            output.WriteLine($"{Bad("DIFFER")}: {l.Name} and {rt.Name} {where}: {first.What}");
+            output.WriteLine($"{colour.Red("DIFFER")}: {l.Name} and {rt.Name} {where}: {first.What}");
         }
         if (r.ExpectationsSkipped is { } skipped) output.WriteLine($"expectations: {skipped}");
         foreach (var (j, why) in r.Expectations)
-            output.WriteLine(why is null ? $"expectations: {Good("met")} on {j.Name}" : $"expectations: {Bad("NOT MET")} on {j.Name}: {why.Split('\n')[0]}");
+            output.WriteLine(why is null ? $"expectations: {colour.Green("met")} on {j.Name}" : $"expectations: {colour.Red("NOT MET")} on {j.Name}: {why.Split('\n')[0]}");
         foreach (var (oracle, f) in r.Invariants)
-            output.WriteLine(f is null ? $"invariants: {Good("hold")} after every call ({oracle})" : $"invariants: {Bad("BROKEN")} at call {f.CallIndex} ({oracle}): {f.Message}");
+            output.WriteLine(f is null ? $"invariants: {colour.Green("hold")} after every call ({oracle})" : $"invariants: {colour.Red("BROKEN")} at call {f.CallIndex} ({oracle}): {f.Message}");
     }
 }
