@@ -97,7 +97,7 @@ public class ErrorTests
         {
             var r = Run(args);
             Assert.Equal(0, r.Code);
-            foreach (var c in new AnonVma.Cli.Commands().All)
+            foreach (var c in AnonVma.Cli.CommandLine.Tree().Subcommands)
                 Assert.Matches($@"(?m)^  {c.Name}( <\w+>)? +{System.Text.RegularExpressions.Regex.Escape(c.Description!)}$", r.Out);
             Assert.Contains("exit codes: 0 the judges agree", r.Out);
         }
