@@ -6,8 +6,6 @@ namespace AnonVma.Cli;
 /// </summary>
 public sealed class Colour(bool enabled)
 {
-    public static readonly Colour Plain = new(false);
-
     public bool Enabled { get; } = enabled;
 
     /// <summary>The colours for a command: its --no-color flag, the environment's NO_COLOR and whether Out is a terminal.</summary>

@@ -21,7 +21,7 @@ public static class CommandLine
             if (parsed.Errors.Count > 0) throw new UsageException(Problem(parsed));
             if (parsed.Action is HelpAction) return Help(parsed, output);
             var colour = Colour.For(terminal, parsed.GetValue<bool>(NoColor));
-            return ((CliCommand)parsed.CommandResult.Command).Run(parsed, new CliContext(output, error, terminal, cancel) { Colour = colour });
+            return ((CliCommand)parsed.CommandResult.Command).Run(parsed, new CliContext(output, error, terminal, cancel, colour));
         }
         catch (UsageException e)
         {
