@@ -234,7 +234,7 @@ public class ReplayTests(ITestOutputHelper log)
         replay.Compare([(model, kernel)]);
         replay.GroupRepeats([(kernel, [odd, same, same, odd, same, same])], [(model, kernel)]);
         var o = new StringWriter();
-        new ReplayPrinter(o, Colour.Plain, smaps: false).Print(replay, null);
+        new ReplayPrinter(o, new Colour(false), smaps: false).Print(replay, null);
         log.WriteLine(o.ToString());
         string text = o.ToString();
         Assert.False(replay.AllWell);

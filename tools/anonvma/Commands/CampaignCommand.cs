@@ -48,7 +48,17 @@ public sealed class CampaignCommand : CliCommand
         }
         else
         {
-            var config = NewConfig(args);
+            var (index, count) = args.GetValue(shard) ?? (0, 1);
+            var config = new CampaignConfig
+            {
+                Judges = JudgeNames.WithModel(args.GetValue(judgeNames) ?? ["model", "native", "qemu"], "a campaign"),
+                FirstSeed = args.GetValue(firstSeed) ?? 1,
+                Seeds = args.GetValue(seeds),
+                ShardIndex = index,
+                ShardCount = count,
+                BlockSize = args.GetValue(block) ?? 64,
+                Mutation = args.GetValue(mutate)?.ToString(),
+            };
             string path = args.GetValue(output) ?? Path.Combine("campaigns", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss"));
             // Check the judges can run before anything is written.
             foreach (var k in config.Judges.Where(j => j != "model")) JudgeNames.Kernel(k);
@@ -66,43 +76,22 @@ public sealed class CampaignCommand : CliCommand
         o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
         o.WriteLine();
 
-        var display = CampaignDisplay.For(context);
         var options = new SessionOptions(budget, workers, grace, TimeSpan.FromSeconds(5)) { ShrinkBudget = shrinkBudget };
-        var outcome = display.Run(progress => runner.Run(options, progress, context.Cancel));
+        var outcome = CampaignDisplay.Run(context, progress => runner.Run(options, progress, context.Cancel));
 
         var report = ReportWriter.Write(dir);
-        CampaignSummary.Print(o, context.Colour, dir, runner, outcome, report);
+        CampaignDisplay.Summary(o, context.Colour, dir, runner, outcome, report);
         foreach (var p in outcome.Problems) context.Err.WriteLine($"anonvma: {p}");
         if (outcome.Problems.Any(p => p.StartsWith("worker"))) return ExitCode.InternalError;
         return outcome.Final.Findings > 0 ? ExitCode.Differs : ExitCode.Ok;
     }
 
-    CampaignConfig NewConfig(ParseResult args)
-    {
-        var judges = args.GetValue(judgeNames) ?? ["model", "native", "qemu"];
-        if (!judges.Contains("model"))
-            throw new UsageException($"--judges: a campaign always checks the model, so list it too (e.g. model,{string.Join(',', judges)})");
-        var (index, count) = args.GetValue(shard) ?? (0, 1);
-        return new CampaignConfig
-        {
-            Judges = judges.OrderBy(j => JudgeNames.All.ToList().IndexOf(j)).ToList(),
-            FirstSeed = args.GetValue(firstSeed) ?? 1,
-            Seeds = args.GetValue(seeds),
-            ShardIndex = index,
-            ShardCount = count,
-            BlockSize = args.GetValue(block) ?? 64,
-            Mutation = args.GetValue(mutate)?.ToString(),
-        };
-    }
-
     /// <summary>"2/4" → (2, 4).</summary>
-    public static (int Index, int Count) ParseShard(string text)
+    static (int Index, int Count) ParseShard(string text)
     {
         var parts = text.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && n <= 1000 && i >= 0 && i < n)
             return (i, n);
         throw new UsageException($"option --shard expects i/n with 0 ≤ i < n ≤ 1000, e.g. 0/4, found '{text}'");
     }
-
-
 }

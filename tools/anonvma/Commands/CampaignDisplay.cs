@@ -6,19 +6,18 @@ using Spectre.Console.Rendering;
 namespace AnonVma.Cli;
 
 /// <summary>
-/// How a running campaign shows itself: a live Spectre.Console table on a terminal, or one plain line every ten
-/// seconds (and one per new finding) when the output is a CI log or a file, so logs stay readable and greppable.
+/// How a campaign shows itself: while it runs, a live Spectre.Console table on a terminal, or one plain line every ten
+/// seconds (and one per new finding) when the output is a CI log or a file, so logs stay readable and greppable; when
+/// a session ends, how much it did, what it found and where everything is.
 /// </summary>
-public abstract class CampaignDisplay
+static class CampaignDisplay
 {
-    public static CampaignDisplay For(CliContext context) =>
-        context.Terminal ? new LiveDisplay(context) : new PlainDisplay(context.Out, TimeSpan.FromSeconds(10));
-
     /// <summary>Runs the session, handing it the callback that shows each progress snapshot.</summary>
-    public abstract SessionOutcome Run(Func<Action<CampaignProgress>, SessionOutcome> session);
+    public static SessionOutcome Run(CliContext context, Func<Action<CampaignProgress>, SessionOutcome> session) =>
+        context.Terminal ? Live(context, session) : Plain(context.Out, session);
 
     /// <summary>Recent rates (over the last ~5 s) per judge, from successive snapshots.</summary>
-    protected sealed class Rates
+    sealed class Rates
     {
         readonly Queue<(TimeSpan At, long Traces, Dictionary<string, long> Calls)> window = new();
 
@@ -34,16 +33,13 @@ public abstract class CampaignDisplay
         }
     }
 
-    internal static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
+    static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
 
-    internal static string Seeds(CampaignProgress p) =>
+    static string Seeds(CampaignProgress p) =>
         string.Join("  ", p.SeedsDone.Select(kv => $"{kv.Key} {kv.Value:N0}{(p.SeedsTotal is { } n ? $"/{n:N0}" : "")}"));
-}
 
-/// <summary>Plain lines for logs.</summary>
-sealed class PlainDisplay(TextWriter output, TimeSpan every) : CampaignDisplay
-{
-    public override SessionOutcome Run(Func<Action<CampaignProgress>, SessionOutcome> session)
+    /// <summary>Plain lines for logs.</summary>
+    static SessionOutcome Plain(TextWriter output, Func<Action<CampaignProgress>, SessionOutcome> session)
     {
         var since = Stopwatch.StartNew();
         var rates = new Rates();
@@ -53,9 +49,9 @@ sealed class PlainDisplay(TextWriter output, TimeSpan every) : CampaignDisplay
             var (traces, calls) = rates.Update(p);
             for (; findingsShown < p.NewFindings.Count; findingsShown++)
                 output.WriteLine($"[{Clock(p.Elapsed),7}] new finding: {p.NewFindings[findingsShown]}");
-            if (since.Elapsed < every) return;
+            if (since.Elapsed < TimeSpan.FromSeconds(10)) return;
             since.Restart();
-            string judges = string.Join("  ", p.JudgeCalls.OrderBy(kv => Order(kv.Key)).Select(kv => $"{kv.Key} {kv.Value:N0} ({calls.GetValueOrDefault(kv.Key):N0}/s)"));
+            string judges = string.Join("  ", p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)).Select(kv => $"{kv.Key} {kv.Value:N0} ({calls.GetValueOrDefault(kv.Key):N0}/s)"));
             int reached = p.Coverage.Sum(c => c.Reached);
             output.WriteLine($"[{Clock(p.Elapsed),7}] traces {p.Traces:N0} ({traces:N0}/s)  calls: {judges}  seeds {Seeds(p)}  " +
                              $"coverage {reached} labels  findings {p.Findings} (seen {p.Recurrences:N0}x)  left {Clock(p.Left)}");
@@ -63,13 +59,8 @@ sealed class PlainDisplay(TextWriter output, TimeSpan every) : CampaignDisplay
         });
     }
 
-    internal static int Order(string judge) => judge switch { "model" => 0, "native" => 1, "qemu" => 2, _ => 3 };
-}
-
-/// <summary>The live table on a terminal.</summary>
-sealed class LiveDisplay(CliContext context) : CampaignDisplay
-{
-    public override SessionOutcome Run(Func<Action<CampaignProgress>, SessionOutcome> session)
+    /// <summary>The live table on a terminal.</summary>
+    static SessionOutcome Live(CliContext context, Func<Action<CampaignProgress>, SessionOutcome> session)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -96,7 +87,7 @@ sealed class LiveDisplay(CliContext context) : CampaignDisplay
         var judges = new Table().Border(TableBorder.Rounded).Title("[bold]throughput[/]")
             .AddColumn("judge").AddColumn(new TableColumn("calls").RightAligned()).AddColumn(new TableColumn("calls/s now").RightAligned())
             .AddColumn(new TableColumn("calls/s session").RightAligned());
-        foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => PlainDisplay.Order(kv.Key)))
+        foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)))
             judges.AddRow(judge, $"{calls:N0}", $"{rates.Calls.GetValueOrDefault(judge):N0}",
                 $"{p.SessionJudgeCalls.GetValueOrDefault(judge) / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
         judges.AddRow("[dim]traces[/]", $"{p.Traces:N0}", $"{rates.Traces:N0}", $"{p.SessionTraces / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
@@ -113,5 +104,35 @@ sealed class LiveDisplay(CliContext context) : CampaignDisplay
             rows.Add(new Markup("[bold red]new this session:[/] " + Markup.Escape(string.Join("; ", p.NewFindings.TakeLast(5)))));
         foreach (var a in p.Activity) rows.Add(new Markup($"[dim]{Markup.Escape(a)}[/]"));
         return new Rows(rows);
+    }
+
+    /// <summary>What a campaign session prints when it ends.</summary>
+    public static void Summary(TextWriter o, Colour c, CampaignDirectory dir, CampaignRunner runner, SessionOutcome outcome, string report)
+    {
+        var p = outcome.Final;
+        o.WriteLine();
+        o.WriteLine(outcome.Interrupted ? c.Yellow($"interrupted after {Clock(outcome.Elapsed)}") :
+                    outcome.Complete ? c.Green($"campaign complete after {Clock(outcome.Elapsed)} this session") :
+                    $"session done after {Clock(outcome.Elapsed)}");
+        o.WriteLine($"seeds: {Seeds(p)}   traces: {p.Traces:N0} ({p.SessionTraces:N0} this session)   campaign time: {Clock(TimeSpan.FromSeconds(p.CampaignSeconds))}");
+        foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)))
+            o.WriteLine($"  {judge,-7} {calls,14:N0} calls   {p.SessionJudgeCalls.GetValueOrDefault(judge) / Math.Max(outcome.Elapsed.TotalSeconds, 1e-9),10:N0} calls/s this session");
+        var missing = p.Coverage.Where(x => x.Expected > 0 && x.Reached < x.Expected).Select(x => $"{x.Category} {x.Reached}/{x.Expected}").ToList();
+        o.WriteLine($"coverage: {p.Coverage.Sum(x => x.Reached)} labels reached{(missing.Count > 0 ? c.Yellow($"; below expected: {string.Join(", ", missing)}") : "")}");
+
+        var state = dir.ReadState();
+        var store = runner.Findings;
+        o.WriteLine(p.Findings == 0 ? $"findings: {c.Green("none")}" : $"findings: {c.Red(p.Findings.ToString())}");
+        foreach (var r in store.All)
+        {
+            bool shrunk = File.Exists(store.ShrunkPath(r));
+            o.WriteLine($"  {c.Bold(r.Signature)}  x{Math.Max(1, state.FindingCounts.GetValueOrDefault(r.Signature)):N0}, first seed {r.Seed}, " +
+                        (shrunk ? "shrunk" : c.Yellow("not shrunk yet (--resume shrinks it)")));
+            o.WriteLine($"     {Shown.Path(shrunk ? store.ShrunkPath(r) : store.OriginalPath(r))}" +
+                        (File.Exists(store.ReproducerPath(r)) ? $"   {Shown.Path(store.ReproducerPath(r))}" : ""));
+        }
+        o.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(dir.SummaryFile)}");
+        if (!outcome.Complete)
+            o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
     }
 }

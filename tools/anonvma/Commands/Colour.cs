@@ -6,8 +6,6 @@ namespace AnonVma.Cli;
 /// </summary>
 public sealed class Colour(bool enabled)
 {
-    public static readonly Colour Plain = new(false);
-
     public bool Enabled { get; } = enabled;
 
     /// <summary>The colours for a command: its --no-color flag, the environment's NO_COLOR and whether Out is a terminal.</summary>
@@ -21,7 +19,6 @@ public sealed class Colour(bool enabled)
     public string Green(string s) => Paint("32", s);
     public string Yellow(string s) => Paint("33", s);
     public string Bold(string s) => Paint("1", s);
-    public string Dim(string s) => Paint("2", s);
 
     /// <summary>A diff line by its prefix: '-' red, '+' green, the rest as it is.</summary>
     public string DiffLine(string line) =>

@@ -10,18 +10,16 @@ namespace AnonVma.Cli;
 public static partial class DiffView
 {
     /// <summary>The two sides as "- left" / "+ right" lines when each is one line, else as a trimmed unified diff.</summary>
-    public static IReadOnlyList<string> Of(string leftName, string left, string rightName, string right, int context = 3)
+    public static IReadOnlyList<string> Of(Disagreement d)
     {
-        if (!left.TrimEnd('\n').Contains('\n') && !right.TrimEnd('\n').Contains('\n'))
-            return [$"- {leftName}: {left.TrimEnd('\n')}", $"+ {rightName}: {right.TrimEnd('\n')}"];
-        var unified = LineDiff.Unified(Split(left), Split(right)).ToList();
-        return [$"--- {leftName}", $"+++ {rightName}", .. Trim(unified, context)];
+        var (left, right) = (d.Left.TrimEnd('\n'), d.Right.TrimEnd('\n'));
+        if (!left.Contains('\n') && !right.Contains('\n')) return [$"- {d.LeftJudge}: {left}", $"+ {d.RightJudge}: {right}"];
+        return [$"--- {d.LeftJudge}", $"+++ {d.RightJudge}", .. Trim(LineDiff.Unified(Split(left), Split(right)).ToList())];
     }
 
     /// <summary>Keeps changed lines ('-', '+') and `context` lines around them; "  ..." stands for what is left out.</summary>
-    public static IReadOnlyList<string> Trim(IReadOnlyList<string> diff, int context = 3)
+    public static IReadOnlyList<string> Trim(IReadOnlyList<string> unified, int context = 3)
     {
-        var unified = diff;
         int n = unified.Count;
         var keep = new bool[n];
         for (int i = 0; i < n; i++)
@@ -45,7 +43,7 @@ public static partial class DiffView
 
     static bool IsHead(string diffLine) => diffLine.Length > 2 && MapsLine().IsMatch(diffLine[2..]);
 
-    static string[] Split(string s) => s.Length == 0 ? [] : s.TrimEnd('\n').Split('\n');
+    static string[] Split(string s) => s.Length == 0 ? [] : s.Split('\n');
 
     [GeneratedRegex(@"^[0-9a-f]+-[0-9a-f]+ ")]
     private static partial Regex MapsLine();

@@ -24,9 +24,7 @@ public sealed class ExportCCommand : CliCommand
     {
         var path = args.GetValue(trace)!;
         var doc = TraceInput.Load(path);
-        var header = string.Join('\n', new[] { $"From {path}" }
-            .Concat(doc.Header.Select(kv => $"{kv.Key}: {kv.Value}"))
-            .Concat(["Build and run: cc repro.c -o repro && ./repro"]));
+        string header = string.Join('\n', [$"From {path}", .. doc.Header.Select(kv => $"{kv.Key}: {kv.Value}"), "Build and run: cc repro.c -o repro && ./repro"]);
         string c;
         try { c = CReproducer.Generate(doc.Trace, header); }
         catch (ArgumentException e) { throw new InputException($"{path}: {e.Message}"); }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using AnonVma.Campaign;
 using AnonVma.Fuzz;
 using AnonVma.Judges;
@@ -31,9 +32,7 @@ public sealed class FuzzCommand : CliCommand
         var budget = args.GetValue(time) ?? TimeSpan.FromSeconds(60);
         int seed = args.GetValue(firstSeed) ?? (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000);
         int length = args.GetValue(traceLength) ?? 24;
-        var judges = args.GetValue(judgeNames) ?? ["model", "native"];
-        if (!judges.Contains("model"))
-            throw new UsageException($"--judges: fuzz always checks the model, so list it too (e.g. model,{string.Join(',', judges)})");
+        var judges = JudgeNames.WithModel(args.GetValue(judgeNames) ?? ["model", "native"], "fuzz");
         string outDir = args.GetValue(output) ?? FoundTraces.DefaultDirectory;
         bool shrink = !args.GetValue(noShrink);
         var mutations = args.GetValue(mutate);
@@ -41,7 +40,7 @@ public sealed class FuzzCommand : CliCommand
         // fuzz is a campaign with one worker in a temporary directory: the same loop, one pass per trace, no long traces.
         var config = new CampaignConfig
         {
-            Judges = judges.OrderBy(j => JudgeNames.All.ToList().IndexOf(j)).ToList(), FirstSeed = seed, LongEvery = 0, ShortLength = length,
+            Judges = judges, FirstSeed = seed, LongEvery = 0, ShortLength = length,
             Mutation = mutations?.ToString(),
         };
         var options = new SessionOptions(budget, Workers: 1, Grace: TimeSpan.FromMinutes(10), SampleEvery: TimeSpan.FromSeconds(5))
@@ -53,7 +52,26 @@ public sealed class FuzzCommand : CliCommand
         var c = context.Colour;
         string repeat = $"dotnet run -c Release --project tools/anonvma -- fuzz --seed {seed} --time {Shown.Duration(budget)} --length {length} --judges {string.Join(',', judges)}" +
                         (mutations is null ? "" : $" --mutate {mutations}");
-        var progress = new ProgressLine(o, context.Terminal);
+        // Progress: one line rewritten in place on a terminal, or a plain line every five seconds in a file or a pipe.
+        var sinceLine = Stopwatch.StartNew();
+        int width = 0;
+        void Progress(CampaignProgress p)
+        {
+            long calls = p.JudgeCalls.GetValueOrDefault("model");
+            string line = $"traces {p.Traces:N0}  calls {calls:N0}  {calls / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0} calls/s  " +
+                          $"findings {p.Findings}  {Math.Max(0, (budget - p.Elapsed).TotalSeconds):F0} s left";
+            if (context.Terminal)
+            {
+                o.Write("\r" + line.PadRight(width));
+                o.Flush();
+                width = line.Length;
+            }
+            else if (sinceLine.Elapsed >= TimeSpan.FromSeconds(5))
+            {
+                o.WriteLine(line);
+                sinceLine.Restart();
+            }
+        }
         var result = TemporaryCampaign.Run(config, options, JudgeNames.Kernel,
             started: runner =>
             {
@@ -62,9 +80,8 @@ public sealed class FuzzCommand : CliCommand
                 o.WriteLine($"repeat with: {repeat}");
                 o.WriteLine();
             },
-            progress: p => progress.Report(new FuzzProgress(p.Traces, p.JudgeCalls.GetValueOrDefault("model"), p.Elapsed, budget, p.Findings)),
-            cancel: context.Cancel);
-        progress.Finish();
+            progress: Progress, cancel: context.Cancel);
+        if (width > 0) o.WriteLine(); // ends the line rewritten in place
 
         o.WriteLine(context.Cancel.IsCancellationRequested ? c.Yellow($"interrupted after {result.Elapsed.TotalSeconds:F1} s") : $"done after {result.Elapsed.TotalSeconds:F1} s");
         double rate = result.Calls / Math.Max(result.Elapsed.TotalSeconds, 1e-9);

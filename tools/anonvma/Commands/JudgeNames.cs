@@ -11,6 +11,14 @@ public static class JudgeNames
 {
     public static readonly IReadOnlyList<string> All = ["model", "native", "qemu"];
 
+    /// <summary>Where a judge goes in every listing: model, native, qemu.</summary>
+    public static int Order(string judge) => judge switch { "model" => 0, "native" => 1, "qemu" => 2, _ => 3 };
+
+    /// <summary>The --judges of fuzz and campaign in that order; both always check the model, so it must be listed.</summary>
+    public static List<string> WithModel(IReadOnlyList<string> judges, string who) => judges.Contains("model")
+        ? [.. judges.OrderBy(Order)]
+        : throw new UsageException($"--judges: {who} always checks the model, so list it too (e.g. model,{string.Join(',', judges)})");
+
     /// <summary>A real kernel judge by name; throws InputException with the reason when it cannot run here.</summary>
     public static IJudge Kernel(string name)
     {

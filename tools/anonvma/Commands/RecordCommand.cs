@@ -38,7 +38,7 @@ public sealed class RecordCommand : CliCommand
             var run = runs[i] with { TraceId = doc.Trace.Id };
             if (run.End != RunEnd.Completed)
             {
-                context.Err.WriteLine($"{path}: not recorded: {judge.Name} ended the run {run.End} after {run.Steps.Count} calls{(run.Detail is null ? "" : ": " + run.Detail)}");
+                context.Err.WriteLine($"{path}: not recorded: {judge.Name} ended the run {Replay.Ended(run)}");
                 failed++;
                 continue;
             }

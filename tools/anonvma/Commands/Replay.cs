@@ -47,14 +47,15 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
                 if (Comparison.FirstDifference(Trace, l.Name, Only(a, i), r.Name, Only(b, i)) is { } d)
                     found.Add(d with { CallIndex = i });
             if (a.End != b.End || a.Steps.Count != b.Steps.Count)
-                found.Add(new Disagreement(Trace, l.Name, r.Name, -1, "the runs end differently", Ending(a), Ending(b)));
+                found.Add(new Disagreement(Trace, l.Name, r.Name, -1, "the runs end differently", Ended(a), Ended(b)));
             Pairs.Add((l, r, found));
         }
     }
 
     static TraceRun Only(TraceRun run, int i) => run with { End = RunEnd.Completed, Steps = [run.Steps[i]] };
 
-    static string Ending(TraceRun r) => $"{r.End} after {r.Steps.Count} calls{(r.Detail is null ? "" : ": " + r.Detail)}";
+    /// <summary>"Crash after 3 calls: the model threw …": how a run ended, for every message that says so.</summary>
+    public static string Ended(TraceRun r) => $"{r.End} after {r.Steps.Count} calls{(r.Detail is null ? "" : ": " + r.Detail)}";
 
     /// <summary>The file's expectations against each judge whose profile the header names, or every judge without a header.</summary>
     public void CheckExpectations()
@@ -82,18 +83,14 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
         foreach (var (judge, runs) in repeated)
         {
             var partner = partners.Where(p => p.Right == judge).Select(p => p.Left).FirstOrDefault();
-            var outcomes = runs.Select((run, k) => (Key: Comparison.Observed(run), Run: run, Number: k + 1))
+            var groups = runs.Select((run, k) => (Key: Comparison.Observed(run), Run: run, Number: k + 1))
                 .GroupBy(x => x.Key)
                 .OrderByDescending(g => g.Count()).ThenBy(g => g.First().Number)
-                .Select(g => new Outcome(g.First().Run, g.Select(x => x.Number).ToList()))
+                .Select(g => (g.First().Run, Numbers: g.Select(x => x.Number).ToList()))
                 .ToList();
-            for (int k = 0; k < outcomes.Count; k++)
-            {
-                var o = outcomes[k];
-                string name = $"outcome {k + 1}";
-                if (partner is not null) o.FromPartner = Comparison.FirstDifference(Trace, partner.Name, RunOf(partner), name, o.Run);
-                if (k > 0) o.FromMost = Comparison.FirstDifference(Trace, "outcome 1", outcomes[0].Run, name, o.Run);
-            }
+            var outcomes = groups.Select((g, k) => new Outcome(g.Run, g.Numbers,
+                partner is null ? null : Comparison.FirstDifference(Trace, partner.Name, RunOf(partner), $"outcome {k + 1}", g.Run),
+                k == 0 ? null : Comparison.FirstDifference(Trace, "outcome 1", groups[0].Run, $"outcome {k + 1}", g.Run))).ToList();
             Repetitions.Add(new Repetition(judge, runs.Count, partner, outcomes));
 
             int e = Expectations.FindIndex(x => x.Judge == judge);
@@ -120,18 +117,13 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
     }
 }
 
-/// <summary>One distinct outcome of a judge's repeated runs: what it observed and which runs (from 1) observed it.</summary>
-public sealed class Outcome(TraceRun run, IReadOnlyList<int> runNumbers)
+/// <summary>
+/// One distinct outcome of a judge's repeated runs: what it observed, which runs (from 1) observed it, and where it
+/// first differs from the judge's compared partner (the model) and from its most common outcome (null: it does not).
+/// </summary>
+public sealed record Outcome(TraceRun Run, IReadOnlyList<int> RunNumbers, Disagreement? FromPartner, Disagreement? FromMost)
 {
-    public TraceRun Run { get; } = run;
-    public IReadOnlyList<int> RunNumbers { get; } = runNumbers;
     public int Count => RunNumbers.Count;
-
-    /// <summary>Where it first differs from the judge's compared partner (the model); null when it agrees or there is none.</summary>
-    public Disagreement? FromPartner { get; set; }
-
-    /// <summary>Where it first differs from the judge's most common outcome; null for that outcome itself.</summary>
-    public Disagreement? FromMost { get; set; }
 }
 
 /// <summary>A judge's --repeat runs: how many, the partner its outcomes were compared with, and the distinct outcomes, most common first.</summary>

@@ -89,16 +89,13 @@ public sealed class ReplayCommand : CliCommand
         }
 
         // With --repeat each kernel runs N copies in one batch; its first run stands for it in the per-judge checks.
-        var repeated = repeat is { } n
-            ? kernels.Select(k => (Judge: k, Runs: RunRepeated(k, doc.Trace, n))).ToList()
-            : [];
-        var replay = new Replay(path, doc, columns,
-            columns.Select(j => repeated.FirstOrDefault(x => x.Judge == j).Runs?[0] ?? RunOne(j, doc.Trace)).ToList());
+        var runs = columns.ToDictionary(j => j, j => RunsOf(j, doc.Trace, j is ModelJudge ? 1 : repeat ?? 1));
+        var replay = new Replay(path, doc, columns, columns.Select(j => runs[j][0]).ToList());
         if (replay.Runs.All(r => r.End == RunEnd.Rejected))
             throw new InputException($"{path}: the judges refuse this trace: {replay.Runs[0].Detail}");
         replay.Compare(pairs);
         replay.CheckExpectations();
-        replay.GroupRepeats(repeated, pairs);
+        if (repeat is not null) replay.GroupRepeats(kernels.Select(k => (k, runs[k])).ToList(), pairs);
         // The invariants on every model profile here, and on the file's own profile (a saved invariant finding's).
         var profiles = columns.OfType<ModelJudge>().Select(m => m.Profile).ToList();
         if (model && doc.Get("profile") is { } named && KernelProfile.ByName(named) is { } own && !profiles.Any(p => JudgeNames.Matches(p, named)))
@@ -110,43 +107,31 @@ public sealed class ReplayCommand : CliCommand
 
     const int MinRepeat = 1, MaxRepeat = 1000;
 
-    /// <summary>A kernel's n runs of the trace, as one batch of n copies (so QEMU boots once), each given the trace's own id back.</summary>
-    static IReadOnlyList<TraceRun> RunRepeated(IJudge judge, Trace trace, int n)
-    {
-        var copies = Enumerable.Range(1, n).Select(k => trace with { Id = $"{trace.Id}.run{k}" }).ToList();
-        try
-        {
-            return judge.Run(copies).Select(r => r with { TraceId = trace.Id }).ToList();
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new InputException($"{judge.Name} could not run the trace: {e.Message}");
-        }
-    }
-
     /// <summary>
-    /// One judge's run. A model that throws is a crash the replay must show, not end on: the calls before the one
-    /// that threw are run again on their own, so the listing still has them.
+    /// A judge's n runs of the trace, as one batch of n copies (so QEMU boots once), each given the trace's own id back.
+    /// A model that throws is a crash the replay must show, not end on: the calls before the one that threw are run
+    /// again on their own, so the listing still has them.
     /// </summary>
-    static TraceRun RunOne(IJudge judge, Trace trace)
+    static IReadOnlyList<TraceRun> RunsOf(IJudge judge, Trace trace, int n)
     {
         try
         {
-            return judge.Run([trace])[0];
+            var copies = n == 1 ? [trace] : Enumerable.Range(1, n).Select(k => trace with { Id = $"{trace.Id}.run{k}" }).ToList();
+            return judge.Run(copies).Select(r => r with { TraceId = trace.Id }).ToList();
         }
         catch (Exception e) when (judge is ModelJudge)
         {
             string detail = $"the model threw {e.GetType().Name}: {e.Message}";
-            for (int n = trace.Calls.Count - 1; n >= 0; n--)
+            for (int k = trace.Calls.Count - 1; k >= 0; k--)
             {
                 try
                 {
-                    var prefix = judge.Run([trace with { Calls = trace.Calls.Take(n).ToList() }])[0];
-                    return prefix with { End = RunEnd.Crash, Detail = $"{detail} (at call {n})" };
+                    var prefix = judge.Run([trace with { Calls = trace.Calls.Take(k).ToList() }])[0];
+                    return [prefix with { End = RunEnd.Crash, Detail = $"{detail} (at call {k})" }];
                 }
                 catch (Exception) { }
             }
-            return new TraceRun(trace.Id, RunEnd.Crash, detail, []);
+            return [new TraceRun(trace.Id, RunEnd.Crash, detail, [])];
         }
         catch (InvalidOperationException e)
         {

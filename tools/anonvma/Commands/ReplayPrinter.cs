@@ -38,16 +38,15 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         output.WriteLine(Deeper + string.Join("  ", r.Judges.Select((j, k) => colour.Bold(j.Name.PadRight(widths[k])))).TrimEnd());
         for (int i = 0; i < t.Calls.Count; i++)
         {
-            var here = notes.GetValueOrDefault(i) ?? [];
-            string mark = here.Count > 0 ? colour.Red(">>") : "  ";
+            string mark = notes.Contains(i) ? colour.Red(">>") : "  ";
             output.WriteLine($"{mark}{i,4}  {TraceText.Print(t.Calls[i])}");
             output.WriteLine(Indent + "= " + ResultCells(r, i, widths));
             PrintViews(r, i, t.Calls[i].Pid, smaps);
-            foreach (var n in here) PrintNote(n);
+            foreach (var n in notes[i]) PrintNote(n);
         }
-        foreach (var n in notes.GetValueOrDefault(-1) ?? []) PrintNote(n);
+        foreach (var n in notes[-1]) PrintNote(n);
         foreach (var (j, run) in r.Judges.Zip(r.Runs))
-            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {run.End} after {run.Steps.Count} calls{(run.Detail is null ? "" : ": " + run.Detail)}");
+            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {Replay.Ended(run)}");
         if (step is { } s) PrintState(r, s);
         output.WriteLine();
         PrintVerdict(r);
@@ -56,14 +55,10 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     /// <summary>A thing to show under a call: a headline and the lines (a diff) below it.</summary>
     sealed record Note(string Headline, IReadOnlyList<string> Lines);
 
-    Dictionary<int, List<Note>> Notes(Replay r)
+    /// <summary>The notes under each call, by call index; -1 holds those about how the runs end.</summary>
+    static ILookup<int, Note> Notes(Replay r)
     {
-        var notes = new Dictionary<int, List<Note>>();
-        void Add(int i, Note n)
-        {
-            if (i >= r.Trace.Calls.Count) i = -1;
-            (notes.TryGetValue(i, out var l) ? l : notes[i] = new()).Add(n);
-        }
+        var notes = new List<(int At, Note Note)>();
         foreach (var (_, _, diffs) in r.Pairs)
         {
             // A difference usually persists once it appears: show its diff once, and again only when it changes.
@@ -71,14 +66,13 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             int shownAt = -1;
             foreach (var d in diffs)
             {
-                var lines = DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right);
-                string what = d.What;
+                var lines = DiffView.Of(d);
                 if (shown is not null && lines.SequenceEqual(shown))
                 {
-                    Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}, as after call {shownAt}", []));
+                    notes.Add((d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {d.What}, as after call {shownAt}", [])));
                     continue;
                 }
-                Add(d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {what}", lines));
+                notes.Add((d.CallIndex, new Note($"{d.LeftJudge} vs {d.RightJudge}: {d.What}", lines)));
                 (shown, shownAt) = (lines, d.CallIndex);
             }
         }
@@ -91,12 +85,12 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             string headline = m.Success ? lines[0][m.Length..] : lines[0];
             var diff = lines.Skip(1).ToList();
             var trimmed = diff.Count > 2 && diff[0].StartsWith("---") ? [.. diff.Take(2), .. DiffView.Trim(diff.Skip(2).ToList())] : diff;
-            Add(at, new Note($"the file's expectation is not met on {j.Name}: {headline}", trimmed));
+            notes.Add((at, new Note($"the file's expectation is not met on {j.Name}: {headline}", trimmed)));
         }
         foreach (var (oracle, f) in r.Invariants)
             if (f is not null)
-                Add(f.CallIndex, new Note($"{oracle}: {(f.Check is AnonVma.Fuzz.InvariantBroken ? "broken" : f.Check.ToString())}: {f.Message}", []));
-        return notes;
+                notes.Add((f.CallIndex, new Note($"{oracle}: {(f.Check is AnonVma.Fuzz.InvariantBroken ? "broken" : f.Check.ToString())}: {f.Message}", [])));
+        return notes.ToLookup(n => n.At < r.Trace.Calls.Count ? n.At : -1, n => n.Note);
     }
 
     [GeneratedRegex(@"^call (\d+) \(.*?\): ")]
@@ -121,14 +115,12 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     void PrintViews(Replay r, int i, int pid, bool asSmaps)
     {
         var groups = new List<(string Key, ProcessView? View, List<string> Judges)>();
-        for (int k = 0; k < r.Judges.Count; k++)
+        foreach (var (judge, run) in r.Judges.Zip(r.Runs).Where(x => i < x.Second.Steps.Count))
         {
-            if (i >= r.Runs[k].Steps.Count) continue;
-            var v = r.Runs[k].Steps[i].Processes.FirstOrDefault(p => p.Pid == pid);
+            var v = run.Steps[i].Processes.FirstOrDefault(p => p.Pid == pid);
             string key = v is null ? "none" : v.Gone ? "gone" : asSmaps ? Comparison.SmapsText(v) : Comparison.MapsText(v);
-            var g = groups.FindIndex(x => x.Key == key);
-            if (g >= 0) groups[g].Judges.Add(r.Judges[k].Name);
-            else groups.Add((key, v, [r.Judges[k].Name]));
+            if (groups.Find(g => g.Key == key) is { Judges: { } same }) same.Add(judge.Name);
+            else groups.Add((key, v, [judge.Name]));
         }
         foreach (var (_, v, judges) in groups)
         {
@@ -141,40 +133,18 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         }
     }
 
-    /// <summary>The full state after the last call: every live process's maps and the caller's smaps, per distinct state.</summary>
+    /// <summary>The full state after the last call: every process's maps and the caller's smaps, each once per distinct view.</summary>
     void PrintState(Replay r, int step)
     {
         int caller = r.Trace.Calls[step].Pid;
         output.WriteLine();
         output.WriteLine(colour.Bold($"state after call {step} (every live process's maps, the smaps of p{caller}):"));
-        var groups = new List<(string Key, Step Step, List<string> Judges)>();
-        for (int k = 0; k < r.Judges.Count; k++)
-        {
-            var run = r.Runs[k];
-            if (step >= run.Steps.Count) { output.WriteLine($"{Indent}{r.Judges[k].Name}: did not reach call {step}"); continue; }
-            var s = run.Steps[step];
-            string key = string.Join("\n", s.Processes.OrderBy(p => p.Pid).Select(p =>
-                $"p{p.Pid} {(p.Gone ? "gone" : Comparison.MapsText(p))}{(p.Pid == caller && !p.Gone ? Comparison.SmapsText(p) : "")}"));
-            var g = groups.FindIndex(x => x.Key == key);
-            if (g >= 0) groups[g].Judges.Add(r.Judges[k].Name);
-            else groups.Add((key, s, [r.Judges[k].Name]));
-        }
-        foreach (var (_, s, judges) in groups)
-        {
-            output.WriteLine($"  on {string.Join(", ", judges)}:");
-            foreach (var p in s.Processes.OrderBy(p => p.Pid))
-            {
-                if (p.Gone) { output.WriteLine($"{Indent}p{p.Pid} gone"); continue; }
-                output.WriteLine($"{Indent}maps p{p.Pid}:{(p.Maps.Count == 0 ? " nothing in the arena" : "")}");
-                foreach (var l in p.Maps) output.WriteLine(Deeper + l);
-            }
-            if (s.Processes.FirstOrDefault(p => p.Pid == caller) is { Gone: false } c)
-            {
-                var lines = SmapsLines(c);
-                output.WriteLine($"{Indent}smaps p{caller}:{(lines.Count == 0 ? " nothing in the arena" : "")}");
-                foreach (var l in lines) output.WriteLine(Deeper + l);
-            }
-        }
+        foreach (var (j, run) in r.Judges.Zip(r.Runs).Where(x => step >= x.Second.Steps.Count))
+            output.WriteLine($"{Indent}{j.Name}: did not reach call {step}");
+        foreach (int pid in r.Runs.Where(run => step < run.Steps.Count).SelectMany(run => run.Steps[step].Processes).Select(p => p.Pid).Distinct().Order())
+            PrintViews(r, step, pid, asSmaps: false);
+        if (r.Runs.Any(run => step < run.Steps.Count && run.Steps[step].Processes.Any(p => p.Pid == caller && !p.Gone)))
+            PrintViews(r, step, caller, asSmaps: true);
     }
 
     /// <summary>
@@ -207,14 +177,14 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
                 string verdict = rep.Partner is null ? ""
                     : o.FromPartner is null ? $", {colour.Green("agrees")} with {rep.Partner.Name}"
                     : $", {colour.Red("DIFFERS")} from {rep.Partner.Name}";
-                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {o.Run.End} after {o.Run.Steps.Count} calls{(o.Run.Detail is null ? "" : ": " + o.Run.Detail)}";
+                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {Replay.Ended(o.Run)}";
                 output.WriteLine($"  outcome {k + 1}: {runs}{verdict}{ended}");
                 if (o.FromMost is { } d)
-                    PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d.LeftJudge, d.Left, d.RightJudge, d.Right)));
+                    PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d)));
                 if (o.FromPartner is { } m)
                     PrintNote(o.FromMost is { } same && same.CallIndex == m.CallIndex && same.Left == m.Left && same.Right == m.Right
                         ? new Note($"vs {m.LeftJudge} {Where(m)}, the same difference", [])
-                        : new Note($"vs {m.LeftJudge} {Where(m)}", DiffView.Of(m.LeftJudge, m.Left, m.RightJudge, m.Right)));
+                        : new Note($"vs {m.LeftJudge} {Where(m)}", DiffView.Of(m)));
             }
         }
     }
@@ -240,29 +210,27 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
 
     void PrintVerdict(Replay r)
     {
-        string Bad(string s) => colour.Red(s);
-        string Good(string s) => colour.Green(s);
         foreach (var rep in r.Repetitions.Where(x => x.Partner is not null))
         {
             var differing = rep.Outcomes.Where(o => o.FromPartner is not null).ToList();
             string both = $"{rep.Partner!.Name} and {rep.Judge.Name}";
-            if (differing.Count == 0) { output.WriteLine($"{Good("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
+            if (differing.Count == 0) { output.WriteLine($"{colour.Green("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
             int runs = differing.Sum(o => o.Count);
             string outcomes = differing.Count == rep.Outcomes.Count ? "every outcome" : $"{differing.Count} of {rep.Outcomes.Count} outcomes";
-            output.WriteLine($"{Bad("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
+            output.WriteLine($"{colour.Red("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
         }
         foreach (var (l, rt, diffs) in r.Pairs)
         {
             if (r.Repetitions.Any(x => x.Judge == rt)) continue; // said above, for every run
-            if (diffs.Count == 0) { output.WriteLine($"{Good("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
+            if (diffs.Count == 0) { output.WriteLine($"{colour.Green("agree")}: {l.Name} and {rt.Name}, on all {r.Trace.Calls.Count} calls"); continue; }
             var first = diffs[0];
             string where = first.CallIndex < 0 ? "in how the runs end" : $"at {diffs.Count} call(s), first call {first.CallIndex}";
-            output.WriteLine($"{Bad("DIFFER")}: {l.Name} and {rt.Name} {where}: {first.What}");
+            output.WriteLine($"{colour.Red("DIFFER")}: {l.Name} and {rt.Name} {where}: {first.What}");
         }
         if (r.ExpectationsSkipped is { } skipped) output.WriteLine($"expectations: {skipped}");
         foreach (var (j, why) in r.Expectations)
-            output.WriteLine(why is null ? $"expectations: {Good("met")} on {j.Name}" : $"expectations: {Bad("NOT MET")} on {j.Name}: {why.Split('\n')[0]}");
+            output.WriteLine(why is null ? $"expectations: {colour.Green("met")} on {j.Name}" : $"expectations: {colour.Red("NOT MET")} on {j.Name}: {why.Split('\n')[0]}");
         foreach (var (oracle, f) in r.Invariants)
-            output.WriteLine(f is null ? $"invariants: {Good("hold")} after every call ({oracle})" : $"invariants: {Bad("BROKEN")} at call {f.CallIndex} ({oracle}): {f.Message}");
+            output.WriteLine(f is null ? $"invariants: {colour.Green("hold")} after every call ({oracle})" : $"invariants: {colour.Red("BROKEN")} at call {f.CallIndex} ({oracle}): {f.Message}");
     }
 }
