@@ -332,9 +332,9 @@ public class ReportTests
     [InlineData(-5, 5, false)]
     [InlineData(0, 9.9e12, true)]
     [InlineData(42, 42, false)]
-    public void Y_ticks_are_four_to_six_round_numbers_covering_the_range(double lo, double hi, bool integers)
+    public void Ticks_are_four_to_six_round_numbers_covering_the_range(double lo, double hi, bool integers)
     {
-        var ticks = SvgChart.YTicks(lo, hi, integers);
+        var ticks = SvgChart.Ticks(lo, hi, integers);
         Assert.InRange(ticks.Count, 4, 6);
         Assert.True(ticks[0] <= lo && ticks[^1] >= hi, string.Join(" ", ticks));
         double step = ticks[1] - ticks[0];
@@ -512,12 +512,12 @@ public class ReportChromiumTests
     public void The_dumped_DOM_is_read_back_with_the_charts_not_drawn_named()
     {
         var r = ChromiumCheck.ParseDom("""
-            <html><head></head><body class="x" data-charts-expected="3" data-charts-drawn="1">
-            <svg class="chart" data-chart="a" data-drawn="true"></svg><svg class="chart" data-chart="b" data-drawn="false"></svg>
-            <svg data-drawn="false" class="chart" data-chart="c"></svg></body></html>
+            <html><head></head><body class="x" data-charts="1/3" data-not-drawn="b, c">
+            <svg class="chart" data-chart="a"></svg><svg class="chart" data-chart="b"></svg><svg class="chart" data-chart="c"></svg></body></html>
             """);
         Assert.Equal(new ChromiumResult(true, 3, 1, "only 1 of 3 charts drawn; not drawn: b, c"), r);
-        Assert.Equal(new ChromiumResult(true, 2, 2, null), ChromiumCheck.ParseDom("<body data-charts-drawn=\"2\" data-charts-expected=\"2\">"));
+        Assert.Equal(new ChromiumResult(true, 2, 2, null), ChromiumCheck.ParseDom("<body data-not-drawn=\"\" data-charts=\"2/2\">"));
+        Assert.Equal(new ChromiumResult(true, 0, 0, "the page has no svg.chart element"), ChromiumCheck.ParseDom("<body data-charts=\"0/0\">"));
         Assert.False(ChromiumCheck.ParseDom("").Ran);
     }
 
