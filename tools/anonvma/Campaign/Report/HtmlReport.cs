@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AnonVma.Campaign.Report;
 
@@ -44,7 +44,15 @@ public static class HtmlReport
             <div class="charts">
             {Charts(data, judges)}</div>
             </section>
-            {Findings(data)}{CoverageTable(data)}<footer>seeds {seeds} · blocks of {N(c.BlockSize)} (QEMU {N(c.QemuBlockSize)})
+            <section>
+            <h2>Findings ({N(data.Findings.Count)})</h2>
+            {FindingsTable(data)}
+            </section>
+            <section>
+            <h2>Coverage</h2>
+            {CoverageTable(data)}
+            </section>
+            <footer>seeds {seeds} · blocks of {N(c.BlockSize)} (QEMU {N(c.QemuBlockSize)})
             · traces of {N(c.ShortLength)} calls, one in {N(c.LongEvery)} of {N(c.LongLength)} · state format {N(c.Version)}</footer>
             </main>
             <script>
@@ -130,15 +138,8 @@ public static class HtmlReport
         return [.. judges.Select(j => new SvgChart.Series($"{j} calls/s", JudgeColour(j), calls[j])), new("traces/s", "#6b7280", traces, Dashed: true)];
     }
 
-    static string Findings(ReportData data)
+    static string FindingsTable(ReportData data)
     {
-        if (data.Findings.Count == 0) return """
-            <section>
-            <h2>Findings (0)</h2>
-            <p class="none">No findings: every judge agreed with the model on every trace checked.</p>
-            </section>
-
-            """;
         var rows = data.Findings.Select(f =>
         {
             var r = f.Record;
@@ -156,16 +157,12 @@ public static class HtmlReport
 
                 """;
         });
-        return $"""
-            <section>
-            <h2>Findings ({N(data.Findings.Count)})</h2>
+        return data.Findings.Count == 0 ? "<p class=\"none\">No findings: every judge agreed with the model on every trace checked.</p>" : $"""
             <table class="findings">
             <thead><tr><th>signature</th><th class="num">count</th><th>judge</th><th class="num">first seed</th><th class="num">found at</th><th>shrunk</th><th>files</th></tr></thead>
             <tbody>
             {string.Concat(rows)}</tbody>
             </table>
-            </section>
-
             """;
     }
 
@@ -190,16 +187,12 @@ public static class HtmlReport
                 """;
         });
         return $"""
-            <section>
-            <h2>Coverage</h2>
             {verdict}
             <table class="coverage">
             <thead><tr><th>category</th><th class="num">reached</th><th>labels (times reached)</th></tr></thead>
             <tbody>
             {string.Concat(rows)}</tbody>
             </table>
-            </section>
-
             """;
     }
 
@@ -258,19 +251,12 @@ public static class HtmlReport
             : $"{N(s / 3600)} h {s / 60 % 60:00} min";
     }
 
-    /// <summary>Text and attribute values from the data, made inert.</summary>
-    internal static string Escape(string s)
-    {
-        var sb = new StringBuilder(s.Length + 16);
-        foreach (char ch in s)
-            sb.Append(ch switch
-            {
-                '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;", '\'' => "&#39;",
-                _ when ch < ' ' && ch is not ('\n' or '\t' or '\r') => "\uFFFD",
-                _ => ch.ToString(),
-            });
-        return sb.ToString();
-    }
+    /// <summary>Text and attribute values from the data, made inert (control characters, which HTML forbids, become U+FFFD).</summary>
+    internal static string Escape(string s) =>
+        Regex.Replace(s, "[&<>\"'\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]", m => m.Value switch
+        {
+            "&" => "&amp;", "<" => "&lt;", ">" => "&gt;", "\"" => "&quot;", "'" => "&#39;", _ => "\uFFFD",
+        });
 
     /// <summary>A relative path as an href: each segment percent-encoded, so no path can become a scheme or a query.</summary>
     static string Href(string path) =>

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.RegularExpressions;
 using static AnonVma.Campaign.Report.HtmlReport;
 
 namespace AnonVma.Campaign.Report;
@@ -62,16 +62,11 @@ public static class MarkdownSummary
     /// Data made literal in a table cell: '|' would end the cell and a newline the row; the other characters would
     /// turn into emphasis, links, code or HTML. Every ASCII punctuation may be backslash-escaped in CommonMark.
     /// </summary>
-    internal static string Cell(string text)
-    {
-        var sb = new StringBuilder(text.Length + 8);
-        foreach (char ch in text)
+    internal static string Cell(string text) =>
+        Regex.Replace(text, @"[\x00-\x1F\\`*_\[\]<>|&~#!]", m => m.Value[0] switch
         {
-            if (ch is '\r' or '\n' or '\t') { sb.Append(' '); continue; }
-            if (ch < ' ') continue;
-            if (ch is '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '|' or '&' or '~' or '#' or '!') sb.Append('\\');
-            sb.Append(ch);
-        }
-        return sb.ToString();
-    }
+            '\r' or '\n' or '\t' => " ",
+            < ' ' => "",
+            _ => "\\" + m.Value,
+        });
 }

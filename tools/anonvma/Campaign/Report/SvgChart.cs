@@ -110,23 +110,10 @@ public static class SvgChart
     /// At most four points per pixel column (its first, lowest, highest and last), so a night of samples every few
     /// seconds stays a page of a few hundred kilobytes and looks the same.
     /// </summary>
-    static List<(double X, double Y)> Thin(List<(double X, double Y)> px)
-    {
-        var kept = new List<(double X, double Y)>();
-        for (int start = 0; start < px.Count;)
-        {
-            int end = start, lo = start, hi = start;
-            while (end + 1 < px.Count && Math.Floor(px[end + 1].X) == Math.Floor(px[start].X)) end++;
-            for (int i = start; i <= end; i++)
-            {
-                if (px[i].Y < px[lo].Y) lo = i;
-                if (px[i].Y > px[hi].Y) hi = i;
-            }
-            kept.AddRange(new[] { start, lo, hi, end }.Distinct().Order().Select(i => px[i]));
-            start = end + 1;
-        }
-        return kept;
-    }
+    static IEnumerable<(double X, double Y)> Thin(List<(double X, double Y)> px) =>
+        px.Select((p, i) => (P: p, I: i)).GroupBy(q => Math.Floor(q.P.X))
+            .SelectMany(column => new[] { column.First(), column.MinBy(q => q.P.Y), column.MaxBy(q => q.P.Y), column.Last() }
+                .DistinctBy(q => q.I).OrderBy(q => q.I).Select(q => q.P));
 
     /// <summary>4 to 6 round ticks covering [lo, hi], for either axis: steps of 1, 2, 2.5 or 5 times a power of ten, whole for counts.</summary>
     internal static IReadOnlyList<double> Ticks(double lo, double hi, bool integers)
