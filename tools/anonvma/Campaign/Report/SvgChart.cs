@@ -137,13 +137,9 @@ public static class SvgChart
     public static string Compact(double v)
     {
         if (!double.IsFinite(v)) return "?";
-        double a = Math.Abs(v);
-        return a >= 1e12 ? (v / 1e12).ToString("0.##", Inv) + "T"
-            : a >= 1e9 ? (v / 1e9).ToString("0.##", Inv) + "G"
-            : a >= 1e6 ? (v / 1e6).ToString("0.##", Inv) + "M"
-            : a >= 1e3 ? (v / 1e3).ToString("0.##", Inv) + "k"
-            : a >= 1 || a == 0 ? v.ToString("0.##", Inv)
-            : v.ToString("G3", Inv);
+        foreach (var (scale, suffix) in (ReadOnlySpan<(double, string)>)[(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")])
+            if (Math.Abs(v) >= scale) return (v / scale).ToString("0.##", Inv) + suffix;
+        return Math.Abs(v) >= 1 || v == 0 ? v.ToString("0.##", Inv) : v.ToString("G3", Inv);
     }
 
     /// <summary>A coordinate: one decimal, invariant, never NaN.</summary>
