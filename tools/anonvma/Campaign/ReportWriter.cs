@@ -7,31 +7,25 @@ namespace AnonVma.Campaign;
 /// <summary>Reads a campaign directory into the report's data and writes report.html and summary.md beside it, atomically.</summary>
 public static class ReportWriter
 {
-    public static ReportData Data(CampaignDirectory dir, string? title = null)
+    /// <summary>Writes both files; returns the HTML report's path.</summary>
+    public static string Write(CampaignDirectory dir)
     {
         var config = dir.ReadConfig();
         var state = dir.ReadState();
         var store = new FindingStore(dir.FindingsDir);
+        string Relative(string path) => Path.GetRelativePath(dir.Path, path).Replace('\\', '/');
         var findings = store.All.Select(r =>
         {
             string? shrunk = File.Exists(store.ShrunkPath(r)) ? File.ReadAllText(store.ShrunkPath(r)) : null;
             int? calls = shrunk is null ? null : TraceText.Parse(shrunk, store.ShrunkPath(r)).Trace.Calls.Count;
-            string rel(string p) => Path.GetRelativePath(dir.Path, p).Replace('\\', '/');
             // A finding whose first block was cut short is on disk before its block is counted: it was still seen once.
             long count = Math.Max(1, state.FindingCounts.GetValueOrDefault(r.Signature));
-            return new ReportFinding(r, count, shrunk, calls, rel(shrunk is null ? store.OriginalPath(r) : store.ShrunkPath(r)),
-                File.Exists(store.ReproducerPath(r)) ? rel(store.ReproducerPath(r)) : null);
+            return new ReportFinding(r, count, shrunk, calls, Relative(shrunk is null ? store.OriginalPath(r) : store.ShrunkPath(r)),
+                File.Exists(store.ReproducerPath(r)) ? Relative(store.ReproducerPath(r)) : null);
         }).ToList();
         string which = state.MergedShards > 0 ? $" (merged from {state.MergedShards} shard{(state.MergedShards == 1 ? "" : "s")})" :
                        config.ShardCount > 1 ? $" (shard {config.Shard})" : "";
-        return new ReportData(title ?? $"AnonVma campaign{which}", config, state, Timeline.Read(dir.TimelineFile), findings,
-            Coverage.Expected, DateTimeOffset.UtcNow);
-    }
-
-    /// <summary>Writes both files; returns the HTML report's path.</summary>
-    public static string Write(CampaignDirectory dir, string? title = null)
-    {
-        var data = Data(dir, title);
+        var data = new ReportData($"AnonVma campaign{which}", config, state, Timeline.Read(dir.TimelineFile), findings, Coverage.Expected, DateTimeOffset.UtcNow);
         AtomicFile.Write(dir.ReportFile, HtmlReport.Render(data));
         AtomicFile.Write(dir.SummaryFile, MarkdownSummary.Render(data));
         return dir.ReportFile;

@@ -1,6 +1,5 @@
-using AnonVma.Model;
 using System.Globalization;
-using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AnonVma.Campaign.Report;
 
@@ -8,80 +7,115 @@ namespace AnonVma.Campaign.Report;
 public static class HtmlReport
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    const string Red = "#dc2626";
 
     /// <summary>The page. Deterministic: the same data give the same bytes.</summary>
     public static string Render(ReportData data)
     {
-        var sb = new StringBuilder();
-        var judges = Judges(data);
-        string title = data.Config.Mutation is { } m ? $"{data.Title} — MUTATION {m}" : data.Title;
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-          .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-          .Append($"<title>{Escape(title)}</title>\n<style>\n{Css}</style>\n</head>\n<body>\n<main>\n");
-        Header(sb, data, judges);
-        Numbers(sb, data, judges);
-        Charts(sb, data, judges);
-        Findings(sb, data);
-        CoverageTable(sb, data);
-        Footer(sb, data);
-        sb.Append("</main>\n<script>\n").Append(Script).Append("</script>\n</body>\n</html>\n");
-        return sb.ToString();
-    }
-
-    static void Header(StringBuilder sb, ReportData data, IReadOnlyList<string> judges)
-    {
         var c = data.Config;
-        sb.Append($"<header>\n<h1>{Escape(data.Title)}</h1>\n<p class=\"meta\">generated {Escape(Generated(data.GeneratedAt))}")
-          .Append($" · shard {Escape(c.Shard)} · judges ");
-        sb.Append(string.Join(", ", judges.Select(JudgeTag)));
-        sb.Append("</p>\n</header>\n");
-        if (c.Mutation is { } mutation)
-            sb.Append("<div class=\"mutation\" role=\"alert\"><strong>MUTATION ").Append(Escape(mutation)).Append("</strong>")
-              .Append("<span>The model was deliberately wrong in this campaign (a mutation was switched on), to see findings happen. ")
-              .Append("Its findings are expected and say nothing about the kernels.</span></div>\n");
+        var judges = Judges(data);
+        string title = c.Mutation is { } m ? $"{data.Title} — MUTATION {m}" : data.Title;
+        string banner = c.Mutation is null ? "" : $"""
+            <div class="mutation" role="alert"><strong>MUTATION {Escape(c.Mutation)}</strong><span>The model was deliberately wrong in this campaign
+            (a mutation was switched on), to see findings happen. Its findings are expected and say nothing about the kernels.</span></div>
+
+            """;
+        string seeds = c.Seeds is { } n ? $"{N(c.FirstSeed)} to {N(c.FirstSeed + n - 1)} ({N(n)}, all shards)" : $"from {N(c.FirstSeed)}, as many as time allows";
+        return $"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{Escape(title)}</title>
+            <style>
+            {Css}</style>
+            </head>
+            <body>
+            <main>
+            <header>
+            <h1>{Escape(data.Title)}</h1>
+            <p class="meta">generated {Escape(Generated(data.GeneratedAt))} · shard {Escape(c.Shard)} · judges {string.Join(", ", judges.Select(JudgeTag))}</p>
+            </header>
+            {banner}<section class="numbers">
+            {Cards(data, judges)}</section>
+            <section>
+            <h2>Over time</h2>
+            <div class="charts">
+            {Charts(data, judges)}</div>
+            </section>
+            <section>
+            <h2>Findings ({N(data.Findings.Count)})</h2>
+            {FindingsTable(data)}
+            </section>
+            <section>
+            <h2>Coverage</h2>
+            {CoverageTable(data)}
+            </section>
+            <footer>seeds {seeds} · blocks of {N(c.BlockSize)} (QEMU {N(c.QemuBlockSize)})
+            · traces of {N(c.ShortLength)} calls, one in {N(c.LongEvery)} of {N(c.LongLength)} · state format {N(c.Version)}</footer>
+            </main>
+            <script>
+            {Script}</script>
+            </body>
+            </html>
+
+            """;
     }
 
-    static void Numbers(StringBuilder sb, ReportData data, IReadOnlyList<string> judges)
+    static string Cards(ReportData data, IReadOnlyList<string> judges)
     {
         var s = data.State;
-        sb.Append("<section class=\"numbers\">\n");
-        foreach (var (lane, seeds, blocks) in SeedsDone(data))
-            Card(sb, $"seeds done, {lane} lane", N(seeds), $"{N(blocks)} blocks of {N(BlockSize(data.Config, lane))}");
-        if (!s.Done.Any()) Card(sb, "seeds done", "0", "no block completed yet");
-        Card(sb, "traces", N(s.Traces.Values.Sum()),
-            string.Join(" · ", s.Traces.OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {N(kv.Value)}")));
-        foreach (var j in judges)
-            Card(sb, $"calls, {j}", N(s.JudgeCalls.GetValueOrDefault(j)), j == "model" ? "invariants checked" : "compared with the model", JudgeColour(j));
-        Card(sb, "campaign time", Duration(s.Seconds), $"{N(s.Sessions)} session{(s.Sessions == 1 ? "" : "s")}");
-        long recurrences = data.Findings.Sum(f => f.Count);
-        Card(sb, "findings", N(data.Findings.Count), $"distinct, in {N(recurrences)} trace{(recurrences == 1 ? "" : "s")}",
-            data.Findings.Count > 0 ? "#dc2626" : null);
+        var seeds = SeedsDone(data);
         var missing = Missing(data);
         int expected = data.ExpectedCoverage.Distinct().Count();
-        Card(sb, "coverage", $"{N(expected - missing.Count)} / {N(expected)}",
-            missing.Count == 0 ? "expected labels, all reached" : $"expected labels; {N(missing.Count)} NOT REACHED",
-            missing.Count == 0 ? null : "#dc2626");
-        if (data.Config.Mutation is { } m) Card(sb, "mutation", m, "the model was deliberately wrong", "#dc2626");
-        sb.Append("</section>\n");
+        long recurrences = data.Findings.Sum(f => f.Count);
+        var lanes = s.Traces.OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {N(kv.Value)}");
+        string[] cards =
+        [
+            .. seeds.Select(x => Card($"seeds done, {x.Lane} lane", N(x.Seeds), $"{N(x.Blocks)} blocks of {N(BlockSize(data.Config, x.Lane))}")),
+            .. seeds.Count == 0 ? [Card("seeds done", "0", "no block completed yet")] : Array.Empty<string>(),
+            Card("traces", N(s.Traces.Values.Sum()), string.Join(" · ", lanes)),
+            .. judges.Select(j => Card($"calls, {j}", N(s.JudgeCalls.GetValueOrDefault(j)), j == "model" ? "invariants checked" : "compared with the model", JudgeColour(j))),
+            Card("campaign time", Duration(s.Seconds), $"{N(s.Sessions)} session{(s.Sessions == 1 ? "" : "s")}"),
+            Card("findings", N(data.Findings.Count), $"distinct, in {N(recurrences)} trace{(recurrences == 1 ? "" : "s")}", data.Findings.Count > 0 ? Red : null),
+            Card("coverage", $"{N(expected - missing.Count)} / {N(expected)}",
+                missing.Count == 0 ? "expected labels, all reached" : $"expected labels; {N(missing.Count)} NOT REACHED", missing.Count == 0 ? null : Red),
+        ];
+        return string.Concat(cards);
     }
 
-    static void Card(StringBuilder sb, string key, string value, string sub, string? colour = null)
+    static string Card(string key, string value, string sub, string? colour = null) => $"""
+        <div class="card"{(colour is null ? "" : $" style=\"border-top-color:{colour}\"")}><div class="k">{Escape(key)}</div><div class="v">{Escape(value)}</div><div class="sub">{Escape(sub)}</div></div>
+
+        """;
+
+    static string Charts(ReportData data, IReadOnlyList<string> judges)
     {
-        string style = colour is null ? "" : $" style=\"border-top-color:{Escape(colour)}\"";
-        sb.Append($"<div class=\"card\"{style}><div class=\"k\">{Escape(key)}</div><div class=\"v\">{Escape(value)}</div>")
-          .Append($"<div class=\"sub\">{Escape(sub)}</div></div>\n");
+        var timeline = data.Timeline;
+        var categories = Categories(data.ExpectedCoverage, timeline.SelectMany(s => s.Coverage.Keys).Concat(data.State.Coverage.Keys.Select(Category)));
+        var coverage = categories.Select((cat, i) =>
+        {
+            int expected = data.ExpectedCoverage.Distinct().Count(l => Category(l) == cat);
+            var points = timeline.Where(s => s.Coverage.ContainsKey(cat)).Select(s => new SvgChart.Point(s.Seconds, s.Coverage[cat])).ToList();
+            return new SvgChart.Series(expected > 0 ? $"{cat} (of {expected})" : cat, Palette[i % Palette.Length], points);
+        }).ToList();
+        var found = data.Findings.Select(f => f.Record).OrderBy(r => r.FoundAtSeconds).ThenBy(r => r.Signature, StringComparer.Ordinal)
+            .Select((r, i) => new SvgChart.Point(r.FoundAtSeconds, i + 1, $"{r.Signature} (judge {r.Judge}, seed {r.Seed}, at {Duration(r.FoundAtSeconds)})"))
+            .ToList();
+        string[] charts =
+        [
+            SvgChart.Render("throughput", "Throughput", "per second", Throughput(timeline, judges)),
+            SvgChart.Render("coverage", "Coverage: distinct labels reached, per category", "labels", coverage, integers: true),
+            SvgChart.Render("findings", "Findings: distinct so far", "findings",
+                [new("distinct findings", Red, [.. timeline.Select(s => new SvgChart.Point(s.Seconds, s.Findings))], Step: true),
+                 new("a finding (hover for its signature)", Red, found, Dots: true)], integers: true),
+            SvgChart.Render("memory", "Memory", "MiB",
+                [new("working set", "#7c3aed", [.. timeline.Select(s => new SvgChart.Point(s.Seconds, s.WorkingSetMiB))]),
+                 new("GC heap", "#0d9488", [.. timeline.Select(s => new SvgChart.Point(s.Seconds, s.GcHeapMiB))])]),
+        ];
+        return string.Concat(charts.Select(chart => $"<figure>{chart}</figure>\n"));
     }
-
-    static void Charts(StringBuilder sb, ReportData data, IReadOnlyList<string> judges)
-    {
-        sb.Append("<section>\n<h2>Over time</h2>\n<div class=\"charts\">\n");
-        foreach (var svg in new[] { ThroughputChart(data, judges), CoverageChart(data), FindingsChart(data), MemoryChart(data) })
-            sb.Append("<figure>").Append(svg).Append("</figure>\n");
-        sb.Append("</div>\n</section>\n");
-    }
-
-    static string ThroughputChart(ReportData data, IReadOnlyList<string> judges) =>
-        SvgChart.Render("throughput", "Throughput", "per second", Throughput(data.Timeline, judges));
 
     /// <summary>
     /// Calls per second per judge, and traces per second, between consecutive samples: a rate needs two samples of
@@ -91,139 +125,80 @@ public static class HtmlReport
     {
         var calls = judges.ToDictionary(j => j, _ => new List<SvgChart.Point>());
         var traces = new List<SvgChart.Point>();
-        for (int i = 1; i < timeline.Count; i++)
+        foreach (var (a, b) in timeline.Zip(timeline.Skip(1)))
         {
-            var (a, b) = (timeline[i - 1], timeline[i]);
             double dt = b.Seconds - a.Seconds;
             if (a.Session != b.Session || !(dt > 0) || !double.IsFinite(dt)) continue;
             foreach (var j in judges)
                 if (a.JudgeCalls.TryGetValue(j, out long ca) && b.JudgeCalls.TryGetValue(j, out long cb) && cb >= ca)
-                {
-                    double rate = (cb - ca) / dt;
-                    calls[j].Add(new(b.Seconds, rate, $"{j}: {N(rate)} calls/s at {Duration(b.Seconds)}"));
-                }
+                    calls[j].Add(new(b.Seconds, (cb - ca) / dt));
             if (b.Traces >= a.Traces)
-            {
-                double rate = (b.Traces - a.Traces) / dt;
-                traces.Add(new(b.Seconds, rate, $"{N(rate)} traces/s at {Duration(b.Seconds)}"));
-            }
+                traces.Add(new(b.Seconds, (b.Traces - a.Traces) / dt));
         }
-        return judges.Select(j => new SvgChart.Series($"{j} calls/s", JudgeColour(j), calls[j]))
-            .Append(new SvgChart.Series("traces/s", TracesColour, traces) { Dashed = true })
-            .ToList();
+        return [.. judges.Select(j => new SvgChart.Series($"{j} calls/s", JudgeColour(j), calls[j])), new("traces/s", "#6b7280", traces, Dashed: true)];
     }
 
-    static string CoverageChart(ReportData data)
+    static string FindingsTable(ReportData data)
     {
-        var categories = Categories(data.ExpectedCoverage, data.Timeline.SelectMany(s => s.Coverage.Keys).Concat(data.State.Coverage.Keys.Select(Category)));
-        var series = categories.Select((cat, i) =>
-        {
-            int expected = data.ExpectedCoverage.Distinct().Count(l => Category(l) == cat);
-            string name = expected > 0 ? $"{cat} (of {expected})" : cat;
-            var points = data.Timeline.Where(s => s.Coverage.ContainsKey(cat)).Select(s => new SvgChart.Point(s.Seconds, s.Coverage[cat])).ToList();
-            return new SvgChart.Series(name, CategoryColour(i), points);
-        }).ToList();
-        return SvgChart.Render("coverage", "Coverage: distinct labels reached, per category", "labels", series, integers: true);
-    }
-
-    static string FindingsChart(ReportData data)
-    {
-        var line = data.Timeline.Select(s => new SvgChart.Point(s.Seconds, s.Findings)).ToList();
-        var found = data.Findings.Select(f => f.Record).OrderBy(r => r.FoundAtSeconds).ThenBy(r => r.Signature, StringComparer.Ordinal)
-            .Select((r, i) => new SvgChart.Point(r.FoundAtSeconds, i + 1,
-                $"{r.Signature} (judge {r.Judge}, seed {r.Seed}, at {Duration(r.FoundAtSeconds)})"))
-            .ToList();
-        return SvgChart.Render("findings", "Findings: distinct so far", "findings",
-            [new SvgChart.Series("distinct findings", FindingsColour, line) { Step = true },
-             new SvgChart.Series("a finding (hover for its signature)", FindingsColour, found) { Line = false }],
-            integers: true);
-    }
-
-    static string MemoryChart(ReportData data) =>
-        SvgChart.Render("memory", "Memory", "MiB",
-            [new SvgChart.Series("working set", "#7c3aed", data.Timeline.Select(s => new SvgChart.Point(s.Seconds, s.WorkingSetMiB)).ToList()),
-             new SvgChart.Series("GC heap", "#0d9488", data.Timeline.Select(s => new SvgChart.Point(s.Seconds, s.GcHeapMiB)).ToList())]);
-
-    static void Findings(StringBuilder sb, ReportData data)
-    {
-        sb.Append($"<section>\n<h2>Findings ({N(data.Findings.Count)})</h2>\n");
-        if (data.Findings.Count == 0)
-        {
-            sb.Append("<p class=\"none\">No findings: every judge agreed with the model on every trace checked.</p>\n</section>\n");
-            return;
-        }
-        sb.Append("<table class=\"findings\">\n<thead><tr><th>signature</th><th class=\"num\">count</th><th>judge</th>")
-          .Append("<th class=\"num\">first seed</th><th class=\"num\">found at</th><th>shrunk</th><th>files</th></tr></thead>\n<tbody>\n");
-        foreach (var f in data.Findings)
+        var rows = data.Findings.Select(f =>
         {
             var r = f.Record;
-            sb.Append("<tr class=\"finding\">")
-              .Append($"<td><code class=\"sig\">{Escape(r.Signature)}</code><div class=\"msg\">{Escape(r.Message)}</div></td>")
-              .Append($"<td class=\"num\">{N(f.Count)}</td><td>{JudgeTag(r.Judge)}</td><td class=\"num\">{N(r.Seed)}</td>")
-              .Append($"<td class=\"num\">{Escape(Duration(r.FoundAtSeconds))}</td>")
-              .Append($"<td>{(f.ShrunkCalls is null ? "<span class=\"pending\">not shrunk yet</span>" : Escape(Shrunk(f)))}</td>")
-              .Append($"<td><a href=\"{Href(f.TracePath)}\">trace</a>")
-              .Append(f.ReproducerPath is { } repro ? $" · <a href=\"{Href(repro)}\">C reproducer</a>" : " · <span class=\"pending\">no reproducer yet</span>")
-              .Append("</td></tr>\n");
-            sb.Append("<tr class=\"detail\"><td colspan=\"7\">");
-            if (f.ShrunkTrace is { } trace)
-                sb.Append($"<details><summary>shrunk trace ({Escape(Shrunk(f))}) · {Escape(r.Check)} at {Escape(r.CallKind)} · oracle {Escape(r.Oracle)} · lane {Escape(r.Lane)}</summary>")
-                  .Append($"<pre>{Escape(trace)}</pre></details>");
-            else
-                sb.Append($"<span class=\"pending\">still shrinking ({N(r.OriginalCalls)} calls originally) · {Escape(r.Check)} at {Escape(r.CallKind)} · oracle {Escape(r.Oracle)} · lane {Escape(r.Lane)}</span>");
-            sb.Append("</td></tr>\n");
-        }
-        sb.Append("</tbody>\n</table>\n</section>\n");
+            string shrunk = f.ShrunkCalls is null ? "<span class=\"pending\">not shrunk yet</span>" : Escape(Shrunk(f));
+            string repro = f.ReproducerPath is { } path ? $"<a href=\"{Href(path)}\">C reproducer</a>" : "<span class=\"pending\">no reproducer yet</span>";
+            string where = $"{Escape(r.Check)} at {Escape(r.CallKind)} · oracle {Escape(r.Oracle)} · lane {Escape(r.Lane)}";
+            string detail = f.ShrunkTrace is { } trace
+                ? $"<details><summary>shrunk trace ({Escape(Shrunk(f))}) · {where}</summary><pre>{Escape(trace)}</pre></details>"
+                : $"<span class=\"pending\">still shrinking ({N(r.OriginalCalls)} calls originally) · {where}</span>";
+            return $"""
+                <tr class="finding"><td><code class="sig">{Escape(r.Signature)}</code><div class="msg">{Escape(r.Message)}</div></td>
+                <td class="num">{N(f.Count)}</td><td>{JudgeTag(r.Judge)}</td><td class="num">{N(r.Seed)}</td><td class="num">{Escape(Duration(r.FoundAtSeconds))}</td>
+                <td>{shrunk}</td><td><a href="{Href(f.TracePath)}">trace</a> · {repro}</td></tr>
+                <tr class="detail"><td colspan="7">{detail}</td></tr>
+
+                """;
+        });
+        return data.Findings.Count == 0 ? "<p class=\"none\">No findings: every judge agreed with the model on every trace checked.</p>" : $"""
+            <table class="findings">
+            <thead><tr><th>signature</th><th class="num">count</th><th>judge</th><th class="num">first seed</th><th class="num">found at</th><th>shrunk</th><th>files</th></tr></thead>
+            <tbody>
+            {string.Concat(rows)}</tbody>
+            </table>
+            """;
     }
 
-    static void CoverageTable(StringBuilder sb, ReportData data)
+    static string CoverageTable(ReportData data)
     {
         var counts = data.State.Coverage;
         var missing = Missing(data);
-        sb.Append("<section>\n<h2>Coverage</h2>\n");
-        if (missing.Count == 0)
-            sb.Append("<p>Every expected label was reached.</p>\n");
-        else
-            sb.Append($"<p class=\"alarm\">{N(missing.Count)} expected label{(missing.Count == 1 ? " was" : "s were")} NOT REACHED: ")
-              .Append(string.Join(", ", missing.Select(l => $"<code>{Escape(l)}</code>"))).Append("</p>\n");
         var expected = data.ExpectedCoverage.Distinct().ToList();
-        var expectedSet = expected.ToHashSet();
-        sb.Append("<table class=\"coverage\">\n<thead><tr><th>category</th><th class=\"num\">reached</th><th>labels (times reached)</th></tr></thead>\n<tbody>\n");
-        foreach (var cat in Categories(expected, counts.Keys.Select(Category)))
+        string verdict = missing.Count == 0 ? "<p>Every expected label was reached.</p>"
+            : $"<p class=\"alarm\">{N(missing.Count)} expected label{(missing.Count == 1 ? " was" : "s were")} NOT REACHED: {string.Join(", ", missing.Select(l => $"<code>{Escape(l)}</code>"))}</p>";
+        var rows = Categories(expected, counts.Keys.Select(Category)).Select(cat =>
         {
             var mine = expected.Where(l => Category(l) == cat).ToList();
-            var others = counts.Keys.Where(l => Category(l) == cat && !expectedSet.Contains(l)).Order(StringComparer.Ordinal).ToList();
+            var others = counts.Keys.Where(l => Category(l) == cat && !mine.Contains(l)).Order(StringComparer.Ordinal).ToList();
             int reached = mine.Count(l => counts.GetValueOrDefault(l) > 0);
-            string reachedText = mine.Count == 0 ? "—" : $"{N(reached)} of {N(mine.Count)}";
-            sb.Append($"<tr><th scope=\"row\">{Escape(cat)}</th><td class=\"num{(reached < mine.Count ? " bad" : "")}\">{reachedText}</td><td>");
-            foreach (var l in mine)
-            {
-                long n = counts.GetValueOrDefault(l);
-                sb.Append(n > 0
-                    ? $"<span class=\"chip\">{Escape(Rest(l))} <b>{N(n)}</b></span> "
-                    : $"<span class=\"chip missing\" title=\"expected, never reached\">{Escape(Rest(l))} <b>NOT REACHED</b></span> ");
-            }
-            if (others.Count > 0)
-            {
-                if (mine.Count > 0) sb.Append("<span class=\"also\">also seen:</span> ");
-                foreach (var l in others)
-                    sb.Append($"<span class=\"chip extra\">{Escape(Rest(l))} <b>{N(counts[l])}</b></span> ");
-            }
-            sb.Append("</td></tr>\n");
-        }
-        sb.Append("</tbody>\n</table>\n</section>\n");
+            var chips = mine.Select(l => Chip(l, counts.GetValueOrDefault(l), expected: true))
+                .Concat(others.Count > 0 && mine.Count > 0 ? ["<span class=\"also\">also seen:</span> "] : [])
+                .Concat(others.Select(l => Chip(l, counts[l], expected: false)));
+            return $"""
+                <tr><th scope="row">{Escape(cat)}</th><td class="num{(reached < mine.Count ? " bad" : "")}">{(mine.Count == 0 ? "—" : $"{N(reached)} of {N(mine.Count)}")}</td><td>{string.Concat(chips)}</td></tr>
+
+                """;
+        });
+        return $"""
+            {verdict}
+            <table class="coverage">
+            <thead><tr><th>category</th><th class="num">reached</th><th>labels (times reached)</th></tr></thead>
+            <tbody>
+            {string.Concat(rows)}</tbody>
+            </table>
+            """;
     }
 
-    static void Footer(StringBuilder sb, ReportData data)
-    {
-        var c = data.Config;
-        sb.Append("<footer>")
-          .Append($"seeds {(c.Seeds is { } n ? $"{N(c.FirstSeed)} to {N(c.FirstSeed + n - 1)} ({N(n)}, all shards)" : $"from {N(c.FirstSeed)}, as many as time allows")}")
-          .Append($" · blocks of {N(c.BlockSize)} (QEMU {N(c.QemuBlockSize)})")
-          .Append($" · traces of {N(c.ShortLength)} calls, one in {N(c.LongEvery)} of {N(c.LongLength)}")
-          .Append($" · state format {N(c.Version)}")
-          .Append("</footer>\n");
-    }
+    static string Chip(string label, long count, bool expected) =>
+        expected && count == 0 ? $"<span class=\"chip missing\" title=\"expected, never reached\">{Escape(Rest(label))} <b>NOT REACHED</b></span> "
+        : $"<span class=\"chip{(expected ? "" : " extra")}\">{Escape(Rest(label))} <b>{N(count)}</b></span> ";
 
     // ---- Shared with the Markdown summary ----
 
@@ -237,11 +212,8 @@ public static class HtmlReport
     internal static IReadOnlyList<(string Lane, long Seeds, long Blocks)> SeedsDone(ReportData data) =>
         data.State.Done
             .OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv =>
-            {
-                long count = kv.Value.Where(r => r is { Length: > 0 }).Sum(r => Math.Max(0, r[^1] - r[0] + 1));
-                return (kv.Key, new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key)).SeedsIn(kv.Value), count);
-            })
+            .Select(kv => (kv.Key, new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key)).SeedsIn(kv.Value),
+                kv.Value.Where(r => r is { Length: > 0 }).Sum(r => Math.Max(0, r[^1] - r[0] + 1))))
             .ToList();
 
     static int BlockSize(CampaignConfig c, string lane) => lane == "qemu" ? c.QemuBlockSize : c.BlockSize;
@@ -253,7 +225,7 @@ public static class HtmlReport
         data.ExpectedCoverage.Distinct().Where(l => data.State.Coverage.GetValueOrDefault(l) == 0).ToList();
 
     /// <summary>"call" for "call/mmap", "result" for "result/mmap/EEXIST".</summary>
-    internal static string Category(string label) => label.IndexOf('/') is var i and >= 0 ? label[..i] : label;
+    static string Category(string label) => label.IndexOf('/') is var i and >= 0 ? label[..i] : label;
 
     static string Rest(string label) => label.IndexOf('/') is var i and >= 0 ? label[(i + 1)..] : label;
 
@@ -269,9 +241,6 @@ public static class HtmlReport
     /// <summary>Thousands separators, whatever the machine's culture.</summary>
     internal static string N(long n) => n.ToString("N0", Inv);
 
-    internal static string N(double v) =>
-        !double.IsFinite(v) ? "?" : Math.Abs(v) >= 100 ? v.ToString("N0", Inv) : v.ToString("#,0.#", Inv);
-
     /// <summary>"42 s", "3 min 05 s", "2 h 07 min".</summary>
     internal static string Duration(double seconds)
     {
@@ -282,49 +251,28 @@ public static class HtmlReport
             : $"{N(s / 3600)} h {s / 60 % 60:00} min";
     }
 
-    /// <summary>Text and attribute values from the data, made inert.</summary>
-    internal static string Escape(string s)
-    {
-        var sb = new StringBuilder(s.Length + 16);
-        foreach (char ch in s)
-            sb.Append(ch switch
-            {
-                '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;", '\'' => "&#39;",
-                _ when ch < ' ' && ch is not ('\n' or '\t' or '\r') => "\uFFFD",
-                _ => ch.ToString(),
-            });
-        return sb.ToString();
-    }
+    /// <summary>Text and attribute values from the data, made inert (control characters, which HTML forbids, become U+FFFD).</summary>
+    internal static string Escape(string s) =>
+        Regex.Replace(s, "[&<>\"'\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]", m => m.Value switch
+        {
+            "&" => "&amp;", "<" => "&lt;", ">" => "&gt;", "\"" => "&quot;", "'" => "&#39;", _ => "\uFFFD",
+        });
 
     /// <summary>A relative path as an href: each segment percent-encoded, so no path can become a scheme or a query.</summary>
     static string Href(string path) =>
         Escape(string.Join('/', path.Replace('\\', '/').Split('/').Select(Uri.EscapeDataString)));
 
-    // ---- Colours: one per judge, the same in every chart, card and table ----
-
-    internal static string JudgeColour(string judge) => judge switch
+    /// <summary>One colour per judge, the same in every chart, card and tag.</summary>
+    static string JudgeColour(string judge) => judge switch
     {
         "model" => "#2563eb",
         "native" => "#ea580c",
         "qemu" => "#16a34a",
-        _ => Others[(int)(StableHash(judge) % (uint)Others.Length)],
+        _ => "#4b5563",
     };
-
-    static readonly string[] Others = ["#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4b5563"];
-    const string TracesColour = "#6b7280", FindingsColour = "#dc2626";
-
-    static string CategoryColour(int i) => Palette[i % Palette.Length];
 
     static readonly string[] Palette =
         ["#2563eb", "#ea580c", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d", "#7c3aed", "#0d9488"];
-
-    /// <summary>FNV-1a: string.GetHashCode differs between runs, and colours must not.</summary>
-    static uint StableHash(string s)
-    {
-        uint h = 2166136261;
-        foreach (char ch in s) h = (h ^ ch) * 16777619;
-        return h;
-    }
 
     static string JudgeTag(string judge) =>
         $"<span class=\"judge\" style=\"--c:{JudgeColour(judge)}\">{Escape(judge)}</span>";
@@ -344,12 +292,16 @@ public static class HtmlReport
         .mutation strong { display: block; font-size: 20px; color: #dc2626; letter-spacing: .02em; }
         .numbers { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px; margin-top: 20px; }
         .card { background: #fff; border: 1px solid var(--line); border-top: 4px solid #9ca3af; border-radius: 8px; padding: 10px 14px; }
-        .card .k { color: var(--muted); font-size: 13px; }
+        .card .k, .card .sub { color: var(--muted); font-size: 13px; }
         .card .v { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; line-height: 1.25; }
-        .card .sub { color: var(--muted); font-size: 12px; }
         .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
         figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
-        svg.chart { display: block; width: 100%; max-width: 720px; height: auto; margin: 0 auto; }
+        svg.chart { display: block; width: 100%; max-width: 720px; height: auto; margin: 0 auto; fill: var(--ink); }
+        figcaption { max-width: 720px; margin: 0 auto; padding: 0 20px 4px 64px; font-size: 12px; }
+        .key { white-space: nowrap; margin-right: 14px; }
+        .key::before { content: ""; display: inline-block; width: 18px; margin-right: 6px; vertical-align: middle; border-top: 2.5px solid var(--c); }
+        .key.dashed::before { border-top-style: dashed; }
+        .key.dots::before { width: 8px; height: 8px; margin: 0 11px 0 5px; border: 0; border-radius: 50%; background: var(--c); }
         table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
         th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid var(--line); }
         thead th { font-size: 13px; color: var(--muted); font-weight: 600; background: #f3f4f6; }
@@ -362,55 +314,33 @@ public static class HtmlReport
         details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
         pre { background: #f3f4f6; border-radius: 6px; padding: 10px 12px; overflow-x: auto; max-height: 480px; margin: 6px 0 0; }
         .none { color: #15803d; }
-        .alarm { color: #b91c1c; font-weight: 600; }
+        .alarm, td.bad { color: #b91c1c; font-weight: 600; }
         .chip { display: inline-block; margin: 2px 0; padding: 1px 8px; border-radius: 6px; background: #eef2ff; font-size: 13px; white-space: nowrap; }
         .chip b { font-weight: 600; font-variant-numeric: tabular-nums; }
         .chip.extra { background: #f3f4f6; color: #374151; }
         .chip.missing { background: #fee2e2; color: #991b1b; outline: 1px solid #dc2626; }
         .also { color: var(--muted); font-size: 12px; margin-left: 6px; }
-        td.bad { color: #b91c1c; font-weight: 600; }
         footer { margin-top: 28px; color: var(--muted); font-size: 13px; }
         a { color: #1d4ed8; }
 
         """;
 
     /// <summary>
-    /// Run on load: a chart counts as drawn when its box is not empty and every series has length (markers: a box).
-    /// The counts land on body's data-charts-expected / data-charts-drawn, where ChromiumCheck reads them.
+    /// Run on load: a chart counts as drawn when its box is not empty and every series in it has a box (a line with
+    /// length, or markers). The page's body gets data-charts="DRAWN/CHARTS" and data-not-drawn, which ChromiumCheck reads.
     /// </summary>
     const string Script = """
-        (function () {
-          function drawn(svg) {
-            try {
-              var box = svg.getBoundingClientRect();
-              if (!(box.width > 0 && box.height > 0)) return false;
-              var items = svg.querySelectorAll('.series');
-              for (var i = 0; i < items.length; i++) {
-                var e = items[i];
-                if (typeof e.getTotalLength === 'function') {
-                  if (!(e.getTotalLength() > 0)) return false;
-                } else {
-                  var b = e.getBBox();
-                  if (!(b.width > 0 && b.height > 0)) return false;
-                }
-              }
-              return true;
-            } catch (err) {
-              return false;
-            }
-          }
-          function check() {
-            var charts = document.querySelectorAll('svg.chart'), n = 0;
-            for (var i = 0; i < charts.length; i++) {
-              var ok = drawn(charts[i]);
-              charts[i].setAttribute('data-drawn', ok ? 'true' : 'false');
-              if (ok) n++;
-            }
-            document.body.dataset.chartsExpected = String(charts.length);
-            document.body.dataset.chartsDrawn = String(n);
-          }
-          if (document.readyState === 'complete') check(); else window.addEventListener('load', check);
-        })();
+        window.addEventListener('load', () => {
+          const drawn = svg => {
+            const box = svg.getBoundingClientRect();
+            return box.width > 0 && box.height > 0
+              && [...svg.querySelectorAll('.series')].every(e => { const b = e.getBBox(); return b.width > 0 || b.height > 0; });
+          };
+          const charts = [...document.querySelectorAll('svg.chart')];
+          const bad = charts.filter(svg => !drawn(svg)).map(svg => svg.dataset.chart);
+          document.body.dataset.charts = `${charts.length - bad.length}/${charts.length}`;
+          document.body.dataset.notDrawn = bad.join(', ');
+        });
 
         """;
 }
