@@ -39,13 +39,7 @@ public static class CampaignMerge
         var states = shards.Select(s => s.ReadState()).ToList();
         var merged = new CampaignState { Seconds = states.Max(s => s.Seconds), Sessions = states.Sum(s => s.Sessions), MergedShards = shards.Count };
         foreach (var lane in states.SelectMany(s => s.Done.Keys).Distinct())
-        {
-            var done = new DoneBlocks();
-            foreach (var s in states)
-                foreach (var r in s.Done.GetValueOrDefault(lane) ?? [])
-                    for (long b = r[0]; b <= r[1]; b++) done.Add(b);
-            merged.Done[lane] = done.Snapshot();
-        }
+            merged.Done[lane] = new DoneBlocks(states.SelectMany(s => s.Done.GetValueOrDefault(lane) ?? [])).Snapshot();
         foreach (var s in states)
         {
             Sum(merged.Traces, s.Traces);

@@ -15,7 +15,6 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
 
     readonly ModelJudge model = new(kernel.Profile) { Mutations = mutations };
 
-    public IJudge Kernel => kernel;
     public string Name => $"{model.Name} vs {kernel.Name}";
 
     public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces) => Check(traces, model.Run(traces));
