@@ -184,10 +184,8 @@ public sealed class CampaignRunner
     {
         lock (gate)
         {
-            int i = pendingShrink.FindIndex(r => r.Lane == lane.Name);
-            if (i < 0) return null;
-            var rec = pendingShrink[i];
-            pendingShrink.RemoveAt(i);
+            var rec = pendingShrink.FirstOrDefault(r => r.Lane == lane.Name);
+            if (rec is not null) pendingShrink.Remove(rec);
             return rec;
         }
     }

@@ -71,20 +71,8 @@ public sealed class Lane(string name, string kernel, SeedBlocks blocks, DoneBloc
         }
     }
 
-    /// <summary>Whether every block of a bounded campaign is done (never, for a time-bounded one).</summary>
-    public bool Finished
-    {
-        get
-        {
-            lock (gate)
-            {
-                if (Blocks.BlockCount is not { } n) return false;
-                for (long k = 0; k < n; k++)
-                    if (Blocks.InShard(k) && !Done.Contains(k)) return false;
-                return true;
-            }
-        }
-    }
+    /// <summary>Whether every block of a bounded campaign is done (never, for a time-bounded one): a lane does only its shard's blocks.</summary>
+    public bool Finished => blocks.ShardSeeds() is { } total && SeedsDone >= total;
 
     public long SeedsDone { get { lock (gate) return blocks.SeedsIn(done.Ranges); } }
 }

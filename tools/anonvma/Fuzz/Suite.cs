@@ -8,9 +8,7 @@ namespace AnonVma.Fuzz;
 /// </summary>
 public sealed class Suite(params IOracle[] oracles) : IOracle
 {
-    public IReadOnlyList<IOracle> Oracles { get; } = oracles;
-
-    public string Name => string.Join(" + ", Oracles.Select(o => o.Name));
+    public string Name => string.Join(" + ", oracles.Select(o => o.Name));
 
     public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces) =>
         Check(traces.Count, (oracle, open) => oracle.Check(open.Select(i => traces[i]).ToList()));
@@ -34,7 +32,7 @@ public sealed class Suite(params IOracle[] oracles) : IOracle
     IReadOnlyList<Finding?> Check(int count, Func<IOracle, List<int>, IReadOnlyList<Finding?>> check)
     {
         var found = new Finding?[count];
-        foreach (var oracle in Oracles)
+        foreach (var oracle in oracles)
         {
             var open = Enumerable.Range(0, count).Where(i => found[i] is null).ToList();
             if (open.Count == 0) break;
