@@ -10,8 +10,7 @@ namespace AnonVma.Campaign;
 public sealed record FoundBug(Finding Finding, Trace Original, int Seed, Shrinker.Result Shrunk, long Count, TimeSpan FoundAfter, string Profile);
 
 /// <summary>What a temporary run did: how much, how fast, what it reached and what it found.</summary>
-/// <param name="Oracles">What the lanes checked with, cheapest first.</param>
-public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings, string Oracles);
+public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings);
 
 /// <summary>
 /// A campaign in a temporary directory, one session, deleted afterwards: what `fuzz` and the mutation check run, so
@@ -36,7 +35,7 @@ public static class TemporaryCampaign
             var coverage = new Coverage();
             foreach (var (label, n) in state.Coverage) coverage.Hit(label, n);
             var bugs = runner.SessionFindings.Select(b => b with { Count = Math.Max(1, state.FindingCounts.GetValueOrDefault(b.Finding.Key.ToString())) }).ToList();
-            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs, runner.Oracles);
+            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs);
         }
         finally
         {
