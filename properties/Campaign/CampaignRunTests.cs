@@ -46,8 +46,8 @@ public class CampaignRunTests : IDisposable
         // Recount independently: every trace of the seed range through the same (mutated) invariants.
         var config = dir.ReadConfig();
         var oracle = new AnonVma.Fuzz.InvariantOracle(AnonVma.Model.KernelProfile.Linux612, new AnonVma.Model.Mutations(AnonVma.Model.Mutation.SplitForgetsName));
-        var expected = Enumerable.Range(1, 640).Select(s => oracle.CheckOne(Schedule.Trace(config, s))).Where(f => f is not null)
-            .GroupBy(f => CampaignSignature.Of(f!)).ToDictionary(g => g.Key, g => (long)g.Count());
+        var expected = Enumerable.Range(1, 640).Select(s => oracle.CheckOne(ScheduledTrace.Of(config, s))).Where(f => f is not null)
+            .GroupBy(f => f!.Key.ToString()).ToDictionary(g => g.Key, g => (long)g.Count());
         Assert.NotEmpty(expected);
         Assert.Equal(expected.OrderBy(kv => kv.Key), state.FindingCounts.OrderBy(kv => kv.Key));
 
@@ -98,9 +98,9 @@ public class CampaignRunTests : IDisposable
         // What a kill during shrinking leaves: the finding's directory with its original trace, nothing else.
         var config = dir.ReadConfig();
         var oracle = new AnonVma.Fuzz.InvariantOracle(AnonVma.Model.KernelProfile.Linux612, new AnonVma.Model.Mutations(AnonVma.Model.Mutation.SplitForgetsName));
-        var (seed, finding) = Enumerable.Range(1, 64).Select(s => (s, f: oracle.CheckOne(Schedule.Trace(config, s)))).First(x => x.f is not null);
+        var (seed, finding) = Enumerable.Range(1, 64).Select(s => (s, f: oracle.CheckOne(ScheduledTrace.Of(config, s)))).First(x => x.f is not null);
         var store = new FindingStore(dir.FindingsDir);
-        var rec = store.Claim(CampaignSignature.Of(finding!), "model", "main", finding!, Schedule.Trace(config, seed), seed, "linux-6.12", 0)!;
+        var rec = store.Claim(finding!, "main", ScheduledTrace.Of(config, seed), seed, "linux-6.12", 0)!;
         Assert.Single(store.PendingShrink());
 
         var outcome = new CampaignRunner(dir, NoKernel).Run(Long);

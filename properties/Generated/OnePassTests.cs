@@ -31,10 +31,10 @@ public class OnePassTests
         for (long seed = 1; seed <= 160; seed++)
         {
             var g = Schedule.Pass(Config, seed, covPass, muts, checkInvariants: true, observe: true);
-            var alone = Schedule.Trace(Config, seed, covAlone);
+            var alone = ScheduledTrace.Of(Config, seed, covAlone);
             Assert.Equal(alone.Id, g.Trace.Id);
             Assert.Equal(Calls(alone), Calls(g.Trace));
-            Assert.Equal(Calls(alone), Calls(Schedule.Trace(Config, seed))); // counting coverage changes nothing
+            Assert.Equal(Calls(alone), Calls(ScheduledTrace.Of(Config, seed))); // counting coverage changes nothing
             var expected = oracle.CheckOne(alone);
             Assert.Equal(expected?.Key, g.Invariants?.Key);
             Assert.Equal(expected?.CallIndex, g.Invariants?.CallIndex);

@@ -98,8 +98,8 @@ public class SeedStabilityTests
         var config = new CampaignConfig();
         return name switch
         {
-            "gen-1" or "gen-2" or "gen-1000" => Of(Schedule.Trace(config, long.Parse(name[4..])), "campaign schedule, default config: 24 calls, GeneratorSettings.Default, linux-6.12"),
-            "long-32" => Of(Schedule.Trace(config, 32), "campaign schedule, default config: seed 32 is the first long one (1,000 calls, Schedule.LongSettings)"),
+            "gen-1" or "gen-2" or "gen-1000" => Of(ScheduledTrace.Of(config, long.Parse(name[4..])), "campaign schedule, default config: 24 calls, GeneratorSettings.Default, linux-6.12"),
+            "long-32" => Of(ScheduledTrace.Of(config, 32), "campaign schedule, default config: seed 32 is the first long one (1,000 calls, Schedule.LongSettings)"),
             "gen-10001" => Of(NativeKernelTests.Generated(1)[0], "the differential tests' first trace: 24 calls, GeneratorSettings.Default, linux-6.12"),
             _ => throw new ArgumentException(name),
         };

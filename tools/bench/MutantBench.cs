@@ -22,7 +22,6 @@ static class MutantBench
         int killed = 0, failed = 0;
         foreach (var m in Enum.GetValues<Mutation>())
         {
-            var muts = new Mutations(m);
             var config = new CampaignConfig { Judges = ["model", "native"], LongEvery = 0, Mutation = m.ToString() };
             FuzzResult result;
             try

@@ -25,14 +25,12 @@ public sealed class CampaignDirectory
     public string ReportFile => System.IO.Path.Combine(Path, "report.html");
     public string SummaryFile => System.IO.Path.Combine(Path, "summary.md");
 
-    public bool Exists => File.Exists(ConfigFile);
-
     /// <summary>Creates a new campaign; refuses a directory that already holds one (resume it, or pick another).</summary>
     public static CampaignDirectory Create(string path, CampaignConfig config)
     {
         Validate(config, "the campaign's options");
         var dir = new CampaignDirectory(path);
-        if (dir.Exists)
+        if (File.Exists(dir.ConfigFile))
             throw new CampaignFileException($"{dir.Path} already holds a campaign; continue it with --resume {path}, or choose another --out");
         if (Directory.Exists(dir.Path) && Directory.EnumerateFileSystemEntries(dir.Path).Any())
             throw new CampaignFileException($"{dir.Path} exists and is not empty; choose an empty or new directory for --out");
@@ -47,7 +45,7 @@ public sealed class CampaignDirectory
     {
         var dir = new CampaignDirectory(path);
         if (!Directory.Exists(dir.Path)) throw new CampaignFileException($"{dir.Path}: no such directory");
-        if (!dir.Exists) throw new CampaignFileException($"{dir.Path} is not a campaign directory (it has no campaign.json)");
+        if (!File.Exists(dir.ConfigFile)) throw new CampaignFileException($"{dir.Path} is not a campaign directory (it has no campaign.json)");
         return dir;
     }
 

@@ -22,13 +22,9 @@ public static class CampaignMerge
         var first = configs[0];
         var warnings = new List<string>();
         for (int i = 1; i < shards.Count; i++)
-        {
-            var c = configs[i];
-            var same = c with { ShardIndex = first.ShardIndex };
-            if (!SameSettings(same, first))
+            if (!SameSettings(configs[i] with { ShardIndex = first.ShardIndex }, first))
                 throw new CampaignFileException($"{shards[i].ConfigFile}: not a shard of the same campaign as {shards[0].Path} " +
                                                 "(seeds, judges, mutation, block sizes, schedule and shard count must all match)");
-        }
         var dupShard = configs.Select((c, i) => (c, i)).GroupBy(x => x.c.ShardIndex).FirstOrDefault(g => g.Count() > 1);
         if (dupShard is not null)
             throw new CampaignFileException($"shard {dupShard.Key}/{first.ShardCount} appears twice: {string.Join(" and ", dupShard.Select(x => shards[x.i].Path))}");
@@ -39,13 +35,7 @@ public static class CampaignMerge
         var states = shards.Select(s => s.ReadState()).ToList();
         var merged = new CampaignState { Seconds = states.Max(s => s.Seconds), Sessions = states.Sum(s => s.Sessions), MergedShards = shards.Count };
         foreach (var lane in states.SelectMany(s => s.Done.Keys).Distinct())
-        {
-            var done = new DoneBlocks();
-            foreach (var s in states)
-                foreach (var r in s.Done.GetValueOrDefault(lane) ?? [])
-                    for (long b = r[0]; b <= r[1]; b++) done.Add(b);
-            merged.Done[lane] = done.Snapshot();
-        }
+            merged.Done[lane] = new DoneBlocks(states.SelectMany(s => s.Done.GetValueOrDefault(lane) ?? [])).Snapshot();
         foreach (var s in states)
         {
             Sum(merged.Traces, s.Traces);
@@ -60,16 +50,10 @@ public static class CampaignMerge
         outDir.WriteState(merged);
 
         // Findings: the earliest of each signature, its files copied as they are.
-        var chosen = new Dictionary<string, (FindingRecord Rec, string From)>();
-        foreach (var shard in shards)
-        {
-            var store = new FindingStore(shard.FindingsDir);
-            foreach (var r in store.All)
-                if (!chosen.TryGetValue(r.Signature, out var have) || r.FoundAtSeconds < have.Rec.FoundAtSeconds)
-                    chosen[r.Signature] = (r, store.DirectoryOf(r));
-        }
+        var chosen = shards.Select(s => new FindingStore(s.FindingsDir)).SelectMany(store => store.All.Select(r => (Rec: r, From: store.DirectoryOf(r))))
+            .GroupBy(x => x.Rec.Signature).Select(g => g.MinBy(x => x.Rec.FoundAtSeconds));
         var names = new HashSet<string>();
-        foreach (var (rec, from) in chosen.Values.OrderBy(x => x.Rec.FoundAtSeconds))
+        foreach (var (rec, from) in chosen.OrderBy(x => x.Rec.FoundAtSeconds))
         {
             string name = rec.Directory;
             for (int n = 2; !names.Add(name); n++) name = $"{rec.Directory}-{n}";

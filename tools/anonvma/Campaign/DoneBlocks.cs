@@ -17,8 +17,6 @@ public sealed class DoneBlocks
 
     public IReadOnlyList<long[]> Ranges => ranges;
 
-    public long Count => ranges.Sum(r => r[1] - r[0] + 1);
-
     public bool Contains(long block)
     {
         int i = Find(block);

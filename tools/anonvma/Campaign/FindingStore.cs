@@ -44,8 +44,6 @@ public sealed class FindingStore
 
     public IReadOnlyList<FindingRecord> All { get { lock (gate) return bySignature.Values.OrderBy(r => r.FoundAtSeconds).ToList(); } }
 
-    public bool Knows(string signature) { lock (gate) return bySignature.ContainsKey(signature); }
-
     /// <summary>Findings saved but not shrunk yet (their shrinking was cut short): resumed campaigns shrink them first.</summary>
     public IReadOnlyList<FindingRecord> PendingShrink() =>
         All.Where(r => !File.Exists(ShrunkPath(r))).ToList();
@@ -56,17 +54,18 @@ public sealed class FindingStore
     public string ReproducerPath(FindingRecord r) => System.IO.Path.Combine(DirectoryOf(r), "repro.c");
 
     /// <summary>
-    /// Claims a new signature and saves its first trace; returns the record, or null when the signature is known
-    /// (the caller then only counts it).
+    /// Claims a new finding's signature and saves its first trace; returns the record, or null when the signature is
+    /// known (the caller then only counts it).
     /// </summary>
-    public FindingRecord? Claim(string signature, string judge, string lane, Finding f, Trace trace, int seed, string profile, double campaignSeconds)
+    public FindingRecord? Claim(Finding f, string lane, Trace trace, int seed, string profile, double campaignSeconds)
     {
+        string signature = f.Key.ToString();
         lock (gate)
         {
             if (bySignature.ContainsKey(signature)) return null;
-            string name = CampaignSignature.Slug(signature);
-            for (int n = 2; Directory.Exists(System.IO.Path.Combine(root, name)); n++) name = $"{CampaignSignature.Slug(signature)}-{n}";
-            var rec = new FindingRecord(signature, name, f.Check.ToString(), f.CallKind, judge, f.Oracle, lane, seed, f.Message, campaignSeconds, trace.Calls.Count);
+            string slug = FoundTraces.Slug(signature), name = slug;
+            for (int n = 2; Directory.Exists(System.IO.Path.Combine(root, name)); n++) name = $"{slug}-{n}";
+            var rec = new FindingRecord(signature, name, f.Check.ToString(), f.CallKind, f.Judge, f.Oracle, lane, seed, f.Message, campaignSeconds, trace.Calls.Count);
             string tmp = System.IO.Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
             TryDelete(tmp);
             Directory.CreateDirectory(tmp);
@@ -102,7 +101,6 @@ public sealed class FindingStore
     static void TryDelete(string dir)
     {
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

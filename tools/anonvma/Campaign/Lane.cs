@@ -9,32 +9,22 @@ namespace AnonVma.Campaign;
 /// kernel on every worker; the "qemu" lane walks the same seeds at its own pace, one QEMU boot per block, on a thread
 /// of its own beside the workers. Each lane has its own done set, so either can stop and resume independently.
 /// </summary>
-public sealed class Lane
+/// <param name="kernel">"native", "qemu", or "model" when no kernel is involved: whose difference a finding is.</param>
+/// <param name="newSuite">A suite for one worker (oracles hold per-run state, so workers do not share them).</param>
+/// <param name="judge">The real kernel the lane checks against, or null for invariants only.</param>
+public sealed class Lane(string name, string kernel, SeedBlocks blocks, DoneBlocks done, Func<Suite> newSuite, IJudge? judge)
 {
     readonly object gate = new();
     readonly HashSet<long> inFlight = [];
     long next;
 
-    public Lane(string name, string kernel, SeedBlocks blocks, DoneBlocks done, Func<Suite> newSuite, IJudge? judge)
-    {
-        Name = name;
-        Kernel = kernel;
-        Blocks = blocks;
-        Done = done;
-        NewSuite = newSuite;
-        Judge = judge;
-    }
-
-    public string Name { get; }
-    /// <summary>"native", "qemu", or "model" when no kernel is involved: whose difference a finding is.</summary>
-    public string Kernel { get; }
-    public SeedBlocks Blocks { get; }
-    public DoneBlocks Done { get; }
-    /// <summary>A suite for one worker (oracles hold per-run state, so workers do not share them).</summary>
-    public Func<Suite> NewSuite { get; }
-    /// <summary>The real kernel the lane checks against, or null for invariants only.</summary>
-    public IJudge? Judge { get; }
-    public bool ChecksInvariants => Name == "main";
+    public string Name => name;
+    public string Kernel => kernel;
+    public SeedBlocks Blocks => blocks;
+    public DoneBlocks Done => done;
+    public Func<Suite> NewSuite => newSuite;
+    public IJudge? Judge => judge;
+    public bool ChecksInvariants => name == "main";
 
     /// <summary>
     /// A faster suite to shrink this lane's findings with, when they show there too (this machine's kernel for the
@@ -43,7 +33,7 @@ public sealed class Lane
     public Func<Suite>? ShrinkStandIn { get; init; }
 
     /// <summary>The profile a finding of this lane was judged under, for its saved trace's header.</summary>
-    public string ProfileOf(string judge) => judge == "model" ? KernelProfile.Linux612.Name : Judge?.Profile.Name ?? KernelProfile.Linux612.Name;
+    public string ProfileOf(string findingJudge) => findingJudge == "model" ? KernelProfile.Linux612.Name : judge?.Profile.Name ?? KernelProfile.Linux612.Name;
 
     /// <summary>The next block this shard owns that is neither done nor being worked on, or null when none is left.</summary>
     public long? Claim()
@@ -81,27 +71,8 @@ public sealed class Lane
         }
     }
 
-    /// <summary>Whether every block of a bounded campaign is done (never, for a time-bounded one).</summary>
-    public bool Finished
-    {
-        get
-        {
-            lock (gate)
-            {
-                if (Blocks.BlockCount is not { } n) return false;
-                for (long k = 0; k < n; k++)
-                    if (Blocks.InShard(k) && !Done.Contains(k)) return false;
-                return true;
-            }
-        }
-    }
+    /// <summary>Whether every block of a bounded campaign is done (never, for a time-bounded one): a lane does only its shard's blocks.</summary>
+    public bool Finished => blocks.ShardSeeds() is { } total && SeedsDone >= total;
 
-    public long SeedsDone
-    {
-        get
-        {
-            lock (gate)
-                return Blocks.SeedsIn(Done.Ranges);
-        }
-    }
+    public long SeedsDone { get { lock (gate) return blocks.SeedsIn(done.Ranges); } }
 }

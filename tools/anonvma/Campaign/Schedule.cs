@@ -20,18 +20,10 @@ public static class Schedule
     public static bool IsLong(CampaignConfig config, long seed) =>
         config.LongEvery > 0 && (seed - config.FirstSeed) % config.LongEvery == config.LongEvery - 1;
 
-    /// <summary>The trace for a seed; its id is "gen-SEED" (short) or "long-SEED".</summary>
-    public static Trace Trace(CampaignConfig config, long seed, Coverage? coverage = null)
-    {
-        if (IsLong(config, seed))
-            return Realiser.Random(seed, config.LongLength, KernelProfile.Linux612, LongSettings, coverage) with { Id = $"long-{seed}" };
-        return Realiser.Random(seed, config.ShortLength, KernelProfile.Linux612, GeneratorSettings.Default, coverage);
-    }
-
     /// <summary>
-    /// The same trace as <see cref="Trace"/>, realised in one model run that also checks the invariants (on a mutated
-    /// twin when the campaign has a mutation) and, when asked, records the model's observations for a kernel of the
-    /// generator's profile.
+    /// The trace for a seed ("gen-SEED" or "long-SEED"), realised in one model run that also checks the invariants (on
+    /// a mutated twin when the campaign has a mutation) and, when asked, records the model's observations for a kernel
+    /// of the generator's profile.
     /// </summary>
     public static GeneratedTrace Pass(CampaignConfig config, long seed, Coverage? coverage, Mutations? mutations, bool checkInvariants, bool observe)
     {

@@ -7,8 +7,6 @@ namespace AnonVma.Campaign;
 /// </summary>
 public sealed class SeedBlocks(CampaignConfig config, int blockSize)
 {
-    public int BlockSize => blockSize;
-
     /// <summary>Blocks in the whole campaign (all shards), or null when it is bounded only by time.</summary>
     public long? BlockCount => config.Seeds is { } n ? (n + blockSize - 1) / blockSize : null;
 

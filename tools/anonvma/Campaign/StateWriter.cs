@@ -3,19 +3,20 @@ using AnonVma.Traces;
 namespace AnonVma.Campaign;
 
 /// <summary>
-/// Writes state.json on a thread of its own when it changes, at most once per <see cref="MinInterval"/>: workers
-/// commit a block in memory and go on, and commits that land between two writes are saved together by the next. A
-/// kill therefore loses only blocks in flight or committed since the last write (at most MinInterval ago), and those
-/// are redone from their seeds on --resume. Without the interval a model-only worker commits about 100 blocks a
-/// second, and the fsync and rename of each took 6% of a core (README, campaign targets).
+/// Writes state.json from a timer when it changed, at most once per <see cref="MinInterval"/>: workers commit a block
+/// in memory and go on, and commits that land between two writes are saved together by the next. A kill therefore
+/// loses only blocks in flight or committed since the last write (at most MinInterval ago), and those are redone from
+/// their seeds on --resume. Without the interval a model-only worker commits about 100 blocks a second, and the fsync
+/// and rename of each took 6% of a core (README, campaign targets).
 /// </summary>
 public sealed class StateWriter : IDisposable
 {
     readonly CampaignDirectory dir;
     readonly Func<string> serialize;
-    readonly Thread thread;
-    readonly object gate = new();
-    bool dirty, stopping, flushing;
+    readonly Timer timer;
+    readonly object writing = new();
+    int dirty;
+    bool disposed;
     Exception? failure;
 
     /// <summary>The shortest time between two background writes.</summary>
@@ -26,66 +27,40 @@ public sealed class StateWriter : IDisposable
     {
         this.dir = dir;
         this.serialize = serialize;
-        thread = new Thread(Loop) { IsBackground = true, Name = "campaign-state-writer" };
-        thread.Start();
+        timer = new Timer(_ => WriteIfChanged(), null, MinInterval, MinInterval);
     }
 
     /// <summary>Asks for a write of the current state; returns at once.</summary>
     public void Changed()
     {
-        lock (gate)
-        {
-            if (failure is not null) throw new IOException($"writing {dir.StateFile} failed: {failure.Message}", failure);
-            if (dirty) return; // the writer already knows
-            dirty = true;
-            Monitor.PulseAll(gate);
-        }
+        if (Volatile.Read(ref failure) is { } e) throw new IOException($"writing {dir.StateFile} failed: {e.Message}", e);
+        Volatile.Write(ref dirty, 1);
     }
 
     /// <summary>Writes the current state now, on the caller's thread, after any write in progress.</summary>
     public void Flush()
     {
-        lock (gate)
+        lock (writing)
         {
-            flushing = true;
-            Monitor.PulseAll(gate);
-            while (dirty && failure is null && thread.IsAlive) Monitor.Wait(gate, 50);
-            flushing = false;
+            Volatile.Write(ref dirty, 0);
+            AtomicFile.Write(dir.StateFile, serialize());
         }
-        AtomicFile.Write(dir.StateFile, serialize());
     }
 
-    void Loop()
+    void WriteIfChanged()
     {
-        var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        lock (writing)
         {
-            lock (gate)
-            {
-                while (!dirty && !stopping) Monitor.Wait(gate);
-                if (!dirty && stopping) return;
-                // Let further commits gather, unless the session is ending.
-                for (var left = MinInterval - sinceWrite.Elapsed; !stopping && !flushing && left > TimeSpan.Zero; left = MinInterval - sinceWrite.Elapsed)
-                    Monitor.Wait(gate, left);
-                dirty = false;
-            }
-            sinceWrite.Restart();
-            try
-            {
-                AtomicFile.Write(dir.StateFile, serialize());
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                lock (gate) { failure = e; Monitor.PulseAll(gate); }
-                return;
-            }
-            lock (gate) Monitor.PulseAll(gate);
+            if (disposed || failure is not null || Interlocked.Exchange(ref dirty, 0) == 0) return;
+            try { AtomicFile.Write(dir.StateFile, serialize()); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Volatile.Write(ref failure, e); }
         }
     }
 
     public void Dispose()
     {
-        lock (gate) { stopping = true; Monitor.PulseAll(gate); }
-        thread.Join();
+        timer.Dispose();
+        WriteIfChanged();
+        lock (writing) disposed = true; // a timer callback already running finishes first; none writes after this
     }
 }

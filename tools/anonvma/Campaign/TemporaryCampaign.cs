@@ -5,13 +5,12 @@ using AnonVma.Traces.Generate;
 
 namespace AnonVma.Campaign;
 
-/// <summary>A distinct finding of a temporary run: the trace that first showed it, its shrunk form, and how often it recurred.</summary>
+/// <summary>A distinct finding claimed in a session: the trace that first showed it, its shrunk form, and how often it recurred.</summary>
 /// <param name="Profile">The profile its judge ran, for the saved trace's header.</param>
 public sealed record FoundBug(Finding Finding, Trace Original, int Seed, Shrinker.Result Shrunk, long Count, TimeSpan FoundAfter, string Profile);
 
 /// <summary>What a temporary run did: how much, how fast, what it reached and what it found.</summary>
-/// <param name="Oracles">What the lanes checked with, cheapest first.</param>
-public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings, string Oracles);
+public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings);
 
 /// <summary>
 /// A campaign in a temporary directory, one session, deleted afterwards: what `fuzz` and the mutation check run, so
@@ -35,9 +34,8 @@ public static class TemporaryCampaign
             var state = dir.ReadState();
             var coverage = new Coverage();
             foreach (var (label, n) in state.Coverage) coverage.Hit(label, n);
-            var bugs = runner.SessionFindings.Select(f => new FoundBug(f.Original, f.Trace, f.Record.Seed, f.Shrunk,
-                Math.Max(1, state.FindingCounts.GetValueOrDefault(f.Record.Signature)), TimeSpan.FromSeconds(f.Record.FoundAtSeconds), f.Profile)).ToList();
-            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs, runner.Oracles);
+            var bugs = runner.SessionFindings.Select(b => b with { Count = Math.Max(1, state.FindingCounts.GetValueOrDefault(b.Finding.Key.ToString())) }).ToList();
+            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs);
         }
         finally
         {

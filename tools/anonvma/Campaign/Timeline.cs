@@ -18,14 +18,8 @@ public static class Timeline
     public static List<TimelineSample> Read(string path)
     {
         if (!File.Exists(path)) return [];
-        var lines = File.ReadAllText(path).Split('\n');
-        var samples = new List<TimelineSample>();
         // The text after the last newline is a line whose write did not finish (or nothing at all).
-        for (int i = 0; i < lines.Length - 1; i++)
-        {
-            if (lines[i].Length == 0) continue;
-            samples.Add(Json.Parse<TimelineSample>(lines[i], path, i));
-        }
-        return samples;
+        return File.ReadAllText(path).Split('\n').SkipLast(1).Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
+            .Select(x => Json.Parse<TimelineSample>(x.line, path, x.i)).ToList();
     }
 }

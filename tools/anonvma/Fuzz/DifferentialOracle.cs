@@ -15,7 +15,6 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
 
     readonly ModelJudge model = new(kernel.Profile) { Mutations = mutations };
 
-    public IJudge Kernel => kernel;
     public string Name => $"{model.Name} vs {kernel.Name}";
 
     public IReadOnlyList<Finding?> Check(IReadOnlyList<Trace> traces) => Check(traces, model.Run(traces));
@@ -36,7 +35,7 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
             string kind = at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
             found[i] = new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
             {
-                Report = d.Report(), Fields = d.Fields, Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
+                Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
             };
         }
         return found;

@@ -15,7 +15,7 @@ public sealed record InvariantBroken(string Invariant) : FailedCheck
     public override string ToString() => $"invariant:{Invariant}";
 }
 
-/// <summary>The model and a real kernel first differ in this kind of thing; the smaps fields that differ are data.</summary>
+/// <summary>The model and a real kernel first differ in this kind of thing (results, maps, smaps…).</summary>
 public sealed record Differs(DifferenceKind Kind) : FailedCheck
 {
     public override string ToString() => $"differs:{Kind.ToString().ToLowerInvariant()}";
@@ -56,9 +56,6 @@ public sealed record Finding(FailedCheck Check, string CallKind, int CallIndex, 
 
     /// <summary>Who was expected to be right and who was observed, as the saved trace's comments name them.</summary>
     public (string Expected, string Observed) Labels { get; init; } = ("expected", "observed");
-
-    /// <summary>The smaps fields that differ, for a smaps difference; empty otherwise.</summary>
-    public IReadOnlyList<string> Fields { get; init; } = [];
 
     /// <summary>The full first-difference report (calls, both sides, a line diff) when a real kernel was involved.</summary>
     public string? Report { get; init; }

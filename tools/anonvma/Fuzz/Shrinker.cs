@@ -157,19 +157,17 @@ public static class Shrinker
     /// its number up all the same. The n-th memfd or file call (from 0) returns h(n), a trace-wide number that every
     /// process forked later inherits. An exit frees nothing: the exited process's number is never reused.
     /// </summary>
-    public sealed class Numbering
+    /// <param name="ForkAt">Per process index: the call that created it (-1 for p0).</param>
+    /// <param name="Parent">Per process index: the process that forked it (-1 for p0).</param>
+    /// <param name="HandleAt">Per handle: the memfd or file call that created it.</param>
+    public sealed record Numbering(List<int> ForkAt, List<int> Parent, List<int> HandleAt)
     {
-        /// <summary>Per process index: the call that created it (-1 for p0) and the process that forked it (-1 for p0).</summary>
-        public List<int> ForkAt { get; } = [-1];
-        public List<int> Parent { get; } = [-1];
-        /// <summary>Per handle: the memfd or file call that created it.</summary>
-        public List<int> HandleAt { get; } = [];
         public int Processes => ForkAt.Count;
         public int Handles => HandleAt.Count;
 
         public static Numbering Of(IReadOnlyList<Call> calls)
         {
-            var n = new Numbering();
+            var n = new Numbering([-1], [-1], []);
             for (int i = 0; i < calls.Count; i++)
                 switch (CallTable.Of(calls[i]).Effect)
                 {

@@ -5,10 +5,10 @@ using AnonVma.Model.Checks;
 using AnonVma.Model.Kernel;
 using AnonVma.Model.State;
 
-namespace AnonVma.Fuzz;
+namespace AnonVma.Properties.Generated;
 
 /// <summary>
-/// Small-scope exhaustive checking: breadth first over every call sequence up to a depth, from a fixed alphabet of
+/// Small-scope exhaustive checking (test code: only ExhaustiveTests runs it): breadth first over every call sequence up to a depth, from a fixed alphabet of
 /// calls on a tiny arena with two names, every invariant checked after every call. Sequences that reach the same
 /// model state (compared by a canonical key of everything the model keeps) are explored once, which is what makes
 /// depth 6 affordable; the search is still complete for the state invariants and for the per-call checks, since
@@ -30,8 +30,6 @@ public sealed class Exhaustive
 
     /// <summary>Longest range in pages; shorter ranges keep the alphabet small enough for depth 6.</summary>
     public int MaxRangePages { get; init; } = 2;
-    /// <summary>Also munlock, mprotect back to read-write and unnaming (NULL) on every range.</summary>
-    public bool Inverses { get; init; }
     /// <summary>A write to each page (population, anon_vmas, COW after fork).</summary>
     public bool Touches { get; init; } = true;
 
@@ -51,10 +49,6 @@ public sealed class Exhaustive
                     calls.Add(new MprotectCall(pid, a, len, Prot.Read));
                     foreach (var n in Names) calls.Add(new NameCall(pid, a, len, n));
                     calls.Add(new MlockCall(pid, a, len));
-                    if (!Inverses) continue;
-                    calls.Add(new MprotectCall(pid, a, len, Prot.ReadWrite));
-                    calls.Add(new NameCall(pid, a, len, null));
-                    calls.Add(new MunlockCall(pid, a, len));
                 }
             if (Touches)
                 for (int i = 0; i < ArenaPages; i++) calls.Add(new TouchCall(pid, B + (ulong)i * P, Write: true));
