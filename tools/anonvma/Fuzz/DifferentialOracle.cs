@@ -32,7 +32,10 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
             if (ours[i].End == RunEnd.Rejected) continue;
             if (Comparison.FirstDifference(traces[i], model.Name, ours[i], kernel.Name, theirs[i]) is not { } d) continue;
             int at = d.CallIndex < 0 ? traces[i].Calls.Count - 1 : d.CallIndex;
-            string kind = at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
+            // A trace the executor refused is a finding of its own kind, never a reproduction of a difference at a
+            // call: a shrinker that drops the memfd_create a later mmap names must not take the refusal for the bug.
+            string kind = theirs[i].End == RunEnd.Rejected ? "rejected"
+                : at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
             found[i] = new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
             {
                 Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
