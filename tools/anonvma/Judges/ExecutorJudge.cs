@@ -1,12 +1,14 @@
-using System.Text;
+using System.Collections.Concurrent;
+using Stopwatch = System.Diagnostics.Stopwatch;
 using AnonVma.Model;
 
 namespace AnonVma.Judges;
 
 /// <summary>
-/// A real kernel reached through anonvma-exec: writes the traces as one batch, runs it somewhere (the subclass says
-/// where), and turns the output back into runs. A trace missing from the output becomes a Lost run that carries the
-/// runner's complaint, so a broken kernel or boot shows up as a disagreement, never as silence.
+/// A real kernel reached through anonvma-exec: writes the traces as one batch, runs it on a long-lived executor (the
+/// subclass says where: natively, or in a QEMU guest), and turns the output back into runs. A trace missing from the
+/// output becomes a Lost run that carries the runner's complaint, so a broken kernel or boot shows up as a
+/// disagreement, never as silence.
 /// </summary>
 public abstract class ExecutorJudge : IJudge
 {
@@ -16,36 +18,78 @@ public abstract class ExecutorJudge : IJudge
     /// <summary>Kills a batch in flight when it fires (Ctrl-C in a campaign); the batch's traces come back Lost.</summary>
     public CancellationToken Cancellation { get; set; }
 
-    /// <summary>Wall time and calls of the last batch, for speed tables.</summary>
+    /// <summary>Wall time of the last batch, its session's start (boot) included when it had to start one, for speed tables.</summary>
     public TimeSpan LastElapsed { get; private set; }
+
+    /// <summary>How long the last batch waited for a session to start (zero when an idle one was reused).</summary>
+    public TimeSpan LastStart { get; private set; }
+
+    /// <summary>The executor's own account of the last batch (its "S" line), or null if it gave none.</summary>
+    public ExecutorStats? LastStats { get; private set; }
+
+    /// <summary>Time the last batch spent writing the batch text and parsing the output back into runs, on this side.</summary>
+    public (TimeSpan Encode, TimeSpan Parse) LastHostSide { get; private set; }
 
     /// <summary>What bounds a trace's memory on this kernel, named in the detail of a run the OOM killer ended.</summary>
     protected abstract string MemoryLimit { get; }
 
-    /// <summary>Runs the batch file and returns the executor's output lines and anything said on stderr.</summary>
-    protected abstract Shell.Result Execute(string batchPath, int traceCount, long callCount);
+    /// <summary>Starts one long-lived executor; throws InvalidOperationException with the reason if it cannot.</summary>
+    protected abstract ExecutorSession StartSession();
+
+    /// <summary>How long one batch may take before its session is killed and its traces reported Lost.</summary>
+    protected abstract TimeSpan BatchTimeout(int traceCount, long callCount);
+
+    // Idle sessions: one per caller running at the same time, each reused batch after batch.
+    readonly ConcurrentBag<ExecutorSession> idle = [];
 
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces)
     {
         if (traces.Count == 0) return [];
         var dupes = traces.GroupBy(t => t.Id).FirstOrDefault(g => g.Count() > 1);
         if (dupes is not null) throw new ArgumentException($"trace id '{dupes.Key}' appears {dupes.Count()} times in one batch");
-        string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        var started = Stopwatch.StartNew();
+        string batch = "option stats\n" + WireFormat.Batch(traces, compact: true);
+        var encode = started.Elapsed;
+        Shell.Result res;
+        ExecutorStats? stats = null;
+        LastStart = TimeSpan.Zero;
+        ExecutorSession? session = null;
+        while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
         try
         {
-            File.WriteAllText(path, WireFormat.Batch(traces, compact: true), Encoding.ASCII);
-            var res = Execute(path, traces.Count, traces.Sum(t => (long)t.Calls.Count));
-            LastElapsed = res.Elapsed;
-            List<TraceRun> runs;
-            try { runs = ExecutorOutput.Parse(res.Stdout, Name); }
-            catch (ExecutorOutputException e) { runs = []; res = res with { Stderr = res.Stderr + e.Message + "\n" }; }
-            runs = runs.Select(r => r.End == RunEnd.Crash ? r with { Detail = ExecutorMemory.Explain(r.Detail, MemoryLimit) } : r).ToList();
-            var byId = runs.GroupBy(r => r.TraceId).ToDictionary(g => g.Key, g => g.Last());
-            string complaint = $"{Name} gave no result for this trace (exit {res.ExitCode}): " +
-                               string.Join(" | ", res.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
-            return traces.Select(t => byId.TryGetValue(t.Id, out var r) ? r : new TraceRun(t.Id, RunEnd.Lost, complaint, [])).ToList();
+            if (session is null)
+            {
+                session = StartSession();
+                LastStart = session.StartTime;
+            }
+            (res, stats) = session.Run(batch, BatchTimeout(traces.Count, traces.Sum(t => (long)t.Calls.Count)), Cancellation);
+            if (session.Alive) idle.Add(session);
         }
-        finally { File.Delete(path); }
+        catch (InvalidOperationException e) { res = new Shell.Result(-1, "", e.Message + "\n", started.Elapsed); }
+        LastStats = stats;
+        var parsing = started.Elapsed;
+        List<TraceRun> runs;
+        try { runs = ExecutorOutput.Parse(res.Stdout, Name); }
+        catch (ExecutorOutputException e) { runs = []; res = res with { Stderr = res.Stderr + e.Message + "\n" }; }
+        runs = runs.Select(r => r.End == RunEnd.Crash ? r with { Detail = ExecutorMemory.Explain(r.Detail, MemoryLimit) } : r).ToList();
+        var byId = runs.GroupBy(r => r.TraceId).ToDictionary(g => g.Key, g => g.Last());
+        string complaint = $"{Name} gave no result for this trace (exit {res.ExitCode}): " +
+                           string.Join(" | ", res.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
+        var result = traces.Select(t => byId.TryGetValue(t.Id, out var r) ? r : new TraceRun(t.Id, RunEnd.Lost, complaint, [])).ToList();
+        LastHostSide = (encode, started.Elapsed - parsing);
+        LastElapsed = started.Elapsed;
+        return result;
+    }
+
+    /// <summary>Runs one batch with "option bare" (each trace's calls in one plain process, no reports) and returns the executor's count of them: the kernel's own rate.</summary>
+    public ExecutorStats? Bare(IReadOnlyList<Trace> traces)
+    {
+        ExecutorSession? session = null;
+        while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
+        session ??= StartSession();
+        var (_, stats) = session.Run("option bare\n" + WireFormat.Batch(traces), BatchTimeout(traces.Count, traces.Sum(t => (long)t.Calls.Count)), Cancellation);
+        if (session.Alive) idle.Add(session);
+        return stats;
     }
 
     static readonly Lazy<string> executor = new(BuildExecutor);

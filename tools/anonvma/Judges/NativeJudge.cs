@@ -32,16 +32,18 @@ public sealed class NativeJudge : ExecutorJudge
 
     static int warned;
 
-    /// <summary>Runs the batch with its trace processes in a fresh memory cgroup, or unlimited (saying so once) without cgroups.</summary>
-    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
+    /// <summary>A long-lived `anonvma-exec --serve` whose trace processes run in a fresh memory cgroup of their own, or unlimited (saying so once) without cgroups.</summary>
+    protected override ExecutorSession StartSession()
     {
-        using var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
+        var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
         if (cgroup is null && Interlocked.Exchange(ref warned, 1) == 0)
             Console.Error.WriteLine($"anonvma: no memory cgroup, so native traces run without the {ExecutorMemory.Limit} limit: {MemoryCgroup.WhyNot}");
         string[] limit = cgroup is null ? [] : ["--cgroup", cgroup.Path];
-        return Shell.Run(executor, ["--timeout-ms", callTimeoutMs.ToString(), .. limit, batchPath],
-            TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
+        return ExecutorSession.Start(executor, ["--serve", "--timeout-ms", callTimeoutMs.ToString(), .. limit], Name, TimeSpan.FromSeconds(30), cgroup);
     }
+
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
+        TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000);
 }
 
 /// <summary>

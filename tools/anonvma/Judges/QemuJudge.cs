@@ -3,8 +3,9 @@ using AnonVma.Model;
 namespace AnonVma.Judges;
 
 /// <summary>
-/// Linux 6.12 with CONFIG_ANON_VMA_NAME=y, booted under QEMU with the executor as /init (tools/qemu). One boot runs
-/// one batch; a hung boot is killed by run-batch.sh's timeout and its traces come back Lost.
+/// Linux 6.12 with CONFIG_ANON_VMA_NAME=y, booted under QEMU (microvm, TCG) with the executor as /init serving batch
+/// after batch on a virtio-serial port (tools/qemu/serve.sh): one boot for many batches. A batch that does not finish
+/// in time (a hung guest) kills the guest: its traces come back Lost, and the next batch boots a fresh one.
 /// </summary>
 public sealed class QemuJudge : ExecutorJudge
 {
@@ -37,15 +38,14 @@ public sealed class QemuJudge : ExecutorJudge
         return new QemuJudge(r.Stdout.Trim());
     }
 
-    protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/run-batch.sh";
+    protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/serve.sh";
 
-    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
-    {
-        // Boot ~2 s; a call takes ~3 ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
-        int seconds = (int)Math.Min(6 * 3600, 60 + traceCount + callCount / 30);
-        return Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
-            [batchPath, "--timeout", seconds.ToString(), "--kernel", kernel], TimeSpan.FromSeconds(seconds + 30), Cancellation);
-    }
+    protected override ExecutorSession StartSession() =>
+        ExecutorSession.Start(Path.Combine(RepoPaths.Oracle, "serve.sh"), ["--kernel", kernel], Name, TimeSpan.FromSeconds(120));
+
+    // A call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
+        TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount + callCount / 10));
 
     static bool OnPath(string exe) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, exe)));
