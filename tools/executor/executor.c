@@ -37,7 +37,7 @@ static int extra_op(const struct cmd *c, struct resp *r)
 
 /* "option same": a process whose view did not change since its last report prints "O pN same" instead.
  * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
-static int opt_same, opt_stats, opt_bare;
+static int opt_same, opt_stats, opt_bare, opt_fresh;
 static char opt_fields[512];
 static struct sbuf last_view[MAXPROC];
 
@@ -235,6 +235,8 @@ static void parse_batch(FILE *f)
 				opt_same = 1;
 			} else if (nt == 2 && !strcmp(tok[1], "stats")) {
 				opt_stats = 1;
+			} else if (nt == 2 && !strcmp(tok[1], "fresh")) {
+				opt_fresh = 1;
 			} else if (nt == 2 && !strcmp(tok[1], "bare")) {
 				opt_bare = 1;
 			} else if (nt == 3 && !strcmp(tok[1], "fields")) {
@@ -243,7 +245,7 @@ static void parse_batch(FILE *f)
 				/* stored as ",A,B,C," so a label matches as ",LABEL," */
 				snprintf(opt_fields, sizeof opt_fields, ",%s,", tok[2]);
 			} else {
-				die_batch(lineno, "usage: option same | option stats | option bare | option fields <Label,Label,...>", NULL);
+				die_batch(lineno, "usage: option same | option stats | option fresh | option bare | option fields <Label,Label,...>", NULL);
 			}
 			continue;
 		}
@@ -507,6 +509,7 @@ static void run_batch(void)
 	rt_probe();
 	rt_extra_op = extra_op;
 	rt_trace_start = forget_views;
+	rt_reuse_views = !opt_fresh;
 	if (opt_same)
 		rt_print_view = print_view;
 	if (opt_fields[0])

@@ -30,6 +30,12 @@ public abstract class ExecutorJudge : IJudge
     /// <summary>Time the last batch spent writing the batch text and parsing the output back into runs, on this side.</summary>
     public (TimeSpan Encode, TimeSpan Parse) LastHostSide { get; private set; }
 
+    /// <summary>
+    /// Read every live process after every call ("option fresh"), instead of reusing the last view of a process the call
+    /// cannot have changed: slower, the reference the shortcut is tested against (KernelViewTests).
+    /// </summary>
+    public bool FreshViews { get; init; }
+
     /// <summary>What bounds a trace's memory on this kernel, named in the detail of a run the OOM killer ended.</summary>
     protected abstract string MemoryLimit { get; }
 
@@ -48,7 +54,7 @@ public abstract class ExecutorJudge : IJudge
         var dupes = traces.GroupBy(t => t.Id).FirstOrDefault(g => g.Count() > 1);
         if (dupes is not null) throw new ArgumentException($"trace id '{dupes.Key}' appears {dupes.Count()} times in one batch");
         var started = Stopwatch.StartNew();
-        string batch = "option stats\n" + WireFormat.Batch(traces, compact: true);
+        string batch = (FreshViews ? "option stats\noption fresh\n" : "option stats\n") + WireFormat.Batch(traces, compact: true);
         var encode = started.Elapsed;
         Shell.Result res;
         ExecutorStats? stats = null;

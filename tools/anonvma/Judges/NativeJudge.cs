@@ -21,11 +21,12 @@ public sealed class NativeJudge : ExecutorJudge
 
     /// <summary>Builds the executor if needed and probes the running kernel for its profile.</summary>
     /// <param name="callTimeoutMs">How long one call may take; an OOM kill at the memory limit can take a few seconds of reclaim first.</param>
-    public static NativeJudge Create(int callTimeoutMs = 2000)
+    /// <param name="freshViews">Read every process after every call (<see cref="ExecutorJudge.FreshViews"/>).</param>
+    public static NativeJudge Create(int callTimeoutMs = 2000, bool freshViews = false)
     {
         var exe = EnsureExecutor();
         var profile = NativeProfile.Detect(exe);
-        return new NativeJudge(exe, profile, callTimeoutMs);
+        return new NativeJudge(exe, profile, callTimeoutMs) { FreshViews = freshViews };
     }
 
     protected override string MemoryLimit => $"memory.max {ExecutorMemory.Limit} of the executor's cgroup (ExecutorMemory.LimitBytes)";

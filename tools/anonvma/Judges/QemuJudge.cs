@@ -20,7 +20,8 @@ public sealed class QemuJudge : ExecutorJudge
     public override KernelProfile Profile => KernelProfile.Linux612;
 
     /// <summary>The judge, or null with the reason it cannot run here (no QEMU, no kernel image).</summary>
-    public static QemuJudge? TryCreate(out string whyNot)
+    /// <param name="freshViews">Read every process after every call (<see cref="ExecutorJudge.FreshViews"/>).</param>
+    public static QemuJudge? TryCreate(out string whyNot, bool freshViews = false)
     {
         whyNot = "";
         if (!OnPath("qemu-system-x86_64"))
@@ -35,7 +36,7 @@ public sealed class QemuJudge : ExecutorJudge
             return null;
         }
         EnsureExecutor();
-        return new QemuJudge(r.Stdout.Trim());
+        return new QemuJudge(r.Stdout.Trim()) { FreshViews = freshViews };
     }
 
     protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/serve.sh";
