@@ -94,17 +94,18 @@ static class KernelBench
             Console.WriteLine($"| {what} breakdown | not available: the executor gave no S line |");
             return;
         }
-        double total = judge.LastElapsed.TotalSeconds, ex = s.Total.TotalSeconds;
+        double wall = judge.LastElapsed.TotalSeconds, ex = s.Total.TotalSeconds;
+        int k = judge.LastSessions;
         var (encode, parse) = judge.LastHostSide;
-        double transfer = total - ex - encode.TotalSeconds - parse.TotalSeconds;
-        string P(double sec) => $"{sec:F2} s ({100 * sec / total:F0}%)";
-        Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {P(s.InCalls.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: reading /proc/PID/smaps | {P(s.Reads.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: executor output writes | {P(s.Output.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: executor, the rest (trace start and end, filtering, formatting) | {P(ex - s.InCalls.TotalSeconds - s.Reads.TotalSeconds - s.Output.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: writing the batch text (C#) | {P(encode.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: transfer and waiting, outside the executor's clock | {P(transfer)} |");
-        Console.WriteLine($"| {what} breakdown: parsing the output (C#) | {P(parse.TotalSeconds)} |");
+        string In(double sec) => $"{sec:F2} s ({100 * sec / ex:F0}% of the executor's {ex:F2} s{(k > 1 ? $", summed over {k} sessions side by side" : "")})";
+        string Out(double sec) => $"{sec:F2} s ({100 * sec / wall:F0}% of the {wall:F2} s wall time)";
+        Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {In(s.InCalls.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: reading /proc/PID/smaps | {In(s.Reads.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: executor output writes (blocked while the reader lags) | {In(s.Output.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: executor, the rest (trace start and end, filtering, formatting) | {In(ex - s.InCalls.TotalSeconds - s.Reads.TotalSeconds - s.Output.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: writing the batch text (C#) | {Out(encode.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: transfer and waiting, outside the executor's clock | {Out(wall - ex / k - encode.TotalSeconds - parse.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: parsing the output (C#) | {Out(parse.TotalSeconds)} |");
     }
 
     static string Bare(ExecutorJudge judge, IReadOnlyList<Trace> traces)

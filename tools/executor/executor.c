@@ -661,7 +661,7 @@ static void init_console(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--serve | FILE]\n");
+	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--cpu N] [--serve | FILE]\n");
 	exit(2);
 }
 
@@ -719,6 +719,12 @@ int main(int argc, char **argv)
 				if (parse_u64(argv[i] + 13, &v) < 0 || v == 0 || v > 3600000)
 					usage();
 				timeout_ms = (int)v;
+			} else if (!strcmp(argv[i], "--cpu")) {
+				uint64_t v;
+				if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v >= CPU_SETSIZE)
+					usage();
+				rt_cpu = (int)v;
+				i++;
 			} else if (!strcmp(argv[i], "--serve")) {
 				serving = 1;
 			} else if (!strcmp(argv[i], "--cgroup")) {

@@ -1230,6 +1230,9 @@ static void trace_end(void)
 	trace_cleanup();
 }
 
+/* the CPU the executor's trace processes run on (--cpu), or -1: the one it starts on */
+static int rt_cpu = -1;
+
 /* before anything else: no pipes open, stdout fully buffered, SIGPIPE ignored */
 static void rt_init(void)
 {
@@ -1241,7 +1244,7 @@ static void rt_init(void)
 	/* Every process of a trace on one CPU (forks inherit the mask): the kernel's per-CPU LRU and mlock batches,
 	 * which decide whether a write fault may reuse a page, are then one set, as the model keeps them. The CPU the
 	 * program starts on, so that executors running side by side stay spread over the cores. */
-	int cpu = sched_getcpu();
+	int cpu = rt_cpu >= 0 ? rt_cpu : sched_getcpu();
 	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);

@@ -21,13 +21,13 @@ public abstract class ExecutorJudge : IJudge
     /// <summary>Wall time of the last batch, its session's start (boot) included when it had to start one, for speed tables.</summary>
     public TimeSpan LastElapsed { get; private set; }
 
-    /// <summary>How long the last batch waited for a session to start (zero when an idle one was reused).</summary>
+    /// <summary>How long the last batch waited for a session to start (zero when an idle one was reused; the longest of its sessions).</summary>
     public TimeSpan LastStart { get; private set; }
 
     /// <summary>The executor's own account of the last batch (its "S" line), or null if it gave none.</summary>
     public ExecutorStats? LastStats { get; private set; }
 
-    /// <summary>Time the last batch spent writing the batch text and parsing the output back into runs, on this side.</summary>
+    /// <summary>Time the last batch spent writing the batch text and parsing the output back into runs, on this side (the longest session's).</summary>
     public (TimeSpan Encode, TimeSpan Parse) LastHostSide { get; private set; }
 
     /// <summary>
@@ -48,17 +48,41 @@ public abstract class ExecutorJudge : IJudge
     // Idle sessions: one per caller running at the same time, each reused batch after batch.
     readonly ConcurrentBag<ExecutorSession> idle = [];
 
+    /// <summary>Batches of at least this many traces are split over one session per core, run side by side.</summary>
+    public const int SplitAbove = 128;
+
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces)
     {
         if (traces.Count == 0) return [];
         var dupes = traces.GroupBy(t => t.Id).FirstOrDefault(g => g.Count() > 1);
         if (dupes is not null) throw new ArgumentException($"trace id '{dupes.Key}' appears {dupes.Count()} times in one batch");
         var started = Stopwatch.StartNew();
+        int parts = traces.Count >= SplitAbove ? Math.Clamp(traces.Count / (SplitAbove / 2), 1, Environment.ProcessorCount) : 1;
+        int chunk = (traces.Count + parts - 1) / parts;
+        var pieces = traces.Chunk(chunk).ToArray();
+        var done = new (List<TraceRun> Runs, ExecutorStats? Stats, TimeSpan Start, TimeSpan Encode, TimeSpan Parse)[pieces.Length];
+        Parallel.For(0, pieces.Length, new ParallelOptions { MaxDegreeOfParallelism = pieces.Length }, i => done[i] = RunOne(pieces[i]));
+        var stats = done.Select(d => d.Stats).ToList();
+        LastStats = stats.Any(x => x is null) ? null : stats.Aggregate((a, b) => new ExecutorStats(a!.Traces + b!.Traces, a.CallCount + b.CallCount,
+            a.Total + b.Total, a.InCalls + b.InCalls, a.Reads + b.Reads, a.Output + b.Output));
+        LastStart = done.Max(d => d.Start);
+        LastHostSide = (done.Max(d => d.Encode), done.Max(d => d.Parse));
+        LastSessions = pieces.Length;
+        LastElapsed = started.Elapsed;
+        return done.SelectMany(d => d.Runs).ToList();
+    }
+
+    /// <summary>How many sessions ran the last batch side by side (its <see cref="LastStats"/> add theirs up).</summary>
+    public int LastSessions { get; private set; }
+
+    (List<TraceRun>, ExecutorStats?, TimeSpan, TimeSpan, TimeSpan) RunOne(IReadOnlyList<Trace> traces)
+    {
+        var started = Stopwatch.StartNew();
         string batch = (FreshViews ? "option stats\noption fresh\n" : "option stats\n") + WireFormat.Batch(traces, compact: true);
         var encode = started.Elapsed;
         Shell.Result res;
         ExecutorStats? stats = null;
-        LastStart = TimeSpan.Zero;
+        var start = TimeSpan.Zero;
         ExecutorSession? session = null;
         while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
         try
@@ -66,13 +90,12 @@ public abstract class ExecutorJudge : IJudge
             if (session is null)
             {
                 session = StartSession();
-                LastStart = session.StartTime;
+                start = session.StartTime;
             }
             (res, stats) = session.Run(batch, BatchTimeout(traces.Count, traces.Sum(t => (long)t.Calls.Count)), Cancellation);
             if (session.Alive) idle.Add(session);
         }
         catch (InvalidOperationException e) { res = new Shell.Result(-1, "", e.Message + "\n", started.Elapsed); }
-        LastStats = stats;
         var parsing = started.Elapsed;
         List<TraceRun> runs;
         try { runs = ExecutorOutput.Parse(res.Stdout, Name); }
@@ -82,9 +105,7 @@ public abstract class ExecutorJudge : IJudge
         string complaint = $"{Name} gave no result for this trace (exit {res.ExitCode}): " +
                            string.Join(" | ", res.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
         var result = traces.Select(t => byId.TryGetValue(t.Id, out var r) ? r : new TraceRun(t.Id, RunEnd.Lost, complaint, [])).ToList();
-        LastHostSide = (encode, started.Elapsed - parsing);
-        LastElapsed = started.Elapsed;
-        return result;
+        return (result, stats, start, encode, started.Elapsed - parsing);
     }
 
     /// <summary>Runs one batch with "option bare" (each trace's calls in one plain process, no reports) and returns the executor's count of them: the kernel's own rate.</summary>

@@ -31,7 +31,7 @@ public sealed class NativeJudge : ExecutorJudge
 
     protected override string MemoryLimit => $"memory.max {ExecutorMemory.Limit} of the executor's cgroup (ExecutorMemory.LimitBytes)";
 
-    static int warned;
+    static int warned, sessions;
 
     /// <summary>A long-lived `anonvma-exec --serve` whose trace processes run in a fresh memory cgroup of their own, or unlimited (saying so once) without cgroups.</summary>
     protected override ExecutorSession StartSession()
@@ -40,7 +40,9 @@ public sealed class NativeJudge : ExecutorJudge
         if (cgroup is null && Interlocked.Exchange(ref warned, 1) == 0)
             Console.Error.WriteLine($"anonvma: no memory cgroup, so native traces run without the {ExecutorMemory.Limit} limit: {MemoryCgroup.WhyNot}");
         string[] limit = cgroup is null ? [] : ["--cgroup", cgroup.Path];
-        return ExecutorSession.Start(executor, ["--serve", "--timeout-ms", callTimeoutMs.ToString(), .. limit], Name, TimeSpan.FromSeconds(30), cgroup);
+        // Sessions take the cores in turn, so those that run side by side do not share one CPU's LRU batches.
+        string cpu = (Interlocked.Increment(ref sessions) % Environment.ProcessorCount).ToString();
+        return ExecutorSession.Start(executor, ["--serve", "--cpu", cpu, "--timeout-ms", callTimeoutMs.ToString(), .. limit], Name, TimeSpan.FromSeconds(30), cgroup);
     }
 
     protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
