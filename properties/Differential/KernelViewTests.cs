@@ -34,8 +34,8 @@ public class KernelViewTests(ITestOutputHelper log)
         var diffs = new List<string>();
         for (int i = 0; i < traces.Count; i++)
         {
-            Assert.Equal(RunEnd.Completed, a[i].End);
-            Assert.Equal(RunEnd.Completed, b[i].End);
+            Assert.True(a[i].End == RunEnd.Completed, $"{traces[i].Id} with reused views: {a[i].End} {a[i].Detail}");
+            Assert.True(b[i].End == RunEnd.Completed, $"{traces[i].Id} with fresh views: {b[i].End} {b[i].Detail}");
             if (a[i].Steps.Any(s => s.Processes.Count > 1)) multi++;
             compared += a[i].Steps.Sum(s => s.Processes.Count);
             if (Comparison.FirstDifference(traces[i], "reused", a[i], "fresh", b[i]) is { } d) diffs.Add(d.Report());

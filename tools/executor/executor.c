@@ -532,7 +532,7 @@ static void run_batch(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* serving many batches: --serve, or /init with a virtio port          */
+/* serving many batches: --serve                                      */
 /*
  * Batch after batch on one input, so a judge starts (or boots) the
  * executor once.  A batch is its lines up to a line "run".  Each runs in a
@@ -665,24 +665,6 @@ static void usage(void)
 	exit(2);
 }
 
-/* /dev/vport<N>p<M>, the QEMU judge's virtio-serial port, on a devtmpfs mounted at /dev */
-static int open_vport(void)
-{
-	mkdir("/dev", 0755);
-	if (mount("devtmpfs", "/dev", "devtmpfs", 0, 0) < 0 && errno != EBUSY)
-		return -1;
-	char path[64];
-	for (int n = 0; n < 4; n++)
-		for (int m = 0; m < 8; m++) {
-			snprintf(path, sizeof path, "/dev/vport%dp%d", n, m);
-			int fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd >= 0)
-				return fd;
-		}
-	errno = ENOENT;
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	int as_init = getpid() == 1, serving = 0;
@@ -697,15 +679,6 @@ int main(int argc, char **argv)
 		path = "/batch";
 		cg_as_init = 1;
 		rt_death_note = cg_death_note;
-		struct stat sb;
-		if (stat(path, &sb) < 0) { /* no /batch: serve the virtio port (tools/qemu/README.md) */
-			int port = open_vport();
-			if (port < 0)
-				fprintf(stderr, "anonvma-exec: no /batch and no virtio port: %s\n", strerror(errno));
-			else
-				serve(port, port);
-			goto reboot;
-		}
 	} else {
 		for (int i = 1; i < argc; i++) {
 			if (!strcmp(argv[i], "--timeout-ms")) {

@@ -5,8 +5,8 @@ using AnonVma.Model;
 namespace AnonVma.Judges;
 
 /// <summary>
-/// A real kernel reached through anonvma-exec: writes the traces as one batch, runs it on a long-lived executor (the
-/// subclass says where: natively, or in a QEMU guest), and turns the output back into runs. A trace missing from the
+/// A real kernel reached through anonvma-exec: writes the traces as one batch, runs it (the subclass says where:
+/// natively on a long-lived executor, or in a QEMU guest booted for the batch), and turns the output back into runs. A trace missing from the
 /// output becomes a Lost run that carries the runner's complaint, so a broken kernel or boot shows up as a
 /// disagreement, never as silence.
 /// </summary>
@@ -40,7 +40,7 @@ public abstract class ExecutorJudge : IJudge
     protected abstract string MemoryLimit { get; }
 
     /// <summary>Starts one long-lived executor; throws InvalidOperationException with the reason if it cannot.</summary>
-    protected abstract ExecutorSession StartSession();
+    protected virtual ExecutorSession StartSession() => throw new InvalidOperationException($"{Name} has no long-lived executor");
 
     /// <summary>How long one batch may take before its session is killed and its traces reported Lost.</summary>
     protected abstract TimeSpan BatchTimeout(int traceCount, long callCount);
@@ -80,22 +80,7 @@ public abstract class ExecutorJudge : IJudge
         var started = Stopwatch.StartNew();
         string batch = (FreshViews ? "option stats\noption fresh\n" : "option stats\n") + WireFormat.Batch(traces, compact: true);
         var encode = started.Elapsed;
-        Shell.Result res;
-        ExecutorStats? stats = null;
-        var start = TimeSpan.Zero;
-        ExecutorSession? session = null;
-        while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
-        try
-        {
-            if (session is null)
-            {
-                session = StartSession();
-                start = session.StartTime;
-            }
-            (res, stats) = session.Run(batch, BatchTimeout(traces.Count, traces.Sum(t => (long)t.Calls.Count)), Cancellation);
-            if (session.Alive) idle.Add(session);
-        }
-        catch (InvalidOperationException e) { res = new Shell.Result(-1, "", e.Message + "\n", started.Elapsed); }
+        var (res, stats, start) = Execute(batch, traces.Count, traces.Sum(t => (long)t.Calls.Count));
         var parsing = started.Elapsed;
         List<TraceRun> runs;
         try { runs = ExecutorOutput.Parse(res.Stdout, Name); }
@@ -108,16 +93,33 @@ public abstract class ExecutorJudge : IJudge
         return (result, stats, start, encode, started.Elapsed - parsing);
     }
 
-    /// <summary>Runs one batch with "option bare" (each trace's calls in one plain process, no reports) and returns the executor's count of them: the kernel's own rate.</summary>
-    public ExecutorStats? Bare(IReadOnlyList<Trace> traces)
+    /// <summary>
+    /// Runs one batch text on an idle session (or a new one): the executor's output, its S line, and how long a new
+    /// session took to start. A session that cannot start gives exit -1 and its reason, so every trace comes back Lost.
+    /// </summary>
+    protected virtual (Shell.Result Result, ExecutorStats? Stats, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
     {
+        var sw = Stopwatch.StartNew();
         ExecutorSession? session = null;
         while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
-        session ??= StartSession();
-        var (_, stats) = session.Run("option bare\n" + WireFormat.Batch(traces), BatchTimeout(traces.Count, traces.Sum(t => (long)t.Calls.Count)), Cancellation);
-        if (session.Alive) idle.Add(session);
-        return stats;
+        try
+        {
+            var start = TimeSpan.Zero;
+            if (session is null)
+            {
+                session = StartSession();
+                start = session.StartTime;
+            }
+            var (res, stats) = session.Run(batch, BatchTimeout(traceCount, callCount), Cancellation);
+            if (session.Alive) idle.Add(session);
+            return (res, stats, start);
+        }
+        catch (InvalidOperationException e) { return (new Shell.Result(-1, "", e.Message + "\n", sw.Elapsed), null, TimeSpan.Zero); }
     }
+
+    /// <summary>Runs one batch with "option bare" (each trace's calls in one plain process, no reports) and returns the executor's count of them: the kernel's own rate.</summary>
+    public ExecutorStats? Bare(IReadOnlyList<Trace> traces) =>
+        Execute("option bare\n" + WireFormat.Batch(traces), traces.Count, traces.Sum(t => (long)t.Calls.Count)).Stats;
 
     static readonly Lazy<string> executor = new(BuildExecutor);
 

@@ -23,8 +23,8 @@ public sealed record ExecutorStats(int Traces, long CallCount, TimeSpan Total, T
 }
 
 /// <summary>
-/// One long-lived executor (`anonvma-exec --serve`, or QEMU whose /init serves a virtio port) fed batch after batch,
-/// so a judge pays the start (or the boot) once instead of once per batch. A batch that does not finish in time
+/// One long-lived executor (`anonvma-exec --serve`) fed batch after batch,
+/// so a judge pays its start once instead of once per batch. A batch that does not finish in time
 /// kills the session: its traces come back Lost, and the judge starts a fresh one for the next batch.
 /// </summary>
 public sealed class ExecutorSession : IDisposable
@@ -41,7 +41,7 @@ public sealed class ExecutorSession : IDisposable
     /// <summary>False once the executor died, timed out or was disposed; such a session is never reused.</summary>
     public bool Alive { get; private set; }
 
-    /// <summary>How long the start took, up to the executor's "R ready" (for QEMU: the boot).</summary>
+    /// <summary>How long the start took, up to the executor's "R ready".</summary>
     public TimeSpan StartTime { get; }
 
     ExecutorSession(Process process, string name, TimeSpan readyTimeout, IDisposable? owned)
@@ -142,7 +142,7 @@ public sealed class ExecutorSession : IDisposable
         }
     }
 
-    /// <summary>Kills the executor (and QEMU with it); idempotent.</summary>
+    /// <summary>Kills the executor; idempotent.</summary>
     public void Dispose()
     {
         if (!live.TryRemove(this, out _) && !Alive) return;

@@ -3,9 +3,8 @@ using AnonVma.Model;
 namespace AnonVma.Judges;
 
 /// <summary>
-/// Linux 6.12 with CONFIG_ANON_VMA_NAME=y, booted under QEMU (microvm, TCG) with the executor as /init serving batch
-/// after batch on a virtio-serial port (tools/qemu/serve.sh): one boot for many batches. A batch that does not finish
-/// in time (a hung guest) kills the guest: its traces come back Lost, and the next batch boots a fresh one.
+/// Linux 6.12 with CONFIG_ANON_VMA_NAME=y, booted under QEMU with the executor as /init (tools/qemu). One boot runs
+/// one batch; a hung boot is killed by run-batch.sh's timeout and its traces come back Lost.
 /// </summary>
 public sealed class QemuJudge : ExecutorJudge
 {
@@ -39,14 +38,30 @@ public sealed class QemuJudge : ExecutorJudge
         return new QemuJudge(r.Stdout.Trim()) { FreshViews = freshViews };
     }
 
-    protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/serve.sh";
+    protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/run-batch.sh";
 
-    protected override ExecutorSession StartSession() =>
-        ExecutorSession.Start(Path.Combine(RepoPaths.Oracle, "serve.sh"), ["--kernel", kernel], Name, TimeSpan.FromSeconds(120));
-
-    // A call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
+    // Boot ~2 s; a call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
     protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
         TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount + callCount / 10));
+
+    /// <summary>One boot for the batch (run-batch.sh), its S line taken out of the output; the boot counts as the start.</summary>
+    protected override (Shell.Result Result, ExecutorStats? Stats, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        try
+        {
+            File.WriteAllText(path, batch, System.Text.Encoding.ASCII);
+            var timeout = BatchTimeout(traceCount, callCount);
+            var res = Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
+                [path, "--timeout", ((int)timeout.TotalSeconds).ToString(), "--kernel", kernel], timeout + TimeSpan.FromSeconds(30), Cancellation);
+            var lines = res.Stdout.Split('\n');
+            var stats = lines.Select(ExecutorStats.Parse).LastOrDefault(s => s is not null);
+            var output = string.Join('\n', lines.Where(l => !l.StartsWith("S ")));
+            var start = stats is null ? TimeSpan.Zero : res.Elapsed - stats.Total;
+            return (res with { Stdout = output }, stats, start);
+        }
+        finally { File.Delete(path); }
+    }
 
     static bool OnPath(string exe) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, exe)));
