@@ -364,6 +364,7 @@ static void parse_batch(FILE *f)
  */
 
 static int cg_procs_fd = -1;
+static const char *cg_dir;
 static char cg_events[600]; /* memory.events (v2) or memory.oom_control (v1) */
 static long cg_oom_seen;
 static int cg_as_init;
@@ -434,6 +435,7 @@ static void cg_open(const char *dir)
 	}
 	rt_child_hook = cg_join;
 	rt_death_note = cg_death_note;
+	cg_dir = dir;
 }
 
 /* ------------------------------------------------------------------ */
@@ -719,7 +721,11 @@ int main(int argc, char **argv)
 	if (serving) {
 		if (path)
 			usage();
-		return serve(0, 1);
+		int rc = serve(0, 1);
+		/* the judge removes the cgroup too, but a judge killed outright cannot: every trace process is gone now */
+		if (cg_dir)
+			rmdir(cg_dir);
+		return rc;
 	}
 
 	rt_init();
