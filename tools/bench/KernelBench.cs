@@ -5,10 +5,11 @@ using AnonVma.Model;
 using Trace = AnonVma.Model.Trace;
 
 /// <summary>
-/// The real kernels' speed next to the model's on the same generated traces (`bench kernels [traces]`). The model is
-/// timed as a judge, rendering maps and smaps after every call like the executor, so the ratio compares like with like.
-/// Only completed runs count: a judge none of whose runs completed (QEMU that could not start) gets no figure, and
-/// the benchmark exits 1 whenever a run failed.
+/// The real kernels' speed next to the model's on the same generated traces (`bench kernels [traces]`), with where each
+/// judge's time goes and the kernel's own rate for the same calls (a plain loop, no reports) as the physical limit.
+/// The model is timed as a judge, rendering maps and smaps after every call like the executor, so the ratio compares
+/// like with like. Only completed runs count: a judge that fails to start, or none of whose runs completed, is
+/// reported as failed with no rate, and the benchmark exits 1 whenever a run failed.
 /// </summary>
 static class KernelBench
 {
@@ -17,7 +18,8 @@ static class KernelBench
         int n = args.Length > 0 && int.TryParse(args[0], out var k) ? k : 500;
         const int len = 24;
         var traces = Enumerable.Range(1, n).Select(s => Realiser.Random(s, len, KernelProfile.Linux612)).ToList();
-        Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
+        double load = ReadLoad();
+        Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, load average {load:F2} at start, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
         Console.WriteLine();
         Console.WriteLine("| measurement | result |");
         Console.WriteLine("|---|---|");
@@ -25,36 +27,36 @@ static class KernelBench
 
         new ModelJudge(KernelProfile.Linux612).Run(traces.Take(50).ToList()); // JIT warm-up, untimed
         var native = NativeJudge.Create();
+        var nativeFirst = Measure(native, traces.Take(1).ToList(), failures);
+        Console.WriteLine($"| native: executor start to first result (one-trace batch) | {Seconds(nativeFirst, native)} |");
         var nativeRate = Measure(native, traces, failures);
+        Console.WriteLine($"| **executor on this machine's kernel ({native.Profile.Name})** | {nativeRate} |");
+        Breakdown("native", native, nativeRate);
+        Console.WriteLine($"| native physical limit: the same calls in a plain loop, no reports | {Bare(native, traces)} |");
         var modelNative = Measure(new ModelJudge(native.Profile), traces, failures);
-        Console.WriteLine($"| executor on this machine's kernel ({native.Profile.Name}) | {nativeRate} |");
         Console.WriteLine($"| model, {native.Profile.Name} profile, same traces | {modelNative}{Ratio(nativeRate, modelNative, "the native kernel")} |");
 
         var qemu = QemuJudge.TryCreate(out var why);
         if (qemu is null)
         {
-            Console.WriteLine($"| QEMU 6.12 | not measured: {why} |");
+            Console.WriteLine($"| QEMU 6.12 | FAILED, not measured: {why} |");
+            failures.Add($"qemu-6.12: {why}");
             return Verdict(failures);
         }
-        var one = new[] { new Trace("boot", Trace.DefaultArenaBase, 0x10000, [new MunmapCall(0, Trace.DefaultArenaBase, 0x1000)]) };
-        var boots = new List<double>();
-        for (int i = 0; i < 3; i++)
-        {
-            var b = Measure(qemu, one, failures);
-            if (b.Failed > 0)
-            {
-                Console.WriteLine($"| QEMU 6.12 | not measured: a one-call batch did not complete ({b.First}) |");
-                return Verdict(failures);
-            }
-            boots.Add(b.Seconds);
-        }
-        double boot = boots.Order().ElementAt(1);
+        var first = Measure(qemu, traces.Take(1).ToList(), failures);
+        Console.WriteLine($"| QEMU: boot to first result (one-trace batch) | {Seconds(first, qemu)} |");
+        Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: boot and serial transfer) | |");
+        if (first.Calls == 0) return Verdict(failures);
         var qemuRate = Measure(qemu, traces, failures);
+        var boot = qemu.LastStart;
+        Console.WriteLine($"| **executor under QEMU 6.12, boot included** (one boot per batch, {qemu.LastSessions} guest(s) side by side) | {qemuRate} |");
+        Console.WriteLine($"| executor under QEMU 6.12, boot and transfer excluded ({boot.TotalSeconds:F2} s) | {(qemuRate.Calls == 0 ? "not measured" : $"{qemuRate.Calls / (qemuRate.Seconds - boot.TotalSeconds):N0} calls/s")} |");
+        Breakdown("QEMU", qemu, qemuRate);
+        Console.WriteLine($"| QEMU physical limit: the same calls in a plain loop in the guest, no reports | {Bare(qemu, traces)} |");
         var modelQemu = Measure(new ModelJudge(qemu.Profile), traces, failures);
-        Console.WriteLine($"| QEMU boot + one-call batch + reboot (median of 3) | {boot:F2} s |");
-        Console.WriteLine($"| executor under QEMU 6.12, one boot, boot included | {qemuRate} |");
-        Console.WriteLine($"| executor under QEMU 6.12, boot excluded | {(qemuRate.Calls == 0 ? "not measured" : $"{qemuRate.Calls / (qemuRate.Seconds - boot):N0} calls/s")} |");
         Console.WriteLine($"| model, linux-6.12 profile, same traces | {modelQemu}{Ratio(qemuRate, modelQemu, "QEMU")} |");
+        Console.WriteLine();
+        Console.WriteLine($"load average at the end: {ReadLoad():F2} (other jobs on the machine slow the kernels, QEMU most)");
         return Verdict(failures);
     }
 
@@ -62,7 +64,7 @@ static class KernelBench
     sealed record Rate(double Seconds, long Calls, int Failed, string? First)
     {
         public override string ToString() =>
-            (Calls == 0 ? "not measured: no run completed" : $"{Calls / Seconds:N0} calls/s ({Seconds:F2} s)") +
+            (Calls == 0 ? "FAILED, not measured: no run completed" : $"{Calls / Seconds:N0} calls/s ({Seconds:F2} s)") +
             (Failed == 0 ? "" : $"; {Failed} run(s) did not complete and are not counted, first: {First}");
     }
 
@@ -75,6 +77,49 @@ static class KernelBench
         if (failed > 0) failures.Add($"{judge.Name}: {failed} of {traces.Count} run(s) did not complete, first: {first}");
         return new Rate(seconds, calls, failed, first);
     }
+
+    static string Seconds(Rate r, ExecutorJudge j) =>
+        r.Calls == 0 ? r.ToString() : $"{r.Seconds:F2} s (start {j.LastStart.TotalSeconds:F2} s)";
+
+    /// <summary>
+    /// Where the last batch's time went: in the executor (the calls' round trips through the trace processes, the
+    /// smaps reads, writing the output, the rest: starting and ending traces, filtering) by its own clock, and on this
+    /// side (writing the batch, waiting for the output to arrive, parsing it).
+    /// </summary>
+    static void Breakdown(string what, ExecutorJudge judge, Rate rate)
+    {
+        if (rate.Calls == 0) return;
+        if (judge.LastStats is not { } s)
+        {
+            Console.WriteLine($"| {what} breakdown | not available: the executor gave no S line |");
+            return;
+        }
+        double wall = judge.LastElapsed.TotalSeconds, ex = s.Total.TotalSeconds;
+        int k = judge.LastSessions;
+        var (encode, parse) = judge.LastHostSide;
+        string In(double sec) => $"{sec:F2} s ({100 * sec / ex:F0}% of the executor's {ex:F2} s{(k > 1 ? $", summed over {k} sessions side by side" : "")})";
+        string Out(double sec) => $"{sec:F2} s ({100 * sec / wall:F0}% of the {wall:F2} s wall time)";
+        Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {In(s.InCalls.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: reading /proc/PID/smaps | {In(s.Reads.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: executor output writes (blocked while the reader lags) | {In(s.Output.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: executor, the rest (trace start and end, filtering, formatting) | {In(ex - s.InCalls.TotalSeconds - s.Reads.TotalSeconds - s.Output.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: writing the batch text (C#) | {Out(encode.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: transfer and waiting, outside the executor's clock | {Out(wall - ex / k - encode.TotalSeconds - parse.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: parsing the output (C#) | {Out(parse.TotalSeconds)} |");
+    }
+
+    static string Bare(ExecutorJudge judge, IReadOnlyList<Trace> traces)
+    {
+        try
+        {
+            var s = judge.Bare(traces);
+            return s is null || s.CallCount == 0 ? "FAILED, not measured: no S line" : $"{s.CallCount / s.Total.TotalSeconds:N0} calls/s ({s.CallCount:N0} calls in {s.Total.TotalSeconds:F2} s)";
+        }
+        catch (InvalidOperationException e) { return $"FAILED, not measured: {e.Message}"; }
+    }
+
+    static double ReadLoad() =>
+        double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : double.NaN;
 
     static string Ratio(Rate kernel, Rate model, string what) =>
         kernel.Calls == 0 || model.Calls == 0 ? "" : $": {kernel.Seconds / kernel.Calls / (model.Seconds / model.Calls):F0}× {what}";

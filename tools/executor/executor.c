@@ -37,7 +37,7 @@ static int extra_op(const struct cmd *c, struct resp *r)
 
 /* "option same": a process whose view did not change since its last report prints "O pN same" instead.
  * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
-static int opt_same;
+static int opt_same, opt_stats, opt_bare, opt_fresh;
 static char opt_fields[512];
 static struct sbuf last_view[MAXPROC];
 
@@ -115,6 +115,8 @@ static inline void run_trace(const struct trace *t, int tracenum)
 
 static struct trace *traces;
 static int ntraces, captraces;
+static struct cmd *cmds; /* every trace's calls, in batch order */
+static size_t ncmds, capcmds;
 static const char *batch_name = "batch";
 
 static void die_batch(int line, const char *fmt, const char *arg) __attribute__((noreturn));
@@ -231,13 +233,19 @@ static void parse_batch(FILE *f)
 				die_batch(lineno, "'option' must come before the first trace", NULL);
 			if (nt == 2 && !strcmp(tok[1], "same")) {
 				opt_same = 1;
+			} else if (nt == 2 && !strcmp(tok[1], "stats")) {
+				opt_stats = 1;
+			} else if (nt == 2 && !strcmp(tok[1], "fresh")) {
+				opt_fresh = 1;
+			} else if (nt == 2 && !strcmp(tok[1], "bare")) {
+				opt_bare = 1;
 			} else if (nt == 3 && !strcmp(tok[1], "fields")) {
 				if (strlen(tok[2]) >= sizeof opt_fields - 2)
 					die_batch(lineno, "option fields: list too long", NULL);
 				/* stored as ",A,B,C," so a label matches as ",LABEL," */
 				snprintf(opt_fields, sizeof opt_fields, ",%s,", tok[2]);
 			} else {
-				die_batch(lineno, "usage: option same | option fields <Label,Label,...>", NULL);
+				die_batch(lineno, "usage: option same | option stats | option fresh | option bare | option fields <Label,Label,...>", NULL);
 			}
 			continue;
 		}
@@ -247,8 +255,9 @@ static void parse_batch(FILE *f)
 			if (nt != 2)
 				die_batch(lineno, "usage: trace <id>", NULL);
 			if (ntraces == captraces) {
-				captraces = captraces ? 2 * captraces : 64;
-				traces = xrealloc(traces, (size_t)captraces * sizeof *traces);
+				int cap = captraces ? 2 * captraces : 64;
+				traces = dontfork_grow(traces, (size_t)captraces * sizeof *traces, (size_t)cap * sizeof *traces);
+				captraces = cap;
 			}
 			cur = &traces[ntraces++];
 			memset(cur, 0, sizeof *cur);
@@ -300,11 +309,15 @@ static void parse_batch(FILE *f)
 		if (!cur->has_arena)
 			die_batch(lineno, "call before 'arena'", NULL);
 
-		if (cur->ncalls == cur->cap) {
-			cur->cap = cur->cap ? 2 * cur->cap : 16;
-			cur->calls = xrealloc(cur->calls, (size_t)cur->cap * sizeof *cur->calls);
+		if (ncmds == capcmds) {
+			size_t cap = capcmds ? 2 * capcmds : 1024;
+			cmds = dontfork_grow(cmds, capcmds * sizeof *cmds, cap * sizeof *cmds);
+			capcmds = cap;
 		}
-		struct cmd *c = &cur->calls[cur->ncalls++];
+		if (!cur->ncalls)
+			cur->first = (int)ncmds;
+		cur->ncalls++;
+		struct cmd *c = &cmds[ncmds++];
 		memset(c, 0, sizeof *c);
 		c->op = (uint32_t)op;
 		c->proc = (uint32_t)proc;
@@ -333,6 +346,8 @@ static void parse_batch(FILE *f)
 	}
 	if (cur)
 		die_batch(lineno + 1, "end of input inside trace %s (missing 'end')", cur->id);
+	for (int i = 0; i < ntraces; i++) /* cmds no longer moves */
+		traces[i].calls = traces[i].ncalls ? &cmds[traces[i].first] : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -349,6 +364,7 @@ static void parse_batch(FILE *f)
  */
 
 static int cg_procs_fd = -1;
+static const char *cg_dir;
 static char cg_events[600]; /* memory.events (v2) or memory.oom_control (v1) */
 static long cg_oom_seen;
 static int cg_as_init;
@@ -419,6 +435,211 @@ static void cg_open(const char *dir)
 	}
 	rt_child_hook = cg_join;
 	rt_death_note = cg_death_note;
+	cg_dir = dir;
+}
+
+/* ------------------------------------------------------------------ */
+/* the physical limit: "option bare"                                   */
+/*
+ * Each trace's calls in one process of its own, with no pipes and no
+ * reports: the kernel's own cost for the same calls.  A fork forks a child
+ * that exits at once; the calls of every process run in this one; an exit
+ * is skipped.  Only "S bare ..." is printed.
+ */
+static void bare_trace(const struct trace *t, int tracenum)
+{
+	static struct cmd c;
+	int nh = 0;
+	w_setup();
+	if (rt_child_hook)
+		rt_child_hook();
+	for (int i = 0; i < t->ncalls; i++) {
+		struct resp r;
+		c = t->calls[i];
+		memset(&r, 0, sizeof r);
+		drain_cpu_batches();
+		errno = 0;
+		if (c.op == OP_FORK) {
+			pid_t p = fork();
+			if (p == 0)
+				_exit(0);
+			if (p > 0)
+				waitpid(p, NULL, 0);
+			continue;
+		}
+		if (c.op == OP_EXIT)
+			continue;
+		if (c.op < OP_COUNT && opdesc[c.op].effect == EFFECT_NEW_HANDLE) {
+			c.aux = nh++;
+			if (c.op == OP_FILE)
+				file_path(c.name, sizeof c.name, tracenum, c.aux);
+		}
+		w_call(&c, &r, t->base, t->size);
+	}
+	_exit(0);
+}
+
+static void run_bare(void)
+{
+	uint64_t t0 = now_ns();
+	long calls = 0;
+	int ran = 0;
+	for (int i = 0; i < ntraces; i++) {
+		const struct trace *t = &traces[i];
+		if (check_trace(t) < 0)
+			continue;
+		struct trace copy = *t; /* the child does not inherit traces[] */
+		pid_t p = fork();
+		if (p == 0)
+			bare_trace(&copy, i);
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		for (int h = 0; h < MAXHANDLE; h++) {
+			char path[NAME_MAX_BYTES];
+			file_path(path, sizeof path, i, h);
+			unlink(path);
+		}
+		calls += t->ncalls;
+		ran++;
+	}
+	printf("S bare traces=%d calls=%ld total_ns=%" PRIu64 "\n", ran, calls, now_ns() - t0);
+}
+
+/* a parsed batch, start to end, after rt_init */
+static void run_batch(void)
+{
+	rt_probe();
+	rt_extra_op = extra_op;
+	rt_trace_start = forget_views;
+	rt_reuse_views = !opt_fresh;
+	if (opt_same)
+		rt_print_view = print_view;
+	if (opt_fields[0])
+		rt_keep_line = field_wanted;
+	if (opt_bare) {
+		run_bare();
+		fflush(stdout);
+		return;
+	}
+	uint64_t t0 = now_ns();
+	long calls = 0;
+	for (int i = 0; i < ntraces; i++) {
+		run_trace(&traces[i], i);
+		calls += traces[i].ncalls;
+	}
+	if (opt_stats)
+		printf("S traces=%d calls=%ld total_ns=%" PRIu64 " call_ns=%" PRIu64 " read_ns=%" PRIu64
+		       " out_ns=%" PRIu64 "\n", ntraces, calls, now_ns() - t0, rt_ns_call, rt_ns_read, rt_ns_out);
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------ */
+/* serving many batches: --serve                                      */
+/*
+ * Batch after batch on one input, so a judge starts (or boots) the
+ * executor once.  A batch is its lines up to a line "run".  Each runs in a
+ * child of its own, exactly as a batch file would (no state carries over),
+ * and its output is followed by any "! <line>" the child wrote on stderr (a
+ * malformed batch's "batch:LINE: problem") and "Z <exit status>", or
+ * "Z sig<N>" if it died.  "R ready" comes first, once.  End of input ends.
+ */
+static void serve_one(int out, int batchfd)
+{
+	int errfd = (int)syscall(SYS_memfd_create, "stderr", 0L);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(out, 1);
+		if (errfd >= 0)
+			dup2(errfd, 2);
+		lseek(batchfd, 0, SEEK_SET);
+		FILE *in = fdopen(batchfd, "r");
+		if (!in)
+			_exit(1);
+		if (cg_procs_fd >= 0)
+			cg_oom_seen = cg_oom_kills(); /* earlier batches' kills are not this one's */
+		rt_init();
+		parse_batch(in);
+		fclose(in);
+		run_batch();
+		_exit(0);
+	}
+	int st = 0;
+	if (pid > 0)
+		while (waitpid(-1, &st, 0) != pid) /* as /init, orphans are ours to reap too */
+			if (errno == ECHILD)
+				break;
+	char line[600];
+	if (errfd >= 0) {
+		FILE *e = fdopen(errfd, "r");
+		if (e) {
+			rewind(e);
+			while (fgets(line, sizeof line, e)) {
+				line[strcspn(line, "\n")] = 0;
+				dprintf(out, "! %s\n", line);
+			}
+			fclose(e);
+		} else {
+			close(errfd);
+		}
+	}
+	if (pid < 0)
+		dprintf(out, "! anonvma-exec: fork: %s\nZ 1\n", strerror(errno));
+	else if (WIFSIGNALED(st))
+		dprintf(out, "Z sig%d\n", WTERMSIG(st));
+	else
+		dprintf(out, "Z %d\n", WEXITSTATUS(st));
+}
+
+static int serve(int in, int out)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0, from = 0;
+	if (write_full(out, "R ready\n", 8) < 0)
+		return 1;
+	for (;;) {
+		/* a complete "run" line in buf[from..len)? */
+		char *run_at = NULL;
+		for (char *l = buf + from; l < buf + len;) {
+			char *nl = memchr(l, '\n', (size_t)(buf + len - l));
+			if (!nl)
+				break;
+			size_t n = (size_t)(nl - l);
+			if (n && l[n - 1] == '\r')
+				n--;
+			if (n == 3 && !memcmp(l, "run", 3)) {
+				run_at = l;
+				break;
+			}
+			l = nl + 1;
+			from = (size_t)(l - buf);
+		}
+		if (run_at) {
+			int fd = (int)syscall(SYS_memfd_create, "batch", 0L);
+			if (fd < 0 || write_full(fd, buf, (size_t)(run_at - buf)) < 0) {
+				dprintf(out, "! anonvma-exec: cannot hold the batch: %s\nZ 1\n", strerror(errno));
+			} else {
+				serve_one(out, fd);
+			}
+			if (fd >= 0)
+				close(fd);
+			char *rest = memchr(run_at, '\n', (size_t)(buf + len - run_at)) + 1;
+			len = (size_t)(buf + len - rest);
+			memmove(buf, rest, len);
+			from = 0;
+			continue;
+		}
+		if (cap - len < 65536) {
+			size_t ncap = cap ? 2 * cap : 1 << 20;
+			buf = dontfork_grow(buf, cap, ncap);
+			cap = ncap;
+		}
+		ssize_t r = read(in, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0;
+		len += (size_t)r;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -442,13 +663,13 @@ static void init_console(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [FILE]\n");
+	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--cpu N] [--serve | FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int as_init = getpid() == 1;
+	int as_init = getpid() == 1, serving = 0;
 	const char *path = NULL;
 	FILE *in;
 
@@ -473,6 +694,14 @@ int main(int argc, char **argv)
 				if (parse_u64(argv[i] + 13, &v) < 0 || v == 0 || v > 3600000)
 					usage();
 				timeout_ms = (int)v;
+			} else if (!strcmp(argv[i], "--cpu")) {
+				uint64_t v;
+				if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v >= CPU_SETSIZE)
+					usage();
+				rt_cpu = (int)v;
+				i++;
+			} else if (!strcmp(argv[i], "--serve")) {
+				serving = 1;
 			} else if (!strcmp(argv[i], "--cgroup")) {
 				if (i + 1 >= argc)
 					usage();
@@ -487,6 +716,16 @@ int main(int argc, char **argv)
 				usage();
 			}
 		}
+	}
+
+	if (serving) {
+		if (path)
+			usage();
+		int rc = serve(0, 1);
+		/* the judge removes the cgroup too, but a judge killed outright cannot: every trace process is gone now */
+		if (cg_dir)
+			rmdir(cg_dir);
+		return rc;
 	}
 
 	rt_init();
@@ -521,18 +760,7 @@ int main(int argc, char **argv)
 	parse_batch(in);
 	if (in != stdin)
 		fclose(in);
-
-	rt_probe();
-	rt_extra_op = extra_op;
-	rt_trace_start = forget_views;
-	if (opt_same)
-		rt_print_view = print_view;
-	if (opt_fields[0])
-		rt_keep_line = field_wanted;
-
-	for (int i = 0; i < ntraces; i++)
-		run_trace(&traces[i], i);
-	fflush(stdout);
+	run_batch();
 	if (!as_init)
 		return 0;
 reboot:

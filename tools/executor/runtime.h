@@ -109,7 +109,7 @@ struct trace {
 	int has_arena;
 	uint64_t base, size;
 	struct cmd *calls;
-	int ncalls, cap;
+	int ncalls, first; /* first: the executor's parser keeps the index of the first call in its call pool */
 };
 
 /* ------------------------------------------------------------------ */
@@ -196,6 +196,16 @@ static int read_full(int fd, void *p, size_t n)
 	return 1;
 }
 
+/* where the controller's time goes, for the executor's "S" line: the calls' round trips, the smaps reads, the output */
+static uint64_t rt_ns_call, rt_ns_read, rt_ns_out;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -227,6 +237,24 @@ static void *xrealloc(void *p, size_t n)
 		fprintf(stderr, "anonvma-exec: out of memory\n");
 		exit(1);
 	}
+	return q;
+}
+
+/*
+ * Memory the trace processes must not inherit (MADV_DONTFORK: fork leaves it out): the parsed batch, the /proc read
+ * buffer, the output buffer.  Every smaps read walks every present page of the process, so a trace process that
+ * inherited megabytes of the controller's batch made each report many times slower than its arena alone.
+ */
+static void *dontfork_grow(void *p, size_t oldsize, size_t newsize)
+{
+	void *q = oldsize ? mremap(p, oldsize, newsize, MREMAP_MAYMOVE)
+			  : mmap(NULL, newsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED) {
+		fprintf(stderr, "anonvma-exec: out of memory\n");
+		exit(1);
+	}
+	if (!oldsize)
+		madvise(q, newsize, MADV_DONTFORK);
 	return q;
 }
 
@@ -338,10 +366,112 @@ static void drain_cpu_batches(void)
 		syscall(SYS_madvise, drain_page, 4096L, MADV_POPULATE_READ);
 }
 
-static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
-static void worker(int idx, uint64_t base, uint64_t size)
+/* one call other than fork and exit, made by this process with its arguments unchanged */
+static void w_call(const struct cmd *cp, struct resp *r, uint64_t base, uint64_t size)
 {
 	static struct cmd c; /* static: keeps the stack small and unchanging */
+	c = *cp;
+	switch (c.op) {
+	case OP_MMAP: {
+		long fd = c.fdhandle < 0 ? -1 : w_fd_of(c.fdhandle);
+		long rc = syscall(SYS_mmap, c.a[0], c.a[1], c.a[2], c.a[3], fd, c.a[4]);
+		sc_result(rc, r);
+		if (rc != -1 && !(c.a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
+			uint64_t s = (uint64_t)rc, e = s + page_align(c.a[1]);
+			if (s < base || e < s || e > base + size) {
+				syscall(SYS_munmap, s, c.a[1]);
+				r->kind = RK_ESCAPED;
+			}
+		}
+		break;
+	}
+	case OP_MUNMAP:
+		sc_result(syscall(SYS_munmap, c.a[0], c.a[1]), r);
+		break;
+	case OP_MPROTECT:
+		sc_result(syscall(SYS_mprotect, c.a[0], c.a[1], c.a[2]), r);
+		break;
+	case OP_MLOCK:
+		sc_result(syscall(SYS_mlock, c.a[0], c.a[1]), r);
+		break;
+	case OP_MLOCK2:
+		sc_result(syscall(SYS_mlock2, c.a[0], c.a[1], c.a[2]), r);
+		break;
+	case OP_MUNLOCK:
+		sc_result(syscall(SYS_munlock, c.a[0], c.a[1]), r);
+		break;
+	case OP_MLOCKALL:
+		sc_result(syscall(SYS_mlockall, c.a[0]), r);
+		break;
+	case OP_MUNLOCKALL:
+		sc_result(syscall(SYS_munlockall), r);
+		break;
+	case OP_MADVISE:
+		sc_result(syscall(SYS_madvise, c.a[0], c.a[1], c.a[2]), r);
+		break;
+	case OP_PRCTL: { /* a[] = arg2 addr len */
+		const char *p = name_ptr(&c);
+		sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, c.a[0], c.a[1], c.a[2], p), r);
+		break;
+	}
+	case OP_READ:
+	case OP_WRITE: {
+		volatile char *p = (volatile char *)(uintptr_t)c.a[0];
+		int sig = sigsetjmp(w_jmp, 1);
+		if (sig == 0) {
+			if (c.op == OP_WRITE)
+				*p = 1;
+			else
+				(void)*p;
+			r->ret = 0;
+		} else {
+			r->kind = sig == SIGBUS ? RK_BUS : RK_SEGV;
+		}
+		break;
+	}
+	case OP_MEMFD_CREATE: {
+		int fd = (int)syscall(SYS_memfd_create, "m", 0L);
+		if (fd < 0) {
+			sc_result(-1, r);
+			break;
+		}
+		if (ftruncate(fd, (off_t)c.a[0]) < 0) {
+			sc_result(-1, r);
+			close(fd);
+			break;
+		}
+		w_fd[c.aux] = fd;
+		break;
+	}
+	case OP_FILE: {
+		int fd = open(c.name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0) {
+			sc_result(-1, r);
+			break;
+		}
+		if (ftruncate(fd, (off_t)c.a[0]) < 0) {
+			sc_result(-1, r);
+			close(fd);
+			break;
+		}
+		w_fd[c.aux] = fd;
+		break;
+	}
+	case OP_SETCREDS:
+		sc_result(w_setcreds(c.a[0], c.a[1]), r);
+		break;
+	default:
+		if (!rt_extra_op || !rt_extra_op(&c, r)) {
+			r->err = ENOSYS;
+			r->ret = -1;
+		}
+		break;
+	}
+}
+
+/* a trace process: SIGSEGV and SIGBUS become results, no handles yet */
+static void w_setup(void)
+{
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
@@ -352,6 +482,14 @@ static void worker(int idx, uint64_t base, uint64_t size)
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < MAXHANDLE; i++)
 		w_fd[i] = -1;
+}
+
+static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
+static void worker(int idx, uint64_t base, uint64_t size)
+{
+	static struct cmd c; /* static: keeps the stack small and unchanging */
+
+	w_setup();
 	w_hello(idx);
 
 	for (;;) {
@@ -364,63 +502,6 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		drain_cpu_batches();
 		errno = 0;
 		switch (c.op) {
-		case OP_MMAP: {
-			long fd = c.fdhandle < 0 ? -1 : w_fd_of(c.fdhandle);
-			long rc = syscall(SYS_mmap, c.a[0], c.a[1], c.a[2], c.a[3], fd, c.a[4]);
-			sc_result(rc, &r);
-			if (rc != -1 && !(c.a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
-				uint64_t s = (uint64_t)rc, e = s + page_align(c.a[1]);
-				if (s < base || e < s || e > base + size) {
-					syscall(SYS_munmap, s, c.a[1]);
-					r.kind = RK_ESCAPED;
-				}
-			}
-			break;
-		}
-		case OP_MUNMAP:
-			sc_result(syscall(SYS_munmap, c.a[0], c.a[1]), &r);
-			break;
-		case OP_MPROTECT:
-			sc_result(syscall(SYS_mprotect, c.a[0], c.a[1], c.a[2]), &r);
-			break;
-		case OP_MLOCK:
-			sc_result(syscall(SYS_mlock, c.a[0], c.a[1]), &r);
-			break;
-		case OP_MLOCK2:
-			sc_result(syscall(SYS_mlock2, c.a[0], c.a[1], c.a[2]), &r);
-			break;
-		case OP_MUNLOCK:
-			sc_result(syscall(SYS_munlock, c.a[0], c.a[1]), &r);
-			break;
-		case OP_MLOCKALL:
-			sc_result(syscall(SYS_mlockall, c.a[0]), &r);
-			break;
-		case OP_MUNLOCKALL:
-			sc_result(syscall(SYS_munlockall), &r);
-			break;
-		case OP_MADVISE:
-			sc_result(syscall(SYS_madvise, c.a[0], c.a[1], c.a[2]), &r);
-			break;
-		case OP_PRCTL: { /* a[] = arg2 addr len */
-			const char *p = name_ptr(&c);
-			sc_result(syscall(SYS_prctl, (long)PR_SET_VMA, c.a[0], c.a[1], c.a[2], p), &r);
-			break;
-		}
-		case OP_READ:
-		case OP_WRITE: {
-			volatile char *p = (volatile char *)(uintptr_t)c.a[0];
-			int sig = sigsetjmp(w_jmp, 1);
-			if (sig == 0) {
-				if (c.op == OP_WRITE)
-					*p = 1;
-				else
-					(void)*p;
-				r.ret = 0;
-			} else {
-				r.kind = sig == SIGBUS ? RK_BUS : RK_SEGV;
-			}
-			break;
-		}
 		case OP_FORK: {
 			long rc = syscall(SYS_clone, (long)(CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
 			if (rc == 0)
@@ -435,42 +516,8 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		case OP_EXIT:
 			w_send(&r);
 			_exit(0);
-		case OP_MEMFD_CREATE: {
-			int fd = (int)syscall(SYS_memfd_create, "m", 0L);
-			if (fd < 0) {
-				sc_result(-1, &r);
-				break;
-			}
-			if (ftruncate(fd, (off_t)c.a[0]) < 0) {
-				sc_result(-1, &r);
-				close(fd);
-				break;
-			}
-			w_fd[c.aux] = fd;
-			break;
-		}
-		case OP_FILE: {
-			int fd = open(c.name, O_RDWR | O_CREAT | O_EXCL, 0600);
-			if (fd < 0) {
-				sc_result(-1, &r);
-				break;
-			}
-			if (ftruncate(fd, (off_t)c.a[0]) < 0) {
-				sc_result(-1, &r);
-				close(fd);
-				break;
-			}
-			w_fd[c.aux] = fd;
-			break;
-		}
-		case OP_SETCREDS:
-			sc_result(w_setcreds(c.a[0], c.a[1]), &r);
-			break;
 		default:
-			if (!rt_extra_op || !rt_extra_op(&c, &r)) {
-				r.err = ENOSYS;
-				r.ret = -1;
-			}
+			w_call(&c, &r, base, size);
 			break;
 		}
 		w_send(&r);
@@ -645,8 +692,9 @@ static ssize_t slurp(const char *path)
 		return -1;
 	for (;;) {
 		if (rdcap - len < 65536) {
-			rdcap = rdcap ? 2 * rdcap : 1 << 20;
-			rdbuf = xrealloc(rdbuf, rdcap + 1);
+			size_t cap = rdcap ? 2 * rdcap : 1 << 20;
+			rdbuf = dontfork_grow(rdbuf, rdcap ? rdcap + PAGE : 0, cap + PAGE);
+			rdcap = cap;
 		}
 		ssize_t r = read(fd, rdbuf + len, rdcap - len);
 		if (r < 0) {
@@ -707,53 +755,91 @@ static void sbuf_add(struct sbuf *b, const char *p, size_t n)
 	b->len += n;
 }
 
-/* append the maps (smaps=0) or smaps (smaps=1) lines of pid touching the arena to out, as "| " lines */
-static void observe(const struct trace *t, pid_t pid, int smaps, struct sbuf *out)
+/*
+ * One process's view: "O pN maps", the maps lines touching the arena, "O pN smaps", the smaps lines of those VMAs, as
+ * "| " lines.  Both come from one read of /proc/PID/smaps: each of its blocks starts with the VMA's maps line, which
+ * show_smap prints with the same show_map_vma as /proc/PID/maps, and nothing runs between the two reads it replaces.
+ */
+static void observe(const struct trace *t, int idx, pid_t pid, struct sbuf *out)
 {
+	static struct sbuf sm;
 	char path[64];
 	uint64_t ab = t->base, ae = t->base + t->size;
-	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, smaps ? "smaps" : "maps");
+	int hn = snprintf(path, sizeof path, "O p%d maps\n", idx);
+	sbuf_add(out, path, (size_t)hn);
+	sm.len = 0;
+	hn = snprintf(path, sizeof path, "O p%d smaps\n", idx);
+	sbuf_add(&sm, path, (size_t)hn);
+	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+	uint64_t t0 = now_ns();
 	ssize_t len = slurp(path);
-	if (len < 0)
-		return;
+	rt_ns_read += now_ns() - t0;
 	int inblock = 0;
-	for (char *l = rdbuf; l < rdbuf + len;) {
+	for (char *l = rdbuf; len > 0 && l < rdbuf + len;) {
 		char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
 		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
 		uint64_t s, e;
 		int header = parse_header(l, &s, &e);
 		if (header)
 			inblock = s < ae && e > ab;
-		else if (!smaps)
-			inblock = 0;
-		if (inblock && (header || !smaps || !rt_keep_line || rt_keep_line(l, n))) {
-			sbuf_add(out, "| ", 2);
-			sbuf_add(out, l, n);
+		if (inblock && (header || !rt_keep_line || rt_keep_line(l, n))) {
+			sbuf_add(&sm, "| ", 2);
+			sbuf_add(&sm, l, n);
 			if (!n || l[n - 1] != '\n')
-				sbuf_add(out, "\n", 1);
+				sbuf_add(&sm, "\n", 1);
+			if (header) {
+				sbuf_add(out, "| ", 2);
+				sbuf_add(out, l, n);
+				if (!n || l[n - 1] != '\n')
+					sbuf_add(out, "\n", 1);
+			}
 		}
 		l += n;
 	}
+	sbuf_add(out, sm.buf, sm.len);
 }
 
-static void observe_all(const struct trace *t, int gone_now)
+/*
+ * The executor's shortcut (rt_reuse_views, off in a reproducer): after a call that cannot change another process's
+ * maps or smaps, another process's view is its last one, not read again.  A process's maps change only by its own
+ * calls; its smaps also by another's calls that map, unmap, fault, lock or fork pages it shares (mapcounts: Pss,
+ * Shared_*, Private_*) or that walk them (young bits: Referenced).  These calls do none of that: prctl(PR_SET_VMA)
+ * changes only the caller's VMAs (anon_vma_name objects are immutable and refcounted), setcreds only its rlimit and
+ * capabilities, memfd_create and file only create a file and a descriptor in it.  Not mprotect: making a VM_LOCKED
+ * VMA writable populates it for write (mprotect_fixup), which breaks COW sharing with a fork.  "option fresh" reads
+ * every process after every call; KernelViewTests hold the two to the same output on generated traces.
+ */
+static int rt_reuse_views;
+static struct sbuf rt_views[MAXPROC];
+
+static int page_neutral(int op)
+{
+	return op < 0 || op == OP_PRCTL || op == OP_SETCREDS || op == OP_MEMFD_CREATE || op == OP_FILE;
+}
+
+/* every live process's view after a call by process caller (op -1: nothing ran) */
+static void observe_all(const struct trace *t, int gone_now, int caller, int op)
 {
 	for (int i = 0; i < MAXPROC; i++) {
 		if (procs[i].state == 1) {
 			struct sbuf v = { 0 };
-			char head[32];
-			int hn = snprintf(head, sizeof head, "O p%d maps\n", i);
-			sbuf_add(&v, head, (size_t)hn);
-			observe(t, procs[i].pid, 0, &v);
-			hn = snprintf(head, sizeof head, "O p%d smaps\n", i);
-			sbuf_add(&v, head, (size_t)hn);
-			observe(t, procs[i].pid, 1, &v);
+			if (rt_reuse_views && i != caller && rt_views[i].len && page_neutral(op)) {
+				sbuf_add(&v, rt_views[i].buf, rt_views[i].len);
+			} else {
+				observe(t, i, procs[i].pid, &v);
+				if (rt_reuse_views) {
+					rt_views[i].len = 0;
+					sbuf_add(&rt_views[i], v.buf, v.len);
+				}
+			}
+			uint64_t t0 = now_ns();
 			if (rt_print_view) {
 				rt_print_view(i, &v);
 			} else {
 				fwrite(v.buf, 1, v.len, stdout);
 				free(v.buf);
 			}
+			rt_ns_out += now_ns() - t0;
 		} else if (i == gone_now) {
 			printf("O p%d gone\n", i);
 		}
@@ -938,7 +1024,9 @@ static void trace_cleanup(void)
 		unlink(path);
 	}
 	run.nfiles = 0;
+	uint64_t t0 = now_ns();
 	fflush(stdout);
+	rt_ns_out += now_ns() - t0;
 }
 
 /* the trace ends with "T <id> timeout|crash ..." (fail_msg) */
@@ -972,6 +1060,8 @@ static int trace_begin(const struct trace *t, int tracenum)
 	run.tracenum = tracenum;
 	run.nprocs = 1;
 	memset(procs, 0, sizeof procs);
+	for (int i = 0; i < MAXPROC; i++)
+		rt_views[i].len = 0;
 	if (rt_trace_start)
 		rt_trace_start();
 	for (int i = 0; i < MAXPROC; i++) {
@@ -982,6 +1072,7 @@ static int trace_begin(const struct trace *t, int tracenum)
 		}
 	}
 	fflush(NULL);
+	uint64_t base = t->base, size = t->size; /* t is not inherited (dontfork_grow) */
 	pid_t pid = fork();
 	if (pid < 0) {
 		printf("T %s rejected fork: %s\n", t->id, strerror(errno));
@@ -997,7 +1088,7 @@ static int trace_begin(const struct trace *t, int tracenum)
 		}
 		if (rt_child_hook)
 			rt_child_hook();
-		worker(0, t->base, t->size);
+		worker(0, base, size);
 	}
 	setpgid(pid, pid);
 	pgid = pid;
@@ -1054,7 +1145,7 @@ static int trace_call(const struct cmd *call)
 	early_pid = 0;
 	if (procs[p].state != 1) { /* an earlier fork failed */
 		printf("C %d p%d noproc\n", callidx, p);
-		observe_all(t, -1);
+		observe_all(t, -1, -1, -1);
 		return 0;
 	}
 	if (c.op == OP_FORK) {
@@ -1067,6 +1158,7 @@ static int trace_call(const struct cmd *call)
 			run.fileh[run.nfiles++] = c.aux;
 		}
 	}
+	uint64_t t0 = now_ns();
 	if (write_full(pipes_cmd[p][1], &c, sizeof c) < 0) {
 		if (check_deaths(-1) < 0)
 			return trace_fail();
@@ -1075,6 +1167,7 @@ static int trace_call(const struct cmd *call)
 	}
 	if (get_resp(p, &r, callidx, pending) < 0)
 		return trace_fail();
+	rt_ns_call += now_ns() - t0;
 
 	printf("C %d p%d ", callidx, p);
 	if ((c.op == OP_READ || c.op == OP_WRITE) && r.kind != RK_VALUE)
@@ -1125,7 +1218,7 @@ static int trace_call(const struct cmd *call)
 	}
 	if (check_deaths(-1) < 0)
 		return trace_fail();
-	observe_all(t, gone_now);
+	observe_all(t, gone_now, p, (int)c.op);
 	return 0;
 }
 
@@ -1137,18 +1230,21 @@ static void trace_end(void)
 	trace_cleanup();
 }
 
+/* the CPU the executor's trace processes run on (--cpu), or -1: the one it starts on */
+static int rt_cpu = -1;
+
 /* before anything else: no pipes open, stdout fully buffered, SIGPIPE ignored */
 static void rt_init(void)
 {
-	static char outbuf[1 << 16];
+	char *outbuf = dontfork_grow(NULL, 0, 1 << 16);
 	for (int i = 0; i < MAXPROC; i++)
 		pipes_cmd[i][0] = pipes_cmd[i][1] = pipes_resp[i][0] = pipes_resp[i][1] = -1;
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	setvbuf(stdout, outbuf, _IOFBF, 1 << 16);
 	signal(SIGPIPE, SIG_IGN);
 	/* Every process of a trace on one CPU (forks inherit the mask): the kernel's per-CPU LRU and mlock batches,
 	 * which decide whether a write fault may reuse a page, are then one set, as the model keeps them. The CPU the
 	 * program starts on, so that executors running side by side stay spread over the cores. */
-	int cpu = sched_getcpu();
+	int cpu = rt_cpu >= 0 ? rt_cpu : sched_getcpu();
 	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);

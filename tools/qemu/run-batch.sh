@@ -4,7 +4,7 @@
 #   run-batch.sh BATCH [--timeout SECONDS] [--kernel BZIMAGE] [--log FILE]
 #
 # BATCH is a batch file for anonvma-exec (../executor/README.md), or - for stdin.
-# The executor's output lines (T, C, O and | lines) go to stdout, \r stripped; nothing else does.
+# The executor's output lines (T, C, O, S and | lines) go to stdout, \r stripped; nothing else does.
 #   --timeout SECONDS  kill QEMU after this long (default 120); the run then fails (exit 3).
 #   --kernel BZIMAGE   boot this image instead of the one from build-kernel.sh.
 #   --log FILE         keep the raw console in FILE (by default a /tmp file, deleted on success).
@@ -109,7 +109,7 @@ QPID=
 
 # --- results --------------------------------------------------------------------------------------
 tr -d '\r' <"$LOG" >"$WORK/console"
-grep -E '^(T|C|O|\|) ' "$WORK/console"
+grep -E '^(T|C|O|S|\|) ' "$WORK/console"
 NDONE=$(grep -c -E '^T [^ ]+ (end|rejected .*|timeout -?[0-9]+|crash .*)$' "$WORK/console")
 
 fail() { # CODE MESSAGE
@@ -134,7 +134,7 @@ grep -q -E 'Kernel panic|BUG: |Oops|general protection fault' "$WORK/console" &&
 	fail 1 "the kernel crashed ($NDONE of $NTRACES traces finished)"
 [ "$NDONE" = "$NTRACES" ] || fail 1 "$NDONE of $NTRACES traces reported their end (console cut short?)"
 # Kernel messages printed while the executor ran could have split an output line: warn.
-NOISE=$(awk '/^T [^ ]+ / { on = 1 } on && !/^(T|C|O|\|) / && !/^reboot: / && !/^ *$/' "$WORK/console")
+NOISE=$(awk '/^T [^ ]+ / { on = 1 } on && !/^(T|C|O|S|\|) / && !/^reboot: / && !/^ *$/' "$WORK/console")
 if [ -n "$NOISE" ]; then
 	echo "$PROG: warning: kernel messages among the executor's output (kept in $LOG):" >&2
 	printf '%s\n' "$NOISE" | head -n 5 | sed 's/^/  /' >&2

@@ -21,27 +21,32 @@ public sealed class NativeJudge : ExecutorJudge
 
     /// <summary>Builds the executor if needed and probes the running kernel for its profile.</summary>
     /// <param name="callTimeoutMs">How long one call may take; an OOM kill at the memory limit can take a few seconds of reclaim first.</param>
-    public static NativeJudge Create(int callTimeoutMs = 2000)
+    /// <param name="freshViews">Read every process after every call (<see cref="ExecutorJudge.FreshViews"/>).</param>
+    public static NativeJudge Create(int callTimeoutMs = 2000, bool freshViews = false)
     {
         var exe = EnsureExecutor();
         var profile = NativeProfile.Detect(exe);
-        return new NativeJudge(exe, profile, callTimeoutMs);
+        return new NativeJudge(exe, profile, callTimeoutMs) { FreshViews = freshViews };
     }
 
     protected override string MemoryLimit => $"memory.max {ExecutorMemory.Limit} of the executor's cgroup (ExecutorMemory.LimitBytes)";
 
-    static int warned;
+    static int warned, sessions;
 
-    /// <summary>Runs the batch with its trace processes in a fresh memory cgroup, or unlimited (saying so once) without cgroups.</summary>
-    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
+    /// <summary>A long-lived `anonvma-exec --serve` whose trace processes run in a fresh memory cgroup of their own, or unlimited (saying so once) without cgroups.</summary>
+    protected override ExecutorSession StartSession()
     {
-        using var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
+        var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
         if (cgroup is null && Interlocked.Exchange(ref warned, 1) == 0)
             Console.Error.WriteLine($"anonvma: no memory cgroup, so native traces run without the {ExecutorMemory.Limit} limit: {MemoryCgroup.WhyNot}");
         string[] limit = cgroup is null ? [] : ["--cgroup", cgroup.Path];
-        return Shell.Run(executor, ["--timeout-ms", callTimeoutMs.ToString(), .. limit, batchPath],
-            TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
+        // Sessions take the cores in turn, so those that run side by side do not share one CPU's LRU batches.
+        string cpu = (Interlocked.Increment(ref sessions) % Environment.ProcessorCount).ToString();
+        return ExecutorSession.Start(executor, ["--serve", "--cpu", cpu, "--timeout-ms", callTimeoutMs.ToString(), .. limit], Name, TimeSpan.FromSeconds(30), cgroup);
     }
+
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
+        TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000);
 }
 
 /// <summary>

@@ -19,7 +19,8 @@ public sealed class QemuJudge : ExecutorJudge
     public override KernelProfile Profile => KernelProfile.Linux612;
 
     /// <summary>The judge, or null with the reason it cannot run here (no QEMU, no kernel image).</summary>
-    public static QemuJudge? TryCreate(out string whyNot)
+    /// <param name="freshViews">Read every process after every call (<see cref="ExecutorJudge.FreshViews"/>).</param>
+    public static QemuJudge? TryCreate(out string whyNot, bool freshViews = false)
     {
         whyNot = "";
         if (!OnPath("qemu-system-x86_64"))
@@ -34,17 +35,32 @@ public sealed class QemuJudge : ExecutorJudge
             return null;
         }
         EnsureExecutor();
-        return new QemuJudge(r.Stdout.Trim());
+        return new QemuJudge(r.Stdout.Trim()) { FreshViews = freshViews };
     }
 
     protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/run-batch.sh";
 
-    protected override Shell.Result Execute(string batchPath, int traceCount, long callCount)
+    // Boot ~2 s; a call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
+        TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount + callCount / 10));
+
+    /// <summary>One boot for the batch (run-batch.sh), its S line taken out of the output; the boot counts as the start.</summary>
+    protected override (Shell.Result Result, ExecutorStats? Stats, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
     {
-        // Boot ~2 s; a call takes ~3 ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
-        int seconds = (int)Math.Min(6 * 3600, 60 + traceCount + callCount / 30);
-        return Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
-            [batchPath, "--timeout", seconds.ToString(), "--kernel", kernel], TimeSpan.FromSeconds(seconds + 30), Cancellation);
+        string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        try
+        {
+            File.WriteAllText(path, batch, System.Text.Encoding.ASCII);
+            var timeout = BatchTimeout(traceCount, callCount);
+            var res = Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
+                [path, "--timeout", ((int)timeout.TotalSeconds).ToString(), "--kernel", kernel], timeout + TimeSpan.FromSeconds(30), Cancellation);
+            var lines = res.Stdout.Split('\n');
+            var stats = lines.Select(ExecutorStats.Parse).LastOrDefault(s => s is not null);
+            var output = string.Join('\n', lines.Where(l => !l.StartsWith("S ")));
+            var start = stats is null ? TimeSpan.Zero : res.Elapsed - stats.Total;
+            return (res with { Stdout = output }, stats, start);
+        }
+        finally { File.Delete(path); }
     }
 
     static bool OnPath(string exe) =>
