@@ -40,6 +40,7 @@ public static class CampaignMerge
         {
             Sum(merged.Traces, s.Traces);
             Sum(merged.JudgeCalls, s.JudgeCalls);
+            Sum(merged.NamesAccepted, s.NamesAccepted);
             Sum(merged.Coverage, s.Coverage);
             Sum(merged.FindingCounts, s.FindingCounts);
         }

@@ -204,12 +204,14 @@ public sealed class CampaignRunner
 
         var calls = new Dictionary<string, long>();
         var counts = new Dictionary<string, long>();
+        var names = new Dictionary<string, long>();
         for (int i = 0; i < runs.Count; i++)
         {
             var trace = runs[i].Trace;
             var f = found[i];
             if (lane.ChecksInvariants) Add(calls, "model", trace.Calls.Count);
             if (lane.Judge is not null && f?.Judge != "model") Add(calls, lane.Kernel, trace.Calls.Count);
+            if (f is null && observe && runs[i].Observed is { } seen) Add(names, lane.Kernel, NamesAcceptedIn(trace, seen));
             if (f is null) continue;
             string signature = f.Key.ToString();
             Add(counts, signature, 1);
@@ -232,6 +234,7 @@ public sealed class CampaignRunner
             state.Done[lane.Name] = lane.Done.Snapshot();
             Add(state.Traces, lane.Name, runs.Count);
             foreach (var (k, v) in calls) { Add(state.JudgeCalls, k, v); Add(sessionJudgeCalls, k, v); }
+            foreach (var (k, v) in names) Add(state.NamesAccepted, k, v);
             foreach (var (k, v) in coverage.Counts) Add(state.Coverage, k, v);
             foreach (var (k, v) in counts) Add(state.FindingCounts, k, v);
             sessionTraces += runs.Count;
@@ -240,6 +243,10 @@ public sealed class CampaignRunner
         }
         writer.Changed();
     }
+
+    /// <summary>The prctl naming calls that returned 0 in a run of the trace (the model's, equal to the kernel's where they agreed).</summary>
+    static long NamesAcceptedIn(AnonVma.Model.Trace trace, TraceRun run) =>
+        run.Steps.Count(s => s.Index < trace.Calls.Count && trace.Calls[s.Index] is NameCall { Option: 0 } && s.Result == "0");
 
     void ShrinkPending(int worker, Lane lane, Suite suite, FindingRecord rec)
     {

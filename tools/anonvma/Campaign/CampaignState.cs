@@ -13,6 +13,8 @@ public sealed class CampaignState
     public Dictionary<string, long> Traces { get; set; } = new();
     /// <summary>Calls each judge checked: "model" (invariants), "native", "qemu".</summary>
     public Dictionary<string, long> JudgeCalls { get; set; } = new();
+    /// <summary>Names a kernel with CONFIG_ANON_VMA_NAME accepted, per judge: prctl naming calls that returned 0 there (counted in traces it agreed on, where its results are the model's).</summary>
+    public Dictionary<string, long> NamesAccepted { get; set; } = new();
     /// <summary>Coverage label counts (generators' Coverage), summed over every completed block.</summary>
     public Dictionary<string, long> Coverage { get; set; } = new();
     /// <summary>How many traces showed each finding signature, over every completed block.</summary>

@@ -10,7 +10,13 @@ namespace AnonVma.Campaign;
 public sealed record FoundBug(Finding Finding, Trace Original, int Seed, Shrinker.Result Shrunk, long Count, TimeSpan FoundAfter, string Profile);
 
 /// <summary>What a temporary run did: how much, how fast, what it reached and what it found.</summary>
-public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings);
+public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings)
+{
+    /// <summary>Calls checked per judge ("model", "native", "qemu").</summary>
+    public IReadOnlyDictionary<string, long> JudgeCalls { get; init; } = new Dictionary<string, long>();
+    /// <summary>Names each kernel with naming accepted (<see cref="CampaignState.NamesAccepted"/>).</summary>
+    public IReadOnlyDictionary<string, long> NamesAccepted { get; init; } = new Dictionary<string, long>();
+}
 
 /// <summary>
 /// A campaign in a temporary directory, one session, deleted afterwards: what `fuzz` and the mutation check run, so
@@ -35,7 +41,10 @@ public static class TemporaryCampaign
             var coverage = new Coverage();
             foreach (var (label, n) in state.Coverage) coverage.Hit(label, n);
             var bugs = runner.SessionFindings.Select(b => b with { Count = Math.Max(1, state.FindingCounts.GetValueOrDefault(b.Finding.Key.ToString())) }).ToList();
-            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs);
+            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs)
+            {
+                JudgeCalls = state.JudgeCalls, NamesAccepted = state.NamesAccepted,
+            };
         }
         finally
         {

@@ -19,7 +19,7 @@ public sealed class FuzzCommand : CliCommand
     readonly Option<int?> firstSeed = TypedOption.Int("--seed", "the first seed (default: from the clock, and printed, so a run can be repeated)", 0, int.MaxValue / 2);
     readonly Option<int?> traceLength = TypedOption.Int("--length", "calls per generated trace (default 24)", 1, 10_000);
     readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All,
-        "model (invariants only), model,native (the default: also this machine's kernel), model,native,qemu or model,qemu");
+        "model (invariants only), model,native, model,native,qemu (the default when Linux 6.12's image is built, else model,native) or model,qemu");
     readonly Option<string?> output = TypedOption.Text("--out", "DIR", "where findings are saved (default traces/found)");
     readonly Option<bool> noShrink = TypedOption.Flag("--no-shrink", "save findings as found, unshrunk (with qemu each shrinking round costs a boot)");
     readonly Option<Mutations?> mutate = TypedOption.Mutation();
@@ -32,7 +32,9 @@ public sealed class FuzzCommand : CliCommand
         var budget = args.GetValue(time) ?? TimeSpan.FromSeconds(60);
         int seed = args.GetValue(firstSeed) ?? (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000_000);
         int length = args.GetValue(traceLength) ?? 24;
-        var judges = JudgeNames.WithModel(args.GetValue(judgeNames) ?? ["model", "native"], "fuzz");
+        // Naming is the subject, and this machine's kernel may refuse every name: by default the kernel that has it judges too.
+        string? noQemu = null;
+        var judges = JudgeNames.WithModel(args.GetValue(judgeNames) ?? (QemuJudge.TryCreate(out noQemu) is null ? ["model", "native"] : ["model", "native", "qemu"]), "fuzz");
         string outDir = args.GetValue(output) ?? FoundTraces.DefaultDirectory;
         bool shrink = !args.GetValue(noShrink);
         var mutations = args.GetValue(mutate);
@@ -77,6 +79,7 @@ public sealed class FuzzCommand : CliCommand
             {
                 o.WriteLine($"fuzz: {Shown.Duration(budget)} on one core, seed {seed}, {length} calls per trace");
                 o.WriteLine($"oracles: {runner.Oracles}");
+                if (noQemu is { Length: > 0 }) o.WriteLine(c.Yellow($"not judged by Linux 6.12, which has naming: {noQemu}"));
                 o.WriteLine($"repeat with: {repeat}");
                 o.WriteLine();
             },
@@ -86,6 +89,8 @@ public sealed class FuzzCommand : CliCommand
         o.WriteLine(context.Cancel.IsCancellationRequested ? c.Yellow($"interrupted after {result.Elapsed.TotalSeconds:F1} s") : $"done after {result.Elapsed.TotalSeconds:F1} s");
         double rate = result.Calls / Math.Max(result.Elapsed.TotalSeconds, 1e-9);
         o.WriteLine($"traces: {result.Traces:N0}   calls: {result.Calls:N0}   rate: {rate:N0} calls/s   seeds {seed} to {seed + result.Traces - 1}");
+        o.WriteLine("calls judged: " + string.Join(", ", judges.Select(j => $"{j} {result.JudgeCalls.GetValueOrDefault(j):N0}")) +
+                    string.Concat(result.NamesAccepted.Select(n => $"; names {n.Key} accepted: {n.Value:N0}")));
         o.WriteLine("coverage:");
         o.Write(result.Coverage.Report());
         if (result.Coverage.Missing() is { Count: > 0 } missing)
