@@ -36,6 +36,10 @@ public class FuzzTests(ITestOutputHelper log)
             log.WriteLine(r.Out + r.Err);
             Assert.Matches(@"(?m)^oracles: invariants\(linux-6.12\) \+ model\(.+\) vs native-.+$", r.Out);
             Assert.Contains("coverage:\n", r.Out);
+            // On its defaults fuzz also judges with Linux 6.12 when its image is built (CI builds it), and says what each judge checked.
+            bool qemu = AnonVma.Judges.QemuJudge.TryCreate(out _) is not null;
+            Assert.Matches(qemu ? @"(?m)^calls judged: model [\d,]+, native [\d,]+, qemu [\d,]+" : @"(?m)^calls judged: model [\d,]+, native [\d,]+$", r.Out);
+            if (!qemu) Assert.Contains("not judged by Linux 6.12", r.Out);
             // The model is meant to agree with this kernel; if it ever does not, the run must say so and save it.
             if (r.Code == 0) Assert.Contains("findings: none", r.Out);
             else
