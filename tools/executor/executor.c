@@ -679,9 +679,6 @@ int main(int argc, char **argv)
 		if (mount("proc", "/proc", "proc", 0, 0) < 0 && errno != EBUSY)
 			fprintf(stderr, "anonvma-exec: mount /proc: %s\n", strerror(errno));
 		path = "/batch";
-		/* under TCG a call and its smaps reads run ~50x slower, and a host busy with other work can stall the
-		 * guest for seconds: 2 s timed out a one-page prctl in a CI run, so the guest waits 20 s per call */
-		timeout_ms = 20000;
 		cg_as_init = 1;
 		rt_death_note = cg_death_note;
 	} else {
