@@ -127,14 +127,13 @@ public sealed partial class Realiser
             _ => true,
         };
         if (!allowed) return null;
-        var handles = p.Handles.Keys.Order().ToList();
         var args = spec.Args.Select(a => a.Kind switch
         {
             ArgKind.Address => new ArgValue(addr),
             ArgKind.Length => new ArgValue(len),
             ArgKind.Size => new ArgValue((ulong)(1 + size % 4) * P),
             ArgKind.Flags => new ArgValue(a.Family!.Generated[v % a.Family.Generated.Length]),
-            ArgKind.Handle => ArgValue.Of(handles.Count > 0 ? handles[v % handles.Count] : -1),
+            ArgKind.Handle => ArgValue.Of(p.Handles.Count > 0 ? p.Handles.Keys.Order().ElementAt(v % p.Handles.Count) : -1),
             ArgKind.Bit => new ArgValue((ulong)(v % 2)),
             ArgKind.Constant => new ArgValue(a.ConstantValue),
             _ => throw new InvalidOperationException($"the generator has no rule for {spec.Name}'s {a.Label}; give the call its own case in Realiser.Next"),
