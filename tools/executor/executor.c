@@ -5,8 +5,10 @@
  * Build: gcc -static -O2 -Wall -Wextra -o anonvma-exec executor.c
  * Usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [FILE]   (FILE or stdin)
  *        --cgroup DIR: run every trace's processes in this memory cgroup
- *        as /init (getpid()==1): reads /batch, prints to the console,
- *        then reboot(RB_AUTOBOOT).
+ *        --init: as a VM's /init (given after "--" on the kernel command
+ *        line): reads /batch, prints to the console, then
+ *        reboot(RB_AUTOBOOT). Never inferred from the PID: under gVisor
+ *        or in a PID namespace an ordinary run is PID 1 too.
  *
  * See README.md for the wire format, the output and the safety rules.
  *
@@ -663,17 +665,55 @@ static void init_console(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--cpu N] [--serve | FILE]\n");
+	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--cpu N] [--serve | --init | FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int as_init = getpid() == 1, serving = 0;
+	int as_init = 0, serving = 0;
 	const char *path = NULL;
 	FILE *in;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--timeout-ms")) {
+			uint64_t v;
+			if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v == 0 || v > 3600000)
+				usage();
+			timeout_ms = (int)v;
+			i++;
+		} else if (!strncmp(argv[i], "--timeout-ms=", 13)) {
+			uint64_t v;
+			if (parse_u64(argv[i] + 13, &v) < 0 || v == 0 || v > 3600000)
+				usage();
+			timeout_ms = (int)v;
+		} else if (!strcmp(argv[i], "--cpu")) {
+			uint64_t v;
+			if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v >= CPU_SETSIZE)
+				usage();
+			rt_cpu = (int)v;
+			i++;
+		} else if (!strcmp(argv[i], "--serve")) {
+			serving = 1;
+		} else if (!strcmp(argv[i], "--init")) {
+			as_init = 1;
+		} else if (!strcmp(argv[i], "--cgroup")) {
+			if (i + 1 >= argc)
+				usage();
+			cg_open(argv[++i]);
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage();
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			usage();
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			usage();
+		}
+	}
 	if (as_init) {
+		if (serving || path || cg_dir)
+			usage();
 		init_console();
 		mkdir("/proc", 0555);
 		if (mount("proc", "/proc", "proc", 0, 0) < 0 && errno != EBUSY)
@@ -681,41 +721,6 @@ int main(int argc, char **argv)
 		path = "/batch";
 		cg_as_init = 1;
 		rt_death_note = cg_death_note;
-	} else {
-		for (int i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--timeout-ms")) {
-				uint64_t v;
-				if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v == 0 || v > 3600000)
-					usage();
-				timeout_ms = (int)v;
-				i++;
-			} else if (!strncmp(argv[i], "--timeout-ms=", 13)) {
-				uint64_t v;
-				if (parse_u64(argv[i] + 13, &v) < 0 || v == 0 || v > 3600000)
-					usage();
-				timeout_ms = (int)v;
-			} else if (!strcmp(argv[i], "--cpu")) {
-				uint64_t v;
-				if (i + 1 >= argc || parse_u64(argv[i + 1], &v) < 0 || v >= CPU_SETSIZE)
-					usage();
-				rt_cpu = (int)v;
-				i++;
-			} else if (!strcmp(argv[i], "--serve")) {
-				serving = 1;
-			} else if (!strcmp(argv[i], "--cgroup")) {
-				if (i + 1 >= argc)
-					usage();
-				cg_open(argv[++i]);
-			} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-				usage();
-			} else if (argv[i][0] == '-' && argv[i][1]) {
-				usage();
-			} else if (!path) {
-				path = argv[i];
-			} else {
-				usage();
-			}
-		}
 	}
 
 	if (serving) {

@@ -129,9 +129,15 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v chroot
 	mkdir -p "$WORK/root"
 	cp anonvma-exec "$WORK/root/init"
 	cp sample.batch "$WORK/root/batch"
-	timeout 60 unshare --pid --fork --mount chroot "$WORK/root" /init >"$WORK/out3" 2>/dev/null
+	timeout 60 unshare --pid --fork --mount chroot "$WORK/root" /init --init >"$WORK/out3" 2>/dev/null
 	check_sample "$WORK/out3" "pid-namespace /init"
 	[ -z "$(ls "$WORK/root" | grep -v -e '^init$' -e '^batch$' -e '^proc$')" ] || fail "/init left files behind"
+	# PID 1 without --init is an ordinary run (as under gVisor): it reads its FILE and exits, no /batch, no reboot
+	# (proc is mounted inside the chroot, in the new mount namespace, never on the host's /proc)
+	cp sample.batch "$WORK/root/plain.batch"
+	timeout 60 unshare --pid --fork --mount sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" /init /plain.batch' sh "$WORK/root" \
+		>"$WORK/out5" 2>/dev/null || fail "as PID 1 without --init the executor did not run its batch file and exit 0"
+	check_sample "$WORK/out5" "PID 1 without --init"
 else
 	echo "skip: /init in a PID namespace (needs root and unshare)"
 fi
@@ -145,9 +151,13 @@ if [ -x /usr/bin/qemu-system-x86_64 ] && [ -n "$KERNEL" ] && command -v cpio >/d
 	(cd "$WORK/initramfs" && find . | cpio -o -H newc 2>/dev/null | gzip >"$WORK/initrd.gz")
 	timeout 300 /usr/bin/qemu-system-x86_64 -display none -monitor none -no-reboot -m 512 \
 		-serial "file:$WORK/console" -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 no_timer_check" >/dev/null 2>&1
+		-append "console=ttyS0 quiet panic=-1 no_timer_check -- --init" >/dev/null 2>&1
 	tr -d '\r' <"$WORK/console" | grep -E '^(T|C|O|\|) ' >"$WORK/out4"
 	check_sample "$WORK/out4" "qemu $KERNEL"
+	# run-batch.sh passes its per-call limit (20 s by default) to the guest's /init: the 5 s sleep now ends
+	../qemu/run-batch.sh sample.batch >"$WORK/out6" 2>"$WORK/err6" || { cat "$WORK/err6" >&2; fail "run-batch.sh failed"; }
+	expect slow '^T slow end$' "$WORK/out6"
+	pass "run-batch.sh gives the guest's executor its --timeout-ms"
 else
 	msg="QEMU /init test (needs /usr/bin/qemu-system-x86_64, cpio and the image from ../qemu/build-kernel.sh)"
 	[ "${ANONVMA_REQUIRE_KERNELS:-}" = 1 ] && fail "ANONVMA_REQUIRE_KERNELS=1 but cannot run the $msg"

@@ -1,11 +1,13 @@
 #!/bin/bash
 # run-batch.sh: runs an anonvma-exec batch on Linux 6.12 (CONFIG_ANON_VMA_NAME=y) under QEMU.
 #
-#   run-batch.sh BATCH [--timeout SECONDS] [--kernel BZIMAGE] [--log FILE]
+#   run-batch.sh BATCH [--timeout SECONDS] [--call-timeout-ms MS] [--kernel BZIMAGE] [--log FILE]
 #
 # BATCH is a batch file for anonvma-exec (../executor/README.md), or - for stdin.
 # The executor's output lines (T, C, O, S and | lines) go to stdout, \r stripped; nothing else does.
 #   --timeout SECONDS  kill QEMU after this long (default 120); the run then fails (exit 3).
+#   --call-timeout-ms MS  how long the guest's executor waits for one call (default 20000: under TCG on a
+#                      busy host a one-page call has taken over 2 s, the executor's native default).
 #   --kernel BZIMAGE   boot this image instead of the one from build-kernel.sh.
 #   --log FILE         keep the raw console in FILE (by default a /tmp file, deleted on success).
 # Exit: 0 every trace of the batch reported its end; 1 failure (setup, QEMU, kernel panic,
@@ -17,15 +19,17 @@ set -u -o pipefail
 PROG=run-batch.sh
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 usage() {
-	echo "usage: $PROG BATCH [--timeout SECONDS] [--kernel BZIMAGE] [--log FILE]" >&2
+	echo "usage: $PROG BATCH [--timeout SECONDS] [--call-timeout-ms MS] [--kernel BZIMAGE] [--log FILE]" >&2
 	echo "  BATCH: an anonvma-exec batch file, or - for stdin" >&2
 }
 
-BATCH= TIMEOUT=120 KERNEL= LOG=
+BATCH= TIMEOUT=120 CALL_TIMEOUT_MS=20000 KERNEL= LOG=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || { usage; die "--timeout needs a value"; }; TIMEOUT=$2; shift ;;
 	--timeout=*) TIMEOUT=${1#--timeout=} ;;
+	--call-timeout-ms) [ $# -ge 2 ] || { usage; die "--call-timeout-ms needs a value"; }; CALL_TIMEOUT_MS=$2; shift ;;
+	--call-timeout-ms=*) CALL_TIMEOUT_MS=${1#--call-timeout-ms=} ;;
 	--kernel) [ $# -ge 2 ] || { usage; die "--kernel needs a value"; }; KERNEL=$2; shift ;;
 	--kernel=*) KERNEL=${1#--kernel=} ;;
 	--log) [ $# -ge 2 ] || { usage; die "--log needs a value"; }; LOG=$2; shift ;;
@@ -41,6 +45,8 @@ done
 [ "$BATCH" = - ] || [ -r "$BATCH" ] || die "cannot read batch '$BATCH'"
 [[ $TIMEOUT =~ ^[0-9]+(\.[0-9]+)?$ ]] && [[ ! $TIMEOUT =~ ^0+(\.0*)?$ ]] ||
 	die "--timeout wants a positive number of seconds, not '$TIMEOUT'"
+[[ $CALL_TIMEOUT_MS =~ ^[1-9][0-9]{0,6}$ ]] && [ "$CALL_TIMEOUT_MS" -le 3600000 ] ||
+	die "--call-timeout-ms wants a whole number of milliseconds from 1 to 3600000, not '$CALL_TIMEOUT_MS'"
 
 HERE=$(cd "$(dirname "$0")" && pwd) || die "cannot find the script's folder"
 EXECDIR=$HERE/../executor
@@ -96,12 +102,15 @@ if [ -n "$LOG" ]; then
 else
 	LOG=$(mktemp /tmp/anonvma-oracle-console.XXXXXX) || die "mktemp failed"
 fi
-# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG.
+# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG. What follows "--" on the kernel's
+# command line is /init's argv. The command line keeps one length whatever the limit (7 digits): the kernel copies it
+# into memblock memory (setup_command_line), and a few bytes more once cost MemTotal a page, which the overcommit
+# boundary in KernelProfile.Linux612 shows.
 # no_timer_check: on a loaded host, TCG's emulated timer can miss the few ticks that timer_irq_works()
 # (arch/x86/kernel/apic/io_apic.c) waits for at boot, and the kernel panics "IO-APIC + timer doesn't work!".
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -display none -monitor none -no-reboot -m 512 \
 	-serial stdio -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 no_timer_check" </dev/null >"$LOG" 2>"$WORK/qemu.err" &
+	-append "console=ttyS0 quiet panic=-1 no_timer_check -- --init --timeout-ms=$(printf %07d "$CALL_TIMEOUT_MS")" </dev/null >"$LOG" 2>"$WORK/qemu.err" &
 QPID=$! LOG_SHOWN=$LOG
 wait "$QPID"
 QRC=$?
