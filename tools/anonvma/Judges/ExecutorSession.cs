@@ -64,9 +64,18 @@ public sealed class ExecutorSession : IDisposable
         var sw = Stopwatch.StartNew();
         try { process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}"); }
         catch (Exception) { owned?.Dispose(); throw; }
-        process.OutputDataReceived += (_, e) => { if (e.Data is null) lines.CompleteAdding(); else lines.Add(e.Data); };
+        // A thread of its own, not the thread pool's: callers block on several sessions at once (ExecutorJudge.SplitAbove).
+        new Thread(() =>
+        {
+            try
+            {
+                string? l;
+                while ((l = process.StandardOutput.ReadLine()) is not null) lines.Add(l);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+            finally { lines.CompleteAdding(); }
+        }) { IsBackground = true, Name = $"{name} output" }.Start();
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) { if (stderr.Length < 64 << 10) stderr.Append(e.Data).Append('\n'); } };
-        process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         Alive = true;
         live[this] = 0;
