@@ -84,7 +84,7 @@ public class CReproducerTests(ITestOutputHelper log)
             {
 
             """);
-        foreach (var n in names) c.Append("\tSHOW(").Append(CReproducer.StringLiteral(n)).Append(");\n");
+        foreach (var n in names) c.Append("\tSHOW(").Append(CReproducer.StringLiteral(Encoding.Latin1.GetBytes(n))).Append(");\n");
         c.Append("\treturn 0;\n}\n");
         var dir = Directory.CreateTempSubdirectory("anonvma-literals-");
         try
@@ -134,7 +134,7 @@ public class CReproducerTests(ITestOutputHelper log)
         Assert.Equal("PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP | 0xfcfffff0", FlagFamily.Prot.PrintC(uint.MaxValue));
         Assert.Equal("MADV_WIPEONFORK", FlagFamily.Advice.PrintC(Madv.WipeOnFork));
         Assert.Equal("12345", FlagFamily.Advice.PrintC(12345));
-        Assert.Equal("\"a\\\"b\\\\c?\\?=\\001\\n\\377\"", CReproducer.StringLiteral("a\"b\\c??=\u0001\n\u00ff"));
+        Assert.Equal("\"a\\\"b\\\\c?\\?=\\001\\n\\377\"", CReproducer.StringLiteral(Encoding.Latin1.GetBytes("a\"b\\c??=\u0001\n\u00ff")));
         Assert.Throws<ArgumentException>(() => CReproducer.Generate(trace with { Calls = [new NameCall(0, B, P, new string('n', 256))] }));
     }
 

@@ -15,18 +15,19 @@ public class KernelViewTests(ITestOutputHelper log)
     public void Reused_views_equal_fresh_reads_on_this_machine_kernel()
     {
         Components.ExecutorToolchain();
-        Check(NativeJudge.Create(), NativeJudge.Create(freshViews: true), 1000);
+        Check(NativeJudge.Create(), NativeJudge.Create(), 1000);
     }
 
     [SkippableFact]
     public void Reused_views_equal_fresh_reads_on_linux_6_12()
     {
         Kernels.Qemu();
-        Check(QemuJudge.TryCreate(out _)!, QemuJudge.TryCreate(out _, freshViews: true)!, 200);
+        Check(QemuJudge.TryCreate(out _)!, QemuJudge.TryCreate(out _)!, 200);
     }
 
     void Check(ExecutorJudge reused, ExecutorJudge fresh, int count)
     {
+        fresh.FreshViews = true;
         var traces = NativeKernelTests.Generated(count);
         var a = reused.Run(traces);
         var b = fresh.Run(traces);

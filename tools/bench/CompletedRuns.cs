@@ -8,25 +8,10 @@ using Trace = AnonVma.Model.Trace;
 /// </summary>
 static class CompletedRuns
 {
-    public static bool Complete(Trace trace, TraceRun run) => run.End == RunEnd.Completed && run.Steps.Count == trace.Calls.Count;
-
-    public static string Describe(Trace trace, TraceRun run) =>
-        $"trace {trace.Id} ended {run.End} after {run.Steps.Count} of {trace.Calls.Count} calls{(run.Detail is null ? "" : ": " + run.Detail)}";
-
-    /// <summary>The calls of the completed runs, how many runs failed, and the first failure described (null if none).</summary>
-    public static (long Calls, int Failed, string? First) Count(IReadOnlyList<Trace> traces, IReadOnlyList<TraceRun> runs)
-    {
-        long calls = 0;
-        int failed = 0;
-        string? first = null;
-        for (int i = 0; i < traces.Count; i++)
-        {
-            if (Complete(traces[i], runs[i])) { calls += traces[i].Calls.Count; continue; }
-            failed++;
-            first ??= Describe(traces[i], runs[i]);
-        }
-        return (calls, failed, first);
-    }
+    /// <summary>Null for a run that completed with every call answered; else what became of it.</summary>
+    public static string? Failure(Trace trace, TraceRun run) =>
+        run.End == RunEnd.Completed && run.Steps.Count == trace.Calls.Count ? null
+            : $"trace {trace.Id} ended {run.End} after {run.Steps.Count} of {trace.Calls.Count} calls{(run.Detail is null ? "" : ": " + run.Detail)}";
 }
 
 /// <summary>A run that did not complete, where a benchmark must not go on as if it had.</summary>
@@ -45,8 +30,8 @@ sealed class CompletingJudge(IJudge kernel) : IJudge
     {
         var runs = kernel.Run(traces);
         for (int i = 0; i < traces.Count; i++)
-            if (runs[i].End != RunEnd.Rejected && !CompletedRuns.Complete(traces[i], runs[i]))
-                throw new IncompleteRunException(Name, CompletedRuns.Describe(traces[i], runs[i]));
+            if (runs[i].End != RunEnd.Rejected && CompletedRuns.Failure(traces[i], runs[i]) is { } why)
+                throw new IncompleteRunException(Name, why);
         return runs;
     }
 }

@@ -48,8 +48,8 @@ static class KernelBench
         Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: boot and serial transfer) | |");
         if (first.Calls == 0) return Verdict(failures);
         var qemuRate = Measure(qemu, traces, failures);
-        var boot = qemu.LastStart;
-        Console.WriteLine($"| **executor under QEMU 6.12, boot included** (one boot per batch, {qemu.LastSessions} guest(s) side by side) | {qemuRate} |");
+        var boot = qemu.Last!.Start;
+        Console.WriteLine($"| **executor under QEMU 6.12, boot included** (one boot per batch, {qemu.Last.Sessions} guest(s) side by side) | {qemuRate} |");
         Console.WriteLine($"| executor under QEMU 6.12, boot and transfer excluded ({boot.TotalSeconds:F2} s) | {(qemuRate.Calls == 0 ? "not measured" : $"{qemuRate.Calls / (qemuRate.Seconds - boot.TotalSeconds):N0} calls/s")} |");
         Breakdown("QEMU", qemu, qemuRate);
         Console.WriteLine($"| QEMU physical limit: the same calls in a plain loop in the guest, no reports | {Bare(qemu, traces)} |");
@@ -73,13 +73,15 @@ static class KernelBench
         var sw = Stopwatch.StartNew();
         var runs = judge.Run(traces);
         double seconds = sw.Elapsed.TotalSeconds;
-        var (calls, failed, first) = CompletedRuns.Count(traces, runs);
-        if (failed > 0) failures.Add($"{judge.Name}: {failed} of {traces.Count} run(s) did not complete, first: {first}");
-        return new Rate(seconds, calls, failed, first);
+        var why = traces.Select((t, i) => CompletedRuns.Failure(t, runs[i])).ToList();
+        long calls = traces.Where((_, i) => why[i] is null).Sum(t => (long)t.Calls.Count);
+        var failed = why.OfType<string>().ToList();
+        if (failed.Count > 0) failures.Add($"{judge.Name}: {failed.Count} of {traces.Count} run(s) did not complete, first: {failed[0]}");
+        return new Rate(seconds, calls, failed.Count, failed.FirstOrDefault());
     }
 
     static string Seconds(Rate r, ExecutorJudge j) =>
-        r.Calls == 0 ? r.ToString() : $"{r.Seconds:F2} s (start {j.LastStart.TotalSeconds:F2} s)";
+        r.Calls == 0 ? r.ToString() : $"{r.Seconds:F2} s (start {j.Last!.Start.TotalSeconds:F2} s)";
 
     /// <summary>
     /// Where the last batch's time went: in the executor (the calls' round trips through the trace processes, the
@@ -89,14 +91,13 @@ static class KernelBench
     static void Breakdown(string what, ExecutorJudge judge, Rate rate)
     {
         if (rate.Calls == 0) return;
-        if (judge.LastStats is not { } s)
+        var (elapsed, _, stats, encode, parse, k) = judge.Last!;
+        if (stats is not { } s)
         {
             Console.WriteLine($"| {what} breakdown | not available: the executor gave no S line |");
             return;
         }
-        double wall = judge.LastElapsed.TotalSeconds, ex = s.Total.TotalSeconds;
-        int k = judge.LastSessions;
-        var (encode, parse) = judge.LastHostSide;
+        double wall = elapsed.TotalSeconds, ex = s.Total.TotalSeconds;
         string In(double sec) => $"{sec:F2} s ({100 * sec / ex:F0}% of the executor's {ex:F2} s{(k > 1 ? $", summed over {k} sessions side by side" : "")})";
         string Out(double sec) => $"{sec:F2} s ({100 * sec / wall:F0}% of the {wall:F2} s wall time)";
         Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {In(s.InCalls.TotalSeconds)} |");

@@ -22,11 +22,8 @@ public class ModelBenchmarks
     List<Call> trace = null!;
 
     [GlobalSetup(Targets = [nameof(CheckedCalls)])]
-    public void SetupChecked()
-    {
-        model = ModelWorkload.Populated(10, named: false, checkedRun: true);
-        trace = ModelWorkload.RandomTrace(10, TraceCalls, seed: 1234);
-    }
+    public void SetupChecked() =>
+        (model, trace) = (ModelWorkload.Populated(10, named: false, checkedRun: true), ModelWorkload.RandomTrace(10, TraceCalls, seed: 1234));
 
     /// <summary>Calls with merge sites kept and every invariant after every call (10 VMAs whatever Vmas says).</summary>
     [Benchmark(OperationsPerInvoke = TraceCalls)]

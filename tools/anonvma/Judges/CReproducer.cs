@@ -13,27 +13,22 @@ namespace AnonVma.Judges;
 /// </summary>
 public static class CReproducer
 {
-    const string ResourceName = "AnonVma.Judges.runtime.h";
-
-    static readonly Lazy<string> runtime = new(() =>
-    {
-        using var s = typeof(CReproducer).Assembly.GetManifestResourceStream(ResourceName)
-                      ?? throw new InvalidOperationException($"resource {ResourceName} is missing from {typeof(CReproducer).Assembly.GetName().Name}");
-        using var r = new StreamReader(s, Encoding.UTF8);
-        string text = r.ReadToEnd();
-        int at = text.IndexOf(IncludeCalls, StringComparison.Ordinal);
-        if (at < 0) throw new InvalidOperationException($"runtime.h no longer includes calls.h ({IncludeCalls})");
-        int end = text.IndexOf('\n', at) + 1;
-        return text[..at] + CHeader.Text() + text[end..];
-    });
-
     /// <summary>
     /// The text of tools/executor/runtime.h as this assembly was built with it, with the call table's header
     /// (<see cref="CHeader"/>, tools/executor/calls.h) in place of its #include: a reproducer needs no other file.
     /// </summary>
     public static string Runtime => runtime.Value;
 
-    const string IncludeCalls = "#include \"calls.h\"";
+    static readonly Lazy<string> runtime = new(() =>
+    {
+        const string resource = "AnonVma.Judges.runtime.h", include = "#include \"calls.h\"";
+        using var s = typeof(CReproducer).Assembly.GetManifestResourceStream(resource)
+                      ?? throw new InvalidOperationException($"resource {resource} is missing from {typeof(CReproducer).Assembly.GetName().Name}");
+        string text = new StreamReader(s, Encoding.UTF8).ReadToEnd();
+        int at = text.IndexOf(include, StringComparison.Ordinal); // the whole line, its comment too, makes way for the header
+        return at < 0 ? throw new InvalidOperationException($"runtime.h no longer includes calls.h ({include})")
+            : text[..at] + CHeader.Text() + text[(text.IndexOf('\n', at) + 1)..];
+    });
 
     /// <summary>
     /// The reproducer for a trace. <paramref name="header"/> (e.g. the trace file's seed, profile and failing check)
@@ -66,7 +61,6 @@ public static class CReproducer
 
             """);
         sb.Append(Runtime);
-        if (!Runtime.EndsWith('\n')) sb.Append('\n');
         sb.Append("""
 
             /* ------------------------------------------------------------------ */
@@ -76,7 +70,7 @@ public static class CReproducer
             {
 
             """);
-        sb.Append($"\tBEGIN({StringLiteral(trace.Id)}, {Hex(trace.ArenaBase)}, {Hex(trace.ArenaSize)});\n");
+        sb.Append($"\tBEGIN({StringLiteral(Encoding.Latin1.GetBytes(trace.Id))}, {Hex(trace.ArenaBase)}, {Hex(trace.ArenaSize)});\n");
         int nextProcess = 1, nextHandle = 0, width = (trace.Calls.Count - 1).ToString().Length;
         for (int i = 0; i < trace.Calls.Count; i++)
         {
@@ -110,15 +104,9 @@ public static class CReproducer
         return $"{spec.C}({string.Join(", ", args)})";
     }
 
-    static string NameExpr(ArgValue v)
-    {
-        if (v.BadPointer) return "(char *)1";
-        if (v.Text is null) return "NULL";
-        return StringLiteral(ExecutorLimits.NameBytes(v.Text)); // the bytes the executor's hex: spelling carries
-    }
-
-    /// <summary>A C string literal of the string's Latin-1 bytes (as the executor's wire format encodes names).</summary>
-    public static string StringLiteral(string s) => StringLiteral(Encoding.Latin1.GetBytes(s));
+    /// <summary>The bad pointer, NULL, or a literal of the bytes the executor's hex: spelling carries.</summary>
+    static string NameExpr(ArgValue v) =>
+        v.BadPointer ? "(char *)1" : v.Text is null ? "NULL" : StringLiteral(ExecutorLimits.NameBytes(v.Text));
 
     /// <summary>
     /// A C string literal holding exactly these bytes: printable ASCII as itself, the usual short escapes, and

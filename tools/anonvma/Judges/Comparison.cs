@@ -33,11 +33,9 @@ public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJud
             return sb.ToString();
         }
         sb.Append($"--- {LeftJudge}\n+++ {RightJudge}\n");
-        foreach (var l in LineDiff.Unified(Split(Left), Split(Right))) sb.Append(l).Append('\n');
+        foreach (var l in LineDiff.Unified(TextLines.Split(Left), TextLines.Split(Right))) sb.Append(l).Append('\n');
         return sb.ToString();
     }
-
-    static string[] Split(string s) => s.Length == 0 ? [] : s.TrimEnd('\n').Split('\n');
 }
 
 /// <summary>
@@ -91,11 +89,8 @@ public static partial class Comparison
     /// <summary>The compared smaps fields with a line on one side that the other side lacks.</summary>
     static IReadOnlyList<string> DifferingFields(string a, string b)
     {
-        var left = a.Split('\n');
-        var right = b.Split('\n');
-        var changed = new HashSet<string>();
-        foreach (var line in left.Except(right).Concat(right.Except(left)))
-            if (Label().Match(line) is { Success: true } m) changed.Add(m.Groups[1].Value);
+        var (left, right) = (a.Split('\n'), b.Split('\n'));
+        var changed = left.Except(right).Concat(right.Except(left)).Select(l => Label().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToHashSet();
         return SmapsFields.Where(changed.Contains).ToList();
     }
 

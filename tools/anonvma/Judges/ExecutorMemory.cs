@@ -12,12 +12,9 @@ public static class ExecutorMemory
     /// <summary>The limit as people read it.</summary>
     public static string Limit => $"{LimitBytes >> 20} MiB";
 
-    /// <summary>The executor's mark on the crash line of a trace process the OOM killer took.</summary>
-    public const string OomMark = "oom-kill";
-
     /// <summary>A run's detail for a crash the OOM killer caused, naming the limit that applied; other details unchanged.</summary>
     public static string? Explain(string? detail, string limit) =>
-        detail is not null && detail.Split(' ').Contains(OomMark)
+        detail is not null && detail.Split(' ').Contains("oom-kill") // the executor's mark on an OOM-killed trace process
             ? $"killed by the memory limit ({limit}): {detail}"
             : detail;
 }
@@ -46,18 +43,10 @@ public sealed class MemoryCgroup : IDisposable
             try
             {
                 Directory.CreateDirectory(dir);
-                if (v2)
-                {
-                    File.WriteAllText(System.IO.Path.Combine(dir, "memory.max"), bytes.ToString());
-                    string swap = System.IO.Path.Combine(dir, "memory.swap.max");
-                    if (File.Exists(swap)) File.WriteAllText(swap, "0");
-                }
-                else
-                {
-                    File.WriteAllText(System.IO.Path.Combine(dir, "memory.limit_in_bytes"), bytes.ToString());
-                    string memsw = System.IO.Path.Combine(dir, "memory.memsw.limit_in_bytes");
-                    if (File.Exists(memsw)) File.WriteAllText(memsw, bytes.ToString()); // memory + swap = memory: no swap
-                }
+                // No swap: v2 limits swap itself, v1 memory + swap to the memory limit.
+                var (max, swap, swapMax) = v2 ? ("memory.max", "memory.swap.max", "0") : ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", bytes.ToString());
+                File.WriteAllText(System.IO.Path.Combine(dir, max), bytes.ToString());
+                if (File.Exists(System.IO.Path.Combine(dir, swap))) File.WriteAllText(System.IO.Path.Combine(dir, swap), swapMax);
                 WhyNot = null;
                 return new MemoryCgroup(dir);
             }

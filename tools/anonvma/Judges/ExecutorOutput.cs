@@ -3,12 +3,9 @@ namespace AnonVma.Judges;
 
 /// <summary>A line of executor output that does not fit its format (tools/executor/README.md "Output").</summary>
 public sealed class ExecutorOutputException(string source, int line, string message)
-    : Exception($"{source}:{line}: {message}")
-{
-    public int Line { get; } = line;
-}
+    : Exception($"{source}:{line}: {message}");
 
-/// <summary>Reads anonvma-exec output (T, C, O and | lines) back into runs, one per trace, in output order.</summary>
+/// <summary>Reads anonvma-exec output (T, C, O and | lines; S lines are skipped) back into runs, one per trace, in output order.</summary>
 public static class ExecutorOutput
 {
     /// <summary>Parses the whole output; source names it in errors (a file name, or "qemu console").</summary>
@@ -17,36 +14,17 @@ public static class ExecutorOutput
         var runs = new List<TraceRun>();
         string? id = null;
         var steps = new List<Step>();
-        List<ProcessView>? views = null;
-        int stepIndex = -1, stepPid = -1;
-        string stepResult = "";
+        List<ProcessView>? views = null; // the current call's
         List<string>? target = null; // where | lines go
-        int pendingPid = -1;
-        List<string>? pendingMaps = null, pendingSmaps = null;
-        int lineNo = 0;
+        (int Pid, List<string> Smaps)? open = null; // the view whose smaps section may come next
         var lastView = new Dictionary<int, ProcessView>(); // for "O pN same"
+        int lineNo = 0;
 
-        void FlushView()
-        {
-            if (pendingPid >= 0 && views is not null)
-            {
-                var v = new ProcessView(pendingPid, false, pendingMaps ?? [], pendingSmaps ?? []);
-                views.Add(v);
-                lastView[pendingPid] = v;
-            }
-            pendingPid = -1; pendingMaps = pendingSmaps = null; target = null;
-        }
-        void FlushStep()
-        {
-            FlushView();
-            if (views is not null) steps.Add(new Step(stepIndex, stepPid, stepResult, views));
-            views = null;
-        }
         void Finish(RunEnd how, string? why)
         {
-            FlushStep();
             runs.Add(new TraceRun(id!, how, why, steps));
-            id = null; steps = new List<Step>(); lastView.Clear();
+            (id, steps, views, target, open) = (null, [], null, null, null);
+            lastView.Clear();
         }
         ExecutorOutputException Bad(string msg) => new(source, lineNo, msg);
 
@@ -62,6 +40,8 @@ public static class ExecutorOutput
                 continue;
             }
             var f = line.Split(' ');
+            (target, var section) = (null, open);
+            open = null;
             switch (f[0])
             {
                 case "T":
@@ -92,9 +72,7 @@ public static class ExecutorOutput
                     if (id is null) throw Bad("a 'C' line outside a trace");
                     if (f.Length != 4 || !int.TryParse(f[1], out var ci) || !TryPid(f[2], out var cp))
                         throw Bad($"expected 'C <index> p<N> <result>', got '{line}'");
-                    FlushStep();
-                    stepIndex = ci; stepPid = cp; stepResult = f[3];
-                    views = new List<ProcessView>();
+                    steps.Add(new Step(ci, cp, f[3], views = []));
                     break;
                 case "O":
                     if (views is null) throw Bad("an 'O' line before any 'C' line of the trace");
@@ -102,25 +80,25 @@ public static class ExecutorOutput
                     switch (f[2])
                     {
                         case "maps":
-                            FlushView();
-                            pendingPid = op; pendingMaps = new List<string>(); target = pendingMaps;
+                            List<string> maps = [], smaps = [];
+                            views.Add(lastView[op] = new ProcessView(op, false, maps, smaps));
+                            (target, open) = (maps, (op, smaps));
                             break;
                         case "smaps":
-                            if (pendingPid != op) throw Bad($"'O p{op} smaps' without its 'O p{op} maps' just before");
-                            pendingSmaps = new List<string>(); target = pendingSmaps;
+                            if (section?.Pid != op) throw Bad($"'O p{op} smaps' without its 'O p{op} maps' just before");
+                            target = section.Value.Smaps;
                             break;
                         case "same":
-                            FlushView();
                             if (!lastView.TryGetValue(op, out var prev)) throw Bad($"'O p{op} same' but p{op} has not been reported in this trace");
                             views.Add(prev);
                             break;
                         case "gone":
-                            FlushView();
                             views.Add(new ProcessView(op, true, [], []));
                             break;
                         default: throw Bad($"unknown section '{f[2]}'");
                     }
                     break;
+                case "S": break; // the executor's own timing (ExecutorStats)
                 default:
                     throw Bad($"not an executor output line: '{line}'");
             }

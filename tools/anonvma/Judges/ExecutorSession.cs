@@ -10,9 +10,11 @@ namespace AnonVma.Judges;
 /// </summary>
 public sealed record ExecutorStats(int Traces, long CallCount, TimeSpan Total, TimeSpan InCalls, TimeSpan Reads, TimeSpan Output)
 {
-    /// <summary>Reads "S traces=N calls=N total_ns=N call_ns=N read_ns=N out_ns=N" (or the bare form); null if it is not one.</summary>
-    public static ExecutorStats? Parse(string line)
+    /// <summary>Reads the output's last line, "S traces=N calls=N total_ns=N call_ns=N read_ns=N out_ns=N" (or the bare form); null if it is not one.</summary>
+    public static ExecutorStats? Find(string output)
     {
+        var text = output.AsSpan().TrimEnd("\r\n");
+        string line = text[(text.LastIndexOf('\n') + 1)..].ToString();
         if (!line.StartsWith("S ")) return null;
         var kv = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
             .Select(f => f.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
@@ -20,6 +22,10 @@ public sealed record ExecutorStats(int Traces, long CallCount, TimeSpan Total, T
         static TimeSpan Ns(long ns) => TimeSpan.FromTicks(ns / 100);
         return new ExecutorStats((int)Get("traces"), Get("calls"), Ns(Get("total_ns")), Ns(Get("call_ns")), Ns(Get("read_ns")), Ns(Get("out_ns")));
     }
+
+    /// <summary>Two sessions' batches side by side, added up.</summary>
+    public static ExecutorStats operator +(ExecutorStats a, ExecutorStats b) => new(a.Traces + b.Traces, a.CallCount + b.CallCount,
+        a.Total + b.Total, a.InCalls + b.InCalls, a.Reads + b.Reads, a.Output + b.Output);
 }
 
 /// <summary>
@@ -44,13 +50,22 @@ public sealed class ExecutorSession : IDisposable
     /// <summary>How long the start took, up to the executor's "R ready".</summary>
     public TimeSpan StartTime { get; }
 
-    ExecutorSession(Process process, string name, TimeSpan readyTimeout, IDisposable? owned)
+    /// <summary>Starts the program and waits for its "R ready"; throws with what it said if it does not get there. <paramref name="owned"/> (a memory cgroup) goes with the session.</summary>
+    public ExecutorSession(string file, IEnumerable<string> args, string name, TimeSpan readyTimeout, IDisposable? owned = null)
     {
-        this.process = process;
         this.name = name;
         this.owned = owned;
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
         var sw = Stopwatch.StartNew();
-        var reader = new Thread(() =>
+        try { process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}"); }
+        catch (Exception) { owned?.Dispose(); throw; }
+        // A thread of its own, not the thread pool's: callers block on several sessions at once (ExecutorJudge.SplitAbove).
+        new Thread(() =>
         {
             try
             {
@@ -59,8 +74,7 @@ public sealed class ExecutorSession : IDisposable
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
             finally { lines.CompleteAdding(); }
-        }) { IsBackground = true, Name = $"{name} output" };
-        reader.Start();
+        }) { IsBackground = true, Name = $"{name} output" }.Start();
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) { if (stderr.Length < 64 << 10) stderr.Append(e.Data).Append('\n'); } };
         process.BeginErrorReadLine();
         Alive = true;
@@ -75,21 +89,6 @@ public sealed class ExecutorSession : IDisposable
         }
     }
 
-    /// <summary>Starts the program and waits for its "R ready"; throws with what it said if it does not get there. <paramref name="owned"/> (a memory cgroup) goes with the session.</summary>
-    public static ExecutorSession Start(string file, IEnumerable<string> args, string name, TimeSpan readyTimeout, IDisposable? owned = null)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        Process p;
-        try { p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}"); }
-        catch (Exception) { owned?.Dispose(); throw; }
-        return new ExecutorSession(p, name, readyTimeout, owned);
-    }
-
     string? Next(TimeSpan timeout, CancellationToken cancel)
     {
         try { return lines.TryTake(out var l, (int)Math.Min(int.MaxValue, Math.Max(0, timeout.TotalMilliseconds)), cancel) ? l : null; }
@@ -102,24 +101,22 @@ public sealed class ExecutorSession : IDisposable
     }
 
     /// <summary>
-    /// Runs one batch: the executor's output lines, anything it said ("! " lines, then its stderr if it died), its exit
-    /// status (-1 when the session died or timed out) and its "S" line. The session is dead afterwards unless it answered.
+    /// Runs one batch: the executor's output lines, anything it said ("! " lines, then its stderr if it died) and its exit
+    /// status (-1 when the session died or timed out). The session is dead afterwards unless it answered.
     /// </summary>
-    public (Shell.Result Result, ExecutorStats? Stats) Run(string batch, TimeSpan timeout, CancellationToken cancel)
+    public Shell.Result Run(string batch, TimeSpan timeout, CancellationToken cancel)
     {
         var sw = Stopwatch.StartNew();
-        if (!Alive) return (new Shell.Result(-1, "", $"{name}: the session is no longer running\n", sw.Elapsed), null);
+        if (!Alive) return new Shell.Result(-1, "", $"{name}: the session is no longer running\n", sw.Elapsed);
         // Written on its own task: a hung guest must not hang the caller on a full pipe.
         var write = Task.Run(() =>
         {
-            process.StandardInput.Write(batch);
-            if (!batch.EndsWith('\n')) process.StandardInput.Write('\n');
+            process.StandardInput.Write(batch); // every batch text ends in a newline
             process.StandardInput.Write("run\n");
             process.StandardInput.Flush();
         });
         var output = new StringBuilder();
         var said = new StringBuilder();
-        ExecutorStats? stats = null;
         while (true)
         {
             var left = timeout - sw.Elapsed;
@@ -129,15 +126,14 @@ public sealed class ExecutorSession : IDisposable
                 string why = cancel.IsCancellationRequested ? "cancelled" : lines.IsCompleted ? $"{name} exited" : $"{name} killed after {timeout}";
                 Dispose();
                 if (write.IsFaulted) said.Append($"{name}: writing the batch failed: {write.Exception?.GetBaseException().Message}\n");
-                return (new Shell.Result(-1, output.ToString(), $"{said}{why}; {Stderr()}\n", sw.Elapsed), stats);
+                return new Shell.Result(-1, output.ToString(), $"{said}{why}; {Stderr()}\n", sw.Elapsed);
             }
             if (l.StartsWith("Z "))
             {
                 write.Wait();
-                return (new Shell.Result(int.TryParse(l.AsSpan(2), out var code) ? code : -1, output.ToString(), said.ToString(), sw.Elapsed), stats);
+                return new Shell.Result(int.TryParse(l.AsSpan(2), out var code) ? code : -1, output.ToString(), said.ToString(), sw.Elapsed);
             }
             if (l.StartsWith("! ")) said.Append(l, 2, l.Length - 2).Append('\n');
-            else if (ExecutorStats.Parse(l) is { } s) stats = s;
             else output.Append(l).Append('\n');
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 
@@ -10,31 +11,40 @@ public sealed class NativeJudge : ExecutorJudge
     readonly int callTimeoutMs;
 
     NativeJudge(string executor, KernelProfile profile, int callTimeoutMs)
-    {
-        this.executor = executor;
-        this.callTimeoutMs = callTimeoutMs;
-        Profile = profile;
-    }
-
-    public override string Name => $"native-{Profile.Name}";
-    public override KernelProfile Profile { get; }
+        : base($"native-{profile.Name}", profile, $"memory.max {ExecutorMemory.Limit} of the executor's cgroup (ExecutorMemory.LimitBytes)")
+        => (this.executor, this.callTimeoutMs) = (executor, callTimeoutMs);
 
     /// <summary>Builds the executor if needed and probes the running kernel for its profile.</summary>
     /// <param name="callTimeoutMs">How long one call may take; an OOM kill at the memory limit can take a few seconds of reclaim first.</param>
-    /// <param name="freshViews">Read every process after every call (<see cref="ExecutorJudge.FreshViews"/>).</param>
-    public static NativeJudge Create(int callTimeoutMs = 2000, bool freshViews = false)
+    public static NativeJudge Create(int callTimeoutMs = 2000)
     {
         var exe = EnsureExecutor();
         var profile = NativeProfile.Detect(exe);
-        return new NativeJudge(exe, profile, callTimeoutMs) { FreshViews = freshViews };
+        return new NativeJudge(exe, profile, callTimeoutMs);
     }
-
-    protected override string MemoryLimit => $"memory.max {ExecutorMemory.Limit} of the executor's cgroup (ExecutorMemory.LimitBytes)";
 
     static int warned, sessions;
 
+    // Idle sessions: one per caller running at the same time, each reused batch after batch.
+    readonly ConcurrentBag<ExecutorSession> idle = [];
+
+    /// <summary>The batch on an idle session, or on a new one whose start it reports.</summary>
+    protected override (Shell.Result Result, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
+    {
+        ExecutorSession? session = null;
+        while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
+        try
+        {
+            var start = session is null ? (session = StartSession()).StartTime : TimeSpan.Zero;
+            var res = session.Run(batch, TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
+            if (session.Alive) idle.Add(session);
+            return (res, start);
+        }
+        catch (InvalidOperationException e) { return (new Shell.Result(-1, "", e.Message + "\n", TimeSpan.Zero), TimeSpan.Zero); }
+    }
+
     /// <summary>A long-lived `anonvma-exec --serve` whose trace processes run in a fresh memory cgroup of their own, or unlimited (saying so once) without cgroups.</summary>
-    protected override ExecutorSession StartSession()
+    ExecutorSession StartSession()
     {
         var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
         if (cgroup is null && Interlocked.Exchange(ref warned, 1) == 0)
@@ -42,11 +52,8 @@ public sealed class NativeJudge : ExecutorJudge
         string[] limit = cgroup is null ? [] : ["--cgroup", cgroup.Path];
         // Sessions take the cores in turn, so those that run side by side do not share one CPU's LRU batches.
         string cpu = (Interlocked.Increment(ref sessions) % Environment.ProcessorCount).ToString();
-        return ExecutorSession.Start(executor, ["--serve", "--cpu", cpu, "--timeout-ms", callTimeoutMs.ToString(), .. limit], Name, TimeSpan.FromSeconds(30), cgroup);
+        return new ExecutorSession(executor, ["--serve", "--cpu", cpu, "--timeout-ms", callTimeoutMs.ToString(), .. limit], Name, TimeSpan.FromSeconds(30), cgroup);
     }
-
-    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
-        TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000);
 }
 
 /// <summary>
@@ -68,11 +75,8 @@ public static class NativeProfile
 
     public static KernelProfile Detect(string executor)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"anonvma-probe-{Environment.ProcessId}.txt");
-        File.WriteAllText(path, Probe);
-        Shell.Result res;
-        try { res = Shell.Run(executor, [path], TimeSpan.FromSeconds(30)); }
-        finally { File.Delete(path); }
+        using var session = new ExecutorSession(executor, ["--serve"], "the profile probe", TimeSpan.FromSeconds(30));
+        var res = session.Run(Probe, TimeSpan.FromSeconds(30), default);
         var run = ExecutorOutput.Parse(res.Stdout, "probe").SingleOrDefault();
         if (run is not { End: RunEnd.Completed, Steps.Count: 3 })
             throw new InvalidOperationException($"the profile probe failed on this kernel: exit {res.ExitCode}\n{res.Stdout}{res.Stderr}");
@@ -82,16 +86,15 @@ public static class NativeProfile
         var smaps = run.Steps[2].Processes.Single(p => p.Pid == 0).Smaps;
         bool zeroPage = smaps.Any(l => l.StartsWith("Rss:") && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
         bool softDirty = smaps.Any(l => l.StartsWith("VmFlags:") && l.Split(' ').Contains("sd"));
-        string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        var (major, minor) = ParseRelease(release);
+        var version = Environment.OSVersion.Version; // the release's numbers: 6.18.44.1252 of "6.18.44-fc-v1252"
         return new KernelProfile
         {
-            Name = release,
+            Name = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
             AnonVmaName = names,
             ZeroPageOnRead = zeroPage,
-            MergeRule = (major, minor).CompareTo((6, 16)) >= 0 ? AnonMergeRule.ForkChildOnly : AnonMergeRule.SingularChain,
+            MergeRule = version >= new Version(6, 16) ? AnonMergeRule.ForkChildOnly : AnonMergeRule.SingularChain,
             // 6.14 removed the lru_add_drain before unmapping (vms_clear_ptes, exit_mmap).
-            DrainsBeforeUnmap = (major, minor).CompareTo((6, 14)) < 0,
+            DrainsBeforeUnmap = version < new Version(6, 14),
             SoftDirty = softDirty,
             ThpBuiltIn = Directory.Exists("/sys/kernel/mm/transparent_hugepage"),
             HugeTlbPage = Directory.Exists("/sys/kernel/mm/hugepages"),
@@ -125,12 +128,5 @@ public static class NativeProfile
             if (line.StartsWith(name + ":") && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var kb, "kB"] && ulong.TryParse(kb, out var v))
                 return v;
         throw new InvalidOperationException($"/proc/meminfo has no '{name}: N kB' line");
-    }
-
-    static (int, int) ParseRelease(string release)
-    {
-        var parts = release.Split('.', '-');
-        return parts.Length >= 2 && int.TryParse(parts[0], out var a) && int.TryParse(parts[1], out var b)
-            ? (a, b) : throw new InvalidOperationException($"cannot read a version from kernel release '{release}'");
     }
 }

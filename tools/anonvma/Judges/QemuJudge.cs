@@ -13,14 +13,10 @@ public sealed class QemuJudge : ExecutorJudge
 
     readonly string kernel;
 
-    QemuJudge(string kernel) => this.kernel = kernel;
-
-    public override string Name => "qemu-6.12";
-    public override KernelProfile Profile => KernelProfile.Linux612;
+    QemuJudge(string kernel) : base("qemu-6.12", KernelProfile.Linux612, "the guest's RAM, -m 512 in tools/qemu/run-batch.sh") => this.kernel = kernel;
 
     /// <summary>The judge, or null with the reason it cannot run here (no QEMU, no kernel image).</summary>
-    /// <param name="freshViews">Read every process after every call (<see cref="ExecutorJudge.FreshViews"/>).</param>
-    public static QemuJudge? TryCreate(out string whyNot, bool freshViews = false)
+    public static QemuJudge? TryCreate(out string whyNot)
     {
         whyNot = "";
         if (!OnPath("qemu-system-x86_64"))
@@ -35,17 +31,15 @@ public sealed class QemuJudge : ExecutorJudge
             return null;
         }
         EnsureExecutor();
-        return new QemuJudge(r.Stdout.Trim()) { FreshViews = freshViews };
+        return new QemuJudge(r.Stdout.Trim());
     }
 
-    protected override string MemoryLimit => "the guest's RAM, -m 512 in tools/qemu/run-batch.sh";
-
     // Boot ~2 s; a call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
-    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
+    static TimeSpan BatchTimeout(int traceCount, long callCount) =>
         TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount + callCount / 10));
 
-    /// <summary>One boot for the batch (run-batch.sh), its S line taken out of the output; the boot counts as the start.</summary>
-    protected override (Shell.Result Result, ExecutorStats? Stats, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
+    /// <summary>One boot for the batch (run-batch.sh); the boot counts as the start.</summary>
+    protected override (Shell.Result Result, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
     {
         string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
         try
@@ -54,11 +48,7 @@ public sealed class QemuJudge : ExecutorJudge
             var timeout = BatchTimeout(traceCount, callCount);
             var res = Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
                 [path, "--timeout", ((int)timeout.TotalSeconds).ToString(), "--kernel", kernel], timeout + TimeSpan.FromSeconds(30), Cancellation);
-            var lines = res.Stdout.Split('\n');
-            var stats = lines.Select(ExecutorStats.Parse).LastOrDefault(s => s is not null);
-            var output = string.Join('\n', lines.Where(l => !l.StartsWith("S ")));
-            var start = stats is null ? TimeSpan.Zero : res.Elapsed - stats.Total;
-            return (res with { Stdout = output }, stats, start);
+            return (res, ExecutorStats.Find(res.Stdout) is { } stats ? res.Elapsed - stats.Total : TimeSpan.Zero);
         }
         finally { File.Delete(path); }
     }

@@ -10,8 +10,7 @@ public static class RepoPaths
     public static string? TryRoot()
     {
         try { return Root; }
-        catch (TypeInitializationException) { return null; }
-        catch (InvalidOperationException) { return null; }
+        catch (TypeInitializationException) { return null; } // FindRoot threw
     }
 
     public static string Executor => Path.Combine(Root, "tools", "executor", "anonvma-exec");

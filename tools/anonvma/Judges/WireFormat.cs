@@ -16,17 +16,15 @@ public static class WireFormat
     {
         var sb = new StringBuilder();
         if (compact) sb.Append("option same\noption fields ").Append(string.Join(',', Comparison.SmapsFields)).Append('\n');
-        foreach (var t in traces) Append(sb, t);
+        foreach (var t in traces)
+        {
+            ExecutorLimits.CheckTraceId(t.Id);
+            sb.Append("trace ").Append(t.Id).Append('\n');
+            sb.Append("arena ").Append(Hex(t.ArenaBase)).Append(' ').Append(Hex(t.ArenaSize)).Append('\n');
+            foreach (var c in t.Calls) sb.Append(Line(c)).Append('\n');
+            sb.Append("end\n");
+        }
         return sb.ToString();
-    }
-
-    public static void Append(StringBuilder sb, Trace t)
-    {
-        ExecutorLimits.CheckTraceId(t.Id);
-        sb.Append("trace ").Append(t.Id).Append('\n');
-        sb.Append("arena ").Append(Hex(t.ArenaBase)).Append(' ').Append(Hex(t.ArenaSize)).Append('\n');
-        foreach (var c in t.Calls) sb.Append(Line(c)).Append('\n');
-        sb.Append("end\n");
     }
 
     /// <summary>One call as the executor reads it, e.g. "p0 mmap 0x200000000000 0x2000 0x3 0x100022 -1 0x0": the table's name and arguments, numbers in hex.</summary>
@@ -49,12 +47,8 @@ public static class WireFormat
         return sb.ToString();
     }
 
-    static string NameArg(ArgValue v)
-    {
-        if (v.BadPointer) return "BADPTR";
-        if (v.Text is null) return "NULL";
-        return "hex:" + Convert.ToHexStringLower(ExecutorLimits.NameBytes(v.Text));
-    }
+    static string NameArg(ArgValue v) =>
+        v.BadPointer ? "BADPTR" : v.Text is null ? "NULL" : "hex:" + Convert.ToHexStringLower(ExecutorLimits.NameBytes(v.Text));
 
     static string Hex(ulong v) => $"0x{v:x}";
 }
