@@ -13,7 +13,6 @@ public static class HtmlReport
     public static string Render(ReportData data)
     {
         var c = data.Config;
-        var judges = Judges(data);
         string title = c.Mutation is { } m ? $"{data.Title} — MUTATION {m}" : data.Title;
         string banner = c.Mutation is null ? "" : $"""
             <div class="mutation" role="alert"><strong>MUTATION {Escape(c.Mutation)}</strong><span>The model was deliberately wrong in this campaign
@@ -35,14 +34,14 @@ public static class HtmlReport
             <main>
             <header>
             <h1>{Escape(data.Title)}</h1>
-            <p class="meta">generated {Escape(Generated(data.GeneratedAt))} · shard {Escape(c.Shard)} · judges {string.Join(", ", judges.Select(JudgeTag))}</p>
+            <p class="meta">generated {Escape(Generated(data.GeneratedAt))} · shard {Escape(c.Shard)} · judges {string.Join(", ", c.Judges.Select(JudgeTag))}</p>
             </header>
             {banner}<section class="numbers">
-            {Cards(data, judges)}</section>
+            {string.Concat(Numbers(data).Select(Card))}</section>
             <section>
             <h2>Over time</h2>
             <div class="charts">
-            {Charts(data, judges)}</div>
+            {Charts(data)}</div>
             </section>
             <section>
             <h2>Findings ({N(data.Findings.Count)})</h2>
@@ -63,34 +62,34 @@ public static class HtmlReport
             """;
     }
 
-    static string Cards(ReportData data, IReadOnlyList<string> judges)
+    /// <summary>The campaign's key numbers, each with a line of context and a colour when it calls for attention: the page's cards, the summary's table.</summary>
+    internal static IReadOnlyList<(string Key, string Value, string Sub, string? Colour)> Numbers(ReportData data)
     {
         var s = data.State;
         var seeds = SeedsDone(data);
         var missing = Missing(data);
         int expected = data.ExpectedCoverage.Distinct().Count();
         long recurrences = data.Findings.Sum(f => f.Count);
-        var lanes = s.Traces.OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {N(kv.Value)}");
-        string[] cards =
+        var lanes = s.Traces.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {N(kv.Value)}");
+        return
         [
-            .. seeds.Select(x => Card($"seeds done, {x.Lane} lane", N(x.Seeds), $"{N(x.Blocks)} blocks of {N(BlockSize(data.Config, x.Lane))}")),
-            .. seeds.Count == 0 ? [Card("seeds done", "0", "no block completed yet")] : Array.Empty<string>(),
-            Card("traces", N(s.Traces.Values.Sum()), string.Join(" · ", lanes)),
-            .. judges.Select(j => Card($"calls, {j}", N(s.JudgeCalls.GetValueOrDefault(j)), j == "model" ? "invariants checked" : "compared with the model", JudgeColour(j))),
-            Card("campaign time", Duration(s.Seconds), $"{N(s.Sessions)} session{(s.Sessions == 1 ? "" : "s")}"),
-            Card("findings", N(data.Findings.Count), $"distinct, in {N(recurrences)} trace{(recurrences == 1 ? "" : "s")}", data.Findings.Count > 0 ? Red : null),
-            Card("coverage", $"{N(expected - missing.Count)} / {N(expected)}",
+            .. seeds.Select(x => ($"seeds done, {x.Lane} lane", N(x.Seeds), $"{N(x.Blocks)} blocks of {N(data.Config.BlockSizeOf(x.Lane))}", (string?)null)),
+            .. seeds.Count == 0 ? [("seeds done", "0", "no block completed yet", null)] : Array.Empty<(string, string, string, string?)>(),
+            ("traces", N(s.Traces.Values.Sum()), string.Join(" · ", lanes), null),
+            .. data.Config.Judges.Select(j => ($"calls, {j}", N(s.JudgeCalls.GetValueOrDefault(j)), j == "model" ? "invariants checked" : "compared with the model", (string?)JudgeColour(j))),
+            ("campaign time", Duration(s.Seconds), $"{N(s.Sessions)} session{(s.Sessions == 1 ? "" : "s")}", null),
+            ("findings", N(data.Findings.Count), $"distinct, in {N(recurrences)} trace{(recurrences == 1 ? "" : "s")}", data.Findings.Count > 0 ? Red : null),
+            ("coverage", $"{N(expected - missing.Count)} / {N(expected)}",
                 missing.Count == 0 ? "expected labels, all reached" : $"expected labels; {N(missing.Count)} NOT REACHED", missing.Count == 0 ? null : Red),
         ];
-        return string.Concat(cards);
     }
 
-    static string Card(string key, string value, string sub, string? colour = null) => $"""
-        <div class="card"{(colour is null ? "" : $" style=\"border-top-color:{colour}\"")}><div class="k">{Escape(key)}</div><div class="v">{Escape(value)}</div><div class="sub">{Escape(sub)}</div></div>
+    static string Card((string Key, string Value, string Sub, string? Colour) n) => $"""
+        <div class="card"{(n.Colour is null ? "" : $" style=\"border-top-color:{n.Colour}\"")}><div class="k">{Escape(n.Key)}</div><div class="v">{Escape(n.Value)}</div><div class="sub">{Escape(n.Sub)}</div></div>
 
         """;
 
-    static string Charts(ReportData data, IReadOnlyList<string> judges)
+    static string Charts(ReportData data)
     {
         var timeline = data.Timeline;
         var categories = Categories(data.ExpectedCoverage, timeline.SelectMany(s => s.Coverage.Keys).Concat(data.State.Coverage.Keys.Select(Category)));
@@ -105,7 +104,7 @@ public static class HtmlReport
             .ToList();
         string[] charts =
         [
-            SvgChart.Render("throughput", "Throughput", "per second", Throughput(timeline, judges)),
+            SvgChart.Render("throughput", "Throughput", "per second", Throughput(timeline, data.Config.Judges)),
             SvgChart.Render("coverage", "Coverage: distinct labels reached, per category", "labels", coverage, integers: true),
             SvgChart.Render("findings", "Findings: distinct so far", "findings",
                 [new("distinct findings", Red, [.. timeline.Select(s => new SvgChart.Point(s.Seconds, s.Findings))], Step: true),
@@ -202,23 +201,11 @@ public static class HtmlReport
 
     // ---- Shared with the Markdown summary ----
 
-    /// <summary>The judges in the config's order, then any other judge the counts mention.</summary>
-    internal static IReadOnlyList<string> Judges(ReportData data) =>
-        data.Config.Judges
-            .Concat(data.State.JudgeCalls.Keys.Concat(data.Timeline.SelectMany(s => s.JudgeCalls.Keys)).Distinct().Order(StringComparer.Ordinal))
-            .Distinct().ToList();
-
     /// <summary>Seeds done per lane: the seeds of the blocks in its done ranges (the campaign's last block may be short).</summary>
     internal static IReadOnlyList<(string Lane, long Seeds, long Blocks)> SeedsDone(ReportData data) =>
-        data.State.Done
-            .OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => (kv.Key, new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key)).SeedsIn(kv.Value),
-                kv.Value.Where(r => r is { Length: > 0 }).Sum(r => Math.Max(0, r[^1] - r[0] + 1))))
+        data.State.Done.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => (kv.Key, new SeedBlocks(data.Config, data.Config.BlockSizeOf(kv.Key)).SeedsIn(kv.Value), kv.Value.Sum(r => r[1] - r[0] + 1)))
             .ToList();
-
-    static int BlockSize(CampaignConfig c, string lane) => lane == "qemu" ? c.QemuBlockSize : c.BlockSize;
-
-    static int LaneOrder(string lane) => lane switch { "main" => 0, "qemu" => 1, _ => 2 };
 
     /// <summary>Expected labels with no count.</summary>
     internal static IReadOnlyList<string> Missing(ReportData data) =>
