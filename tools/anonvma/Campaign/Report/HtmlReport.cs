@@ -264,70 +264,13 @@ public static class HtmlReport
     static string JudgeTag(string judge) =>
         $"<span class=\"judge\" style=\"--c:{JudgeColour(judge)}\">{Escape(judge)}</span>";
 
-    const string Css = """
-        :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f9fafb; }
-        * { box-sizing: border-box; }
-        body { margin: 0; background: var(--bg); color: var(--ink);
-               font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-        main { max-width: 1500px; margin: 0 auto; padding: 24px 28px 40px; }
-        h1 { font-size: 26px; margin: 0 0 4px; }
-        h2 { font-size: 19px; margin: 32px 0 12px; }
-        .meta { color: var(--muted); margin: 0; }
-        code, pre { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
-        .judge { display: inline-block; padding: 0 8px; border-radius: 999px; color: #fff; background: var(--c); font-size: 13px; font-weight: 600; }
-        .mutation { margin: 16px 0; padding: 14px 18px; border: 3px solid #dc2626; border-radius: 8px; background: #fef2f2; color: #7f1d1d; }
-        .mutation strong { display: block; font-size: 20px; color: #dc2626; letter-spacing: .02em; }
-        .numbers { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px; margin-top: 20px; }
-        .card { background: #fff; border: 1px solid var(--line); border-top: 4px solid #9ca3af; border-radius: 8px; padding: 10px 14px; }
-        .card .k, .card .sub { color: var(--muted); font-size: 13px; }
-        .card .v { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; line-height: 1.25; }
-        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
-        figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
-        svg.chart { display: block; width: 100%; max-width: 720px; height: auto; margin: 0 auto; fill: var(--ink); }
-        figcaption { max-width: 720px; margin: 0 auto; padding: 0 20px 4px 64px; font-size: 12px; }
-        .key { white-space: nowrap; margin-right: 14px; }
-        .key::before { content: ""; display: inline-block; width: 18px; margin-right: 6px; vertical-align: middle; border-top: 2.5px solid var(--c); }
-        .key.dashed::before { border-top-style: dashed; }
-        .key.dots::before { width: 8px; height: 8px; margin: 0 11px 0 5px; border: 0; border-radius: 50%; background: var(--c); }
-        table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
-        th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid var(--line); }
-        thead th { font-size: 13px; color: var(--muted); font-weight: 600; background: #f3f4f6; }
-        .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        tr.finding td { border-bottom: none; }
-        tr.detail td { padding-top: 0; }
-        .sig { font-weight: 600; word-break: break-word; }
-        .msg { color: var(--muted); font-size: 13px; white-space: pre-wrap; word-break: break-word; }
-        .pending { color: #b45309; }
-        details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
-        pre { background: #f3f4f6; border-radius: 6px; padding: 10px 12px; overflow-x: auto; max-height: 480px; margin: 6px 0 0; }
-        .none { color: #15803d; }
-        .alarm, td.bad { color: #b91c1c; font-weight: 600; }
-        .chip { display: inline-block; margin: 2px 0; padding: 1px 8px; border-radius: 6px; background: #eef2ff; font-size: 13px; white-space: nowrap; }
-        .chip b { font-weight: 600; font-variant-numeric: tabular-nums; }
-        .chip.extra { background: #f3f4f6; color: #374151; }
-        .chip.missing { background: #fee2e2; color: #991b1b; outline: 1px solid #dc2626; }
-        .also { color: var(--muted); font-size: 12px; margin-left: 6px; }
-        footer { margin-top: 28px; color: var(--muted); font-size: 13px; }
-        a { color: #1d4ed8; }
+    /// <summary>The page's style, and its script that marks on body which charts a browser drew (ChromiumCheck reads it): report.css and report.js.</summary>
+    static readonly string Css = Resource("report.css"), Script = Resource("report.js");
 
-        """;
-
-    /// <summary>
-    /// Run on load: a chart counts as drawn when its box is not empty and every series in it has a box (a line with
-    /// length, or markers). The page's body gets data-charts="DRAWN/CHARTS" and data-not-drawn, which ChromiumCheck reads.
-    /// </summary>
-    const string Script = """
-        window.addEventListener('load', () => {
-          const drawn = svg => {
-            const box = svg.getBoundingClientRect();
-            return box.width > 0 && box.height > 0
-              && [...svg.querySelectorAll('.series')].every(e => { const b = e.getBBox(); return b.width > 0 || b.height > 0; });
-          };
-          const charts = [...document.querySelectorAll('svg.chart')];
-          const bad = charts.filter(svg => !drawn(svg)).map(svg => svg.dataset.chart);
-          document.body.dataset.charts = `${charts.length - bad.length}/${charts.length}`;
-          document.body.dataset.notDrawn = bad.join(', ');
-        });
-
-        """;
+    static string Resource(string name)
+    {
+        using var stream = typeof(HtmlReport).Assembly.GetManifestResourceStream($"AnonVma.Campaign.Report.{name}")
+                           ?? throw new InvalidOperationException($"resource {name} is missing from the anonvma assembly");
+        return new StreamReader(stream).ReadToEnd();
+    }
 }
