@@ -102,26 +102,4 @@ public class CampaignFileTests : IDisposable
         Assert.Equal("two", File.ReadAllText(path));
         Assert.Equal(["f.txt"], Directory.GetFiles(root).Select(Path.GetFileName));
     }
-
-    [Fact]
-    public void The_state_writer_gathers_a_burst_of_commits_into_few_writes_and_flush_writes_the_last()
-    {
-        var dir = New();
-        int writes = 0, state = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var writer = new StateWriter(dir, () => { Interlocked.Increment(ref writes); return $"{{\"version\":1,\"sessions\":{Volatile.Read(ref state)}}}"; }))
-        {
-            for (int i = 1; i <= 2000; i++)
-            {
-                Volatile.Write(ref state, i);
-                writer.Changed();
-                if (i % 100 == 0) Thread.Sleep(10);
-            }
-            writer.Flush();
-            Assert.Contains("\"sessions\":2000", File.ReadAllText(dir.StateFile));
-        }
-        // One write per MinInterval at most, plus the flush's own: 2,000 commits must not mean 2,000 fsyncs.
-        double intervals = clock.Elapsed / StateWriter.MinInterval;
-        Assert.InRange(writes, 1, (int)intervals + 2);
-    }
 }

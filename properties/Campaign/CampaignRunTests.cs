@@ -65,6 +65,19 @@ public class CampaignRunTests : IDisposable
     }
 
     [Fact]
+    public void The_state_is_written_once_a_tick_not_once_a_block()
+    {
+        // Blocks of one seed: a worker commits hundreds a second, and each must not cost an fsync and a rename.
+        var dir = CampaignDirectory.Create(Path.Combine(root, "ticks"), Config(seeds: 320) with { BlockSize = 1 });
+        var runner = new CampaignRunner(dir, NoKernel);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(runner.Run(Long).Complete);
+        Assert.Equal(320, dir.ReadState().Traces["main"]);
+        // One write as the session starts, at most one per 200 ms tick of the runner's loop, and one as it ends.
+        Assert.InRange(runner.StateWrites, 2, (int)(clock.Elapsed / TimeSpan.FromMilliseconds(200)) + 2);
+    }
+
+    [Fact]
     public void Stopping_and_resuming_gives_the_same_totals_as_a_straight_run()
     {
         var straight = CampaignDirectory.Open(Run(Config(), "straight")).ReadState();

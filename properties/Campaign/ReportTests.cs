@@ -362,12 +362,14 @@ public class ReportTests
     {
         var md = MarkdownSummary.Render(ReportSamples.Realistic());
         Assert.StartsWith("## AnonVma campaign\n", md);
-        Assert.Contains("| seeds done (main lane) | 896 |", md);
-        Assert.Contains("| seeds done (qemu lane) | 512 |", md);
-        Assert.Contains("| campaign time | 1 h 30 min |", md);
-        Assert.Contains("| findings | 3 distinct, in 46 traces |", md);
+        Assert.Contains("generated 2025-11-23 02:04:05 UTC · shard 0/1 · judges model, native, qemu\n", md);
+        Assert.Contains("| seeds done, main lane | 896 | 14 blocks of 64 |", md);
+        Assert.Contains("| seeds done, qemu lane | 512 | 2 blocks of 256 |", md);
+        Assert.Contains("| calls, native | ", md);
+        Assert.Contains("| campaign time | 1 h 30 min | 3 sessions |", md);
+        Assert.Contains("| findings | 3 | distinct, in 46 traces |", md);
         int expected = Coverage.Expected.Distinct().Count(); // the sample reaches all but touch/sigbus
-        Assert.Contains($"| coverage | {expected - 1} of {expected} expected labels |", md);
+        Assert.Contains($"| coverage | {expected - 1} / {expected} | expected labels; 1 NOT REACHED |", md);
         Assert.Contains("**Coverage NOT REACHED** (1 expected label): touch/sigbus", md);
         Assert.Contains("report.html", md);
         Assert.Contains(@"| differs:smaps at \<script\>alert(1)\</script\> \& \| on native | 42 | native | 1,234 | 12 calls, from 1,000 | findings/differs-smaps-script/shrunk.trace |", md);

@@ -31,6 +31,9 @@ public sealed record CampaignConfig
     public int ShortLength { get; init; } = 24;
     public int LongLength { get; init; } = 1000;
 
+    /// <summary>Seeds per block of a lane ("main" or "qemu").</summary>
+    public int BlockSizeOf(string lane) => lane == "qemu" ? QemuBlockSize : BlockSize;
+
     [JsonIgnore] public bool Native => Judges.Contains("native");
     [JsonIgnore] public bool Qemu => Judges.Contains("qemu");
 

@@ -10,8 +10,8 @@ namespace AnonVma.Campaign;
 public sealed class CampaignDirectory
 {
     /// <summary>
-    /// 2 since seeds are realised with Pcg32; format 1's seeds went through System.Random and mean other traces, so a
-    /// format-1 directory is refused rather than resumed, merged or reported as if its seeds were today's.
+    /// What a seed means (<see cref="Schedule"/>): 2 since seeds go through Pcg32, 3 since calls are drawn by the call
+    /// table's weights. A directory of another format is refused rather than resumed, merged or reported as if its seeds were today's.
     /// </summary>
     public const int FormatVersion = 3;
 

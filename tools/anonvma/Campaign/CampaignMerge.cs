@@ -16,8 +16,6 @@ public static class CampaignMerge
     {
         if (shardPaths.Count == 0) throw new CampaignFileException("merge needs at least one shard directory");
         var shards = shardPaths.Select(CampaignDirectory.Open).ToList();
-        var dupPath = shards.GroupBy(s => s.Path).FirstOrDefault(g => g.Count() > 1);
-        if (dupPath is not null) throw new CampaignFileException($"{dupPath.Key} is given twice");
         var configs = shards.Select(s => s.ReadConfig()).ToList();
         var first = configs[0];
         var warnings = new List<string>();
@@ -36,14 +34,7 @@ public static class CampaignMerge
         var merged = new CampaignState { Seconds = states.Max(s => s.Seconds), Sessions = states.Sum(s => s.Sessions), MergedShards = shards.Count };
         foreach (var lane in states.SelectMany(s => s.Done.Keys).Distinct())
             merged.Done[lane] = new DoneBlocks(states.SelectMany(s => s.Done.GetValueOrDefault(lane) ?? [])).Snapshot();
-        foreach (var s in states)
-        {
-            Sum(merged.Traces, s.Traces);
-            Sum(merged.JudgeCalls, s.JudgeCalls);
-            Sum(merged.NamesAccepted, s.NamesAccepted);
-            Sum(merged.Coverage, s.Coverage);
-            Sum(merged.FindingCounts, s.FindingCounts);
-        }
+        foreach (var s in states) merged.Add(s);
 
         if (shards.Any(s => s.Path == Path.GetFullPath(outPath))) throw new CampaignFileException($"{outPath}: the merged directory must be a new one, not a shard");
         var config = first with { ShardIndex = 0, ShardCount = 1 };
@@ -98,10 +89,5 @@ public static class CampaignMerge
             yield return new TimelineSample(t, 1, now.Sum(s => s.Traces), calls, coverage, now.Max(s => s.Findings),
                 now.Max(s => s.WorkingSetMiB), now.Max(s => s.GcHeapMiB));
         }
-    }
-
-    static void Sum(Dictionary<string, long> into, Dictionary<string, long> from)
-    {
-        foreach (var (k, v) in from) into[k] = into.GetValueOrDefault(k) + v;
     }
 }

@@ -3,6 +3,7 @@ using AnonVma.Fuzz;
 using AnonVma.Traces.Generate;
 using AnonVma.Judges;
 using AnonVma.Model;
+using AnonVma.Traces;
 
 namespace AnonVma.Campaign;
 
@@ -49,19 +50,16 @@ public sealed class CampaignRunner
     readonly Mutations? mutations;
     readonly double baseSeconds;
     readonly Stopwatch session = new();
-    readonly List<FindingRecord> pendingShrink;
     // Guards the state and everything below it; the lanes and the store have locks of their own.
     readonly object gate = new();
-    readonly Dictionary<string, long> sessionJudgeCalls = new();
+    readonly CampaignState thisSession = new();
     readonly Dictionary<int, string> activity = new();
     readonly List<string> newFindings = [];
     readonly List<string> problems = [];
     readonly List<FoundBug> sessionFindings = [];
-    long sessionTraces;
     int sessionBlocks;
     SessionOptions options = null!;
     CancellationTokenSource stopTaking = null!, hard = null!;
-    StateWriter writer = null!;
 
     /// <param name="kernel">Makes a real kernel judge by name ("native", "qemu"); throws with a clear reason when it cannot run here.</param>
     public CampaignRunner(CampaignDirectory dir, Func<string, IJudge> kernel)
@@ -89,7 +87,7 @@ public sealed class CampaignRunner
             });
         }
         store.RemoveUnpublished();
-        pendingShrink = store.PendingShrink().ToList();
+        foreach (var rec in store.PendingShrink()) lanes.FirstOrDefault(l => l.Name == rec.Lane)?.Pending.Enqueue(rec);
 
         DoneBlocks Done(string lane) => new(state.Done.GetValueOrDefault(lane));
     }
@@ -98,8 +96,9 @@ public sealed class CampaignRunner
     static readonly TimeSpan StopWait = TimeSpan.FromSeconds(15);
 
     public CampaignConfig Config { get; }
-    /// <summary>The campaign's findings as this runner keeps them (read once at start, added to as they are found).</summary>
-    public FindingStore Findings => store;
+
+    /// <summary>How many times this runner wrote state.json (tests hold it to the write interval, not one per block).</summary>
+    internal int StateWrites { get; private set; }
 
     /// <summary>The findings claimed in this session, in the order they were found, with their shrunk traces (Count is 1: the state has the totals).</summary>
     public IReadOnlyList<FoundBug> SessionFindings { get { lock (gate) return sessionFindings.ToList(); } }
@@ -116,12 +115,8 @@ public sealed class CampaignRunner
         foreach (var lane in lanes)
             if (lane.Judge is ExecutorJudge e) e.Cancellation = hard.Token;
         session.Start();
-        lock (gate)
-        {
-            state.Sessions++;
-            dir.WriteState(state);
-        }
-        using var stateWriter = writer = new StateWriter(dir, () => { lock (gate) return Json.Write(state); });
+        lock (gate) state.Sessions++;
+        WriteState();
 
         var threads = new List<Thread>();
         foreach (var lane in lanes)
@@ -133,10 +128,15 @@ public sealed class CampaignRunner
             }
 
         var lastSample = TimeSpan.Zero;
+        int written = 0;
         Sample();
         while (threads.Any(t => t.IsAlive))
         {
             Thread.Sleep(200);
+            // Workers commit blocks in memory and go on; state.json is rewritten here, at most once a tick, with every block
+            // committed since. A model-only worker commits about 100 blocks a second, and an fsync and rename for each took
+            // 6% of a core; a kill loses at most the blocks of the last tick, which --resume redoes from their seeds.
+            if (Volatile.Read(ref sessionBlocks) is var committed && committed != written) { written = committed; WriteState(); }
             if (session.Elapsed >= options.Budget) stopTaking.Cancel();
             if (session.Elapsed >= options.Budget + options.Grace) hard.Cancel();
             // Every second for the first minute, so short runs still draw lines; then every SampleEvery.
@@ -151,7 +151,7 @@ public sealed class CampaignRunner
         }
         session.Stop();
         lock (gate) state.Seconds = CampaignSeconds();
-        stateWriter.Flush();
+        WriteState();
         Sample();
         var final = Snapshot();
         progress?.Invoke(final);
@@ -167,7 +167,7 @@ public sealed class CampaignRunner
         {
             while (!stopTaking.IsCancellationRequested) // linked to hard: either ends the loop
             {
-                if (NextPending(lane) is { } pending) { ShrinkPending(worker, lane, suite, pending); continue; }
+                if (lane.Pending.TryDequeue(out var pending)) { ShrinkPending(worker, lane, suite, pending); continue; }
                 if (lane.Claim() is not { } block) break;
                 RunBlock(worker, lane, suite, block);
             }
@@ -177,17 +177,6 @@ public sealed class CampaignRunner
             lock (gate) problems.Add($"worker {worker} ({lane.Name}) stopped: {e.GetType().Name}: {e.Message}");
         }
         finally { SetActivity(worker, null); }
-    }
-
-    /// <summary>The next finding of this lane that an earlier session saved but did not shrink, taken off the list.</summary>
-    FindingRecord? NextPending(Lane lane)
-    {
-        lock (gate)
-        {
-            var rec = pendingShrink.FirstOrDefault(r => r.Lane == lane.Name);
-            if (rec is not null) pendingShrink.Remove(rec);
-            return rec;
-        }
     }
 
     void RunBlock(int worker, Lane lane, Suite suite, long block)
@@ -202,29 +191,26 @@ public sealed class CampaignRunner
         var found = suite.Check(runs);
         if (hard.IsCancellationRequested) { lane.Release(block); return; }
 
-        var calls = new Dictionary<string, long>();
-        var counts = new Dictionary<string, long>();
-        var names = new Dictionary<string, long>();
+        var counts = new CampaignState { Traces = { [lane.Name] = runs.Count }, Coverage = new(coverage.Counts) };
         for (int i = 0; i < runs.Count; i++)
         {
             var trace = runs[i].Trace;
             var f = found[i];
-            if (lane.ChecksInvariants) Add(calls, "model", trace.Calls.Count);
-            if (lane.Judge is not null && f?.Judge != "model") Add(calls, lane.Kernel, trace.Calls.Count);
-            if (f is null && observe && runs[i].Observed is { } seen) Add(names, lane.Kernel, NamesAcceptedIn(trace, seen));
+            if (lane.ChecksInvariants) Add(counts.JudgeCalls, "model", trace.Calls.Count);
+            if (lane.Judge is not null && f?.Judge != "model") Add(counts.JudgeCalls, lane.Kernel, trace.Calls.Count);
+            if (f is null && observe && runs[i].Observed is { } seen) Add(counts.NamesAccepted, lane.Kernel, NamesAcceptedIn(trace, seen));
             if (f is null) continue;
-            string signature = f.Key.ToString();
-            Add(counts, signature, 1);
+            Add(counts.FindingCounts, f.Key.ToString(), 1);
             if (options.StopAtFirstFinding && store.Count > 0) continue; // only counted: the session stops at its first finding
             int seed = (int)(first + i);
-            string profile = lane.ProfileOf(f.Judge);
-            if (store.Claim(f, lane.Name, trace, seed, profile, CampaignSeconds()) is not { } rec) continue;
-            lock (gate) newFindings.Add(signature);
-            SetActivity(worker, $"{lane.Name}: shrinking {signature} (seed {seed}, {trace.Calls.Count} calls)");
-            var (shrunk, cut) = options.Shrink ? Shrink(lane, trace, f, suite) : (new Shrinker.Result(trace, f, 0, 0), null);
-            if (hard.IsCancellationRequested) { lane.Release(block); return; } // saved unshrunk; shrunk on --resume
-            store.SaveShrunk(rec, shrunk, profile, cut);
-            lock (gate) sessionFindings.Add(new FoundBug(f, trace, seed, shrunk, 1, TimeSpan.FromSeconds(rec.FoundAtSeconds), profile));
+            if (store.Claim(f, lane.Name, trace, seed, lane.ProfileOf(f.Judge), CampaignSeconds()) is not { } rec) continue;
+            lock (gate) newFindings.Add(rec.Signature);
+            if (ShrinkAndSave(worker, lane, suite, rec, trace, f, $"seed {seed}, {trace.Calls.Count} calls") is not { } shrunk)
+            {
+                lane.Release(block); // saved unshrunk; shrunk on --resume
+                return;
+            }
+            lock (gate) sessionFindings.Add(new FoundBug(f, trace, seed, shrunk, 1, TimeSpan.FromSeconds(rec.FoundAtSeconds), lane.ProfileOf(f.Judge)));
             if (options.StopAtFirstFinding) stopTaking.Cancel();
         }
 
@@ -232,16 +218,11 @@ public sealed class CampaignRunner
         {
             lane.Complete(block);
             state.Done[lane.Name] = lane.Done.Snapshot();
-            Add(state.Traces, lane.Name, runs.Count);
-            foreach (var (k, v) in calls) { Add(state.JudgeCalls, k, v); Add(sessionJudgeCalls, k, v); }
-            foreach (var (k, v) in names) Add(state.NamesAccepted, k, v);
-            foreach (var (k, v) in coverage.Counts) Add(state.Coverage, k, v);
-            foreach (var (k, v) in counts) Add(state.FindingCounts, k, v);
-            sessionTraces += runs.Count;
+            state.Add(counts);
+            thisSession.Add(counts);
             state.Seconds = CampaignSeconds();
             if (++sessionBlocks >= options.StopAfterBlocks) hard.Cancel();
         }
-        writer.Changed();
     }
 
     /// <summary>The prctl naming calls that returned 0 in a run of the trace (the model's, equal to the kernel's where they agreed).</summary>
@@ -250,19 +231,22 @@ public sealed class CampaignRunner
 
     void ShrinkPending(int worker, Lane lane, Suite suite, FindingRecord rec)
     {
-        SetActivity(worker, $"{lane.Name}: shrinking {rec.Signature} (saved by an earlier session)");
         var trace = store.ReadOriginal(rec);
         var f = suite.Check(trace);
         if (hard.IsCancellationRequested) return;
-        if (f?.Key.ToString() != rec.Signature)
-        {
-            lock (gate) problems.Add($"{rec.Signature}: its saved trace (seed {rec.Seed}) no longer shows it, so it stays unshrunk " +
-                                     $"(now: {f?.Key.ToString() ?? "no finding"})");
-            return;
-        }
-        var (shrunk, cut) = Shrink(lane, trace, f!, suite);
-        if (hard.IsCancellationRequested) return;
-        store.SaveShrunk(rec, shrunk, lane.ProfileOf(rec.Judge), cut);
+        if (f?.Key.ToString() == rec.Signature) ShrinkAndSave(worker, lane, suite, rec, trace, f, "saved by an earlier session");
+        else lock (gate) problems.Add($"{rec.Signature}: its saved trace (seed {rec.Seed}) no longer shows it, so it stays unshrunk " +
+                                      $"(now: {f?.Key.ToString() ?? "no finding"})");
+    }
+
+    /// <summary>Shrinks a claimed finding (unless the session does not shrink) and saves the result; null when a hard stop cut it short.</summary>
+    Shrinker.Result? ShrinkAndSave(int worker, Lane lane, Suite suite, FindingRecord rec, AnonVma.Model.Trace trace, Finding f, string what)
+    {
+        SetActivity(worker, $"{lane.Name}: shrinking {rec.Signature} ({what})");
+        var (shrunk, cut) = options.Shrink ? Shrink(lane, trace, f, suite) : (new Shrinker.Result(trace, f, 0, 0), null);
+        if (hard.IsCancellationRequested) return null;
+        store.SaveShrunk(rec, shrunk, lane.ProfileOf(f.Judge), cut);
+        return shrunk;
     }
 
     /// <summary>Shrinks within the shrink budget; says whether the budget cut it short.</summary>
@@ -286,6 +270,20 @@ public sealed class CampaignRunner
 
     double CampaignSeconds() => baseSeconds + session.Elapsed.TotalSeconds;
 
+    /// <summary>Rewrites state.json; a failure stops the session, as a campaign that cannot record its work must not go on.</summary>
+    void WriteState()
+    {
+        string json;
+        lock (gate) json = Json.Write(state);
+        try { AtomicFile.Write(dir.StateFile, json); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            hard.Cancel();
+            throw new CampaignFileException($"{dir.StateFile}: cannot write it: {e.Message}");
+        }
+        StateWrites++;
+    }
+
     void SetActivity(int worker, string? what)
     {
         lock (gate)
@@ -300,30 +298,24 @@ public sealed class CampaignRunner
         using var self = Process.GetCurrentProcess();
         TimelineSample sample;
         lock (gate)
-            sample = new TimelineSample(CampaignSeconds(), state.Sessions, state.Traces.Values.Sum(),
-                new Dictionary<string, long>(state.JudgeCalls), CoverageByCategory(state.Coverage).ToDictionary(c => c.Category, c => c.Reached),
+            sample = new TimelineSample(CampaignSeconds(), state.Sessions, state.Traces.Values.Sum(), new Dictionary<string, long>(state.JudgeCalls),
+                CampaignProgress.ByCategory(state.Coverage).ToDictionary(c => c.Category, c => c.Reached),
                 store.Count, self.WorkingSet64 / 1048576.0, gc.HeapSizeBytes / 1048576.0);
         Timeline.Append(dir.TimelineFile, sample);
-    }
-
-    /// <summary>Per category, the labels reached (expected or not) and the expected ones.</summary>
-    static List<(string Category, int Reached, int Expected)> CoverageByCategory(IReadOnlyDictionary<string, long> counts)
-    {
-        static string Cat(string label) => label.Split('/')[0];
-        var expected = Coverage.Expected.GroupBy(Cat).ToDictionary(g => g.Key, g => g.Count());
-        var reached = counts.Where(kv => kv.Value > 0).GroupBy(kv => Cat(kv.Key)).ToDictionary(g => g.Key, g => g.Count());
-        return expected.Keys.Concat(reached.Keys).Distinct()
-            .Select(c => (c, reached.GetValueOrDefault(c), expected.GetValueOrDefault(c))).ToList();
     }
 
     CampaignProgress Snapshot()
     {
         lock (gate)
-            return new CampaignProgress(session.Elapsed, options.Budget > session.Elapsed ? options.Budget - session.Elapsed : TimeSpan.Zero, CampaignSeconds(),
-                state.Traces.Values.Sum(), sessionTraces, lanes.ToDictionary(l => l.Name, l => l.SeedsDone), lanes[0].Blocks.ShardSeeds(),
-                new Dictionary<string, long>(state.JudgeCalls), new Dictionary<string, long>(sessionJudgeCalls),
-                CoverageByCategory(state.Coverage), store.Count, state.FindingCounts.Values.Sum(),
+        {
+            var total = new CampaignState { Seconds = CampaignSeconds() };
+            var now = new CampaignState();
+            total.Add(state);
+            now.Add(thisSession);
+            return new CampaignProgress(session.Elapsed, options.Budget > session.Elapsed ? options.Budget - session.Elapsed : TimeSpan.Zero, total, now,
+                lanes.ToDictionary(l => l.Name, l => l.SeedsDone), lanes[0].Blocks.ShardSeeds(), store.Count,
                 activity.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList(), newFindings.ToList());
+        }
     }
 
     static void Add(Dictionary<string, long> d, string key, long n) => d[key] = d.GetValueOrDefault(key) + n;

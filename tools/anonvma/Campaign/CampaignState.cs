@@ -24,4 +24,12 @@ public sealed class CampaignState
     public int Sessions { get; set; }
     /// <summary>How many shard directories `merge` combined into this one (0 for a campaign run here).</summary>
     public int MergedShards { get; set; }
+
+    /// <summary>Adds another's counts (not its done blocks, time or sessions): a block's into the campaign's, a shard's into a merge.</summary>
+    public void Add(CampaignState other)
+    {
+        foreach (var (into, from) in new[] { (Traces, other.Traces), (JudgeCalls, other.JudgeCalls), (NamesAccepted, other.NamesAccepted),
+                                             (Coverage, other.Coverage), (FindingCounts, other.FindingCounts) })
+            foreach (var (k, v) in from) into[k] = into.GetValueOrDefault(k) + v;
+    }
 }

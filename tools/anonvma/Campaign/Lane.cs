@@ -32,6 +32,9 @@ public sealed class Lane(string name, string kernel, SeedBlocks blocks, DoneBloc
     /// </summary>
     public Func<Suite>? ShrinkStandIn { get; init; }
 
+    /// <summary>Findings of this lane that an earlier session saved but did not shrink: workers shrink them before taking blocks.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<FindingRecord> Pending { get; } = new();
+
     /// <summary>The profile a finding of this lane was judged under, for its saved trace's header.</summary>
     public string ProfileOf(string findingJudge) => findingJudge == "model" ? KernelProfile.Linux612.Name : judge?.Profile.Name ?? KernelProfile.Linux612.Name;
 

@@ -7,8 +7,8 @@ namespace AnonVma.Campaign;
 /// <summary>Reads a campaign directory into the report's data and writes report.html and summary.md beside it, atomically.</summary>
 public static class ReportWriter
 {
-    /// <summary>Writes both files; returns the HTML report's path.</summary>
-    public static string Write(CampaignDirectory dir)
+    /// <summary>Writes both files; returns what they were drawn from.</summary>
+    public static ReportData Write(CampaignDirectory dir)
     {
         var config = dir.ReadConfig();
         var state = dir.ReadState();
@@ -28,6 +28,6 @@ public static class ReportWriter
         var data = new ReportData($"AnonVma campaign{which}", config, state, Timeline.Read(dir.TimelineFile), findings, Coverage.Expected, DateTimeOffset.UtcNow);
         AtomicFile.Write(dir.ReportFile, HtmlReport.Render(data));
         AtomicFile.Write(dir.SummaryFile, MarkdownSummary.Render(data));
-        return dir.ReportFile;
+        return data;
     }
 }

@@ -10,13 +10,10 @@ namespace AnonVma.Campaign;
 public sealed record FoundBug(Finding Finding, Trace Original, int Seed, Shrinker.Result Shrunk, long Count, TimeSpan FoundAfter, string Profile);
 
 /// <summary>What a temporary run did: how much, how fast, what it reached and what it found.</summary>
-public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings)
-{
-    /// <summary>Calls checked per judge ("model", "native", "qemu").</summary>
-    public IReadOnlyDictionary<string, long> JudgeCalls { get; init; } = new Dictionary<string, long>();
-    /// <summary>Names each kernel with naming accepted (<see cref="CampaignState.NamesAccepted"/>).</summary>
-    public IReadOnlyDictionary<string, long> NamesAccepted { get; init; } = new Dictionary<string, long>();
-}
+/// <param name="JudgeCalls">Calls checked per judge ("model", "native", "qemu").</param>
+/// <param name="NamesAccepted">Names each kernel with naming accepted (<see cref="CampaignState.NamesAccepted"/>).</param>
+public sealed record FuzzResult(long Traces, long Calls, TimeSpan Elapsed, Coverage Coverage, IReadOnlyList<FoundBug> Findings,
+    IReadOnlyDictionary<string, long> JudgeCalls, IReadOnlyDictionary<string, long> NamesAccepted);
 
 /// <summary>
 /// A campaign in a temporary directory, one session, deleted afterwards: what `fuzz` and the mutation check run, so
@@ -41,10 +38,8 @@ public static class TemporaryCampaign
             var coverage = new Coverage();
             foreach (var (label, n) in state.Coverage) coverage.Hit(label, n);
             var bugs = runner.SessionFindings.Select(b => b with { Count = Math.Max(1, state.FindingCounts.GetValueOrDefault(b.Finding.Key.ToString())) }).ToList();
-            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs)
-            {
-                JudgeCalls = state.JudgeCalls, NamesAccepted = state.NamesAccepted,
-            };
+            return new FuzzResult(state.Traces.GetValueOrDefault("main"), state.JudgeCalls.GetValueOrDefault("model"), outcome.Elapsed, coverage, bugs,
+                state.JudgeCalls, state.NamesAccepted);
         }
         finally
         {

@@ -79,8 +79,7 @@ public sealed class CampaignCommand : CliCommand
         var options = new SessionOptions(budget, workers, grace, TimeSpan.FromSeconds(5)) { ShrinkBudget = shrinkBudget };
         var outcome = CampaignDisplay.Run(context, progress => runner.Run(options, progress, context.Cancel));
 
-        var report = ReportWriter.Write(dir);
-        CampaignDisplay.Summary(o, context.Colour, dir, runner, outcome, report);
+        CampaignDisplay.Summary(o, context.Colour, dir, outcome, ReportWriter.Write(dir));
         foreach (var p in outcome.Problems) context.Err.WriteLine($"anonvma: {p}");
         if (outcome.Problems.Any(p => p.StartsWith("worker"))) return ExitCode.InternalError;
         return outcome.Final.Findings > 0 ? ExitCode.Differs : ExitCode.Ok;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AnonVma.Campaign;
+using AnonVma.Campaign.Report;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -23,17 +24,19 @@ static class CampaignDisplay
 
         public (double Traces, Dictionary<string, double> Calls) Update(CampaignProgress p)
         {
-            window.Enqueue((p.Elapsed, p.SessionTraces, new Dictionary<string, long>(p.SessionJudgeCalls)));
+            window.Enqueue((p.Elapsed, p.Session.Traces.Values.Sum(), p.Session.JudgeCalls));
             while (window.Count > 2 && p.Elapsed - window.Peek().At > TimeSpan.FromSeconds(5)) window.Dequeue();
             var (at, traces, calls) = window.Peek();
             double dt = (p.Elapsed - at).TotalSeconds;
             if (dt <= 0.5) { dt = Math.Max(p.Elapsed.TotalSeconds, 1e-9); traces = 0; calls = []; }
-            return ((p.SessionTraces - traces) / dt,
-                p.SessionJudgeCalls.ToDictionary(kv => kv.Key, kv => (kv.Value - calls.GetValueOrDefault(kv.Key)) / dt));
+            return ((p.Session.Traces.Values.Sum() - traces) / dt,
+                p.Session.JudgeCalls.ToDictionary(kv => kv.Key, kv => (kv.Value - calls.GetValueOrDefault(kv.Key)) / dt));
         }
     }
 
     static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
+
+    static long Recurrences(CampaignProgress p) => p.Total.FindingCounts.Values.Sum();
 
     static string Seeds(CampaignProgress p) =>
         string.Join("  ", p.SeedsDone.Select(kv => $"{kv.Key} {kv.Value:N0}{(p.SeedsTotal is { } n ? $"/{n:N0}" : "")}"));
@@ -54,7 +57,7 @@ static class CampaignDisplay
             string judges = string.Join("  ", p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)).Select(kv => $"{kv.Key} {kv.Value:N0} ({calls.GetValueOrDefault(kv.Key):N0}/s)"));
             int reached = p.Coverage.Sum(c => c.Reached);
             output.WriteLine($"[{Clock(p.Elapsed),7}] traces {p.Traces:N0} ({traces:N0}/s)  calls: {judges}  seeds {Seeds(p)}  " +
-                             $"coverage {reached} labels  findings {p.Findings} (seen {p.Recurrences:N0}x)  left {Clock(p.Left)}");
+                             $"coverage {reached} labels  findings {p.Findings} (seen {Recurrences(p):N0}x)  left {Clock(p.Left)}");
             output.Flush();
         });
     }
@@ -89,16 +92,16 @@ static class CampaignDisplay
             .AddColumn(new TableColumn("calls/s session").RightAligned());
         foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)))
             judges.AddRow(judge, $"{calls:N0}", $"{rates.Calls.GetValueOrDefault(judge):N0}",
-                $"{p.SessionJudgeCalls.GetValueOrDefault(judge) / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
-        judges.AddRow("[dim]traces[/]", $"{p.Traces:N0}", $"{rates.Traces:N0}", $"{p.SessionTraces / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
+                $"{p.Session.JudgeCalls.GetValueOrDefault(judge) / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
+        judges.AddRow("[dim]traces[/]", $"{p.Traces:N0}", $"{rates.Traces:N0}", $"{p.Session.Traces.Values.Sum() / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0}");
 
         var coverage = new Table().Border(TableBorder.Rounded).Title("[bold]coverage[/]").AddColumn("category").AddColumn(new TableColumn("labels").RightAligned());
         foreach (var (cat, reached, expected) in p.Coverage)
             coverage.AddRow(cat, expected == 0 ? $"{reached}" : reached >= expected ? $"[green]{reached}[/]/{expected}" : $"[yellow]{reached}[/]/{expected}");
 
         var head = new Markup(
-            $"[bold]elapsed[/] {Clock(p.Elapsed)}   [bold]left[/] {Clock(p.Left)}   [bold]campaign time[/] {Clock(TimeSpan.FromSeconds(p.CampaignSeconds))}   " +
-            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {p.Recurrences:N0}x)");
+            $"[bold]elapsed[/] {Clock(p.Elapsed)}   [bold]left[/] {Clock(p.Left)}   [bold]campaign time[/] {Clock(TimeSpan.FromSeconds(p.Total.Seconds))}   " +
+            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {Recurrences(p):N0}x)");
         var rows = new List<IRenderable> { head, new Columns(judges, coverage) };
         if (p.NewFindings.Count > 0)
             rows.Add(new Markup("[bold red]new this session:[/] " + Markup.Escape(string.Join("; ", p.NewFindings.TakeLast(5)))));
@@ -106,32 +109,27 @@ static class CampaignDisplay
         return new Rows(rows);
     }
 
-    /// <summary>What a campaign session prints when it ends.</summary>
-    public static void Summary(TextWriter o, Colour c, CampaignDirectory dir, CampaignRunner runner, SessionOutcome outcome, string report)
+    /// <summary>What a campaign session prints when it ends, the findings as the report it just wrote has them.</summary>
+    public static void Summary(TextWriter o, Colour c, CampaignDirectory dir, SessionOutcome outcome, ReportData report)
     {
         var p = outcome.Final;
         o.WriteLine();
         o.WriteLine(outcome.Interrupted ? c.Yellow($"interrupted after {Clock(outcome.Elapsed)}") :
                     outcome.Complete ? c.Green($"campaign complete after {Clock(outcome.Elapsed)} this session") :
                     $"session done after {Clock(outcome.Elapsed)}");
-        o.WriteLine($"seeds: {Seeds(p)}   traces: {p.Traces:N0} ({p.SessionTraces:N0} this session)   campaign time: {Clock(TimeSpan.FromSeconds(p.CampaignSeconds))}");
+        o.WriteLine($"seeds: {Seeds(p)}   traces: {p.Traces:N0} ({p.Session.Traces.Values.Sum():N0} this session)   campaign time: {Clock(TimeSpan.FromSeconds(p.Total.Seconds))}");
         foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)))
-            o.WriteLine($"  {judge,-7} {calls,14:N0} calls   {p.SessionJudgeCalls.GetValueOrDefault(judge) / Math.Max(outcome.Elapsed.TotalSeconds, 1e-9),10:N0} calls/s this session");
+            o.WriteLine($"  {judge,-7} {calls,14:N0} calls   {p.Session.JudgeCalls.GetValueOrDefault(judge) / Math.Max(outcome.Elapsed.TotalSeconds, 1e-9),10:N0} calls/s this session");
         var missing = p.Coverage.Where(x => x.Expected > 0 && x.Reached < x.Expected).Select(x => $"{x.Category} {x.Reached}/{x.Expected}").ToList();
         o.WriteLine($"coverage: {p.Coverage.Sum(x => x.Reached)} labels reached{(missing.Count > 0 ? c.Yellow($"; below expected: {string.Join(", ", missing)}") : "")}");
-
-        var state = dir.ReadState();
-        var store = runner.Findings;
         o.WriteLine(p.Findings == 0 ? $"findings: {c.Green("none")}" : $"findings: {c.Red(p.Findings.ToString())}");
-        foreach (var r in store.All)
+        foreach (var f in report.Findings)
         {
-            bool shrunk = File.Exists(store.ShrunkPath(r));
-            o.WriteLine($"  {c.Bold(r.Signature)}  x{Math.Max(1, state.FindingCounts.GetValueOrDefault(r.Signature)):N0}, first seed {r.Seed}, " +
-                        (shrunk ? "shrunk" : c.Yellow("not shrunk yet (--resume shrinks it)")));
-            o.WriteLine($"     {Shown.Path(shrunk ? store.ShrunkPath(r) : store.OriginalPath(r))}" +
-                        (File.Exists(store.ReproducerPath(r)) ? $"   {Shown.Path(store.ReproducerPath(r))}" : ""));
+            o.WriteLine($"  {c.Bold(f.Record.Signature)}  x{f.Count:N0}, first seed {f.Record.Seed}, " +
+                        (f.ShrunkCalls is null ? c.Yellow("not shrunk yet (--resume shrinks it)") : "shrunk"));
+            o.WriteLine($"     {Shown.Path(Path.Combine(dir.Path, f.TracePath))}" + (f.ReproducerPath is { } repro ? $"   {Shown.Path(Path.Combine(dir.Path, repro))}" : ""));
         }
-        o.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(dir.SummaryFile)}");
+        o.WriteLine($"report: {Shown.Path(dir.ReportFile)}   summary: {Shown.Path(dir.SummaryFile)}");
         if (!outcome.Complete)
             o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
     }

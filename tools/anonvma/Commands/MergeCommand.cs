@@ -21,12 +21,10 @@ public sealed class MergeCommand : CliCommand
         var dirs = args.GetValue(shards)!;
         var result = CampaignMerge.Merge(dirs, outDir);
         foreach (var w in result.Warnings) context.Err.WriteLine($"anonvma: warning: {w}");
-        var state = result.Directory.ReadState();
-        string report = ReportWriter.Write(result.Directory);
-        var store = new FindingStore(result.Directory.FindingsDir);
+        var report = ReportWriter.Write(result.Directory);
         context.Out.WriteLine($"merged {dirs.Length} shard(s) into {Shown.Path(result.Directory.Path)}: " +
-                              $"{state.Traces.Values.Sum():N0} traces, {store.Count} distinct finding(s)");
-        context.Out.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(result.Directory.SummaryFile)}");
-        return store.Count > 0 ? ExitCode.Differs : ExitCode.Ok;
+                              $"{report.State.Traces.Values.Sum():N0} traces, {report.Findings.Count} distinct finding(s)");
+        context.Out.WriteLine($"report: {Shown.Path(result.Directory.ReportFile)}   summary: {Shown.Path(result.Directory.SummaryFile)}");
+        return report.Findings.Count > 0 ? ExitCode.Differs : ExitCode.Ok;
     }
 }

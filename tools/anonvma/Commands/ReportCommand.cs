@@ -20,7 +20,8 @@ public sealed class ReportCommand : CliCommand
     public override int Run(ParseResult args, CliContext context)
     {
         var dir = CampaignDirectory.Open(args.GetValue(directory)!);
-        string report = ReportWriter.Write(dir);
+        ReportWriter.Write(dir);
+        string report = dir.ReportFile;
         context.Out.WriteLine($"report: {Shown.Path(report)}   summary: {Shown.Path(dir.SummaryFile)}");
         int rc = ExitCode.Ok;
         if (args.GetValue(check))

@@ -13,7 +13,6 @@ public static class HtmlReport
     public static string Render(ReportData data)
     {
         var c = data.Config;
-        var judges = Judges(data);
         string title = c.Mutation is { } m ? $"{data.Title} — MUTATION {m}" : data.Title;
         string banner = c.Mutation is null ? "" : $"""
             <div class="mutation" role="alert"><strong>MUTATION {Escape(c.Mutation)}</strong><span>The model was deliberately wrong in this campaign
@@ -35,14 +34,14 @@ public static class HtmlReport
             <main>
             <header>
             <h1>{Escape(data.Title)}</h1>
-            <p class="meta">generated {Escape(Generated(data.GeneratedAt))} · shard {Escape(c.Shard)} · judges {string.Join(", ", judges.Select(JudgeTag))}</p>
+            <p class="meta">generated {Escape(Generated(data.GeneratedAt))} · shard {Escape(c.Shard)} · judges {string.Join(", ", c.Judges.Select(JudgeTag))}</p>
             </header>
             {banner}<section class="numbers">
-            {Cards(data, judges)}</section>
+            {string.Concat(Numbers(data).Select(Card))}</section>
             <section>
             <h2>Over time</h2>
             <div class="charts">
-            {Charts(data, judges)}</div>
+            {Charts(data)}</div>
             </section>
             <section>
             <h2>Findings ({N(data.Findings.Count)})</h2>
@@ -63,34 +62,34 @@ public static class HtmlReport
             """;
     }
 
-    static string Cards(ReportData data, IReadOnlyList<string> judges)
+    /// <summary>The campaign's key numbers, each with a line of context and a colour when it calls for attention: the page's cards, the summary's table.</summary>
+    internal static IReadOnlyList<(string Key, string Value, string Sub, string? Colour)> Numbers(ReportData data)
     {
         var s = data.State;
         var seeds = SeedsDone(data);
         var missing = Missing(data);
         int expected = data.ExpectedCoverage.Distinct().Count();
         long recurrences = data.Findings.Sum(f => f.Count);
-        var lanes = s.Traces.OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {N(kv.Value)}");
-        string[] cards =
+        var lanes = s.Traces.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {N(kv.Value)}");
+        return
         [
-            .. seeds.Select(x => Card($"seeds done, {x.Lane} lane", N(x.Seeds), $"{N(x.Blocks)} blocks of {N(BlockSize(data.Config, x.Lane))}")),
-            .. seeds.Count == 0 ? [Card("seeds done", "0", "no block completed yet")] : Array.Empty<string>(),
-            Card("traces", N(s.Traces.Values.Sum()), string.Join(" · ", lanes)),
-            .. judges.Select(j => Card($"calls, {j}", N(s.JudgeCalls.GetValueOrDefault(j)), j == "model" ? "invariants checked" : "compared with the model", JudgeColour(j))),
-            Card("campaign time", Duration(s.Seconds), $"{N(s.Sessions)} session{(s.Sessions == 1 ? "" : "s")}"),
-            Card("findings", N(data.Findings.Count), $"distinct, in {N(recurrences)} trace{(recurrences == 1 ? "" : "s")}", data.Findings.Count > 0 ? Red : null),
-            Card("coverage", $"{N(expected - missing.Count)} / {N(expected)}",
+            .. seeds.Select(x => ($"seeds done, {x.Lane} lane", N(x.Seeds), $"{N(x.Blocks)} blocks of {N(data.Config.BlockSizeOf(x.Lane))}", (string?)null)),
+            .. seeds.Count == 0 ? [("seeds done", "0", "no block completed yet", null)] : Array.Empty<(string, string, string, string?)>(),
+            ("traces", N(s.Traces.Values.Sum()), string.Join(" · ", lanes), null),
+            .. data.Config.Judges.Select(j => ($"calls, {j}", N(s.JudgeCalls.GetValueOrDefault(j)), j == "model" ? "invariants checked" : "compared with the model", (string?)JudgeColour(j))),
+            ("campaign time", Duration(s.Seconds), $"{N(s.Sessions)} session{(s.Sessions == 1 ? "" : "s")}", null),
+            ("findings", N(data.Findings.Count), $"distinct, in {N(recurrences)} trace{(recurrences == 1 ? "" : "s")}", data.Findings.Count > 0 ? Red : null),
+            ("coverage", $"{N(expected - missing.Count)} / {N(expected)}",
                 missing.Count == 0 ? "expected labels, all reached" : $"expected labels; {N(missing.Count)} NOT REACHED", missing.Count == 0 ? null : Red),
         ];
-        return string.Concat(cards);
     }
 
-    static string Card(string key, string value, string sub, string? colour = null) => $"""
-        <div class="card"{(colour is null ? "" : $" style=\"border-top-color:{colour}\"")}><div class="k">{Escape(key)}</div><div class="v">{Escape(value)}</div><div class="sub">{Escape(sub)}</div></div>
+    static string Card((string Key, string Value, string Sub, string? Colour) n) => $"""
+        <div class="card"{(n.Colour is null ? "" : $" style=\"border-top-color:{n.Colour}\"")}><div class="k">{Escape(n.Key)}</div><div class="v">{Escape(n.Value)}</div><div class="sub">{Escape(n.Sub)}</div></div>
 
         """;
 
-    static string Charts(ReportData data, IReadOnlyList<string> judges)
+    static string Charts(ReportData data)
     {
         var timeline = data.Timeline;
         var categories = Categories(data.ExpectedCoverage, timeline.SelectMany(s => s.Coverage.Keys).Concat(data.State.Coverage.Keys.Select(Category)));
@@ -105,7 +104,7 @@ public static class HtmlReport
             .ToList();
         string[] charts =
         [
-            SvgChart.Render("throughput", "Throughput", "per second", Throughput(timeline, judges)),
+            SvgChart.Render("throughput", "Throughput", "per second", Throughput(timeline, data.Config.Judges)),
             SvgChart.Render("coverage", "Coverage: distinct labels reached, per category", "labels", coverage, integers: true),
             SvgChart.Render("findings", "Findings: distinct so far", "findings",
                 [new("distinct findings", Red, [.. timeline.Select(s => new SvgChart.Point(s.Seconds, s.Findings))], Step: true),
@@ -202,23 +201,11 @@ public static class HtmlReport
 
     // ---- Shared with the Markdown summary ----
 
-    /// <summary>The judges in the config's order, then any other judge the counts mention.</summary>
-    internal static IReadOnlyList<string> Judges(ReportData data) =>
-        data.Config.Judges
-            .Concat(data.State.JudgeCalls.Keys.Concat(data.Timeline.SelectMany(s => s.JudgeCalls.Keys)).Distinct().Order(StringComparer.Ordinal))
-            .Distinct().ToList();
-
     /// <summary>Seeds done per lane: the seeds of the blocks in its done ranges (the campaign's last block may be short).</summary>
     internal static IReadOnlyList<(string Lane, long Seeds, long Blocks)> SeedsDone(ReportData data) =>
-        data.State.Done
-            .OrderBy(kv => LaneOrder(kv.Key)).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => (kv.Key, new SeedBlocks(data.Config, BlockSize(data.Config, kv.Key)).SeedsIn(kv.Value),
-                kv.Value.Where(r => r is { Length: > 0 }).Sum(r => Math.Max(0, r[^1] - r[0] + 1))))
+        data.State.Done.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => (kv.Key, new SeedBlocks(data.Config, data.Config.BlockSizeOf(kv.Key)).SeedsIn(kv.Value), kv.Value.Sum(r => r[1] - r[0] + 1)))
             .ToList();
-
-    static int BlockSize(CampaignConfig c, string lane) => lane == "qemu" ? c.QemuBlockSize : c.BlockSize;
-
-    static int LaneOrder(string lane) => lane switch { "main" => 0, "qemu" => 1, _ => 2 };
 
     /// <summary>Expected labels with no count.</summary>
     internal static IReadOnlyList<string> Missing(ReportData data) =>
@@ -277,70 +264,13 @@ public static class HtmlReport
     static string JudgeTag(string judge) =>
         $"<span class=\"judge\" style=\"--c:{JudgeColour(judge)}\">{Escape(judge)}</span>";
 
-    const string Css = """
-        :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f9fafb; }
-        * { box-sizing: border-box; }
-        body { margin: 0; background: var(--bg); color: var(--ink);
-               font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-        main { max-width: 1500px; margin: 0 auto; padding: 24px 28px 40px; }
-        h1 { font-size: 26px; margin: 0 0 4px; }
-        h2 { font-size: 19px; margin: 32px 0 12px; }
-        .meta { color: var(--muted); margin: 0; }
-        code, pre { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
-        .judge { display: inline-block; padding: 0 8px; border-radius: 999px; color: #fff; background: var(--c); font-size: 13px; font-weight: 600; }
-        .mutation { margin: 16px 0; padding: 14px 18px; border: 3px solid #dc2626; border-radius: 8px; background: #fef2f2; color: #7f1d1d; }
-        .mutation strong { display: block; font-size: 20px; color: #dc2626; letter-spacing: .02em; }
-        .numbers { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px; margin-top: 20px; }
-        .card { background: #fff; border: 1px solid var(--line); border-top: 4px solid #9ca3af; border-radius: 8px; padding: 10px 14px; }
-        .card .k, .card .sub { color: var(--muted); font-size: 13px; }
-        .card .v { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; line-height: 1.25; }
-        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
-        figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
-        svg.chart { display: block; width: 100%; max-width: 720px; height: auto; margin: 0 auto; fill: var(--ink); }
-        figcaption { max-width: 720px; margin: 0 auto; padding: 0 20px 4px 64px; font-size: 12px; }
-        .key { white-space: nowrap; margin-right: 14px; }
-        .key::before { content: ""; display: inline-block; width: 18px; margin-right: 6px; vertical-align: middle; border-top: 2.5px solid var(--c); }
-        .key.dashed::before { border-top-style: dashed; }
-        .key.dots::before { width: 8px; height: 8px; margin: 0 11px 0 5px; border: 0; border-radius: 50%; background: var(--c); }
-        table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
-        th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid var(--line); }
-        thead th { font-size: 13px; color: var(--muted); font-weight: 600; background: #f3f4f6; }
-        .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        tr.finding td { border-bottom: none; }
-        tr.detail td { padding-top: 0; }
-        .sig { font-weight: 600; word-break: break-word; }
-        .msg { color: var(--muted); font-size: 13px; white-space: pre-wrap; word-break: break-word; }
-        .pending { color: #b45309; }
-        details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
-        pre { background: #f3f4f6; border-radius: 6px; padding: 10px 12px; overflow-x: auto; max-height: 480px; margin: 6px 0 0; }
-        .none { color: #15803d; }
-        .alarm, td.bad { color: #b91c1c; font-weight: 600; }
-        .chip { display: inline-block; margin: 2px 0; padding: 1px 8px; border-radius: 6px; background: #eef2ff; font-size: 13px; white-space: nowrap; }
-        .chip b { font-weight: 600; font-variant-numeric: tabular-nums; }
-        .chip.extra { background: #f3f4f6; color: #374151; }
-        .chip.missing { background: #fee2e2; color: #991b1b; outline: 1px solid #dc2626; }
-        .also { color: var(--muted); font-size: 12px; margin-left: 6px; }
-        footer { margin-top: 28px; color: var(--muted); font-size: 13px; }
-        a { color: #1d4ed8; }
+    /// <summary>The page's style, and its script that marks on body which charts a browser drew (ChromiumCheck reads it): report.css and report.js.</summary>
+    static readonly string Css = Resource("report.css"), Script = Resource("report.js");
 
-        """;
-
-    /// <summary>
-    /// Run on load: a chart counts as drawn when its box is not empty and every series in it has a box (a line with
-    /// length, or markers). The page's body gets data-charts="DRAWN/CHARTS" and data-not-drawn, which ChromiumCheck reads.
-    /// </summary>
-    const string Script = """
-        window.addEventListener('load', () => {
-          const drawn = svg => {
-            const box = svg.getBoundingClientRect();
-            return box.width > 0 && box.height > 0
-              && [...svg.querySelectorAll('.series')].every(e => { const b = e.getBBox(); return b.width > 0 || b.height > 0; });
-          };
-          const charts = [...document.querySelectorAll('svg.chart')];
-          const bad = charts.filter(svg => !drawn(svg)).map(svg => svg.dataset.chart);
-          document.body.dataset.charts = `${charts.length - bad.length}/${charts.length}`;
-          document.body.dataset.notDrawn = bad.join(', ');
-        });
-
-        """;
+    static string Resource(string name)
+    {
+        using var stream = typeof(HtmlReport).Assembly.GetManifestResourceStream($"AnonVma.Campaign.Report.{name}")
+                           ?? throw new InvalidOperationException($"resource {name} is missing from the anonvma assembly");
+        return new StreamReader(stream).ReadToEnd();
+    }
 }

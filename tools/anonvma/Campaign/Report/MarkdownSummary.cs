@@ -10,24 +10,7 @@ public static class MarkdownSummary
     public static string Render(ReportData data)
     {
         var c = data.Config;
-        var s = data.State;
         var missing = Missing(data);
-        int expected = data.ExpectedCoverage.Distinct().Count();
-        var judges = HtmlReport.Judges(data);
-        (string, string)[] rows =
-        [
-            ("generated", Generated(data.GeneratedAt)),
-            ("shard", c.Shard),
-            ("judges", string.Join(", ", judges)),
-            .. SeedsDone(data).Select(x => ($"seeds done ({x.Lane} lane)", N(x.Seeds))),
-            ("traces", N(s.Traces.Values.Sum())),
-            .. judges.Select(j => ($"calls ({j})", N(s.JudgeCalls.GetValueOrDefault(j)))),
-            ("campaign time", Duration(s.Seconds)),
-            ("sessions", N(s.Sessions)),
-            ("findings", $"{N(data.Findings.Count)} distinct, in {N(data.Findings.Sum(f => f.Count))} traces"),
-            ("coverage", $"{N(expected - missing.Count)} of {N(expected)} expected labels"),
-            .. c.Mutation is { } m ? [("mutation", m)] : Array.Empty<(string, string)>(),
-        ];
         string warning = c.Mutation is null ? "" : $"""
             > **WARNING: mutation {Cell(c.Mutation)} was on.** The model was deliberately wrong in this campaign, so its findings are expected and say nothing about the kernels.
 
@@ -47,9 +30,11 @@ public static class MarkdownSummary
         return $"""
             ## {Cell(data.Title)}
 
-            {warning}| | |
-            |---|---:|
-            {string.Concat(rows.Select(r => $"| {Cell(r.Item1)} | {Cell(r.Item2)} |\n"))}
+            generated {Cell(Generated(data.GeneratedAt))} · shard {Cell(c.Shard)} · judges {Cell(string.Join(", ", c.Judges))}
+
+            {warning}| | | |
+            |---|---:|---|
+            {string.Concat(Numbers(data).Select(n => $"| {Cell(n.Key)} | {Cell(n.Value)} | {Cell(n.Sub)} |\n"))}
             ### Findings ({N(data.Findings.Count)})
 
             {findings}
