@@ -89,18 +89,11 @@ public sealed partial class Realiser
             _ => FromTable(spec, p, addr, len, c.Size, v),
         };
         if (call is null) return null;
-        if (coverage is null)
-        {
-            calls.Add(call); // before applying: a call the model throws on is still the trace's last call
-            var applied = Model.Apply(call); // not inside Applied?.Invoke(...): with no hook its arguments are never evaluated
-            Applied?.Invoke(call, applied);
-            return call;
-        }
-        var before = Before(p, call, shape);
-        calls.Add(call);
-        var outcome = Model.Apply(call);
+        var before = coverage is null ? default : Before(p, call, shape);
+        calls.Add(call); // before applying: a call the model throws on is still the trace's last call
+        var outcome = Model.Apply(call); // not inside Applied?.Invoke(...): with no hook its arguments are never evaluated
         Applied?.Invoke(call, outcome);
-        After(p, call, outcome, before);
+        if (coverage is not null) After(p, call, outcome, before);
         return call;
     }
 
