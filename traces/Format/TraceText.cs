@@ -14,15 +14,19 @@ namespace AnonVma.Traces;
 public static class TraceText
 {
     /// <summary>The version this code reads and writes ("anonvma-trace 1").</summary>
-    public const int Version = TraceParser.Version;
+    public const int Version = 1;
+    internal const string Magic = "anonvma-trace";
 
     /// <summary>Larger files are refused, so a runaway file cannot exhaust memory: a thousand-call trace with maps
     /// after every call takes about 1 MB.</summary>
     public const int MaxFileBytes = 16 << 20;
-    /// <summary>Longer lines (indentation aside) are refused; the longest a trace needs is a maps line naming a file (PATH_MAX is 4096).</summary>
-    public const int MaxLineChars = TraceParser.MaxLineChars;
+    /// <summary>
+    /// Longer lines (indentation aside) are refused, so a runaway line or a 100 MB number costs little to reject; the
+    /// longest a trace needs is a maps line naming a file (PATH_MAX is 4096). The printer indents only maps lines.
+    /// </summary>
+    public const int MaxLineChars = 8192;
     /// <summary>Longer names are refused: the executor passes at most 255 bytes (NAME_MAX_BYTES, tools/executor/runtime.h).</summary>
-    public const int MaxNameBytes = TraceParser.MaxNameBytes;
+    public const int MaxNameBytes = AnonVma.Model.Calls.ExecutorLimits.MaxNameBytes;
 
     /// <summary>Reads a document; fileName only names the file in errors. Throws <see cref="TraceSyntaxException"/>.</summary>
     public static TraceDocument Parse(string text, string fileName) => new TraceParser(fileName).Parse(text);
@@ -57,21 +61,15 @@ public static class TraceText
     public static TraceDocument Load(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        // The length is a first guess only: a pipe has none, and a file may grow while it is read.
-        var buf = new byte[(int)Math.Min(fs.CanSeek ? fs.Length + 1 : 1 << 16, MaxFileBytes + 1L)];
-        int n = 0;
-        while (true)
+        using var bytes = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        while (bytes.Length <= MaxFileBytes)
         {
-            if (n == buf.Length)
-            {
-                if (n > MaxFileBytes) break;
-                Array.Resize(ref buf, (int)Math.Min(2L * n, MaxFileBytes + 1L));
-            }
-            int r = fs.Read(buf, n, buf.Length - n);
+            int r = fs.Read(chunk, 0, (int)Math.Min(chunk.Length, MaxFileBytes + 1 - bytes.Length));
             if (r == 0) break;
-            n += r;
+            bytes.Write(chunk, 0, r);
         }
-        return Parse(buf.AsSpan(0, n), path);
+        return Parse(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), path);
     }
 
     /// <summary>Writes the file atomically and durably (<see cref="AtomicFile.Write"/>), creating the directory.</summary>
@@ -95,7 +93,7 @@ public static class TraceText
             $"arena 0x{t.ArenaBase:x} 0x{t.ArenaSize:x} must be page-aligned, non-empty and below 2^64");
         Check(doc.Expected.Count == t.Calls.Count, $"{doc.Expected.Count} expectations for {t.Calls.Count} calls");
         var sb = new StringBuilder();
-        sb.Append($"{TraceParser.Magic} {Version}\n");
+        sb.Append($"{Magic} {Version}\n");
         foreach (var (key, value) in doc.Header)
         {
             Check(TraceDocument.KeySyntax().IsMatch(key), $"header key '{key}' is not a word");
