@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace AnonVma.Model.Text;
 
@@ -14,16 +13,8 @@ public sealed record MapsLine(ulong Start, ulong End, string Perms, ulong Offset
 
     public string Render()
     {
-        var sb = new StringBuilder(128);
-        sb.Append(Hex(Start, 8)).Append('-').Append(Hex(End, 8)).Append(' ').Append(Perms).Append(' ')
-          .Append(Hex(Offset, 8)).Append(' ').Append(Hex(DevMajor, 2)).Append(':').Append(Hex(DevMinor, 2)).Append(' ')
-          .Append(Inode.ToString(CultureInfo.InvariantCulture)).Append(' ');
-        if (Name is not null)
-        {
-            if (sb.Length < PadWidth) sb.Append(' ', PadWidth - sb.Length);
-            sb.Append(' ').Append(Name);
-        }
-        return sb.ToString();
+        string head = $"{Hex(Start, 8)}-{Hex(End, 8)} {Perms} {Hex(Offset, 8)} {Hex(DevMajor, 2)}:{Hex(DevMinor, 2)} {Inode.ToString(CultureInfo.InvariantCulture)} ";
+        return Name is null ? head : head.PadRight(PadWidth) + " " + Name;
     }
 
     static string Hex(ulong v, int width) => v.ToString("x", CultureInfo.InvariantCulture).PadLeft(width, '0');

@@ -92,31 +92,20 @@ public sealed partial class Realiser
             outcome.Kind == OutcomeKind.Value)
             cov.Hit("pages/child-shared-write");
         if (SharedFileMapping(p, call, outcome)) cov.Hit("pages/shmem-multi-map");
-        if (call is TouchCall { Write: true } or MlockCall or Mlock2Call)
-        {
-            // A write (or a FOLL_WRITE population) replaced a page-cache page of a MAP_PRIVATE file VMA by an anonymous copy.
-            foreach (var c in cacheBefore)
-                if ((c.Vma.Flags & VmFlags.Shared) == 0 && p.Ptes.TryGetValue(c.Vpn, out var pte) && pte.Folio.Anon)
-                {
-                    cov.Hit("pages/private-file-cow");
-                    break;
-                }
-        }
-        if (call is MunmapCall or MmapCall or ExitCall)
-        {
-            // A dirty page-cache PTE went away while its folio lives on: mapped elsewhere, or still in the page cache.
-            foreach (var c in cacheBefore)
-            {
-                var folio = c.Pte.Folio;
-                if (!c.Pte.Dirty) continue;
-                if (p.Ptes.TryGetValue(c.Vpn, out var now) && ReferenceEquals(now.Folio, folio)) continue;
-                if (folio.MapCount > 0 || c.Vma.File!.Pages.TryGetValue(c.Index, out var cached) && ReferenceEquals(cached, folio))
-                {
-                    cov.Hit("pages/unmap-dirty-shared");
-                    break;
-                }
-            }
-        }
+        // A write (or a FOLL_WRITE population) replaced a page-cache page of a MAP_PRIVATE file VMA by an anonymous copy.
+        if (call is TouchCall { Write: true } or MlockCall or Mlock2Call &&
+            cacheBefore.Any(c => (c.Vma.Flags & VmFlags.Shared) == 0 && p.Ptes.TryGetValue(c.Vpn, out var pte) && pte.Folio.Anon))
+            cov.Hit("pages/private-file-cow");
+        if (call is MunmapCall or MmapCall or ExitCall && cacheBefore.Any(c => DirtyAndGoneButLive(p, c)))
+            cov.Hit("pages/unmap-dirty-shared");
+    }
+
+    /// <summary>A dirty page-cache PTE went away while its folio lives on: mapped elsewhere, or still in the page cache.</summary>
+    static bool DirtyAndGoneButLive(Process p, CachePte c)
+    {
+        var folio = c.Pte.Folio;
+        if (!c.Pte.Dirty || p.Ptes.TryGetValue(c.Vpn, out var now) && ReferenceEquals(now.Folio, folio)) return false;
+        return folio.MapCount > 0 || c.Vma.File!.Pages.TryGetValue(c.Index, out var cached) && ReferenceEquals(cached, folio);
     }
 
     /// <summary>
