@@ -61,15 +61,21 @@ public static class TraceText
     public static TraceDocument Load(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var bytes = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        while (bytes.Length <= MaxFileBytes)
+        // The length is a first guess only: a pipe has none, and a file may grow while it is read.
+        var buf = new byte[(int)Math.Min(fs.CanSeek ? fs.Length + 1 : 1 << 16, MaxFileBytes + 1L)];
+        int n = 0;
+        while (true)
         {
-            int r = fs.Read(chunk, 0, (int)Math.Min(chunk.Length, MaxFileBytes + 1 - bytes.Length));
+            if (n == buf.Length)
+            {
+                if (n > MaxFileBytes) break;
+                Array.Resize(ref buf, (int)Math.Min(2L * n, MaxFileBytes + 1L));
+            }
+            int r = fs.Read(buf, n, buf.Length - n);
             if (r == 0) break;
-            bytes.Write(chunk, 0, r);
+            n += r;
         }
-        return Parse(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), path);
+        return Parse(buf.AsSpan(0, n), path);
     }
 
     /// <summary>Writes the file atomically and durably (<see cref="AtomicFile.Write"/>), creating the directory.</summary>
