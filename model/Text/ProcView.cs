@@ -42,7 +42,23 @@ public static class ProcView
         return sb.ToString();
     }
 
-    public static IEnumerable<SmapsBlock> Blocks(Process p) => p.Vmas.All().Select(v => Block(p, v));
+    /// <summary>
+    /// The present PTEs of pages [first, last): visited page by page, or through the page table when the range is
+    /// larger than it (a huge mapping with a few pages), so the cost is bounded by the smaller of the two.
+    /// </summary>
+    public static IEnumerable<(ulong Vpn, Pte Pte)> Present(Process p, ulong first, ulong last)
+    {
+        if (last - first <= (ulong)p.Ptes.Count)
+        {
+            for (ulong vpn = first; vpn < last; vpn++)
+                if (p.Ptes.TryGetValue(vpn, out var pte)) yield return (vpn, pte);
+        }
+        else
+        {
+            foreach (var (vpn, pte) in p.Ptes)
+                if (vpn >= first && vpn < last) yield return (vpn, pte);
+        }
+    }
 
     /// <summary>smap_gather_stats + smaps_account for one VMA.</summary>
     public static SmapsBlock Block(Process p, Vma v)
@@ -50,22 +66,9 @@ public static class ProcView
         ulong resident = 0, pss = 0, pssDirty = 0, pssLocked = 0, sharedClean = 0, sharedDirty = 0, privateClean = 0,
               privateDirty = 0, referenced = 0, anonymous = 0;
         bool locked = (v.Flags & VmFlags.Locked) != 0;
-        ulong first = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift;
-        if (last - first <= (ulong)p.Ptes.Count)
+        foreach (var (_, pte) in Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift))
         {
-            for (ulong vpn = first; vpn < last; vpn++)
-                if (p.Ptes.TryGetValue(vpn, out var pte)) Account(pte);
-        }
-        else
-        {
-            // A VMA larger than the page table (a huge mapping with a few pages): visit the PTEs, not the range. The
-            // sums do not depend on the order.
-            foreach (var (vpn, pte) in p.Ptes)
-                if (vpn >= first && vpn < last) Account(pte);
-        }
-        void Account(Pte pte)
-        {
-            if (pte.Folio.IsZero) return;
+            if (pte.Folio.IsZero) continue;
             const ulong size = Mem.PageSize;
             var folio = pte.Folio;
             if (folio.Anon) anonymous += size;

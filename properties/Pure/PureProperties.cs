@@ -64,7 +64,7 @@ public class PureProperties
     public Property Maps_render_parse_render_round_trips() => Prop.ForAll(Lines(), line =>
     {
         var text = line.Render();
-        var back = MapsLine.Parse(text);
+        var back = ProcText.ParseMaps(text);
         return back == line && back.Render() == text;
     });
 
@@ -74,7 +74,7 @@ public class PureProperties
         var c = new SmapsCounters { Size = (line.End - line.Start) >> 10, Rss = (ulong)kb, Pss = (ulong)kb / 2, Locked = (ulong)kb / 3 };
         var block = new SmapsBlock(line, c, (uint)(kb % 2), VmFlags.Read | VmFlags.MayRead | VmFlags.Account | VmFlags.WipeOnFork);
         var text = string.Join("\n", block.RenderLines()) + "\n";
-        var back = SmapsBlock.ParseAll(text).Single();
+        var back = ProcText.ParseSmaps(text).Single();
         return string.Join("\n", back.RenderLines()) + "\n" == text;
     });
 

@@ -1,6 +1,7 @@
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 using AnonVma.Model.Text;
+using AnonVma.Properties.Pure;
 using static AnonVma.Properties.Scenarios.Scenario;
 
 namespace AnonVma.Properties.Scenarios;
@@ -120,7 +121,7 @@ public class MmapScenarios
         s.Mmap(B + P, P, RW, SharedF);
         var lines = s.Maps().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
-        Assert.NotEqual(MapsLine.Parse(lines[0]).Inode, MapsLine.Parse(lines[1]).Inode);
+        Assert.NotEqual(ProcText.ParseMaps(lines[0]).Inode, ProcText.ParseMaps(lines[1]).Inode);
     }
 
     [Fact] // mm/vma.c:vms_gather_munmap_vmas → __split_vma: the upper piece keeps its file with pgoff advanced, and
@@ -129,9 +130,9 @@ public class MmapScenarios
     {
         var s = On612();
         s.Mmap(B, 2 * P, RW, SharedF);
-        var ino = MapsLine.Parse(s.Maps().TrimEnd('\n')).Inode;
+        var ino = ProcText.ParseMaps(s.Maps().TrimEnd('\n')).Inode;
         s.Munmap(B, P).Is("0");
-        var line = MapsLine.Parse(s.Maps().TrimEnd('\n'));
+        var line = ProcText.ParseMaps(s.Maps().TrimEnd('\n'));
         Assert.Equal(("rw-s", 0x1000UL, ino, "/dev/zero (deleted)"), (line.Perms, line.Offset, line.Inode, line.Name));
         Assert.Equal((B + P, B + 2 * P), (line.Start, line.End));
     }

@@ -4,6 +4,7 @@ using AnonVma.Model.Checks;
 using AnonVma.Model.Kernel;
 using AnonVma.Model.State;
 using AnonVma.Model.Text;
+using AnonVma.Properties.Pure;
 
 namespace AnonVma.Properties.Scenarios;
 
@@ -75,7 +76,7 @@ public sealed class Scenario
     {
         var p = Model.Processes[pid];
         var v = p.Vmas.Containing(addr) ?? throw new Xunit.Sdk.XunitException($"no VMA at {addr:x}");
-        return SmapsBlock.ParseAll(string.Join("\n", ProcView.Block(p, v).RenderLines()) + "\n")[0];
+        return ProcText.ParseSmaps(string.Join("\n", ProcView.Block(p, v).RenderLines()) + "\n")[0];
     }
 
     public string VmFlagsAt(ulong addr, int pid = 0) => VmFlagLetters.Render(Block(addr, pid).Flags);

@@ -11,32 +11,28 @@ namespace AnonVma.Traces;
 public static class AtomicFile
 {
     /// <summary>Replaces (or creates) the file with the text, as UTF-8 without a byte order mark.</summary>
-    public static void Write(string path, string text)
-    {
-        string tmp = WriteTemporary(path, text);
-        try
-        {
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-        SyncDirectory(path);
-    }
+    public static void Write(string path, string text) => Write(path, text, overwrite: true);
 
     /// <summary>Writes the file only if it does not exist yet; returns whether it wrote. Never replaces a file.</summary>
-    public static bool WriteNew(string path, string text)
+    public static bool WriteNew(string path, string text) => !File.Exists(path) && Write(path, text, overwrite: false);
+
+    /// <summary>The text in an fsynced temporary file beside `path` (hidden, unique to this writer), renamed over it.</summary>
+    static bool Write(string path, string text, bool overwrite)
     {
-        if (File.Exists(path)) return false;
-        string tmp = WriteTemporary(path, text);
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            File.Move(tmp, path, overwrite: false);
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                fs.Write(new UTF8Encoding(false).GetBytes(text));
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException) when (!overwrite && File.Exists(path))
         {
-            return false;
+            return false; // another writer made it first
         }
         finally
         {
@@ -44,25 +40,6 @@ public static class AtomicFile
         }
         SyncDirectory(path);
         return true;
-    }
-
-    /// <summary>The text in an fsynced temporary file beside `path` (hidden, unique to this writer); returns its name.</summary>
-    static string WriteTemporary(string path, string text)
-    {
-        string full = Path.GetFullPath(path);
-        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            fs.Write(new UTF8Encoding(false).GetBytes(text));
-            fs.Flush(flushToDisk: true);
-        }
-        catch
-        {
-            File.Delete(tmp);
-            throw;
-        }
-        return tmp;
     }
 
     /// <summary>fsync of the directory, so the rename itself survives a crash (rename(2) alone does not promise that).</summary>

@@ -10,9 +10,6 @@ namespace AnonVma.Traces;
 /// </summary>
 internal sealed partial class TraceParser(string file)
 {
-    public const int Version = 1;
-    public const string Magic = "anonvma-trace";
-
     readonly List<KeyValuePair<string, string>> header = [];
     readonly List<TraceComment> comments = [];
     readonly List<Call> calls = [];
@@ -30,14 +27,6 @@ internal sealed partial class TraceParser(string file)
     [GeneratedRegex(@"^(0|[1-9][0-9]*|0x(0|[1-9a-f][0-9a-f]*)|-E([A-Z0-9]+)|SIGSEGV|SIGBUS|[ph](0|[1-9][0-9]*)|ok|ESCAPED|noproc)$")]
     internal static partial Regex ResultToken();
 
-    /// <summary>
-    /// Longer lines (not counting their indentation) are refused, so a runaway line or a 100 MB number costs little to
-    /// reject; the printer holds its lines to the same limit, and indents only maps lines.
-    /// </summary>
-    public const int MaxLineChars = 8192;
-    /// <summary>The executor's NAME_MAX_BYTES (tools/executor/runtime.h): it cannot pass a longer name to prctl.</summary>
-    public const int MaxNameBytes = AnonVma.Model.Calls.ExecutorLimits.MaxNameBytes;
-
     public TraceDocument Parse(string text)
     {
         bool versioned = false;
@@ -50,9 +39,9 @@ internal sealed partial class TraceParser(string file)
             if (nl >= 0 && end > start && text[end - 1] == '\r') end--; // CRLF; a lone \r is refused below
             int indent = start;
             while (indent < end && text[indent] is ' ' or '\t') indent++;
-            if (end - indent > MaxLineChars)
-                throw new TraceSyntaxException(file, n, indent - start + MaxLineChars + 1,
-                    $"expected at most {MaxLineChars} characters after the indentation, found {end - indent}");
+            if (end - indent > TraceText.MaxLineChars)
+                throw new TraceSyntaxException(file, n, indent - start + TraceText.MaxLineChars + 1,
+                    $"expected at most {TraceText.MaxLineChars} characters after the indentation, found {end - indent}");
             var cur = new LineCursor(file, n, text[start..end]);
             Characters(cur);
             if (!cur.AtEnd) Line(cur, ref versioned);
@@ -60,7 +49,7 @@ internal sealed partial class TraceParser(string file)
             start = nl + 1;
         }
         int eof = text.Length == 0 || text[^1] == '\n' ? n : n + 1; // the line after the last one
-        if (!versioned) throw new TraceSyntaxException(file, eof, 1, $"expected the version line '{Magic} {Version}', found end of file");
+        if (!versioned) throw new TraceSyntaxException(file, eof, 1, $"expected the version line '{TraceText.Magic} {TraceText.Version}', found end of file");
         if (id is null) throw new TraceSyntaxException(file, eof, 1, "expected 'trace <id>', found end of file");
         if (arenaLine == 0) throw new TraceSyntaxException(file, eof, 1, "expected 'arena <base> <size>', found end of file");
         var trace = new Trace(id, arenaBase, arenaSize, calls.ToArray());
@@ -116,14 +105,14 @@ internal sealed partial class TraceParser(string file)
 
     void VersionLine(LineCursor cur)
     {
-        if (cur.PeekWord() != "anonvma") throw cur.Expected($"the version line '{Magic} {Version}' first");
+        if (cur.PeekWord() != "anonvma") throw cur.Expected($"the version line '{TraceText.Magic} {TraceText.Version}' first");
         cur.Word("anonvma");
-        if (!cur.TryChar('-') || cur.PeekWord() != "trace") throw cur.Error(0, $"expected the version line '{Magic} {Version}' first, found {LineCursor.Quote(cur.Text.Trim())}");
+        if (!cur.TryChar('-') || cur.PeekWord() != "trace") throw cur.Error(0, $"expected the version line '{TraceText.Magic} {TraceText.Version}' first, found {LineCursor.Quote(cur.Text.Trim())}");
         cur.Word("trace");
         cur.SkipBlanks();
         int at = cur.Pos;
         ulong v = cur.Number("the version");
-        if (v != Version) throw cur.Error(at, $"expected version {Version}, found version {v} (this reader knows '{Magic} {Version}' only)");
+        if (v != TraceText.Version) throw cur.Error(at, $"expected version {TraceText.Version}, found version {v} (this reader knows '{TraceText.Magic} {TraceText.Version}' only)");
         cur.End("after the version");
     }
 
@@ -135,8 +124,8 @@ internal sealed partial class TraceParser(string file)
             string key = m.Groups[1].Value;
             if (header.Any(kv => kv.Key == key)) throw cur.Error(cur.Pos, $"expected each header key once, found a second '{key}'");
             string value = m.Groups[2].Value.Trim();
-            if (key.Length + value.Length + 4 > MaxLineChars) // as printed: "# key: value"
-                throw cur.Error(cur.Pos, $"expected a header line of at most {MaxLineChars} characters as printed ('# {key}: …'), found {key.Length + value.Length + 4}");
+            if (key.Length + value.Length + 4 > TraceText.MaxLineChars) // as printed: "# key: value"
+                throw cur.Error(cur.Pos, $"expected a header line of at most {TraceText.MaxLineChars} characters as printed ('# {key}: …'), found {key.Length + value.Length + 4}");
             header.Add(new(key, value));
             return;
         }
@@ -184,9 +173,9 @@ internal sealed partial class TraceParser(string file)
         cur.Expect(':', "after the process");
         int callAt = cur.Pos;
         var call = CallSyntax.Parse(cur, pid);
-        if (call is NameCall { Name.Length: > MaxNameBytes } named)
+        if (call is NameCall { Name.Length: > TraceText.MaxNameBytes } named)
             throw cur.Error(callAt + cur.Text[callAt..].TakeWhile(c => c is ' ' or '\t').Count(),
-                $"expected a name of at most {MaxNameBytes} bytes (the executor's limit), found {named.Name.Length} bytes");
+                $"expected a name of at most {TraceText.MaxNameBytes} bytes (the executor's limit), found {named.Name.Length} bytes");
         string? result = null;
         if (!cur.AtEnd)
         {

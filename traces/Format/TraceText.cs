@@ -14,15 +14,19 @@ namespace AnonVma.Traces;
 public static class TraceText
 {
     /// <summary>The version this code reads and writes ("anonvma-trace 1").</summary>
-    public const int Version = TraceParser.Version;
+    public const int Version = 1;
+    internal const string Magic = "anonvma-trace";
 
     /// <summary>Larger files are refused, so a runaway file cannot exhaust memory: a thousand-call trace with maps
     /// after every call takes about 1 MB.</summary>
     public const int MaxFileBytes = 16 << 20;
-    /// <summary>Longer lines (indentation aside) are refused; the longest a trace needs is a maps line naming a file (PATH_MAX is 4096).</summary>
-    public const int MaxLineChars = TraceParser.MaxLineChars;
+    /// <summary>
+    /// Longer lines (indentation aside) are refused, so a runaway line or a 100 MB number costs little to reject; the
+    /// longest a trace needs is a maps line naming a file (PATH_MAX is 4096). The printer indents only maps lines.
+    /// </summary>
+    public const int MaxLineChars = 8192;
     /// <summary>Longer names are refused: the executor passes at most 255 bytes (NAME_MAX_BYTES, tools/executor/runtime.h).</summary>
-    public const int MaxNameBytes = TraceParser.MaxNameBytes;
+    public const int MaxNameBytes = AnonVma.Model.Calls.ExecutorLimits.MaxNameBytes;
 
     /// <summary>Reads a document; fileName only names the file in errors. Throws <see cref="TraceSyntaxException"/>.</summary>
     public static TraceDocument Parse(string text, string fileName) => new TraceParser(fileName).Parse(text);
@@ -95,7 +99,7 @@ public static class TraceText
             $"arena 0x{t.ArenaBase:x} 0x{t.ArenaSize:x} must be page-aligned, non-empty and below 2^64");
         Check(doc.Expected.Count == t.Calls.Count, $"{doc.Expected.Count} expectations for {t.Calls.Count} calls");
         var sb = new StringBuilder();
-        sb.Append($"{TraceParser.Magic} {Version}\n");
+        sb.Append($"{Magic} {Version}\n");
         foreach (var (key, value) in doc.Header)
         {
             Check(TraceDocument.KeySyntax().IsMatch(key), $"header key '{key}' is not a word");

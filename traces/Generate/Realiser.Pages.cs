@@ -1,6 +1,7 @@
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 using AnonVma.Model.State;
+using AnonVma.Model.Text;
 
 namespace AnonVma.Traces.Generate;
 
@@ -34,34 +35,20 @@ public sealed partial class Realiser
         _ => (0, 0),
     };
 
-    /// <summary>The page number just past an end address (rounded up, without overflowing at the top of the space).</summary>
-    static ulong LastVpn(ulong end) => (end >> Mem.PageShift) + ((end & (Mem.PageSize - 1)) != 0 ? 1UL : 0);
+    /// <summary>The present PTEs in the call's <see cref="Scope"/>; its end rounds up without overflowing at the top of the space.</summary>
+    static IEnumerable<(ulong Vpn, Pte Pte)> PtesInScope(Process p, Call call)
+    {
+        var (s, e) = Scope(p, call);
+        return ProcView.Present(p, s >> Mem.PageShift, (e >> Mem.PageShift) + ((e & (Mem.PageSize - 1)) != 0 ? 1UL : 0));
+    }
 
     PagePre PagesBefore(Process p, Call call)
     {
         cacheBefore.Clear();
-        var (s, e) = Scope(p, call);
-        if (e > s && p.Ptes.Count > 0)
-        {
-            ulong first = s >> Mem.PageShift, last = LastVpn(e);
-            if (last - first <= (ulong)p.Ptes.Count)
-            {
-                for (ulong vpn = first; vpn < last; vpn++)
-                    if (p.Ptes.TryGetValue(vpn, out var pte)) NoteCached(p, vpn, pte);
-            }
-            else
-            {
-                foreach (var (vpn, pte) in p.Ptes)
-                    if (vpn >= first && vpn < last) NoteCached(p, vpn, pte);
-            }
-        }
+        foreach (var (vpn, pte) in PtesInScope(p, call))
+            if (PageCache(pte.Folio) && p.Vmas.Containing(vpn << Mem.PageShift) is { File: not null } v)
+                cacheBefore.Add(new CachePte(vpn, pte, v, v.PgOff + (vpn - (v.Start >> Mem.PageShift))));
         return new PagePre(call is TouchCall { Write: false } t && FaultAroundPartial(p, t.Addr), call is ForkCall && LockedAnonPresent(p));
-    }
-
-    void NoteCached(Process p, ulong vpn, Pte pte)
-    {
-        if (!PageCache(pte.Folio) || p.Vmas.Containing(vpn << Mem.PageShift) is not { File: not null } v) return;
-        cacheBefore.Add(new CachePte(vpn, pte, v, v.PgOff + (vpn - (v.Start >> Mem.PageShift))));
     }
 
     /// <summary>
@@ -92,14 +79,8 @@ public sealed partial class Realiser
     /// <summary>A VM_LOCKED VMA the child gets with its pages (not VM_DONTCOPY or VM_WIPEONFORK) that has a present anonymous page.</summary>
     static bool LockedAnonPresent(Process p)
     {
-        if (p.Ptes.Count == 0) return false;
-        foreach (var v in p.Vmas.All())
-        {
-            if ((v.Flags & VmFlags.Locked) == 0 || (v.Flags & (VmFlags.DontCopy | VmFlags.WipeOnFork)) != 0) continue;
-            for (ulong vpn = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift; vpn < last; vpn++)
-                if (p.Ptes.TryGetValue(vpn, out var pte) && pte.Folio.Anon) return true;
-        }
-        return false;
+        return p.Vmas.All().Any(v => (v.Flags & VmFlags.Locked) != 0 && (v.Flags & (VmFlags.DontCopy | VmFlags.WipeOnFork)) == 0 &&
+                                     ProcView.Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift).Any(x => x.Pte.Folio.Anon));
     }
 
     void PagesAfter(Process p, Call call, Outcome outcome, PagePre pre, Vma? touched)
@@ -111,31 +92,20 @@ public sealed partial class Realiser
             outcome.Kind == OutcomeKind.Value)
             cov.Hit("pages/child-shared-write");
         if (SharedFileMapping(p, call, outcome)) cov.Hit("pages/shmem-multi-map");
-        if (call is TouchCall { Write: true } or MlockCall or Mlock2Call)
-        {
-            // A write (or a FOLL_WRITE population) replaced a page-cache page of a MAP_PRIVATE file VMA by an anonymous copy.
-            foreach (var c in cacheBefore)
-                if ((c.Vma.Flags & VmFlags.Shared) == 0 && p.Ptes.TryGetValue(c.Vpn, out var pte) && pte.Folio.Anon)
-                {
-                    cov.Hit("pages/private-file-cow");
-                    break;
-                }
-        }
-        if (call is MunmapCall or MmapCall or ExitCall)
-        {
-            // A dirty page-cache PTE went away while its folio lives on: mapped elsewhere, or still in the page cache.
-            foreach (var c in cacheBefore)
-            {
-                var folio = c.Pte.Folio;
-                if (!c.Pte.Dirty) continue;
-                if (p.Ptes.TryGetValue(c.Vpn, out var now) && ReferenceEquals(now.Folio, folio)) continue;
-                if (folio.MapCount > 0 || c.Vma.File!.Pages.TryGetValue(c.Index, out var cached) && ReferenceEquals(cached, folio))
-                {
-                    cov.Hit("pages/unmap-dirty-shared");
-                    break;
-                }
-            }
-        }
+        // A write (or a FOLL_WRITE population) replaced a page-cache page of a MAP_PRIVATE file VMA by an anonymous copy.
+        if (call is TouchCall { Write: true } or MlockCall or Mlock2Call &&
+            cacheBefore.Any(c => (c.Vma.Flags & VmFlags.Shared) == 0 && p.Ptes.TryGetValue(c.Vpn, out var pte) && pte.Folio.Anon))
+            cov.Hit("pages/private-file-cow");
+        if (call is MunmapCall or MmapCall or ExitCall && cacheBefore.Any(c => DirtyAndGoneButLive(p, c)))
+            cov.Hit("pages/unmap-dirty-shared");
+    }
+
+    /// <summary>A dirty page-cache PTE went away while its folio lives on: mapped elsewhere, or still in the page cache.</summary>
+    static bool DirtyAndGoneButLive(Process p, CachePte c)
+    {
+        var folio = c.Pte.Folio;
+        if (!c.Pte.Dirty || p.Ptes.TryGetValue(c.Vpn, out var now) && ReferenceEquals(now.Folio, folio)) return false;
+        return folio.MapCount > 0 || c.Vma.File!.Pages.TryGetValue(c.Index, out var cached) && ReferenceEquals(cached, folio);
     }
 
     /// <summary>
@@ -151,20 +121,8 @@ public sealed partial class Realiser
                 if (PageCache(pte.Folio) && pte.Folio.MapCount >= 2) return true;
             return false;
         }
-        if (call is not (TouchCall or MmapCall or MlockCall or Mlock2Call) || outcome.IsError || p.Ptes.Count == 0) return false;
-        var (s, e) = Scope(p, call);
-        for (ulong vpn = s >> Mem.PageShift, last = LastVpn(e); vpn < last; vpn++)
-        {
-            if (!p.Ptes.TryGetValue(vpn, out var pte) || !PageCache(pte.Folio) || pte.Folio.MapCount < 2) continue;
-            if (!WasMapped(vpn, pte.Folio)) return true;
-        }
-        return false;
-    }
-
-    bool WasMapped(ulong vpn, Folio folio)
-    {
-        foreach (var c in cacheBefore)
-            if (c.Vpn == vpn && ReferenceEquals(c.Pte.Folio, folio)) return true;
-        return false;
+        if (call is not (TouchCall or MmapCall or MlockCall or Mlock2Call) || outcome.IsError) return false;
+        return PtesInScope(p, call).Any(x => PageCache(x.Pte.Folio) && x.Pte.Folio.MapCount >= 2 &&
+                                             !cacheBefore.Any(c => c.Vpn == x.Vpn && ReferenceEquals(c.Pte.Folio, x.Pte.Folio)));
     }
 }

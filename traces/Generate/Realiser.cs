@@ -89,18 +89,11 @@ public sealed partial class Realiser
             _ => FromTable(spec, p, addr, len, c.Size, v),
         };
         if (call is null) return null;
-        if (coverage is null)
-        {
-            calls.Add(call); // before applying: a call the model throws on is still the trace's last call
-            var applied = Model.Apply(call); // not inside Applied?.Invoke(...): with no hook its arguments are never evaluated
-            Applied?.Invoke(call, applied);
-            return call;
-        }
-        var before = Before(p, call, shape);
-        calls.Add(call);
-        var outcome = Model.Apply(call);
+        var before = coverage is null ? default : Before(p, call, shape);
+        calls.Add(call); // before applying: a call the model throws on is still the trace's last call
+        var outcome = Model.Apply(call); // not inside Applied?.Invoke(...): with no hook its arguments are never evaluated
         Applied?.Invoke(call, outcome);
-        After(p, call, outcome, before);
+        if (coverage is not null) After(p, call, outcome, before);
         return call;
     }
 
@@ -144,18 +137,15 @@ public sealed partial class Realiser
     /// <summary>A range from a start anchor (an arena page, or one of the process's VMA boundaries) and a size.</summary>
     (ulong addr, ulong len, string? shape) Range(Process p, int where, int size)
     {
-        if (where % 8 == 7 && size < 52 && Gaps(p) is { Count: > 0 } gaps)
+        var (bounds, gaps) = Layout(p);
+        if (where % 8 == 7 && size < 52 && gaps.Count > 0)
         {
             // Exactly a hole between two VMAs: mapping or naming it is what merges on both sides.
             var (gs, ge) = gaps[where / 8 % gaps.Count];
             return (gs, ge - gs, "gap");
         }
         ulong anchor = arenaBase + (ulong)(where / 4 % settings.ArenaPages) * P;
-        if (where % 4 != 0)
-        {
-            var bounds = Boundaries(p);
-            if (bounds.Count > 0) anchor = bounds[where / 4 % bounds.Count];
-        }
+        if (where % 4 != 0 && bounds.Count > 0) anchor = bounds[where / 4 % bounds.Count];
         ulong pages = (ulong)(1 + size % settings.MaxRangePages);
         if (anchor >= arenaEnd) anchor = arenaEnd - Math.Min(pages, (ulong)settings.ArenaPages) * P; // a range ending at the arena's end
         ulong end = Math.Min(anchor + pages * P, arenaEnd);
@@ -173,27 +163,19 @@ public sealed partial class Realiser
         }
     }
 
-    List<(ulong, ulong)> Gaps(Process p)
+    /// <summary>The process's VMA boundaries in the arena, and the holes between two of its VMAs there.</summary>
+    (List<ulong> Bounds, List<(ulong, ulong)> Gaps) Layout(Process p)
     {
-        var list = new List<(ulong, ulong)>();
+        var (bounds, gaps) = (new List<ulong>(), new List<(ulong, ulong)>());
         Vma? prev = null;
         for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
         {
-            if (prev is not null && prev.End < v.Start && prev.End >= arenaBase) list.Add((prev.End, v.Start));
+            if (v.Start >= arenaBase && (bounds.Count == 0 || bounds[^1] != v.Start)) bounds.Add(v.Start);
+            if (v.End <= arenaEnd) bounds.Add(v.End);
+            if (prev is not null && prev.End < v.Start && prev.End >= arenaBase) gaps.Add((prev.End, v.Start));
             prev = v;
         }
-        return list;
-    }
-
-    List<ulong> Boundaries(Process p)
-    {
-        var list = new List<ulong>();
-        for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
-        {
-            if (v.Start >= arenaBase && (list.Count == 0 || list[^1] != v.Start)) list.Add(v.Start);
-            if (v.End <= arenaEnd) list.Add(v.End);
-        }
-        return list;
+        return (bounds, gaps);
     }
 
     Call Mmap(Process p, ulong addr, ulong len, int v)
@@ -278,13 +260,12 @@ public sealed partial class Realiser
             { Name: var text } when text.IndexOfAny(InvalidChars.ToCharArray()) >= 0 => "name/invalid",
             _ => "name/pool",
         });
+        var pages = PagesBefore(p, call);
         if (call is TouchCall t)
         {
-            var vma = p.Vmas.Containing(t.Addr);
             bool shared = p.Ptes.TryGetValue(t.Addr >> Mem.PageShift, out var pte) && pte.Folio.MapCount > 1;
-            return new Pre(shape, null, null, false, vma, shared) { Pages = PagesBefore(p, call) };
+            return new Pre(shape, null, null, false, p.Vmas.Containing(t.Addr), shared) { Pages = pages };
         }
-        var pages = PagesBefore(p, call);
         if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false) { Pages = pages };
         var atStart = p.Vmas.Containing(s);
         var atEnd = p.Vmas.Containing(e - 1);
@@ -343,9 +324,7 @@ public sealed partial class Realiser
     void Preconditions()
     {
         var cov = coverage!;
-        int live = 0;
-        foreach (var p in Model.Processes)
-            if (p.Running) live++;
+        int live = Model.Processes.Count(p => p.Running);
         if (live == 2) cov.Hit("procs/2");
         else if (live > 2) cov.Hit("procs/3+");
         foreach (var invariant in Invariants.All)

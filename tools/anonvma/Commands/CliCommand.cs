@@ -12,8 +12,10 @@ public abstract class CliCommand(string name, string summary) : Command(name, su
     /// <summary>Does the work and returns the exit code; throws UsageException or InputException for exit 2.</summary>
     public abstract int Run(ParseResult args, CliContext context);
 
-    protected void Add(params Option[] options)
+    /// <summary>Declares the command's arguments and options, in the order its help lists them.</summary>
+    protected void Add(params Symbol[] symbols)
     {
-        foreach (var o in options) Options.Add(o);
+        foreach (var s in symbols)
+            if (s is Argument a) Arguments.Add(a); else Options.Add((Option)s);
     }
 }

@@ -14,11 +14,8 @@ public sealed class ExportCCommand : CliCommand
     readonly Argument<string> trace = new("TRACE") { Description = "the trace file" };
     readonly Option<string?> output = TypedOption.Text("--out", "FILE", "write the C program to FILE instead of standard output");
 
-    public ExportCCommand() : base("export-c", "write a standalone C reproducer (cc repro.c -o repro && ./repro prints the executor's observations)")
-    {
-        Add(trace);
-        Add(output);
-    }
+    public ExportCCommand() : base("export-c", "write a standalone C reproducer (cc repro.c -o repro && ./repro prints the executor's observations)") =>
+        Add(trace, output);
 
     public override int Run(ParseResult args, CliContext context)
     {

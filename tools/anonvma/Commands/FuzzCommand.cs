@@ -125,5 +125,4 @@ public sealed class FuzzCommand : CliCommand
     }
 
     static string OneLine(string s) => s.Replace('\n', ' ');
-
 }

@@ -16,11 +16,8 @@ public sealed class RecordCommand : CliCommand
     readonly Option<string?> judgeName = TypedOption.Text("--on", "JUDGE", "the judge whose observations become the expectations: model, native or qemu");
     readonly Option<bool> noMaps = TypedOption.Flag("--no-maps", "record results only");
 
-    public RecordCommand() : base("record", "run trace files on one judge and write its results and maps into them as expectations")
-    {
-        Add(traces);
-        Add(judgeName, noMaps);
-    }
+    public RecordCommand() : base("record", "run trace files on one judge and write its results and maps into them as expectations") =>
+        Add(traces, judgeName, noMaps);
 
     public override int Run(ParseResult args, CliContext context)
     {

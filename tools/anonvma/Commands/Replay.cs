@@ -107,14 +107,8 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
         }
     }
 
-    public void CheckInvariants(IReadOnlyList<KernelProfile> profiles, Mutations? mutations)
-    {
-        foreach (var p in profiles)
-        {
-            var oracle = new InvariantOracle(p, mutations);
-            Invariants.Add((oracle.Name, oracle.CheckOne(Trace)));
-        }
-    }
+    public void CheckInvariants(IReadOnlyList<KernelProfile> profiles, Mutations? mutations) =>
+        Invariants.AddRange(profiles.Select(p => new InvariantOracle(p, mutations)).Select(o => (o.Name, o.CheckOne(Trace))));
 }
 
 /// <summary>

@@ -32,11 +32,8 @@ public sealed class ReplayCommand : CliCommand
         "scheduling. With --step N the runs stop after call N. Exit 1 if any run differs from the model", MinRepeat, MaxRepeat);
     readonly Option<Mutations?> mutate = TypedOption.Mutation();
 
-    public ReplayCommand() : base("replay", "run a trace file on the model and real kernels, call by call, and show where they differ")
-    {
-        Add(trace);
-        Add(on, profileName, stepAt, maps, smaps, repeats, mutate);
-    }
+    public ReplayCommand() : base("replay", "run a trace file on the model and real kernels, call by call, and show where they differ") =>
+        Add(trace, on, profileName, stepAt, maps, smaps, repeats, mutate);
 
     public override int Run(ParseResult args, CliContext context)
     {

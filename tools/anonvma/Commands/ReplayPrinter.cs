@@ -114,17 +114,14 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     /// <summary>One process's view after call i on every judge, printed once per distinct (normalised) text.</summary>
     void PrintViews(Replay r, int i, int pid, bool asSmaps)
     {
-        var groups = new List<(string Key, ProcessView? View, List<string> Judges)>();
-        foreach (var (judge, run) in r.Judges.Zip(r.Runs).Where(x => i < x.Second.Steps.Count))
+        var groups = r.Judges.Zip(r.Runs).Where(x => i < x.Second.Steps.Count)
+            .Select(x => (Judge: x.First.Name, View: x.Second.Steps[i].Processes.FirstOrDefault(p => p.Pid == pid)))
+            .GroupBy(x => x.View is not { } v ? "none" : v.Gone ? "gone" : asSmaps ? Comparison.SmapsText(v) : Comparison.MapsText(v))
+            .ToList();
+        foreach (var group in groups)
         {
-            var v = run.Steps[i].Processes.FirstOrDefault(p => p.Pid == pid);
-            string key = v is null ? "none" : v.Gone ? "gone" : asSmaps ? Comparison.SmapsText(v) : Comparison.MapsText(v);
-            if (groups.Find(g => g.Key == key) is { Judges: { } same }) same.Add(judge.Name);
-            else groups.Add((key, v, [judge.Name]));
-        }
-        foreach (var (_, v, judges) in groups)
-        {
-            string on = groups.Count > 1 ? $" on {string.Join(", ", judges)}" : "";
+            var v = group.First().View;
+            string on = groups.Count > 1 ? $" on {string.Join(", ", group.Select(x => x.Judge))}" : "";
             if (v is null) { output.WriteLine($"{Indent}no view of p{pid}{on}"); continue; }
             if (v.Gone) { output.WriteLine($"{Indent}p{pid} gone{on}"); continue; }
             var lines = asSmaps ? SmapsLines(v) : v.Maps;

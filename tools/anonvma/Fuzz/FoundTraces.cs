@@ -28,10 +28,7 @@ public static partial class FoundTraces
         var doc = TraceDocument.Of(trace with { Id = Slug(finding.Signature) },
             ("check", finding.Signature), ("oracle", finding.Oracle), ("profile", profile));
         if (seed is { } s) doc = doc.With("seed", s.ToString());
-        var comments = new List<TraceComment>
-        {
-            new(finding.CallIndex, $"# call {finding.CallIndex} fails: {OneLine(finding.Message)}".TrimEnd()),
-        };
+        List<TraceComment> comments = [new(finding.CallIndex, $"# call {finding.CallIndex} fails: {OneLine(finding.Message)}".TrimEnd())];
         AddBlock(comments, finding.CallIndex, finding.Labels.Expected, finding.Expected);
         AddBlock(comments, finding.CallIndex, finding.Labels.Observed, finding.Observed);
         return doc with { Comments = comments };

@@ -66,7 +66,7 @@ public static class Shrinker
                 while (TryBatch(Removals(best.Calls, chunk))) progress = true;
             while (run < maxCandidates && TryBatch(Restructurings(best.Calls))) progress = true;
             while (run < maxCandidates && TryBatch(Reparentings(best.Calls))) progress = true;
-            while (run < maxCandidates && TryBatch(Simplifications(best))) progress = true;
+            while (run < maxCandidates && TryBatch(Simplifications(best.Calls))) progress = true;
         }
         return new Result(best with { Id = trace.Id + ".shrunk" }, bestFinding, run, rounds);
     }
@@ -273,12 +273,11 @@ public static class Shrinker
         return result;
     }
 
-    static IEnumerable<IReadOnlyList<Call>> Simplifications(Trace t)
+    static IEnumerable<IReadOnlyList<Call>> Simplifications(IReadOnlyList<Call> calls)
     {
-        var calls = t.Calls;
         var firstName = calls.OfType<NameCall>().Select(n => n.Name).FirstOrDefault(n => n is not null);
         for (int i = 0; i < calls.Count; i++)
-            foreach (var simpler in Simpler(calls[i], t, firstName))
+            foreach (var simpler in Simpler(calls[i], firstName))
             {
                 var copy = calls.ToList();
                 copy[i] = simpler;
@@ -287,12 +286,18 @@ public static class Shrinker
     }
 
     /// <summary>Simpler versions of one call, each changing one thing, as the call table allows.</summary>
-    static IEnumerable<Call> Simpler(Call call, Trace t, string? firstName)
+    static IEnumerable<Call> Simpler(Call call, string? firstName)
     {
         const ulong P = Mem.PageSize;
         var spec = CallTable.Of(call);
         var v = spec.Read(call);
-        Call With(int i, ArgValue x) { var copy = (ArgValue[])v.Clone(); copy[i] = x; return spec.Build(call.Pid, copy); }
+        Call With(int i, ArgValue x, ArgValue? next = null)
+        {
+            var copy = (ArgValue[])v.Clone();
+            copy[i] = x;
+            if (next is { } y) copy[i + 1] = y;
+            return spec.Build(call.Pid, copy);
+        }
         for (int i = 0; i < spec.Args.Length; i++)
         {
             var a = spec.Args[i];
@@ -300,13 +305,7 @@ public static class Shrinker
             switch (a.Kind)
             {
                 case ArgKind.Address when i + 1 < spec.Args.Length && spec.Args[i + 1].Kind == ArgKind.Length:
-                    ulong len = v[i + 1].Number;
-                    foreach (var (addr, l) in Ranges(n, len))
-                    {
-                        var copy = (ArgValue[])v.Clone();
-                        (copy[i], copy[i + 1]) = (new ArgValue(addr), new ArgValue(l));
-                        yield return spec.Build(call.Pid, copy);
-                    }
+                    foreach (var (addr, len) in Ranges(n, v[i + 1].Number)) yield return With(i, new ArgValue(addr), new ArgValue(len));
                     break;
                 case ArgKind.Address when (n & (P - 1)) != 0: yield return With(i, new ArgValue(n & ~(P - 1))); break;
                 case ArgKind.Flags:
