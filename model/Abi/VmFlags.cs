@@ -48,16 +48,4 @@ public static class VmFlagLetters
         return sb.ToString();
     }
 
-    /// <summary>Parses a VmFlags body back into bits; unknown codes are reported, not dropped.</summary>
-    public static bool TryParse(string body, out VmFlags flags, out string? unknown)
-    {
-        flags = 0; unknown = null;
-        foreach (var code in body.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int bit = Array.IndexOf(Letters, code);
-            if (bit < 0) { unknown = code; return false; }
-            flags |= (VmFlags)(1UL << bit);
-        }
-        return true;
-    }
 }

@@ -41,7 +41,7 @@ public static class CsCheckProperty
     {
         foreach (var profile in KernelProfile.All)
         {
-            var trace = Realiser.Realise("cscheck", choices, profile);
+            var trace = ChoiceTraces.Realise("cscheck", choices, profile);
             var oracle = new InvariantOracle(profile, mutations);
             if (oracle.CheckOne(trace) is { } f) return (trace, f, oracle, profile);
         }

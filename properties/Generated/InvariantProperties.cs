@@ -22,7 +22,7 @@ public class InvariantProperties
     /// </summary>
     public static Property Holds(KernelProfile profile, Mutations? mutations = null, string? directory = null) => Prop.ForAll(FsCheckGens.Choices(), choices =>
     {
-        var trace = Realiser.Realise("fscheck", choices, profile);
+        var trace = ChoiceTraces.Realise("fscheck", choices, profile);
         var oracle = new InvariantOracle(profile, mutations);
         if (oracle.CheckOne(trace) is not { } f) return true.ToProperty();
         return false.Label(Failures.Explain(trace, f, oracle, profile.Name, "choices " + string.Join(' ', choices), directory));

@@ -18,7 +18,7 @@ public class NativeAgreementProperties
     public Property The_model_agrees_with_the_native_kernel_call_by_call() => Prop.ForAll(FsCheckGens.Choices(), choices =>
     {
         var kernel = Kernels.Native;
-        var trace = Realiser.Realise("fscheck", choices, kernel.Profile);
+        var trace = ChoiceTraces.Realise("fscheck", choices, kernel.Profile);
         var oracle = new DifferentialOracle(kernel);
         if (oracle.Check([trace])[0] is not { } f) return true.ToProperty();
         return false.Label(Failures.Explain(trace, f, oracle, kernel.Profile.Name, "choices " + string.Join(' ', choices)));

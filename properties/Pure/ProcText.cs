@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using AnonVma.Model.Abi;
 using AnonVma.Model.Text;
 
 namespace AnonVma.Properties.Pure;
@@ -66,12 +67,25 @@ public static class ProcText
             i++;
             if (i < lines.Length && lines[i].StartsWith("ProtectionKey:")) i++;
             if (i >= lines.Length || !lines[i].StartsWith("VmFlags: ")) throw new SmapsFormatException(i + 1, 1, "'VmFlags: '");
-            if (!AnonVma.Model.Abi.VmFlagLetters.TryParse(lines[i]["VmFlags: ".Length..], out var flags, out var unknown))
+            if (!TryParseVmFlags(lines[i]["VmFlags: ".Length..], out var flags, out var unknown))
                 throw new SmapsFormatException(i + 1, 10, $"known VmFlags codes, got '{unknown}'");
             i++;
             blocks.Add(new SmapsBlock(header, c, thp, flags));
         }
         return blocks;
+    }
+
+    /// <summary>Parses a VmFlags body back into bits, by the codes the model renders; unknown codes are reported, not dropped.</summary>
+    static bool TryParseVmFlags(string body, out VmFlags flags, out string? unknown)
+    {
+        flags = 0; unknown = null;
+        foreach (var code in body.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int bit = Enumerable.Range(0, 64).FirstOrDefault(b => VmFlagLetters.Render((VmFlags)(1UL << b)) == code + " ", -1);
+            if (bit < 0) { unknown = code; return false; }
+            flags |= (VmFlags)(1UL << bit);
+        }
+        return true;
     }
 
     /// <summary>The counter a smaps label prints ("Pss_Dirty" is PssDirty, "KSM" is Ksm).</summary>

@@ -61,21 +61,13 @@ public static class TraceText
     public static TraceDocument Load(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        // The length is a first guess only: a pipe has none, and a file may grow while it is read.
-        var buf = new byte[(int)Math.Min(fs.CanSeek ? fs.Length + 1 : 1 << 16, MaxFileBytes + 1L)];
-        int n = 0;
-        while (true)
+        var buf = ArrayPool<byte>.Shared.Rent(MaxFileBytes + 1);
+        try
         {
-            if (n == buf.Length)
-            {
-                if (n > MaxFileBytes) break;
-                Array.Resize(ref buf, (int)Math.Min(2L * n, MaxFileBytes + 1L));
-            }
-            int r = fs.Read(buf, n, buf.Length - n);
-            if (r == 0) break;
-            n += r;
+            int n = fs.ReadAtLeast(buf.AsSpan(0, MaxFileBytes + 1), MaxFileBytes + 1, throwOnEndOfStream: false);
+            return Parse(buf.AsSpan(0, n), path);
         }
-        return Parse(buf.AsSpan(0, n), path);
+        finally { ArrayPool<byte>.Shared.Return(buf); }
     }
 
     /// <summary>Writes the file atomically and durably (<see cref="AtomicFile.Write"/>), creating the directory.</summary>

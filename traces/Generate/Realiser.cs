@@ -44,14 +44,6 @@ public sealed partial class Realiser
     /// <summary>The trace of the calls so far.</summary>
     public Trace ToTrace(string id) => new(id, arenaBase, arenaEnd - arenaBase, calls.ToList());
 
-    /// <summary>The trace for a sequence of choices: the same choices always give the same calls.</summary>
-    public static Trace Realise(string id, IEnumerable<Choice> choices, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null)
-    {
-        var r = new Realiser(profile, settings, coverage);
-        foreach (var c in choices) r.Next(c);
-        return r.ToTrace(id);
-    }
-
     /// <summary>The seeded random trace of `length` calls (choices drawn from <see cref="Pcg32.ForSeed"/> until that many calls were made).</summary>
     public static Trace Random(long seed, int length, KernelProfile profile, GeneratorSettings? settings = null, Coverage? coverage = null) =>
         Random(seed, length, new Realiser(profile, settings, coverage));
