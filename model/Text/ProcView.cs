@@ -1,4 +1,3 @@
-using System.Text;
 using AnonVma.Model.Abi;
 using AnonVma.Model.State;
 
@@ -25,22 +24,11 @@ public static class ProcView
         return new MapsLine(v.Start, v.End, perms, 0, 0, 0, 0, v.Name is { } an ? $"[anon:{an.Value}]" : null);
     }
 
-    /// <summary>The maps text of a process's VMAs (each line ends in \n).</summary>
-    public static string Maps(Process p)
-    {
-        var sb = new StringBuilder();
-        foreach (var v in p.Vmas.All()) sb.Append(Line(v).Render()).Append('\n');
-        return sb.ToString();
-    }
+    /// <summary>The maps lines of a process's VMAs, without newlines.</summary>
+    public static IEnumerable<string> MapsLines(Process p) => p.Vmas.All().Select(v => Line(v).Render());
 
-    /// <summary>The smaps text of a process's VMAs.</summary>
-    public static string Smaps(Process p)
-    {
-        var sb = new StringBuilder();
-        foreach (var v in p.Vmas.All())
-            foreach (var l in Block(p, v).RenderLines()) sb.Append(l).Append('\n');
-        return sb.ToString();
-    }
+    /// <summary>The smaps lines of a process's VMAs, without newlines.</summary>
+    public static IEnumerable<string> SmapsLines(Process p) => p.Vmas.All().SelectMany(v => Block(p, v).RenderLines());
 
     /// <summary>
     /// The present PTEs of pages [first, last): visited page by page, or through the page table when the range is

@@ -29,8 +29,8 @@ public class ForkSharingProperties
                 foreach (var p in shared.Processes.Where(p => p.Running))
                 {
                     var q = copied.Processes[p.Index];
-                    if (ProcView.Smaps(p) != ProcView.Smaps(q))
-                        return $"seed {seed} {profile.Name} call {i} {call}: p{p.Index} smaps differ\n{ProcView.Smaps(p)}\n--- without sharing ---\n{ProcView.Smaps(q)}".ToFailure();
+                    if (Scenarios.Scenario.SmapsText(p) != Scenarios.Scenario.SmapsText(q))
+                        return $"seed {seed} {profile.Name} call {i} {call}: p{p.Index} smaps differ\n{Scenarios.Scenario.SmapsText(p)}\n--- without sharing ---\n{Scenarios.Scenario.SmapsText(q)}".ToFailure();
                 }
                 if (Invariants.First(copied) is { } w) return $"COPIED seed {seed} {profile.Name} call {i} {call}: {w}".ToFailure();
                 if (Invariants.First(shared) is { } v) return $"seed {seed} {profile.Name} call {i} {call}: {v}".ToFailure();

@@ -131,6 +131,6 @@ public class PureProperties
             var b = new LinuxModel(KernelProfile.Host618);
             foreach (var c in calls)
                 if (a.Apply(c) != b.Apply(c)) return false;
-            return Normalise.Inodes(ProcView.Smaps(a.Processes[0])) == Normalise.Inodes(ProcView.Smaps(b.Processes[0]));
+            return Normalise.Inodes(Scenarios.Scenario.SmapsText(a.Processes[0])) == Normalise.Inodes(Scenarios.Scenario.SmapsText(b.Processes[0]));
         });
 }

@@ -67,8 +67,13 @@ public sealed class Scenario
     public Outcome File(ulong size, int pid = 0) => Do(new FileCall(pid, size));
     public Outcome SetCreds(ulong memlock, bool capIpcLock, int pid = 0) => Do(new SetCredsCall(pid, memlock, capIpcLock));
 
-    public string Maps(int pid = 0) => ProcView.Maps(Model.Processes[pid]);
-    public string Smaps(int pid = 0) => ProcView.Smaps(Model.Processes[pid]);
+    public string Maps(int pid = 0) => Text(ProcView.MapsLines(Model.Processes[pid]));
+    public string Smaps(int pid = 0) => SmapsText(Model.Processes[pid]);
+
+    /// <summary>A process's smaps as /proc prints it, each line ending in a newline.</summary>
+    public static string SmapsText(Process p) => Text(ProcView.SmapsLines(p));
+
+    static string Text(IEnumerable<string> lines) => string.Concat(lines.Select(l => l + "\n"));
     public Process Proc(int pid = 0) => Model.Processes[pid];
 
     /// <summary>The parsed smaps block of the VMA containing addr.</summary>

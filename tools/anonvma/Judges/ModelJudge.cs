@@ -63,9 +63,7 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
         foreach (var p in model.Processes)
         {
             if (p.Running)
-                views.Add(new ProcessView(p.Index, false,
-                    TextLines.Split(ProcView.Maps(p)).Where(l => l.Length > 0).ToList(),
-                    TextLines.Split(ProcView.Smaps(p)).Where(l => l.Length > 0).ToList()));
+                views.Add(new ProcessView(p.Index, false, ProcView.MapsLines(p).ToList(), ProcView.SmapsLines(p).ToList()));
             else if (call is ExitCall && call.Pid == p.Index)
                 views.Add(new ProcessView(p.Index, true, [], []));
         }
