@@ -41,12 +41,6 @@ public sealed class Coverage
 
     public IReadOnlyDictionary<string, long> Counts => counts;
 
-    /// <summary>Adds another run's counts (campaigns keep one per worker and add them up).</summary>
-    public void Add(Coverage other)
-    {
-        foreach (var (k, v) in other.counts) Hit(k, v);
-    }
-
     /// <summary>Expected labels never reached.</summary>
     public IReadOnlyList<string> Missing() => Expected.Where(l => Count(l) == 0).ToList();
 
