@@ -75,17 +75,32 @@ public class SeedStabilityTests
         var seen = new HashSet<int>();
         for (int i = 0; i < 5000; i++)
         {
-            int v = rng.Next(-3, 4);
+            int v = Between(rng, -3, 4);
             Assert.InRange(v, -3, 3);
             seen.Add(v);
             Assert.InRange(rng.Next(int.MaxValue), 0, int.MaxValue - 1);
-            Assert.InRange(rng.Next(int.MinValue, int.MaxValue), int.MinValue, int.MaxValue - 1);
+            Assert.InRange(Between(rng, int.MinValue, int.MaxValue), int.MinValue, int.MaxValue - 1);
         }
         Assert.Equal(7, seen.Count);
         Assert.Equal(0, rng.Next(1));
         Assert.Throws<ArgumentOutOfRangeException>(() => rng.Next(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => rng.Next(-5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => rng.Next(3, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Between(rng, 3, 3));
+    }
+
+    /// <summary>
+    /// Uniform in [min, maxExclusive) by pcg32_boundedrand_r's rejection over the whole width, which may pass
+    /// int.MaxValue (the generator itself draws only [0, bound)).
+    /// </summary>
+    static int Between(Pcg32 rng, int min, int maxExclusive)
+    {
+        if (maxExclusive <= min) throw new ArgumentOutOfRangeException(nameof(maxExclusive), $"empty range [{min}, {maxExclusive})");
+        uint b = unchecked((uint)(maxExclusive - min)), threshold = unchecked(0u - b) % b;
+        while (true)
+        {
+            uint r = rng.NextUInt();
+            if (r >= threshold) return unchecked(min + (int)(r % b));
+        }
     }
 
     /// <summary>The pinned traces: the campaign's short and long schedule, the fuzzer's generator, the differential tests'.</summary>

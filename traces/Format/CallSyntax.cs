@@ -7,12 +7,9 @@ namespace AnonVma.Traces;
 /// <summary>One call in the file's C-like syntax, both ways: "p0: munmap(0x200000000000, 0x1000)".</summary>
 internal static class CallSyntax
 {
-    /// <summary>The executor runs p0 to p7.</summary>
-    public const int MaxProcesses = ExecutorLimits.MaxProcesses;
-
     public static string Print(Call call)
     {
-        if (call.Pid is < 0 or >= MaxProcesses) throw new ArgumentException($"{call}: processes are p0 to p{MaxProcesses - 1}");
+        if (call.Pid is < 0 or >= ExecutorLimits.MaxProcesses) throw new ArgumentException($"{call}: processes are p0 to p{ExecutorLimits.MaxProcesses - 1}");
         var spec = CallTable.Of(call);
         var values = spec.Read(call);
         var args = spec.Args.Select((a, i) => a.Kind switch

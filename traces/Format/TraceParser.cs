@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Traces;
 
@@ -199,8 +200,8 @@ internal sealed partial class TraceParser(string file)
         cur.SkipBlanks();
         int at = cur.Pos;
         string w = cur.Word("a process p0 to p7");
-        if (w.Length < 2 || w[0] != 'p' || !w.Skip(1).All(char.IsAsciiDigit) || !int.TryParse(w[1..], out int pid) || pid >= CallSyntax.MaxProcesses)
-            throw cur.Error(at, $"expected a process p0 to p{CallSyntax.MaxProcesses - 1}, found {LineCursor.Quote(w)}");
+        if (w.Length < 2 || w[0] != 'p' || !w.Skip(1).All(char.IsAsciiDigit) || !int.TryParse(w[1..], out int pid) || pid >= ExecutorLimits.MaxProcesses)
+            throw cur.Error(at, $"expected a process p0 to p{ExecutorLimits.MaxProcesses - 1}, found {LineCursor.Quote(w)}");
         return pid;
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Unicode;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 
 namespace AnonVma.Traces;
 
@@ -26,7 +27,7 @@ public static class TraceText
     /// </summary>
     public const int MaxLineChars = 8192;
     /// <summary>Longer names are refused: the executor passes at most 255 bytes (NAME_MAX_BYTES, tools/executor/runtime.h).</summary>
-    public const int MaxNameBytes = AnonVma.Model.Calls.ExecutorLimits.MaxNameBytes;
+    public const int MaxNameBytes = ExecutorLimits.MaxNameBytes;
 
     /// <summary>Reads a document; fileName only names the file in errors. Throws <see cref="TraceSyntaxException"/>.</summary>
     public static TraceDocument Parse(string text, string fileName) => new TraceParser(fileName).Parse(text);
@@ -122,7 +123,7 @@ public static class TraceText
             sb.Append('\n');
             foreach (var v in e?.Views ?? [])
             {
-                Check(v.Pid is >= 0 and < CallSyntax.MaxProcesses, $"call {i}: a view of p{v.Pid}");
+                Check(v.Pid is >= 0 and < ExecutorLimits.MaxProcesses, $"call {i}: a view of p{v.Pid}");
                 Check(!v.Gone || v.Maps.Count == 0, $"call {i}: p{v.Pid} is gone but has maps lines");
                 Check(e!.Views!.Count(w => w.Pid == v.Pid) == 1, $"call {i}: two views of p{v.Pid}");
                 if (v.Gone) { sb.Append($"    gone p{v.Pid}\n"); continue; }

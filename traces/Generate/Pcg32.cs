@@ -45,23 +45,11 @@ public sealed class Pcg32
     public int Next(int bound)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bound);
-        return (int)Below((uint)bound);
-    }
-
-    /// <summary>Uniform in [min, maxExclusive).</summary>
-    public int Next(int min, int maxExclusive)
-    {
-        if (maxExclusive <= min) throw new ArgumentOutOfRangeException(nameof(maxExclusive), $"empty range [{min}, {maxExclusive})");
-        return unchecked(min + (int)Below((uint)(maxExclusive - min)));
-    }
-
-    uint Below(uint b)
-    {
-        uint threshold = unchecked(0u - b) % b;
+        uint b = (uint)bound, threshold = unchecked(0u - b) % b;
         while (true)
         {
             uint r = NextUInt();
-            if (r >= threshold) return r % b;
+            if (r >= threshold) return (int)(r % b);
         }
     }
 }

@@ -98,7 +98,7 @@ public static class Shrinker
             {
                 ArgKind.Address => v.Number & 0xfff,
                 ArgKind.Length or ArgKind.Size => v.Number,
-                ArgKind.Flags when !a.Family!.IsValue => Bits(v.Number) * 4096m,
+                ArgKind.Flags when !a.Family!.IsValue => System.Numerics.BitOperations.PopCount(v.Number) * 4096m,
                 ArgKind.Handle => v.Handle >= 0 ? 4096 : 0,
                 ArgKind.Name => (v.Text?.Length ?? 0) + (v.Text is null or "a" ? 0 : 4096) + (v.BadPointer ? 4096 : 0),
                 _ => 0,
@@ -106,8 +106,6 @@ public static class Shrinker
         }
         return w;
     });
-
-    static int Bits(ulong x) => System.Numerics.BitOperations.PopCount(x);
 
     static IEnumerable<IReadOnlyList<Call>> Removals(IReadOnlyList<Call> calls, int chunk)
     {

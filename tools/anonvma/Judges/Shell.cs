@@ -26,7 +26,6 @@ public static class Shell
         if (!exited)
         {
             try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* it exited just now */ }
-            p.WaitForExit();
             string why = cancel.IsCancellationRequested ? "cancelled" : $"killed after {timeout}";
             lock (err) err.Append($"{Path.GetFileName(file)}: {why}\n");
         }
