@@ -1,5 +1,4 @@
 using AnonVma.Campaign;
-using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
 

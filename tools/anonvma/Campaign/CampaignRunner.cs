@@ -287,9 +287,7 @@ public sealed class CampaignRunner
     void SetActivity(int worker, string? what)
     {
         lock (gate)
-        {
             if (what is null) activity.Remove(worker); else activity[worker] = what;
-        }
     }
 
     void Sample()

@@ -6,11 +6,10 @@ namespace AnonVma.Campaign;
 /// </summary>
 public sealed class DoneBlocks
 {
-    readonly List<long[]> ranges;
+    readonly List<long[]> ranges = [];
 
     public DoneBlocks(IEnumerable<long[]>? ranges = null)
     {
-        this.ranges = [];
         foreach (var r in ranges ?? [])
             for (long b = r[0]; b <= r[1]; b++) Add(b);
     }

@@ -29,14 +29,10 @@ public static class CommandLine
             error.WriteLine("run 'anonvma --help' for the commands, or 'anonvma COMMAND --help' for one command's options");
             return ExitCode.Usage;
         }
-        catch (Exception e) when (e is InputException or AnonVma.Campaign.CampaignFileException)
+        catch (Exception e) when (e is InputException or AnonVma.Campaign.CampaignFileException or TraceSyntaxException)
         {
-            error.WriteLine($"anonvma: {e.Message}");
-            return ExitCode.Usage;
-        }
-        catch (TraceSyntaxException e)
-        {
-            error.WriteLine(e.Message);
+            // A syntax error's message already starts with file:line:col.
+            error.WriteLine(e is TraceSyntaxException ? e.Message : $"anonvma: {e.Message}");
             return ExitCode.Usage;
         }
         catch (Exception e)

@@ -109,7 +109,7 @@ public sealed class FuzzCommand : CliCommand
             o.WriteLine($"  {++n}. {c.Bold(shrunk.Finding.Signature)}  x{bug.Count}, seed {bug.Seed}, " +
                         $"{(shrink ? $"shrunk from {bug.Original.Calls.Count} to {shrunk.Trace.Calls.Count} calls" : $"{shrunk.Trace.Calls.Count} calls, not shrunk")}, " +
                         $"found after {bug.FoundAfter.TotalSeconds:F1} s");
-            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {OneLine(shrunk.Finding.Message)}");
+            o.WriteLine($"     {shrunk.Finding.Oracle}: call {shrunk.Finding.CallIndex}: {shrunk.Finding.Message.Replace('\n', ' ')}");
             try
             {
                 string path = FoundTraces.Save(FoundTraces.Document(shrunk.Trace, shrunk.Finding, bug.Profile, bug.Seed), outDir);
@@ -123,6 +123,4 @@ public sealed class FuzzCommand : CliCommand
         }
         return ExitCode.Differs;
     }
-
-    static string OneLine(string s) => s.Replace('\n', ' ');
 }

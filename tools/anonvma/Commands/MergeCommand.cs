@@ -9,11 +9,7 @@ public sealed class MergeCommand : CliCommand
     readonly Argument<string[]> shards = new("SHARD_DIR") { Arity = ArgumentArity.OneOrMore, Description = "the shards' campaign directories" };
     readonly Option<string?> output = TypedOption.Text("--out", "DIR", "the merged campaign directory to create (required; new or empty)");
 
-    public MergeCommand() : base("merge", "combine campaign shard directories into one directory and report")
-    {
-        Add(shards);
-        Add(output);
-    }
+    public MergeCommand() : base("merge", "combine campaign shard directories into one directory and report") => Add(shards, output);
 
     public override int Run(ParseResult args, CliContext context)
     {

@@ -35,7 +35,7 @@ public sealed class RecordCommand : CliCommand
             var run = runs[i] with { TraceId = doc.Trace.Id };
             if (run.End != RunEnd.Completed)
             {
-                context.Err.WriteLine($"{path}: not recorded: {judge.Name} ended the run {Replay.Ended(run)}");
+                context.Err.WriteLine($"{path}: not recorded: {judge.Name} ended the run {Comparison.Ended(run)}");
                 failed++;
                 continue;
             }

@@ -47,15 +47,12 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
                 if (Comparison.FirstDifference(Trace, l.Name, Only(a, i), r.Name, Only(b, i)) is { } d)
                     found.Add(d with { CallIndex = i });
             if (a.End != b.End || a.Steps.Count != b.Steps.Count)
-                found.Add(new Disagreement(Trace, l.Name, r.Name, -1, "the runs end differently", Ended(a), Ended(b)));
+                found.Add(new Disagreement(Trace, l.Name, r.Name, -1, "the runs end differently", Comparison.Ended(a), Comparison.Ended(b)));
             Pairs.Add((l, r, found));
         }
     }
 
     static TraceRun Only(TraceRun run, int i) => run with { End = RunEnd.Completed, Steps = [run.Steps[i]] };
-
-    /// <summary>"Crash after 3 calls: the model threw …": how a run ended, for every message that says so.</summary>
-    public static string Ended(TraceRun r) => $"{r.End} after {r.Steps.Count} calls{(r.Detail is null ? "" : ": " + r.Detail)}";
 
     /// <summary>The file's expectations against each judge whose profile the header names, or every judge without a header.</summary>
     public void CheckExpectations()
@@ -100,7 +97,7 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
                 if (AnonVma.Judges.Expectations.FirstMismatch(Document, outcomes[k].Run) is { } why)
                 {
                     var lines = why.Split('\n');
-                    lines[0] += $" (outcome {k + 1}: {outcomes[k].Count} of {runs.Count} runs)";
+                    lines[0] += $" (outcome {k + 1}: {outcomes[k].RunNumbers.Count} of {runs.Count} runs)";
                     mismatch = string.Join('\n', lines);
                 }
             Expectations[e] = (judge, mismatch);
@@ -115,10 +112,7 @@ public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge>
 /// One distinct outcome of a judge's repeated runs: what it observed, which runs (from 1) observed it, and where it
 /// first differs from the judge's compared partner (the model) and from its most common outcome (null: it does not).
 /// </summary>
-public sealed record Outcome(TraceRun Run, IReadOnlyList<int> RunNumbers, Disagreement? FromPartner, Disagreement? FromMost)
-{
-    public int Count => RunNumbers.Count;
-}
+public sealed record Outcome(TraceRun Run, IReadOnlyList<int> RunNumbers, Disagreement? FromPartner, Disagreement? FromMost);
 
 /// <summary>A judge's --repeat runs: how many, the partner its outcomes were compared with, and the distinct outcomes, most common first.</summary>
 public sealed record Repetition(IJudge Judge, int Runs, IJudge? Partner, IReadOnlyList<Outcome> Outcomes);

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using AnonVma.Fuzz;
 using AnonVma.Judges;
 using AnonVma.Model;
-using AnonVma.Traces;
 
 namespace AnonVma.Cli;
 

@@ -46,7 +46,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         }
         foreach (var n in notes[-1]) PrintNote(n);
         foreach (var (j, run) in r.Judges.Zip(r.Runs))
-            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {Replay.Ended(run)}");
+            if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {Comparison.Ended(run)}");
         if (step is { } s) PrintState(r, s);
         output.WriteLine();
         PrintVerdict(r);
@@ -124,7 +124,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             string on = groups.Count > 1 ? $" on {string.Join(", ", group.Select(x => x.Judge))}" : "";
             if (v is null) { output.WriteLine($"{Indent}no view of p{pid}{on}"); continue; }
             if (v.Gone) { output.WriteLine($"{Indent}p{pid} gone{on}"); continue; }
-            var lines = asSmaps ? SmapsLines(v) : v.Maps;
+            var lines = asSmaps ? Comparison.SmapsLines(v) : v.Maps;
             output.WriteLine($"{Indent}{(asSmaps ? "smaps" : "maps")} p{pid}{on}:{(lines.Count == 0 ? " nothing in the arena" : "")}");
             foreach (var l in lines) output.WriteLine(Deeper + l);
         }
@@ -145,18 +145,6 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     }
 
     /// <summary>
-    /// The smaps lines every judge reports alike: block headers and the compared fields (a kernel judge's executor
-    /// prints only those), in the judge's own text.
-    /// </summary>
-    static IReadOnlyList<string> SmapsLines(ProcessView v) =>
-        v.Smaps.Where(l => SmapsLabel().Match(l) is not { Success: true } m || Compared.Contains(m.Groups[1].Value)).ToList();
-
-    static readonly HashSet<string> Compared = new(Comparison.SmapsFields);
-
-    [GeneratedRegex(@"^([A-Za-z_]+):")]
-    private static partial Regex SmapsLabel();
-
-    /// <summary>
     /// --repeat: per kernel, its distinct outcomes, most common first, with how many runs gave each and whether each
     /// agrees with the model; under every other outcome, where it first differs from the most common one, and under an
     /// outcome that disagrees with the model, where it first differs from it.
@@ -170,11 +158,11 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             for (int k = 0; k < n; k++)
             {
                 var o = rep.Outcomes[k];
-                string runs = o.Count == rep.Runs ? $"all {rep.Runs} runs" : $"{o.Count} of {rep.Runs} runs ({RunList(o.RunNumbers)})";
+                string runs = o.RunNumbers.Count == rep.Runs ? $"all {rep.Runs} runs" : $"{o.RunNumbers.Count} of {rep.Runs} runs ({RunList(o.RunNumbers)})";
                 string verdict = rep.Partner is null ? ""
                     : o.FromPartner is null ? $", {colour.Green("agrees")} with {rep.Partner.Name}"
                     : $", {colour.Red("DIFFERS")} from {rep.Partner.Name}";
-                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {Replay.Ended(o.Run)}";
+                string ended = o.Run.End == RunEnd.Completed ? "" : $", ended {Comparison.Ended(o.Run)}";
                 output.WriteLine($"  outcome {k + 1}: {runs}{verdict}{ended}");
                 if (o.FromMost is { } d)
                     PrintNote(new Note($"vs outcome 1 {Where(d)}", DiffView.Of(d)));
@@ -193,14 +181,9 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
     /// <summary>Run numbers as "1, 3-5, 9", at most a dozen ranges.</summary>
     static string RunList(IReadOnlyList<int> numbers)
     {
-        var ranges = new List<string>();
-        for (int i = 0; i < numbers.Count;)
-        {
-            int j = i;
-            while (j + 1 < numbers.Count && numbers[j + 1] == numbers[j] + 1) j++;
-            ranges.Add(j == i ? $"{numbers[i]}" : $"{numbers[i]}-{numbers[j]}");
-            i = j + 1;
-        }
+        // In an ascending list, consecutive numbers have the same difference from their index.
+        var ranges = numbers.Select((n, i) => (n, i)).GroupBy(x => x.n - x.i)
+            .Select(g => g.Count() == 1 ? $"{g.First().n}" : $"{g.First().n}-{g.Last().n}").ToList();
         string shown = "run" + (numbers.Count == 1 ? " " : "s ") + string.Join(", ", ranges.Take(12));
         return ranges.Count > 12 ? shown + ", …" : shown;
     }
@@ -212,7 +195,7 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
             var differing = rep.Outcomes.Where(o => o.FromPartner is not null).ToList();
             string both = $"{rep.Partner!.Name} and {rep.Judge.Name}";
             if (differing.Count == 0) { output.WriteLine($"{colour.Green("agree")}: {both} in all {rep.Runs} runs, on all {r.Trace.Calls.Count} calls"); continue; }
-            int runs = differing.Sum(o => o.Count);
+            int runs = differing.Sum(o => o.RunNumbers.Count);
             string outcomes = differing.Count == rep.Outcomes.Count ? "every outcome" : $"{differing.Count} of {rep.Outcomes.Count} outcomes";
             output.WriteLine($"{colour.Red("DIFFER")}: {both} in {runs} of {rep.Runs} runs ({outcomes}), first {Where(differing[0].FromPartner!)}");
         }

@@ -11,11 +11,8 @@ public sealed class ReportCommand : CliCommand
     readonly Option<bool> check = TypedOption.Flag("--check", "render the page in headless Chromium (apt-get install chromium) and fail unless every chart is drawn");
     readonly Option<string?> screenshot = TypedOption.Text("--screenshot", "PNG", "also save a screenshot of the rendered page");
 
-    public ReportCommand() : base("report", "redraw a campaign's report.html and summary.md; --check renders it in headless Chromium")
-    {
-        Add(directory);
-        Add(check, screenshot);
-    }
+    public ReportCommand() : base("report", "redraw a campaign's report.html and summary.md; --check renders it in headless Chromium") =>
+        Add(directory, check, screenshot);
 
     public override int Run(ParseResult args, CliContext context)
     {

@@ -80,11 +80,12 @@ public static partial class Comparison
             }
         }
         if (left.End != right.End || left.Steps.Count != right.Steps.Count)
-            return Diff(n < Math.Max(left.Steps.Count, right.Steps.Count) ? n : -1, DifferenceKind.End, "the runs end differently",
-                $"{left.End} after {left.Steps.Count} calls{(left.Detail is null ? "" : ": " + left.Detail)}",
-                $"{right.End} after {right.Steps.Count} calls{(right.Detail is null ? "" : ": " + right.Detail)}");
+            return Diff(n < Math.Max(left.Steps.Count, right.Steps.Count) ? n : -1, DifferenceKind.End, "the runs end differently", Ended(left), Ended(right));
         return null;
     }
+
+    /// <summary>"Crash after 3 calls: the model threw …": how a run ended, for every message that says so.</summary>
+    public static string Ended(TraceRun r) => $"{r.End} after {r.Steps.Count} calls{(r.Detail is null ? "" : ": " + r.Detail)}";
 
     /// <summary>The compared smaps fields with a line on one side that the other side lacks.</summary>
     static IReadOnlyList<string> DifferingFields(string a, string b)
@@ -124,17 +125,14 @@ public static partial class Comparison
     private static partial Regex ExecFile();
 
     /// <summary>The smaps lines reduced to headers and the compared fields, inodes normalised.</summary>
-    public static string SmapsText(ProcessView v)
-    {
-        var sb = new StringBuilder();
-        foreach (var line in v.Smaps)
-        {
-            var m = Label().Match(line);
-            if (m.Success && !Compared.Contains(m.Groups[1].Value)) continue;
-            sb.Append(line).Append('\n');
-        }
-        return FilePaths(Normalise.Inodes(sb.ToString()));
-    }
+    public static string SmapsText(ProcessView v) => FilePaths(Normalise.Inodes(string.Concat(SmapsLines(v).Select(l => l + "\n"))));
+
+    /// <summary>
+    /// The smaps lines every judge reports alike: block headers and the compared fields (a kernel judge's executor
+    /// prints only those), in the judge's own text.
+    /// </summary>
+    public static IReadOnlyList<string> SmapsLines(ProcessView v) =>
+        v.Smaps.Where(l => Label().Match(l) is not { Success: true } m || Compared.Contains(m.Groups[1].Value)).ToList();
 }
 
 /// <summary>A line diff (DiffPlex's) printed with ' ', '-' and '+' prefixes, each changed run's removals before its additions.</summary>
