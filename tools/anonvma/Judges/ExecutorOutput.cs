@@ -52,11 +52,9 @@ public static class ExecutorOutput
                             if (id is not null) Finish(RunEnd.Lost, "the next trace began before this one ended");
                             id = f[1];
                             break;
-                        case "timeout" or "crash" when id is null:
-                            // p0 did not start in time, or died starting: the trace never began
-                            runs.Add(new TraceRun(f[1], f[2] == "timeout" ? RunEnd.Timeout : RunEnd.Crash, string.Join(' ', f[3..]), []));
-                            break;
                         case "end" or "timeout" or "crash":
+                            // a timeout or crash with no trace open: p0 did not start in time, or died starting
+                            if (id is null && f[2] != "end") id = f[1];
                             if (id != f[1]) throw Bad($"'{line}' ends trace '{f[1]}' but the open trace is '{id ?? "(none)"}'");
                             Finish(f[2] switch { "end" => RunEnd.Completed, "timeout" => RunEnd.Timeout, _ => RunEnd.Crash },
                                 f.Length > 3 ? string.Join(' ', f[3..]) : null);
