@@ -47,5 +47,4 @@ public static class VmFlagLetters
         }
         return sb.ToString();
     }
-
 }

@@ -70,9 +70,6 @@ public sealed class FlagFamily
         Family = "PR_SET_VMA_", IsValue = true, Bits = 64, Names = [("PR_SET_VMA_ANON_NAME", Prctl.SetVmaAnonName)],
     };
 
-    /// <summary>Every family, for the executor's header.</summary>
-    public static IReadOnlyList<FlagFamily> All { get; } = [Prot, MapFlags, Mlock2, Mlockall, Advice, PrctlOption];
-
     /// <summary>The trace syntax: names joined by '|', e.g. MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED.</summary>
     public string Print(ulong value) => Spell(value, "|");
 
@@ -97,15 +94,10 @@ public sealed class FlagFamily
     }
 
     /// <summary>The value of a name of this kind, or null.</summary>
-    public ulong? Lookup(string name)
-    {
-        if (name == Zero) return 0;
-        foreach (var (n, v) in FieldValues) if (n == name) return v;
-        foreach (var (n, v) in Names) if (n == name) return v;
-        return null;
-    }
+    public ulong? Lookup(string name) =>
+        name == Zero ? 0 : Definitions.Where(d => d.Name == name).Select(d => (ulong?)d.Value).FirstOrDefault();
 
-    /// <summary>Every name with its value, for the executor's header.</summary>
+    /// <summary>Every name with its value (but the empty set's), for lookups and the executor's header.</summary>
     public IEnumerable<(string Name, ulong Value)> Definitions =>
         FieldValues.Select(f => (f.Name, (ulong)f.Value)).Concat(Names).Where(n => n.Item1 != Zero);
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using AnonVma.Model.Abi;
 
 namespace AnonVma.Model.Text;

@@ -174,9 +174,9 @@ internal sealed partial class TraceParser(string file)
         cur.Expect(':', "after the process");
         int callAt = cur.Pos;
         var call = CallSyntax.Parse(cur, pid);
-        if (call is NameCall { Name.Length: > TraceText.MaxNameBytes } named)
+        if (call is NameCall { Name.Length: > ExecutorLimits.MaxNameBytes } named)
             throw cur.Error(callAt + cur.Text[callAt..].TakeWhile(c => c is ' ' or '\t').Count(),
-                $"expected a name of at most {TraceText.MaxNameBytes} bytes (the executor's limit), found {named.Name.Length} bytes");
+                $"expected a name of at most {ExecutorLimits.MaxNameBytes} bytes (the executor's limit), found {named.Name.Length} bytes");
         string? result = null;
         if (!cur.AtEnd)
         {

@@ -77,11 +77,9 @@ public sealed partial class Realiser
     }
 
     /// <summary>A VM_LOCKED VMA the child gets with its pages (not VM_DONTCOPY or VM_WIPEONFORK) that has a present anonymous page.</summary>
-    static bool LockedAnonPresent(Process p)
-    {
-        return p.Vmas.All().Any(v => (v.Flags & VmFlags.Locked) != 0 && (v.Flags & (VmFlags.DontCopy | VmFlags.WipeOnFork)) == 0 &&
-                                     ProcView.Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift).Any(x => x.Pte.Folio.Anon));
-    }
+    static bool LockedAnonPresent(Process p) =>
+        p.Vmas.All().Any(v => (v.Flags & VmFlags.Locked) != 0 && (v.Flags & (VmFlags.DontCopy | VmFlags.WipeOnFork)) == 0 &&
+                              ProcView.Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift).Any(x => x.Pte.Folio.Anon));
 
     void PagesAfter(Process p, Call call, Outcome outcome, PagePre pre, Vma? touched)
     {
@@ -115,12 +113,8 @@ public sealed partial class Realiser
     bool SharedFileMapping(Process p, Call call, Outcome outcome)
     {
         if (call is ForkCall)
-        {
-            if (outcome.Kind != OutcomeKind.Process) return false;
-            foreach (var (_, pte) in Model.Processes[(int)outcome.Value].Ptes)
-                if (PageCache(pte.Folio) && pte.Folio.MapCount >= 2) return true;
-            return false;
-        }
+            return outcome.Kind == OutcomeKind.Process &&
+                   Model.Processes[(int)outcome.Value].Ptes.Values.Any(pte => PageCache(pte.Folio) && pte.Folio.MapCount >= 2);
         if (call is not (TouchCall or MmapCall or MlockCall or Mlock2Call) || outcome.IsError) return false;
         return PtesInScope(p, call).Any(x => PageCache(x.Pte.Folio) && x.Pte.Folio.MapCount >= 2 &&
                                              !cacheBefore.Any(c => c.Vpn == x.Vpn && ReferenceEquals(c.Pte.Folio, x.Pte.Folio)));

@@ -232,11 +232,8 @@ public sealed partial class Realiser
 
     // ---- coverage ----
 
-    readonly record struct Pre(string? Shape, Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared)
-    {
-        /// <summary>What the page labels decided before the call (Realiser.Pages.cs).</summary>
-        public PagePre Pages { get; init; }
-    }
+    /// <param name="Pages">What the page labels decided before the call (Realiser.Pages.cs).</param>
+    readonly record struct Pre(Vma? AtStart, Vma? AtEnd, bool Hole, Vma? Touched, bool TouchedShared, PagePre Pages);
 
     Pre Before(Process p, Call call, string? shape)
     {
@@ -256,9 +253,9 @@ public sealed partial class Realiser
         if (call is TouchCall t)
         {
             bool shared = p.Ptes.TryGetValue(t.Addr >> Mem.PageShift, out var pte) && pte.Folio.MapCount > 1;
-            return new Pre(shape, null, null, false, p.Vmas.Containing(t.Addr), shared) { Pages = pages };
+            return new Pre(null, null, false, p.Vmas.Containing(t.Addr), shared, pages);
         }
-        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(shape, null, null, false, null, false) { Pages = pages };
+        if (RangeOf(call) is not var (s, e) || e <= s) return new Pre(null, null, false, null, false, pages);
         var atStart = p.Vmas.Containing(s);
         var atEnd = p.Vmas.Containing(e - 1);
         bool hole = false;
@@ -269,7 +266,7 @@ public sealed partial class Realiser
             cursor = v.End;
         }
         if (cursor < e && cursor != s) hole = true;
-        return new Pre(shape, atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false) { Pages = pages };
+        return new Pre(atStart is not null && atStart.Start < s ? atStart : null, atEnd is not null && atEnd.End > e ? atEnd : null, hole, null, false, pages);
     }
 
     void After(Process p, Call call, Outcome outcome, Pre pre)

@@ -224,10 +224,12 @@ public static class Shrinker
     }
 
     /// <summary>Call <paramref name="index"/> made by <paramref name="pid"/> instead: no process or handle changes number.</summary>
-    public static List<Call> Reparent(IReadOnlyList<Call> calls, int index, int pid)
+    public static List<Call> Reparent(IReadOnlyList<Call> calls, int index, int pid) => Replace(calls, index, calls[index] with { Pid = pid });
+
+    static List<Call> Replace(IReadOnlyList<Call> calls, int index, Call call)
     {
         var copy = calls.ToList();
-        copy[index] = copy[index] with { Pid = pid };
+        copy[index] = call;
         return copy;
     }
 
@@ -275,12 +277,7 @@ public static class Shrinker
     {
         var firstName = calls.OfType<NameCall>().Select(n => n.Name).FirstOrDefault(n => n is not null);
         for (int i = 0; i < calls.Count; i++)
-            foreach (var simpler in Simpler(calls[i], firstName))
-            {
-                var copy = calls.ToList();
-                copy[i] = simpler;
-                yield return copy;
-            }
+            foreach (var simpler in Simpler(calls[i], firstName)) yield return Replace(calls, i, simpler);
     }
 
     /// <summary>Simpler versions of one call, each changing one thing, as the call table allows.</summary>
