@@ -41,10 +41,7 @@ public static class VmFlagLetters
     {
         var sb = new System.Text.StringBuilder(64);
         for (int bit = 0; bit < 64; bit++)
-        {
-            if (((ulong)flags & (1UL << bit)) == 0 || Letters[bit] is not { } code) continue;
-            sb.Append(code).Append(' ');
-        }
+            if (((ulong)flags & (1UL << bit)) != 0 && Letters[bit] is { } code) sb.Append(code).Append(' ');
         return sb.ToString();
     }
 }

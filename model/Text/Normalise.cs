@@ -16,9 +16,8 @@ public static partial class Normalise
     /// <summary>Normalises every file-backed header line (one whose device and inode are not 00:00 0).</summary>
     public static string Inodes(string text)
     {
-        var lines = TextLines.Split(text);
         var sb = new StringBuilder(text.Length);
-        foreach (var line in lines)
+        foreach (var line in TextLines.Split(text))
         {
             var m = Header().Match(line);
             if (m.Success && !(m.Groups[2].Value == "00:00" && m.Groups[3].Value == "0"))

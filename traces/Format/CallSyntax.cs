@@ -11,15 +11,14 @@ internal static class CallSyntax
     {
         if (call.Pid is < 0 or >= ExecutorLimits.MaxProcesses) throw new ArgumentException($"{call}: processes are p0 to p{ExecutorLimits.MaxProcesses - 1}");
         var spec = CallTable.Of(call);
-        var values = spec.Read(call);
-        var args = spec.Args.Select((a, i) => a.Kind switch
+        var args = spec.Args.Zip(spec.Read(call), (a, v) => a.Kind switch
         {
-            ArgKind.Flags => a.Family!.Print(values[i].Number),
-            ArgKind.Handle => values[i].Handle < 0 ? values[i].Handle.ToString() : $"h{values[i].Handle}",
-            ArgKind.Bit => values[i].Number.ToString(),
-            ArgKind.Name => NameArg(call, values[i]),
+            ArgKind.Flags => a.Family!.Print(v.Number),
+            ArgKind.Handle => v.Handle < 0 ? v.Handle.ToString() : $"h{v.Handle}",
+            ArgKind.Bit => v.Number.ToString(),
+            ArgKind.Name => NameArg(call, v),
             ArgKind.Constant => a.Constant!,
-            _ => H(values[i].Number),
+            _ => H(v.Number),
         });
         return $"p{call.Pid}: {spec.Name}({string.Join(", ", args)})";
     }

@@ -64,7 +64,7 @@ internal sealed class LineCursor(string file, int line, string text)
 
     public void Expect(char c, string context)
     {
-        if (!TryChar(c)) throw Expected($"'{c}'{(context.Length > 0 ? " " + context : "")}");
+        if (!TryChar(c)) throw Expected($"'{c}' {context}");
     }
 
     /// <summary>The next word (letters, digits, '_') without consuming it, or null.</summary>

@@ -75,25 +75,17 @@ public static class Shrinker
     /// Fewer calls first, then fewer processes, then a smaller sum of lengths, flags and name lengths, then calls made
     /// by lower-numbered processes: a strict order on natural numbers, so shrinking ends.
     /// </summary>
-    static bool Smaller(Trace a, Trace b)
-    {
-        if (a.Calls.Count != b.Calls.Count) return a.Calls.Count < b.Calls.Count;
-        int fa = a.Calls.Count(c => c is ForkCall), fb = b.Calls.Count(c => c is ForkCall);
-        if (fa != fb) return fa < fb;
-        decimal wa = Weight(a), wb = Weight(b);
-        if (wa != wb) return wa < wb;
-        return a.Calls.Sum(c => (long)c.Pid) < b.Calls.Sum(c => (long)c.Pid);
-    }
+    static bool Smaller(Trace a, Trace b) => Size(a).CompareTo(Size(b)) < 0;
+
+    static (int Calls, int Forks, decimal Weight, long Pids) Size(Trace t) =>
+        (t.Calls.Count, t.Calls.Count(c => c is ForkCall), Weight(t), t.Calls.Sum(c => (long)c.Pid));
 
     /// <summary>What a call costs to read, from its arguments as the call table kinds them.</summary>
     static decimal Weight(Trace t) => t.Calls.Sum(c =>
     {
         var spec = CallTable.Of(c);
-        var values = spec.Read(c);
         decimal w = spec.Simpler is null ? 0 : 4096; // mlock2 over mlock, a write over a read
-        for (int i = 0; i < spec.Args.Length; i++)
-        {
-            var (a, v) = (spec.Args[i], values[i]);
+        foreach (var (a, v) in spec.Args.Zip(spec.Read(c)))
             w += a.Kind switch
             {
                 ArgKind.Address => v.Number & 0xfff,
@@ -103,7 +95,6 @@ public static class Shrinker
                 ArgKind.Name => (v.Text?.Length ?? 0) + (v.Text is null or "a" ? 0 : 4096) + (v.BadPointer ? 4096 : 0),
                 _ => 0,
             };
-        }
         return w;
     });
 
