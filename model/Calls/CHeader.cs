@@ -30,20 +30,14 @@ public static class CHeader
         sb.Append($"#define NAME_MAX_BYTES {ExecutorLimits.MaxNameBytes}\n\n");
 
         sb.Append("/* flag and option names */\n");
-        var defined = new HashSet<string>();
-        foreach (var spec in CallTable.All)
-            foreach (var arg in spec.Args)
-            {
-                IEnumerable<(string, ulong)> names = arg.Kind switch
-                {
-                    ArgKind.Constant => [(arg.Constant!, arg.ConstantValue)],
-                    ArgKind.Flags => arg.Family!.Definitions,
-                    _ => [],
-                };
-                foreach (var (name, value) in names)
-                    if (defined.Add(name))
-                        sb.Append($"#ifndef {name}\n#define {name} 0x{value:x}\n#endif\n");
-            }
+        var names = CallTable.All.SelectMany(s => s.Args).SelectMany(IEnumerable<(string Name, ulong Value)> (arg) => arg.Kind switch
+        {
+            ArgKind.Constant => [(arg.Constant!, arg.ConstantValue)],
+            ArgKind.Flags => arg.Family!.Definitions,
+            _ => [],
+        });
+        foreach (var (name, value) in names.DistinctBy(n => n.Name))
+            sb.Append($"#ifndef {name}\n#define {name} 0x{value:x}\n#endif\n");
 
         sb.Append("\n/* the calls, in the order of the table */\nenum op {\n");
         foreach (var spec in CallTable.All) sb.Append($"\t{spec.Op},\n");

@@ -53,10 +53,7 @@ public static class AtomicFile
         {
             if (Fsync(fd) != 0) throw new IOException($"{dir}: fsync of the directory failed (errno {Marshal.GetLastPInvokeError()})");
         }
-        finally
-        {
-            _ = Close(fd);
-        }
+        finally { _ = Close(fd); }
     }
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]

@@ -17,12 +17,8 @@ public sealed partial record TraceDocument(
     IReadOnlyList<TraceComment> Comments)
 {
     /// <summary>A document for a trace: the given header, no expectations, no comments.</summary>
-    public static TraceDocument Of(Trace trace, params (string key, string value)[] header)
-    {
-        var doc = new TraceDocument(trace, [], new CallExpectation?[trace.Calls.Count], []);
-        foreach (var (k, v) in header) doc = doc.With(k, v);
-        return doc;
-    }
+    public static TraceDocument Of(Trace trace, params (string key, string value)[] header) =>
+        header.Aggregate(new TraceDocument(trace, [], new CallExpectation?[trace.Calls.Count], []), (doc, kv) => doc.With(kv.key, kv.value));
 
     /// <summary>The header value for a key, or null.</summary>
     public string? Get(string key) => Header.FirstOrDefault(kv => kv.Key == key) is { Key: not null } kv ? kv.Value : null;

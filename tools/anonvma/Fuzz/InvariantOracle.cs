@@ -23,10 +23,7 @@ public sealed class InvariantOracle(KernelProfile profile, Mutations? mutations 
         for (int i = 0; i < trace.Calls.Count; i++)
         {
             var call = trace.Calls[i];
-            try
-            {
-                model.Apply(call);
-            }
+            try { model.Apply(call); }
             catch (TraceException) { return null; }
             catch (Exception e) when (IsModelCrash(e)) { return Crash(e, call, i, Name); }
             if (Invariants.First(model) is { } v) return Broken(v, call, i, Name);
