@@ -18,8 +18,7 @@ static class KernelBench
         int n = args.Length > 0 && int.TryParse(args[0], out var k) ? k : 500;
         const int len = 24;
         var traces = Enumerable.Range(1, n).Select(s => Realiser.Random(s, len, KernelProfile.Linux612)).ToList();
-        double load = ReadLoad();
-        Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, load average {load:F2} at start, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
+        Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, load average {ReadLoad():F2} at start, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
         Console.WriteLine();
         Console.WriteLine("| measurement | result |");
         Console.WriteLine("|---|---|");
@@ -35,7 +34,8 @@ static class KernelBench
         }
         Console.WriteLine();
         Console.WriteLine($"load average at the end: {ReadLoad():F2} (other jobs on the machine slow the kernels, QEMU most)");
-        return Verdict(failures);
+        foreach (var f in failures) Console.Error.WriteLine($"bench kernels: {f}");
+        return failures.Count == 0 ? 0 : 1;
     }
 
     /// <summary>One kernel's rows: its start, its rate, where its time goes, its physical limit, and the model's rate on the same traces.</summary>
@@ -43,7 +43,7 @@ static class KernelBench
     {
         bool qemu = kernel is QemuJudge;
         var first = Measure(kernel, traces.Take(1).ToList(), failures);
-        Console.WriteLine($"| {what}: {(qemu ? "boot" : "executor start")} to first result (one-trace batch) | {Seconds(first, kernel)} |");
+        Console.WriteLine($"| {what}: {(qemu ? "boot" : "executor start")} to first result (one-trace batch) | {(first.Calls == 0 ? first.ToString() : $"{first.Seconds:F2} s (start {kernel.Last!.Start.TotalSeconds:F2} s)")} |");
         if (qemu) Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: boot and serial transfer) | |");
         if (first.Calls == 0) return;
         var rate = Measure(kernel, traces, failures);
@@ -78,9 +78,6 @@ static class KernelBench
         if (failed.Count > 0) failures.Add($"{judge.Name}: {failed.Count} of {traces.Count} run(s) did not complete, first: {failed[0]}");
         return new Rate(seconds, calls, failed.Count, failed.FirstOrDefault());
     }
-
-    static string Seconds(Rate r, ExecutorJudge j) =>
-        r.Calls == 0 ? r.ToString() : $"{r.Seconds:F2} s (start {j.Last!.Start.TotalSeconds:F2} s)";
 
     /// <summary>
     /// Where the last batch's time went: in the executor (the calls' round trips through the trace processes, the
@@ -123,11 +120,4 @@ static class KernelBench
 
     static string Ratio(Rate kernel, Rate model, string what) =>
         kernel.Calls == 0 || model.Calls == 0 ? "" : $": {kernel.Seconds / kernel.Calls / (model.Seconds / model.Calls):F0}× {what}";
-
-    /// <summary>0 when every run completed; else each failure on stderr and 1.</summary>
-    static int Verdict(List<string> failures)
-    {
-        foreach (var f in failures) Console.Error.WriteLine($"bench kernels: {f}");
-        return failures.Count == 0 ? 0 : 1;
-    }
 }

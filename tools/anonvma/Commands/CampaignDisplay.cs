@@ -36,8 +36,6 @@ static class CampaignDisplay
 
     static string Clock(TimeSpan t) => HtmlReport.Duration(t.TotalSeconds);
 
-    static long Recurrences(CampaignProgress p) => p.Total.FindingCounts.Values.Sum();
-
     static string Seeds(CampaignProgress p) =>
         string.Join("  ", p.SeedsDone.Select(kv => $"{kv.Key} {kv.Value:N0}{(p.SeedsTotal is { } n ? $"/{n:N0}" : "")}"));
 
@@ -57,7 +55,7 @@ static class CampaignDisplay
             string judges = string.Join("  ", p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)).Select(kv => $"{kv.Key} {kv.Value:N0} ({calls.GetValueOrDefault(kv.Key):N0}/s)"));
             int reached = p.Coverage.Sum(c => c.Reached);
             output.WriteLine($"[{Clock(p.Elapsed),10}] traces {p.Traces:N0} ({traces:N0}/s)  calls: {judges}  seeds {Seeds(p)}  " +
-                             $"coverage {reached} labels  findings {p.Findings} (seen {Recurrences(p):N0}x)  left {Clock(p.Left)}");
+                             $"coverage {reached} labels  findings {p.Findings} (seen {p.Total.FindingCounts.Values.Sum():N0}x)  left {Clock(p.Left)}");
             output.Flush();
         });
     }
@@ -101,7 +99,7 @@ static class CampaignDisplay
 
         var head = new Markup(
             $"[bold]elapsed[/] {Clock(p.Elapsed)}   [bold]left[/] {Clock(p.Left)}   [bold]campaign time[/] {HtmlReport.Duration(p.Total.Seconds)}   " +
-            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {Recurrences(p):N0}x)");
+            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {p.Total.FindingCounts.Values.Sum():N0}x)");
         var rows = new List<IRenderable> { head, new Columns(judges, coverage) };
         if (p.NewFindings.Count > 0)
             rows.Add(new Markup("[bold red]new this session:[/] " + Markup.Escape(string.Join("; ", p.NewFindings.TakeLast(5)))));

@@ -6,7 +6,7 @@ namespace AnonVma.Campaign.Report;
 /// <summary>The report as one self-contained page, so it opens offline from a CI artifact or a copied campaign directory.</summary>
 public static class HtmlReport
 {
-    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    internal static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     const string Red = "#dc2626";
 
     /// <summary>The page. Deterministic: the same data give the same bytes.</summary>
@@ -212,7 +212,7 @@ public static class HtmlReport
         data.ExpectedCoverage.Distinct().Where(l => data.State.Coverage.GetValueOrDefault(l) == 0).ToList();
 
     /// <summary>"call" for "call/mmap", "result" for "result/mmap/EEXIST".</summary>
-    static string Category(string label) => label.IndexOf('/') is var i and >= 0 ? label[..i] : label;
+    internal static string Category(string label) => label.IndexOf('/') is var i and >= 0 ? label[..i] : label;
 
     static string Rest(string label) => label.IndexOf('/') is var i and >= 0 ? label[(i + 1)..] : label;
 
