@@ -199,8 +199,6 @@ public static class HtmlReport
         expected && count == 0 ? $"<span class=\"chip missing\" title=\"expected, never reached\">{Escape(Rest(label))} <b>NOT REACHED</b></span> "
         : $"<span class=\"chip{(expected ? "" : " extra")}\">{Escape(Rest(label))} <b>{N(count)}</b></span> ";
 
-    // ---- Shared with the Markdown summary ----
-
     /// <summary>Seeds done per lane: the seeds of the blocks in its done ranges (the campaign's last block may be short).</summary>
     internal static IReadOnlyList<(string Lane, long Seeds, long Blocks)> SeedsDone(ReportData data) =>
         data.State.Done.OrderBy(kv => kv.Key, StringComparer.Ordinal)
