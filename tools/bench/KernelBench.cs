@@ -18,46 +18,45 @@ static class KernelBench
         int n = args.Length > 0 && int.TryParse(args[0], out var k) ? k : 500;
         const int len = 24;
         var traces = Enumerable.Range(1, n).Select(s => Realiser.Random(s, len, KernelProfile.Linux612)).ToList();
-        double load = ReadLoad();
-        Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, load average {load:F2} at start, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
+        Console.WriteLine($"AnonVma kernel benchmark — {Environment.ProcessorCount} cores, load average {ReadLoad():F2} at start, {n} generated traces of {len} calls ({(long)n * len:N0} calls), compact batches");
         Console.WriteLine();
         Console.WriteLine("| measurement | result |");
         Console.WriteLine("|---|---|");
         var failures = new List<string>();
 
         new ModelJudge(KernelProfile.Linux612).Run(traces.Take(50).ToList()); // JIT warm-up, untimed
-        var native = NativeJudge.Create();
-        var nativeFirst = Measure(native, traces.Take(1).ToList(), failures);
-        Console.WriteLine($"| native: executor start to first result (one-trace batch) | {Seconds(nativeFirst, native)} |");
-        var nativeRate = Measure(native, traces, failures);
-        Console.WriteLine($"| **executor on this machine's kernel ({native.Profile.Name})** | {nativeRate} |");
-        Breakdown("native", native, nativeRate);
-        Console.WriteLine($"| native physical limit: the same calls in a plain loop, no reports | {Bare(native, traces)} |");
-        var modelNative = Measure(new ModelJudge(native.Profile), traces, failures);
-        Console.WriteLine($"| model, {native.Profile.Name} profile, same traces | {modelNative}{Ratio(nativeRate, modelNative, "the native kernel")} |");
-
-        var qemu = QemuJudge.TryCreate(out var why);
-        if (qemu is null)
+        Kernel(NativeJudge.Create(), "native", traces, failures);
+        if (QemuJudge.TryCreate(out var why) is { } qemu) Kernel(qemu, "QEMU", traces, failures);
+        else
         {
             Console.WriteLine($"| QEMU 6.12 | FAILED, not measured: {why} |");
             failures.Add($"qemu-6.12: {why}");
-            return Verdict(failures);
         }
-        var first = Measure(qemu, traces.Take(1).ToList(), failures);
-        Console.WriteLine($"| QEMU: boot to first result (one-trace batch) | {Seconds(first, qemu)} |");
-        Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: boot and serial transfer) | |");
-        if (first.Calls == 0) return Verdict(failures);
-        var qemuRate = Measure(qemu, traces, failures);
-        var boot = qemu.Last!.Start;
-        Console.WriteLine($"| **executor under QEMU 6.12, boot included** (one boot per batch, {qemu.Last.Sessions} guest(s) side by side) | {qemuRate} |");
-        Console.WriteLine($"| executor under QEMU 6.12, boot and transfer excluded ({boot.TotalSeconds:F2} s) | {(qemuRate.Calls == 0 ? "not measured" : $"{qemuRate.Calls / (qemuRate.Seconds - boot.TotalSeconds):N0} calls/s")} |");
-        Breakdown("QEMU", qemu, qemuRate);
-        Console.WriteLine($"| QEMU physical limit: the same calls in a plain loop in the guest, no reports | {Bare(qemu, traces)} |");
-        var modelQemu = Measure(new ModelJudge(qemu.Profile), traces, failures);
-        Console.WriteLine($"| model, linux-6.12 profile, same traces | {modelQemu}{Ratio(qemuRate, modelQemu, "QEMU")} |");
         Console.WriteLine();
         Console.WriteLine($"load average at the end: {ReadLoad():F2} (other jobs on the machine slow the kernels, QEMU most)");
-        return Verdict(failures);
+        foreach (var f in failures) Console.Error.WriteLine($"bench kernels: {f}");
+        return failures.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>One kernel's rows: its start, its rate, where its time goes, its physical limit, and the model's rate on the same traces.</summary>
+    static void Kernel(ExecutorJudge kernel, string what, IReadOnlyList<Trace> traces, List<string> failures)
+    {
+        bool qemu = kernel is QemuJudge;
+        var first = Measure(kernel, traces.Take(1).ToList(), failures);
+        Console.WriteLine($"| {what}: {(qemu ? "boot" : "executor start")} to first result (one-trace batch) | {(first.Calls == 0 ? first.ToString() : $"{first.Seconds:F2} s (start {kernel.Last!.Start.TotalSeconds:F2} s)")} |");
+        if (qemu) Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: boot and serial transfer) | |");
+        if (first.Calls == 0) return;
+        var rate = Measure(kernel, traces, failures);
+        var boot = kernel.Last!.Start;
+        Console.WriteLine(qemu
+            ? $"| **executor under QEMU 6.12, boot included** (one boot per batch, {kernel.Last.Sessions} guest(s) side by side) | {rate} |"
+            : $"| **executor on this machine's kernel ({kernel.Profile.Name})** | {rate} |");
+        if (qemu)
+            Console.WriteLine($"| executor under QEMU 6.12, boot and transfer excluded ({boot.TotalSeconds:F2} s) | {(rate.Calls == 0 ? "not measured" : $"{rate.Calls / (rate.Seconds - boot.TotalSeconds):N0} calls/s")} |");
+        Breakdown(what, kernel, rate);
+        Console.WriteLine($"| {what} physical limit: the same calls in a plain loop{(qemu ? " in the guest" : "")}, no reports | {Bare(kernel, traces)} |");
+        var model = Measure(new ModelJudge(kernel.Profile), traces, failures);
+        Console.WriteLine($"| model, {kernel.Profile.Name} profile, same traces | {model}{Ratio(rate, model, qemu ? "QEMU" : "the native kernel")} |");
     }
 
     /// <summary>One judge's timed batch, counting only the calls of runs that completed.</summary>
@@ -79,9 +78,6 @@ static class KernelBench
         if (failed.Count > 0) failures.Add($"{judge.Name}: {failed.Count} of {traces.Count} run(s) did not complete, first: {failed[0]}");
         return new Rate(seconds, calls, failed.Count, failed.FirstOrDefault());
     }
-
-    static string Seconds(Rate r, ExecutorJudge j) =>
-        r.Calls == 0 ? r.ToString() : $"{r.Seconds:F2} s (start {j.Last!.Start.TotalSeconds:F2} s)";
 
     /// <summary>
     /// Where the last batch's time went: in the executor (the calls' round trips through the trace processes, the
@@ -124,11 +120,4 @@ static class KernelBench
 
     static string Ratio(Rate kernel, Rate model, string what) =>
         kernel.Calls == 0 || model.Calls == 0 ? "" : $": {kernel.Seconds / kernel.Calls / (model.Seconds / model.Calls):F0}× {what}";
-
-    /// <summary>0 when every run completed; else each failure on stderr and 1.</summary>
-    static int Verdict(List<string> failures)
-    {
-        foreach (var f in failures) Console.Error.WriteLine($"bench kernels: {f}");
-        return failures.Count == 0 ? 0 : 1;
-    }
 }

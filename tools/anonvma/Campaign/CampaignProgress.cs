@@ -20,9 +20,8 @@ public sealed record CampaignProgress(
     /// <summary>Per category, the labels reached (expected or not) and the expected ones.</summary>
     public static List<(string Category, int Reached, int Expected)> ByCategory(IReadOnlyDictionary<string, long> counts)
     {
-        static string Cat(string label) => label.Split('/')[0];
-        var expected = AnonVma.Traces.Generate.Coverage.Expected.GroupBy(Cat).ToDictionary(g => g.Key, g => g.Count());
-        var reached = counts.Where(kv => kv.Value > 0).GroupBy(kv => Cat(kv.Key)).ToDictionary(g => g.Key, g => g.Count());
+        var expected = AnonVma.Traces.Generate.Coverage.Expected.GroupBy(Report.HtmlReport.Category).ToDictionary(g => g.Key, g => g.Count());
+        var reached = counts.Where(kv => kv.Value > 0).GroupBy(kv => Report.HtmlReport.Category(kv.Key)).ToDictionary(g => g.Key, g => g.Count());
         return expected.Keys.Concat(reached.Keys).Distinct().Select(c => (c, reached.GetValueOrDefault(c), expected.GetValueOrDefault(c))).ToList();
     }
 }

@@ -9,22 +9,16 @@ namespace AnonVma.Campaign;
 /// kernel on every worker; the "qemu" lane walks the same seeds at its own pace, one QEMU boot per block, on a thread
 /// of its own beside the workers. Each lane has its own done set, so either can stop and resume independently.
 /// </summary>
-/// <param name="kernel">"native", "qemu", or "model" when no kernel is involved: whose difference a finding is.</param>
-/// <param name="newSuite">A suite for one worker (oracles hold per-run state, so workers do not share them).</param>
-/// <param name="judge">The real kernel the lane checks against, or null for invariants only.</param>
-public sealed class Lane(string name, string kernel, SeedBlocks blocks, DoneBlocks done, Func<Suite> newSuite, IJudge? judge)
+/// <param name="Kernel">"native", "qemu", or "model" when no kernel is involved: whose difference a finding is.</param>
+/// <param name="NewSuite">A suite for one worker (oracles hold per-run state, so workers do not share them).</param>
+/// <param name="Judge">The real kernel the lane checks against, or null for invariants only.</param>
+public sealed record Lane(string Name, string Kernel, SeedBlocks Blocks, DoneBlocks Done, Func<Suite> NewSuite, IJudge? Judge)
 {
     readonly object gate = new();
     readonly HashSet<long> inFlight = [];
     long next;
 
-    public string Name => name;
-    public string Kernel => kernel;
-    public SeedBlocks Blocks => blocks;
-    public DoneBlocks Done => done;
-    public Func<Suite> NewSuite => newSuite;
-    public IJudge? Judge => judge;
-    public bool ChecksInvariants => name == "main";
+    public bool ChecksInvariants => Name == "main";
 
     /// <summary>
     /// A faster suite to shrink this lane's findings with, when they show there too (this machine's kernel for the
@@ -36,7 +30,7 @@ public sealed class Lane(string name, string kernel, SeedBlocks blocks, DoneBloc
     public System.Collections.Concurrent.ConcurrentQueue<FindingRecord> Pending { get; } = new();
 
     /// <summary>The profile a finding of this lane was judged under, for its saved trace's header.</summary>
-    public string ProfileOf(string findingJudge) => findingJudge == "model" ? KernelProfile.Linux612.Name : judge?.Profile.Name ?? KernelProfile.Linux612.Name;
+    public string ProfileOf(string findingJudge) => findingJudge == "model" ? KernelProfile.Linux612.Name : Judge?.Profile.Name ?? KernelProfile.Linux612.Name;
 
     /// <summary>The next block this shard owns that is neither done nor being worked on, or null when none is left.</summary>
     public long? Claim()
@@ -75,7 +69,7 @@ public sealed class Lane(string name, string kernel, SeedBlocks blocks, DoneBloc
     }
 
     /// <summary>Whether every block of a bounded campaign is done (never, for a time-bounded one): a lane does only its shard's blocks.</summary>
-    public bool Finished => blocks.ShardSeeds() is { } total && SeedsDone >= total;
+    public bool Finished => Blocks.ShardSeeds() is { } total && SeedsDone >= total;
 
-    public long SeedsDone { get { lock (gate) return blocks.SeedsIn(done.Ranges); } }
+    public long SeedsDone { get { lock (gate) return Blocks.SeedsIn(Done.Ranges); } }
 }

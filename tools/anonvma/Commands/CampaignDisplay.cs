@@ -34,9 +34,7 @@ static class CampaignDisplay
         }
     }
 
-    static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
-
-    static long Recurrences(CampaignProgress p) => p.Total.FindingCounts.Values.Sum();
+    static string Clock(TimeSpan t) => HtmlReport.Duration(t.TotalSeconds);
 
     static string Seeds(CampaignProgress p) =>
         string.Join("  ", p.SeedsDone.Select(kv => $"{kv.Key} {kv.Value:N0}{(p.SeedsTotal is { } n ? $"/{n:N0}" : "")}"));
@@ -51,13 +49,13 @@ static class CampaignDisplay
         {
             var (traces, calls) = rates.Update(p);
             for (; findingsShown < p.NewFindings.Count; findingsShown++)
-                output.WriteLine($"[{Clock(p.Elapsed),7}] new finding: {p.NewFindings[findingsShown]}");
+                output.WriteLine($"[{Clock(p.Elapsed),10}] new finding: {p.NewFindings[findingsShown]}");
             if (since.Elapsed < TimeSpan.FromSeconds(10)) return;
             since.Restart();
             string judges = string.Join("  ", p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)).Select(kv => $"{kv.Key} {kv.Value:N0} ({calls.GetValueOrDefault(kv.Key):N0}/s)"));
             int reached = p.Coverage.Sum(c => c.Reached);
-            output.WriteLine($"[{Clock(p.Elapsed),7}] traces {p.Traces:N0} ({traces:N0}/s)  calls: {judges}  seeds {Seeds(p)}  " +
-                             $"coverage {reached} labels  findings {p.Findings} (seen {Recurrences(p):N0}x)  left {Clock(p.Left)}");
+            output.WriteLine($"[{Clock(p.Elapsed),10}] traces {p.Traces:N0} ({traces:N0}/s)  calls: {judges}  seeds {Seeds(p)}  " +
+                             $"coverage {reached} labels  findings {p.Findings} (seen {p.Total.FindingCounts.Values.Sum():N0}x)  left {Clock(p.Left)}");
             output.Flush();
         });
     }
@@ -100,8 +98,8 @@ static class CampaignDisplay
             coverage.AddRow(cat, expected == 0 ? $"{reached}" : reached >= expected ? $"[green]{reached}[/]/{expected}" : $"[yellow]{reached}[/]/{expected}");
 
         var head = new Markup(
-            $"[bold]elapsed[/] {Clock(p.Elapsed)}   [bold]left[/] {Clock(p.Left)}   [bold]campaign time[/] {Clock(TimeSpan.FromSeconds(p.Total.Seconds))}   " +
-            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {Recurrences(p):N0}x)");
+            $"[bold]elapsed[/] {Clock(p.Elapsed)}   [bold]left[/] {Clock(p.Left)}   [bold]campaign time[/] {HtmlReport.Duration(p.Total.Seconds)}   " +
+            $"[bold]seeds[/] {Markup.Escape(Seeds(p))}   [bold]findings[/] {(p.Findings == 0 ? "[green]0[/]" : $"[red]{p.Findings}[/]")} (seen {p.Total.FindingCounts.Values.Sum():N0}x)");
         var rows = new List<IRenderable> { head, new Columns(judges, coverage) };
         if (p.NewFindings.Count > 0)
             rows.Add(new Markup("[bold red]new this session:[/] " + Markup.Escape(string.Join("; ", p.NewFindings.TakeLast(5)))));
@@ -117,7 +115,7 @@ static class CampaignDisplay
         o.WriteLine(outcome.Interrupted ? c.Yellow($"interrupted after {Clock(outcome.Elapsed)}") :
                     outcome.Complete ? c.Green($"campaign complete after {Clock(outcome.Elapsed)} this session") :
                     $"session done after {Clock(outcome.Elapsed)}");
-        o.WriteLine($"seeds: {Seeds(p)}   traces: {p.Traces:N0} ({p.Session.Traces.Values.Sum():N0} this session)   campaign time: {Clock(TimeSpan.FromSeconds(p.Total.Seconds))}");
+        o.WriteLine($"seeds: {Seeds(p)}   traces: {p.Traces:N0} ({p.Session.Traces.Values.Sum():N0} this session)   campaign time: {HtmlReport.Duration(p.Total.Seconds)}");
         foreach (var (judge, calls) in p.JudgeCalls.OrderBy(kv => JudgeNames.Order(kv.Key)))
             o.WriteLine($"  {judge,-7} {calls,14:N0} calls   {p.Session.JudgeCalls.GetValueOrDefault(judge) / Math.Max(outcome.Elapsed.TotalSeconds, 1e-9),10:N0} calls/s this session");
         var missing = p.Coverage.Where(x => x.Expected > 0 && x.Reached < x.Expected).Select(x => $"{x.Category} {x.Reached}/{x.Expected}").ToList();

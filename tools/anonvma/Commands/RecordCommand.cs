@@ -29,10 +29,9 @@ public sealed class RecordCommand : CliCommand
             : JudgeNames.Kernel(on);
         var runs = judge.Run(docs.Select((d, i) => d.doc.Trace with { Id = $"r{i}" }).ToList());
         int failed = 0;
-        for (int i = 0; i < docs.Count; i++)
+        foreach (var ((path, doc), ran) in docs.Zip(runs))
         {
-            var (path, doc) = docs[i];
-            var run = runs[i] with { TraceId = doc.Trace.Id };
+            var run = ran with { TraceId = doc.Trace.Id };
             if (run.End != RunEnd.Completed)
             {
                 context.Err.WriteLine($"{path}: not recorded: {judge.Name} ended the run {Comparison.Ended(run)}");

@@ -6,13 +6,9 @@ using AnonVma.Traces;
 namespace AnonVma.Cli;
 
 /// <summary>What a replay found: every judge's run, where pairs of them differ, and unmet expectations and invariants.</summary>
-public sealed class Replay(string path, TraceDocument doc, IReadOnlyList<IJudge> judges, IReadOnlyList<TraceRun> runs)
+public sealed record Replay(string Path, TraceDocument Document, IReadOnlyList<IJudge> Judges, IReadOnlyList<TraceRun> Runs)
 {
-    public string Path { get; } = path;
-    public TraceDocument Document { get; } = doc;
     public Trace Trace => Document.Trace;
-    public IReadOnlyList<IJudge> Judges { get; } = judges;
-    public IReadOnlyList<TraceRun> Runs { get; } = runs;
 
     /// <summary>Every call where a compared pair differs (CallIndex -1: only in how the runs ended), per pair.</summary>
     public List<(IJudge Left, IJudge Right, List<Disagreement> Differences)> Pairs { get; } = new();

@@ -6,7 +6,7 @@ namespace AnonVma.Campaign.Report;
 /// <summary>The report as one self-contained page, so it opens offline from a CI artifact or a copied campaign directory.</summary>
 public static class HtmlReport
 {
-    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    internal static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     const string Red = "#dc2626";
 
     /// <summary>The page. Deterministic: the same data give the same bytes.</summary>
@@ -199,8 +199,6 @@ public static class HtmlReport
         expected && count == 0 ? $"<span class=\"chip missing\" title=\"expected, never reached\">{Escape(Rest(label))} <b>NOT REACHED</b></span> "
         : $"<span class=\"chip{(expected ? "" : " extra")}\">{Escape(Rest(label))} <b>{N(count)}</b></span> ";
 
-    // ---- Shared with the Markdown summary ----
-
     /// <summary>Seeds done per lane: the seeds of the blocks in its done ranges (the campaign's last block may be short).</summary>
     internal static IReadOnlyList<(string Lane, long Seeds, long Blocks)> SeedsDone(ReportData data) =>
         data.State.Done.OrderBy(kv => kv.Key, StringComparer.Ordinal)
@@ -212,7 +210,7 @@ public static class HtmlReport
         data.ExpectedCoverage.Distinct().Where(l => data.State.Coverage.GetValueOrDefault(l) == 0).ToList();
 
     /// <summary>"call" for "call/mmap", "result" for "result/mmap/EEXIST".</summary>
-    static string Category(string label) => label.IndexOf('/') is var i and >= 0 ? label[..i] : label;
+    internal static string Category(string label) => label.IndexOf('/') is var i and >= 0 ? label[..i] : label;
 
     static string Rest(string label) => label.IndexOf('/') is var i and >= 0 ? label[(i + 1)..] : label;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using static AnonVma.Campaign.Report.HtmlReport;
 
@@ -18,7 +17,6 @@ public static class SvgChart
 
     const int Width = 720, Height = 278, Left = 64, Top = 52, PlotWidth = 636, PlotHeight = 180, Bottom = Top + PlotHeight;
     const string Axis = "#9ca3af", Grid = "#e5e7eb", Muted = "#6b7280";
-    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>
     /// The chart as one &lt;svg class="chart" data-chart="NAME"&gt;, then its legend as a &lt;figcaption&gt;. unit labels the
