@@ -60,9 +60,9 @@ public sealed record KernelProfile
     {
         Name = "linux-6.12", AnonVmaName = true, ZeroPageOnRead = true, MergeRule = AnonMergeRule.SingularChain,
         SoftDirty = false, ThpBuiltIn = false, DrainsBeforeUnmap = true,
-        // The guest of tools/qemu/run-batch.sh (-m 512, its fixed-length command line) has MemTotal 508108 kB and no
-        // swap (tinyconfig has no CONFIG_SWAP); OvercommitScenarios' boundary mmaps confirm the figure on the kernel.
-        TotalRamPages = 508108 / 4, TotalSwapPages = 0,
+        // The guest of tools/qemu/serve.sh (-m 512, its fixed-length command line, the virtio-serial kernel) has MemTotal
+        // 508044 kB and no swap (tinyconfig has no CONFIG_SWAP); OvercommitScenarios' boundary mmaps confirm the figure.
+        TotalRamPages = 508044 / 4, TotalSwapPages = 0,
     };
 
     /// <summary>

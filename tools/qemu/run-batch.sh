@@ -1,5 +1,5 @@
 #!/bin/bash
-# run-batch.sh: runs an anonvma-exec batch on Linux 6.12 (CONFIG_ANON_VMA_NAME=y) under QEMU.
+# run-batch.sh: runs an anonvma-exec batch on Linux 6.12 (CONFIG_ANON_VMA_NAME=y) under QEMU: one serve.sh session.
 #
 #   run-batch.sh BATCH [--timeout SECONDS] [--call-timeout-ms MS] [--kernel BZIMAGE] [--log FILE]
 #
@@ -9,11 +9,11 @@
 #   --call-timeout-ms MS  how long the guest's executor waits for one call (default 20000: under TCG on a
 #                      busy host a one-page call has taken over 2 s, the executor's native default).
 #   --kernel BZIMAGE   boot this image instead of the one from build-kernel.sh.
-#   --log FILE         keep the raw console in FILE (by default a /tmp file, deleted on success).
+#   --log FILE         keep the console and serve.sh's messages in FILE (by default a /tmp file, deleted on success).
 # Exit: 0 every trace of the batch reported its end; 1 failure (setup, QEMU, kernel panic,
 # missing output); 2 the executor refused the batch as malformed; 3 timeout.
-# The executor is built with make -C ../executor; the kernel with ./build-kernel.sh (both only
-# if needed; the first kernel build takes a few minutes).
+# The kernel is built with ./build-kernel.sh and the executor by serve.sh (both only if needed; the first kernel
+# build takes a few minutes, and the first session for a kernel and executor boots the guest and saves it).
 set -u -o pipefail
 
 PROG=run-batch.sh
@@ -72,29 +72,19 @@ trap cleanup EXIT
 trap 'interrupted 130' INT
 trap 'interrupted 143' TERM
 
-# --- the executor (static) and the kernel ------------------------------------------------------
-make -C "$EXECDIR" >"$WORK/make.log" 2>&1 || { cat "$WORK/make.log" >&2; die "building the executor failed"; }
-EXEC=$EXECDIR/anonvma-exec
-[ -x "$EXEC" ] || die "no executor at $EXEC after make"
+# --- the kernel --------------------------------------------------------------------------------
 if [ -z "$KERNEL" ]; then
 	KERNEL=$("$HERE/build-kernel.sh") || die "no kernel: $HERE/build-kernel.sh failed"
 fi
 [ -r "$KERNEL" ] || die "cannot read kernel image '$KERNEL'"
-
-# --- initramfs: /init = executor, /proc, /batch -------------------------------------------------
-mkdir -p "$WORK/root/proc" || die "mkdir failed"
-cp "$EXEC" "$WORK/root/init" && chmod 755 "$WORK/root/init" || die "cannot copy the executor"
 if [ "$BATCH" = - ]; then
-	cat >"$WORK/root/batch" || die "cannot read the batch from stdin"
+	cat >"$WORK/batch" || die "cannot read the batch from stdin"
 else
-	cp "$BATCH" "$WORK/root/batch" || die "cannot copy '$BATCH'"
+	cp "$BATCH" "$WORK/batch" || die "cannot copy '$BATCH'"
 fi
-(cd "$WORK/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$WORK/initrd.gz") ||
-	die "packing the initramfs failed"
 # How many traces the batch holds: every one must end with exactly one T end/rejected/timeout/crash.
-NTRACES=$(awk '$1 == "trace" { n++ } END { print n + 0 }' "$WORK/root/batch")
+NTRACES=$(awk '$1 == "trace" { n++ } END { print n + 0 }' "$WORK/batch")
 
-# --- boot -------------------------------------------------------------------------------------------
 KEEP_LOG=0
 if [ -n "$LOG" ]; then
 	KEEP_LOG=1
@@ -102,52 +92,50 @@ if [ -n "$LOG" ]; then
 else
 	LOG=$(mktemp /tmp/anonvma-oracle-console.XXXXXX) || die "mktemp failed"
 fi
-# The console goes to $LOG; QEMU's own messages to qemu.err. No KVM: plain TCG. What follows "--" on the kernel's
-# command line is /init's argv. The command line keeps one length whatever the limit (7 digits): the kernel copies it
-# into memblock memory (setup_command_line), and a few bytes more once cost MemTotal a page, which the overcommit
-# boundary in KernelProfile.Linux612 shows.
-# no_timer_check: on a loaded host, TCG's emulated timer can miss the few ticks that timer_irq_works()
-# (arch/x86/kernel/apic/io_apic.c) waits for at boot, and the kernel panics "IO-APIC + timer doesn't work!".
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -display none -monitor none -no-reboot -m 512 \
-	-serial stdio -kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1 no_timer_check -- --init --timeout-ms=$(printf %07d "$CALL_TIMEOUT_MS")" </dev/null >"$LOG" 2>"$WORK/qemu.err" &
-QPID=$! LOG_SHOWN=$LOG
+
+# --- one serve.sh session: hello, the batch, run; its output up to "Z <status>" ---------------------
+# serve.sh restores a guest saved at its first batch (booting and saving it the first time); the console and
+# serve.sh's own messages go to $LOG.
+# The script holds the pipe open itself: QEMU's stdio chardev tells the guest its host left at end of input.
+mkfifo "$WORK/in" && exec 3<>"$WORK/in" || die "mkfifo failed"
+LOG_SHOWN=$LOG
+timeout -k 5 "$TIMEOUT" "$HERE/serve.sh" --kernel "$KERNEL" --call-timeout-ms "$CALL_TIMEOUT_MS" \
+	<"$WORK/in" >"$WORK/out" 2>"$LOG" &
+QPID=$!
+{ printf 'hello\n'; cat "$WORK/batch"; printf 'run\n'; } >&3 &
+# The guest waits for the next batch after its "Z <status>": the session ends here, once that line is in.
+while kill -0 "$QPID" 2>/dev/null; do
+	tail -c 64 "$WORK/out" | grep -q '^Z ' && break
+	sleep 0.05
+done
+kill "$QPID" 2>/dev/null
 wait "$QPID"
 QRC=$?
 QPID=
 
 # --- results --------------------------------------------------------------------------------------
 tr -d '\r' <"$LOG" >"$WORK/console"
-grep -E '^(T|C|O|S|\|) ' "$WORK/console"
-NDONE=$(grep -c -E '^T [^ ]+ (end|rejected .*|timeout -?[0-9]+|crash .*)$' "$WORK/console")
+tr -d '\r' <"$WORK/out" | awk '/^Z / { exit } { print }' >"$WORK/lines"
+grep -E '^(T|C|O|S|\|) ' "$WORK/lines"
+NDONE=$(grep -c -E '^T [^ ]+ (end|rejected .*|timeout -?[0-9]+|crash .*)$' "$WORK/lines")
+Z=$(sed -n 's/^Z //p' "$WORK/out")
 
 fail() { # CODE MESSAGE
 	echo "$PROG: error: $2" >&2
-	if [ -s "$WORK/qemu.err" ]; then
-		echo "$PROG: qemu said:" >&2
-		sed 's/^/  /' "$WORK/qemu.err" >&2
-	fi
-	echo "$PROG: raw console: $LOG" >&2
+	echo "$PROG: console and serve.sh's messages: $LOG" >&2
 	exit "$1"
 }
-if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
+if [ -z "$Z" ] && { [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; }; then
 	fail 3 "timeout: QEMU killed after $TIMEOUT s ($NDONE of $NTRACES traces finished)"
-fi
-[ "$QRC" = 0 ] || fail 1 "qemu-system-x86_64 exited with status $QRC"
-if grep -q -E '^(/?batch:[0-9]+: |anonvma-exec: )' "$WORK/console"; then
-	grep -E '^(/?batch:[0-9]+: |anonvma-exec: )' "$WORK/console" | sed "s|^|$PROG: executor: |" >&2
-	grep -q -E '^/?batch:[0-9]+: ' "$WORK/console" && fail 2 "the executor refused the batch"
-	fail 1 "the executor reported an error"
 fi
 grep -q -E 'Kernel panic|BUG: |Oops|general protection fault' "$WORK/console" &&
 	fail 1 "the kernel crashed ($NDONE of $NTRACES traces finished)"
-[ "$NDONE" = "$NTRACES" ] || fail 1 "$NDONE of $NTRACES traces reported their end (console cut short?)"
-# Kernel messages printed while the executor ran could have split an output line: warn.
-NOISE=$(awk '/^T [^ ]+ / { on = 1 } on && !/^(T|C|O|S|\|) / && !/^reboot: / && !/^ *$/' "$WORK/console")
-if [ -n "$NOISE" ]; then
-	echo "$PROG: warning: kernel messages among the executor's output (kept in $LOG):" >&2
-	printf '%s\n' "$NOISE" | head -n 5 | sed 's/^/  /' >&2
-	exit 0
+[ -n "$Z" ] || fail 1 "the guest gave no end of batch (serve.sh exit $QRC; $NDONE of $NTRACES traces finished)"
+if grep -q -E '^! ' "$WORK/out"; then
+	grep -E '^! ' "$WORK/out" | sed "s|^! |$PROG: executor: |" >&2
+	grep -q -E '^! batch:[0-9]+: ' "$WORK/out" && fail 2 "the executor refused the batch"
 fi
+[ "$Z" = 0 ] || fail 1 "the executor ended with status $Z"
+[ "$NDONE" = "$NTRACES" ] || fail 1 "$NDONE of $NTRACES traces reported their end"
 [ "$KEEP_LOG" = 1 ] || rm -f "$LOG"
 exit 0

@@ -5,7 +5,7 @@ namespace AnonVma.Judges;
 
 /// <summary>
 /// A real kernel reached through anonvma-exec: writes the traces as one batch, runs it (the subclass says where:
-/// natively on a long-lived executor, or in a QEMU guest booted for the batch), and turns the output back into runs. A trace missing from the
+/// natively, or in a QEMU guest; either way on a long-lived executor fed batch after batch), and turns the output back into runs. A trace missing from the
 /// output becomes a Lost run that carries the runner's complaint, so a broken kernel or boot shows up as a
 /// disagreement, never as silence. <paramref name="memoryLimit"/> is what bounds a trace's memory on this kernel, named
 /// in the detail of a run the OOM killer ended.
@@ -27,11 +27,33 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     /// </summary>
     public bool FreshViews { get; set; }
 
+    /// <summary>A new long-lived executor session (natively, or in a guest); throws InvalidOperationException with the reason it cannot start.</summary>
+    protected abstract ExecutorSession StartSession();
+
+    /// <summary>How long a batch may take before its session is killed and its traces come back Lost.</summary>
+    protected abstract TimeSpan BatchTimeout(int traceCount, long callCount);
+
+    // Idle sessions: one per caller running at the same time, each reused batch after batch.
+    readonly System.Collections.Concurrent.ConcurrentBag<ExecutorSession> idle = [];
+
     /// <summary>
-    /// Runs one batch text: the executor's output and how long it waited for a session (or a boot) to start. A session
-    /// that cannot start gives exit -1 and its reason, so every trace comes back Lost.
+    /// Runs one batch text on an idle session, or on a new one whose start it reports: the executor's output and how
+    /// long it waited for the session to start. A session that cannot start gives exit -1 and its reason, so every
+    /// trace comes back Lost.
     /// </summary>
-    protected abstract (Shell.Result Result, TimeSpan Start) Execute(string batch, int traceCount, long callCount);
+    (Shell.Result Result, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
+    {
+        ExecutorSession? session = null;
+        while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
+        try
+        {
+            var start = session is null ? (session = StartSession()).StartTime : TimeSpan.Zero;
+            var res = session.Run(batch, BatchTimeout(traceCount, callCount), Cancellation);
+            if (session.Alive) idle.Add(session);
+            return (res, start);
+        }
+        catch (InvalidOperationException e) { return (new Shell.Result(-1, "", e.Message + "\n", TimeSpan.Zero), TimeSpan.Zero); }
+    }
 
     /// <summary>Batches of at least this many traces are split over one session per core, run side by side.</summary>
     public const int SplitAbove = 128;

@@ -50,8 +50,12 @@ public sealed class ExecutorSession : IDisposable
     /// <summary>How long the start took, up to the executor's "R ready".</summary>
     public TimeSpan StartTime { get; }
 
-    /// <summary>Starts the program and waits for its "R ready"; throws with what it said if it does not get there. <paramref name="owned"/> (a memory cgroup) goes with the session.</summary>
-    public ExecutorSession(string file, IEnumerable<string> args, string name, TimeSpan readyTimeout, IDisposable? owned = null)
+    /// <summary>
+    /// Starts the program and waits for its "R ready"; throws with what it said if it does not get there. <paramref name="owned"/>
+    /// (a memory cgroup) goes with the session. With <paramref name="greet"/>, it first writes "hello", which a guest
+    /// restored from a snapshot (tools/qemu/serve.sh) answers with its "R ready".
+    /// </summary>
+    public ExecutorSession(string file, IEnumerable<string> args, string name, TimeSpan readyTimeout, IDisposable? owned = null, bool greet = false)
     {
         this.name = name;
         this.owned = owned;
@@ -79,6 +83,7 @@ public sealed class ExecutorSession : IDisposable
         process.BeginErrorReadLine();
         Alive = true;
         live[this] = 0;
+        if (greet) { process.StandardInput.Write("hello\n"); process.StandardInput.Flush(); }
         var first = Next(readyTimeout, default);
         StartTime = sw.Elapsed;
         if (first != "R ready")

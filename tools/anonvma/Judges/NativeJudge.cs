@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
 
@@ -25,26 +24,10 @@ public sealed class NativeJudge : ExecutorJudge
 
     static int warned, sessions;
 
-    // Idle sessions: one per caller running at the same time, each reused batch after batch.
-    readonly ConcurrentBag<ExecutorSession> idle = [];
-
-    /// <summary>The batch on an idle session, or on a new one whose start it reports.</summary>
-    protected override (Shell.Result Result, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
-    {
-        ExecutorSession? session = null;
-        while (idle.TryTake(out var s)) { if (s.Alive) { session = s; break; } s.Dispose(); }
-        try
-        {
-            var start = session is null ? (session = StartSession()).StartTime : TimeSpan.Zero;
-            var res = session.Run(batch, TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000), Cancellation);
-            if (session.Alive) idle.Add(session);
-            return (res, start);
-        }
-        catch (InvalidOperationException e) { return (new Shell.Result(-1, "", e.Message + "\n", TimeSpan.Zero), TimeSpan.Zero); }
-    }
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) => TimeSpan.FromSeconds(60 + traceCount * 2.0 * callTimeoutMs / 1000);
 
     /// <summary>A long-lived `anonvma-exec --serve` whose trace processes run in a fresh memory cgroup of their own, or unlimited (saying so once) without cgroups.</summary>
-    ExecutorSession StartSession()
+    protected override ExecutorSession StartSession()
     {
         var cgroup = MemoryCgroup.TryCreate(ExecutorMemory.LimitBytes);
         if (cgroup is null && Interlocked.Exchange(ref warned, 1) == 0)

@@ -3,8 +3,8 @@ using AnonVma.Model;
 namespace AnonVma.Judges;
 
 /// <summary>
-/// Linux 6.12 with CONFIG_ANON_VMA_NAME=y, booted under QEMU with the executor as /init (tools/qemu). One boot runs
-/// one batch; a hung boot is killed by run-batch.sh's timeout and its traces come back Lost.
+/// Linux 6.12 with CONFIG_ANON_VMA_NAME=y under QEMU with the executor as /init (tools/qemu/serve.sh): long-lived
+/// guests fed batch after batch, each restored from one saved boot; a hung guest is killed and its traces come back Lost.
 /// </summary>
 public sealed class QemuJudge : ExecutorJudge
 {
@@ -34,24 +34,13 @@ public sealed class QemuJudge : ExecutorJudge
         return new QemuJudge(r.Stdout.Trim());
     }
 
-    // Boot ~2 s; a call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
-    static TimeSpan BatchTimeout(int traceCount, long callCount) =>
+    // A call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
         TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount + callCount / 10));
 
-    /// <summary>One boot for the batch (run-batch.sh); the boot counts as the start.</summary>
-    protected override (Shell.Result Result, TimeSpan Start) Execute(string batch, int traceCount, long callCount)
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"anonvma-batch-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
-        try
-        {
-            File.WriteAllText(path, batch, System.Text.Encoding.ASCII);
-            var timeout = BatchTimeout(traceCount, callCount);
-            var res = Shell.Run(Path.Combine(RepoPaths.Oracle, "run-batch.sh"),
-                [path, "--timeout", ((int)timeout.TotalSeconds).ToString(), "--kernel", kernel], timeout + TimeSpan.FromSeconds(30), Cancellation);
-            return (res, ExecutorStats.Find(res.Stdout) is { } stats ? res.Elapsed - stats.Total : TimeSpan.Zero);
-        }
-        finally { File.Delete(path); }
-    }
+    /// <summary>A guest restored from the saved state of one booted to its first batch (serve.sh boots and saves it the first time).</summary>
+    protected override ExecutorSession StartSession() =>
+        new(Path.Combine(RepoPaths.Oracle, "serve.sh"), ["--kernel", kernel], Name, TimeSpan.FromMinutes(5), greet: true);
 
     static bool OnPath(string exe) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, exe)));

@@ -1,0 +1,101 @@
+#!/bin/bash
+# serve.sh: Linux 6.12 (CONFIG_ANON_VMA_NAME=y) under QEMU with the executor as /init serving batch after batch on a
+# virtio-serial port, which is this script's stdin and stdout (the QEMU judge's long-lived guest).
+#
+#   serve.sh [--kernel BZIMAGE] [--call-timeout-ms MS]
+#
+# The protocol is anonvma-exec --serve's (../executor/README.md "Serving"): write "hello", read "R ready", then for
+# each batch written to stdin and ended by a line "run", its output and "Z <status>". The kernel's console (8250
+# serial) goes to stderr.
+#
+# The guest does not boot each time. The first run for a kernel, executor and call limit boots it once, waits for the
+# executor's "R ready", and saves the machine's state (QEMU migration to a gzip'ed file) next to the kernel; every run
+# restores that state, a guest waiting for its first batch, in a few tenths of a second. Every session therefore
+# starts from the same machine state, MemTotal included. TCG only: a KVM guest hangs on this machine.
+set -u -o pipefail
+
+PROG=serve.sh
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+KERNEL= CALL_TIMEOUT_MS=20000
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) [ $# -ge 2 ] || die "--kernel needs a value"; KERNEL=$2; shift ;;
+	--kernel=*) KERNEL=${1#--kernel=} ;;
+	--call-timeout-ms) [ $# -ge 2 ] || die "--call-timeout-ms needs a value"; CALL_TIMEOUT_MS=$2; shift ;;
+	--call-timeout-ms=*) CALL_TIMEOUT_MS=${1#--call-timeout-ms=} ;;
+	-h | --help) echo "usage: $PROG [--kernel BZIMAGE] [--call-timeout-ms MS]" >&2; exit 0 ;;
+	*) die "unknown argument '$1' (usage: $PROG [--kernel BZIMAGE] [--call-timeout-ms MS])" ;;
+	esac
+	shift
+done
+[[ $CALL_TIMEOUT_MS =~ ^[1-9][0-9]{0,6}$ ]] && [ "$CALL_TIMEOUT_MS" -le 3600000 ] ||
+	die "--call-timeout-ms wants a whole number of milliseconds from 1 to 3600000, not '$CALL_TIMEOUT_MS'"
+
+HERE=$(cd "$(dirname "$0")" && pwd) || die "cannot find the script's folder"
+EXECDIR=$HERE/../executor
+for c in qemu-system-x86_64:qemu-system-x86 cpio:cpio gzip:gzip make:make gcc:gcc sha256sum:coreutils flock:util-linux; do
+	command -v "${c%%:*}" >/dev/null 2>&1 || die "missing ${c%%:*}; install it with: apt-get install ${c##*:}"
+done
+make -s -C "$EXECDIR" >&2 || die "building the executor failed"
+EXEC=$EXECDIR/anonvma-exec
+if [ -z "$KERNEL" ]; then
+	KERNEL=$("$HERE/build-kernel.sh") || die "no kernel: $HERE/build-kernel.sh failed"
+fi
+[ -r "$KERNEL" ] || die "cannot read kernel image '$KERNEL'"
+
+# What follows "--" is /init's argv. The command line keeps one length whatever the limit (7 digits): the kernel copies
+# it into memblock memory (setup_command_line), and a few bytes more once cost MemTotal a page.
+# no_timer_check: on a loaded host, TCG's emulated timer can miss the few ticks that timer_irq_works()
+# (arch/x86/kernel/apic/io_apic.c) waits for at boot, and the kernel panics "IO-APIC + timer doesn't work!".
+APPEND="console=ttyS0 quiet panic=-1 no_timer_check -- --init --serve --timeout-ms=$(printf %07d "$CALL_TIMEOUT_MS")"
+MACHINE=(-M pc -display none -monitor none -nodefaults -no-reboot -m 512 -kernel "$KERNEL" -append "$APPEND"
+	-chardev file,id=con,path=/dev/stderr -serial chardev:con -device virtio-serial-pci)
+
+SUM=$( { sha256sum <"$EXEC"; sha256sum <"$KERNEL"; echo "${MACHINE[*]}"; } | sha256sum | cut -c1-16) || die "sha256sum failed"
+DIR=$(dirname "$KERNEL")
+INITRD=$DIR/serve-initrd-$SUM.gz
+SNAPSHOT=$DIR/serve-state-$SUM.gz
+
+make_snapshot() {
+	local work
+	work=$(mktemp -d "${TMPDIR:-/tmp}/anonvma-serve.XXXXXX") || die "mktemp failed"
+	trap 'rm -rf "$work"' EXIT
+	mkdir -p "$work/root/proc" "$work/root/dev" && cp "$EXEC" "$work/root/init" && chmod 755 "$work/root/init" ||
+		die "cannot stage the initramfs"
+	(cd "$work/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$work/initrd.gz") || die "packing the initramfs failed"
+	mv -f "$work/initrd.gz" "$INITRD" || die "cannot write $INITRD"
+	mkfifo "$work/port.in" "$work/port.out" "$work/mon.in" "$work/mon.out" || die "mkfifo failed"
+	qemu-system-x86_64 "${MACHINE[@]}" -initrd "$INITRD" \
+		-chardev pipe,id=port,path="$work/port" -device virtserialport,chardev=port,name=anonvma \
+		-chardev pipe,id=mon,path="$work/mon" -mon chardev=mon,mode=readline 2>"$work/qemu.err" &
+	local qpid=$! line= status=
+	exec 7<>"$work/port.out" 8<>"$work/mon.in" 9<>"$work/mon.out"
+	# The guest says "R ready" once booted and waiting on the port; then its state is saved.
+	while IFS= read -r -t 120 line <&7; do [ "$line" = "R ready" ] && break; done
+	[ "$line" = "R ready" ] || { kill "$qpid" 2>/dev/null; cat "$work/qemu.err" >&2; die "the guest did not boot to 'R ready' within 120 s"; }
+	echo "migrate \"exec:gzip -1 >$work/state.gz\"" >&8
+	for _ in $(seq 1 600); do
+		echo "info migrate" >&8
+		status=
+		while IFS= read -r -t 1 line <&9; do
+			case $line in *"Migration status: completed"*) status=completed ;; *"Migration status: failed"*) status=failed ;; esac
+		done
+		[ -n "$status" ] && break
+	done
+	echo quit >&8
+	wait "$qpid" 2>/dev/null
+	exec 7>&- 8>&- 9>&-
+	[ "$status" = completed ] || die "saving the guest's state failed (status '${status:-none}')"
+	mv -f "$work/state.gz" "$SNAPSHOT" || die "cannot write $SNAPSHOT"
+	rm -rf "$work"
+	trap - EXIT
+}
+
+# One snapshot at a time, whoever asks first makes it; later sessions find it made.
+exec 6>"$DIR/.serve-lock" || die "cannot lock $DIR/.serve-lock"
+flock 6 || die "flock failed"
+[ -s "$SNAPSHOT" ] && [ -s "$INITRD" ] || make_snapshot
+exec 6>&-
+
+exec qemu-system-x86_64 "${MACHINE[@]}" -initrd "$INITRD" -incoming "exec:gzip -dc $SNAPSHOT" \
+	-chardev stdio,id=port -device virtserialport,chardev=port,name=anonvma
