@@ -43,16 +43,16 @@ static class KernelBench
     {
         bool qemu = kernel is QemuJudge;
         var first = Measure(kernel, traces.Take(1).ToList(), failures);
-        Console.WriteLine($"| {what}: {(qemu ? "boot" : "executor start")} to first result (one-trace batch) | {(first.Calls == 0 ? first.ToString() : $"{first.Seconds:F2} s (start {kernel.Last!.Start.TotalSeconds:F2} s)")} |");
-        if (qemu) Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: boot and serial transfer) | |");
+        Console.WriteLine($"| {what}: {(qemu ? "guest start (restored from the saved boot)" : "executor start")} to first result (one-trace batch) | {(first.Calls == 0 ? first.ToString() : $"{first.Seconds:F2} s (start {kernel.Last!.Start.TotalSeconds:F2} s)")} |");
+        if (qemu) Console.WriteLine($"| (QEMU \"start\": the batch's wall time less the executor's own: the guest's restore and the transfer) | |");
         if (first.Calls == 0) return;
         var rate = Measure(kernel, traces, failures);
-        var boot = kernel.Last!.Start;
+        var start = kernel.Last!.Start;
         Console.WriteLine(qemu
-            ? $"| **executor under QEMU 6.12, boot included** (one boot per batch, {kernel.Last.Sessions} guest(s) side by side) | {rate} |"
+            ? $"| **executor under QEMU 6.12, guest restores included** ({kernel.Last.Sessions} guest(s) side by side) | {rate} |"
             : $"| **executor on this machine's kernel ({kernel.Profile.Name})** | {rate} |");
         if (qemu)
-            Console.WriteLine($"| executor under QEMU 6.12, boot and transfer excluded ({boot.TotalSeconds:F2} s) | {(rate.Calls == 0 ? "not measured" : $"{rate.Calls / (rate.Seconds - boot.TotalSeconds):N0} calls/s")} |");
+            Console.WriteLine($"| executor under QEMU 6.12, guest start and transfer excluded ({start.TotalSeconds:F2} s) | {(rate.Calls == 0 ? "not measured" : $"{rate.Calls / (rate.Seconds - start.TotalSeconds):N0} calls/s")} |");
         Breakdown(what, kernel, rate);
         Console.WriteLine($"| {what} physical limit: the same calls in a plain loop{(qemu ? " in the guest" : "")}, no reports | {Bare(kernel, traces)} |");
         var model = Measure(new ModelJudge(kernel.Profile), traces, failures);

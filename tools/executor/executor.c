@@ -547,9 +547,8 @@ static void run_batch(void)
  * malformed batch's "batch:LINE: problem") and "Z <exit status>", or
  * "Z sig<N>" if it died.  "R ready" comes first, and again after each
  * line "hello" (a guest restored from a snapshot taken while it waited
- * greets its new host this way).  End of input ends, except on a virtio
- * port, which reads as ended while no host is connected: there the
- * executor waits for one.
+ * greets its new host this way).  End of input ends: on a virtio port,
+ * the host's leaving, so a guest whose judge died powers off.
  */
 static int serve_port;
 static void serve_one(int out, int batchfd)
@@ -654,11 +653,6 @@ static int serve(int in, int out)
 		ssize_t r = read(in, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r == 0 && serve_port) {
-			struct timespec ts = { 0, 10000000 };
-			nanosleep(&ts, NULL);
-			continue;
-		}
 		if (r <= 0)
 			return r < 0;
 		len += (size_t)r;
