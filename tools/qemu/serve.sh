@@ -51,7 +51,9 @@ APPEND="console=ttyS0 quiet panic=-1 no_timer_check -- --init --serve --timeout-
 MACHINE=(-M pc -display none -monitor none -nodefaults -no-reboot -m 512 -kernel "$KERNEL" -append "$APPEND"
 	-chardev file,id=con,path=/dev/stderr -serial chardev:con -device virtio-serial-pci)
 
-SUM=$( { sha256sum <"$EXEC"; sha256sum <"$KERNEL"; echo "${MACHINE[*]}"; } | sha256sum | cut -c1-16) || die "sha256sum failed"
+# The saved state is QEMU's own migration format: a new QEMU, executor, image or machine gets a state of its own.
+SUM=$( { sha256sum <"$EXEC"; sha256sum <"$KERNEL"; echo "${MACHINE[*]}"; qemu-system-x86_64 --version; } | sha256sum | cut -c1-16) ||
+	die "sha256sum failed"
 DIR=$(dirname "$KERNEL")
 INITRD=$DIR/serve-initrd-$SUM.gz
 SNAPSHOT=$DIR/serve-state-$SUM.gz
