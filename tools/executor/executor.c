@@ -550,7 +550,6 @@ static void run_batch(void)
  * greets its new host this way).  End of input ends: on a virtio port,
  * the host's leaving, so a guest whose judge died powers off.
  */
-static int serve_port;
 static void serve_one(int out, int batchfd)
 {
 	int errfd = (int)syscall(SYS_memfd_create, "stderr", 0L);
@@ -758,7 +757,6 @@ int main(int argc, char **argv)
 			int port = open_vport();
 			if (port < 0)
 				fprintf(stderr, "anonvma-exec: --init --serve: no virtio port: %s\n", strerror(errno));
-			serve_port = 1;
 			if (port >= 0)
 				serve(port, port);
 			goto reboot;

@@ -49,16 +49,8 @@ done
 	die "--call-timeout-ms wants a whole number of milliseconds from 1 to 3600000, not '$CALL_TIMEOUT_MS'"
 
 HERE=$(cd "$(dirname "$0")" && pwd) || die "cannot find the script's folder"
-EXECDIR=$HERE/../executor
-
-missing=
-command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86"
-command -v cpio >/dev/null 2>&1 || missing="$missing cpio"
-command -v gzip >/dev/null 2>&1 || missing="$missing gzip"
-command -v timeout >/dev/null 2>&1 || missing="$missing coreutils"
-command -v make >/dev/null 2>&1 || missing="$missing make"
-command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
-[ -z "$missing" ] || die "missing tools; install them with: apt-get install$missing"
+# serve.sh checks for QEMU, the build tools and the image, and names what is missing.
+command -v timeout >/dev/null 2>&1 || die "missing timeout; install it with: apt-get install coreutils"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/anonvma-oracle.XXXXXX") || die "mktemp failed"
 QPID= LOG_SHOWN=
@@ -122,6 +114,7 @@ Z=$(sed -n 's/^Z //p' "$WORK/out")
 
 fail() { # CODE MESSAGE
 	echo "$PROG: error: $2" >&2
+	grep -E '^(serve\.sh|qemu-system-x86_64): ' "$WORK/console" | grep -v 'terminating on signal' | sed 's/^/  /' >&2
 	echo "$PROG: console and serve.sh's messages: $LOG" >&2
 	exit "$1"
 }
