@@ -20,8 +20,8 @@ public sealed record CampaignConfig
     /// <summary>Seeds per unit of work of the model and native workers; a block is done only when its state is written.</summary>
     public int BlockSize { get; init; } = 64;
     /// <summary>
-    /// Seeds per QEMU boot. A boot costs about 2 s and a block of 64 (two of them 1,000-call traces) about 10 s more
-    /// under TCG, so boots stay a small share and the lane still finishes blocks in a 2-minute campaign.
+    /// Seeds per QEMU batch. A block of 64 (two of them 1,000-call traces) takes several seconds under TCG, so the lane
+    /// still finishes blocks in a 2-minute campaign.
     /// </summary>
     public int QemuBlockSize { get; init; } = 64;
     /// <summary>A deliberately wrong model rule (Mutation name), to see findings happen; null for the real model.</summary>

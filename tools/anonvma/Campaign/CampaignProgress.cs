@@ -8,7 +8,7 @@ namespace AnonVma.Campaign;
 /// <param name="SeedsDone">Seeds done per lane.</param>
 /// <param name="SeedsTotal">Seeds this shard owns, or null when bounded by time only.</param>
 /// <param name="Findings">Distinct findings.</param>
-/// <param name="Activity">What each worker is doing, e.g. "main: block 812", "qemu: booting block 3", "main: shrinking …".</param>
+/// <param name="Activity">What each worker is doing, e.g. "main: block 812", "qemu: block 3", "main: shrinking …".</param>
 public sealed record CampaignProgress(
     TimeSpan Elapsed, TimeSpan Left, CampaignState Total, CampaignState Session, IReadOnlyDictionary<string, long> SeedsDone, long? SeedsTotal,
     int Findings, IReadOnlyList<string> Activity, IReadOnlyList<string> NewFindings)

@@ -15,8 +15,8 @@ namespace AnonVma.Campaign;
 public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace, TimeSpan SampleEvery)
 {
     /// <summary>
-    /// How long one finding may be shrunk. Shrinking a 1,000-call trace costs a kernel batch a round, and under QEMU a
-    /// boot a round, so it is bounded; the smallest failing trace reached by then is saved, and its header says so.
+    /// How long one finding may be shrunk. Shrinking a 1,000-call trace costs a kernel batch a round, slow under
+    /// QEMU's emulation, so it is bounded; the smallest failing trace reached by then is saved, and its header says so.
     /// </summary>
     public TimeSpan ShrinkBudget { get; init; } = TimeSpan.FromMinutes(3);
 
@@ -256,7 +256,7 @@ public sealed class CampaignRunner
         budgetOver.CancelAfter(options.ShrinkBudget);
         TimeSpan? Cut() => budgetOver.IsCancellationRequested && !hard.IsCancellationRequested ? options.ShrinkBudget : null;
 
-        // A QEMU round costs a boot; when this machine's kernel shows the same difference, shrink there and confirm once.
+        // A QEMU round is a batch on a TCG guest, slow; when this machine's kernel shows the same difference, shrink there and confirm once.
         if (lane.ShrinkStandIn?.Invoke() is { } standIn && standIn.Check(trace) is { } there && there.Check == f.Check && there.CallKind == f.CallKind)
         {
             var quick = Shrinker.Shrink(trace, there, standIn, cancel: budgetOver.Token, maxBatch: 256);

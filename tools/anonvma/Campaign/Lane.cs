@@ -6,7 +6,7 @@ namespace AnonVma.Campaign;
 
 /// <summary>
 /// One stream of blocks and the suite that checks them. The "main" lane runs the invariants and then this machine's
-/// kernel on every worker; the "qemu" lane walks the same seeds at its own pace, one QEMU boot per block, on a thread
+/// kernel on every worker; the "qemu" lane walks the same seeds at its own pace, one QEMU batch per block, on a thread
 /// of its own beside the workers. Each lane has its own done set, so either can stop and resume independently.
 /// </summary>
 /// <param name="Kernel">"native", "qemu", or "model" when no kernel is involved: whose difference a finding is.</param>

@@ -21,7 +21,7 @@ public sealed class CampaignCommand : CliCommand
     readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All, "model,native,qemu (the default), model,native, model,qemu or model");
     readonly Option<(int Index, int Count)?> shard = TypedOption.Parsed<(int, int)?>("--shard", "i/n",
         "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge", s => ParseShard(s));
-    readonly Option<int?> block = TypedOption.Int("--block", "seeds per block of the model and native lane (default 64); the QEMU lane boots once per 64", 1, 100_000);
+    readonly Option<int?> block = TypedOption.Int("--block", "seeds per block of the model and native lane (default 64); the QEMU lane sends 64 a batch", 1, 100_000);
     readonly Option<TimeSpan?> graceTime = TypedOption.Duration("--grace", "how long blocks in flight may finish after --time before they are abandoned (default 60s)");
     readonly Option<TimeSpan?> shrinkTime = TypedOption.Duration("--shrink-budget", "how long one finding may be shrunk before the smallest trace so far is saved (default 3m)");
     readonly Option<Mutations?> mutate = TypedOption.Mutation();
@@ -72,7 +72,7 @@ public sealed class CampaignCommand : CliCommand
         o.WriteLine($"judges {string.Join(",", c.Judges)}, seeds {c.FirstSeed}{(c.Seeds is { } n ? $"…{c.FirstSeed + n - 1}" : " onwards")}, shard {c.Shard}, " +
                     $"{workers} worker{(workers == 1 ? "" : "s")}{(c.Qemu ? " + the QEMU lane" : "")}, this session {Shown.Duration(budget)}");
         if (c.Mutation is { } m) o.WriteLine(context.Colour.Yellow($"mutation {m}: the model is deliberately wrong, so findings are expected"));
-        o.WriteLine($"schedule: {c.ShortLength}-call traces, and one seed in {c.LongEvery} a {c.LongLength}-call one; blocks of {c.BlockSize} seeds ({c.QemuBlockSize} per QEMU boot)");
+        o.WriteLine($"schedule: {c.ShortLength}-call traces, and one seed in {c.LongEvery} a {c.LongLength}-call one; blocks of {c.BlockSize} seeds ({c.QemuBlockSize} per QEMU batch)");
         o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
         o.WriteLine();
 

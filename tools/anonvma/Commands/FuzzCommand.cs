@@ -21,7 +21,7 @@ public sealed class FuzzCommand : CliCommand
     readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All,
         "model (invariants only), model,native, model,native,qemu (the default when Linux 6.12's image is built, else model,native) or model,qemu");
     readonly Option<string?> output = TypedOption.Text("--out", "DIR", "where findings are saved (default traces/found)");
-    readonly Option<bool> noShrink = TypedOption.Flag("--no-shrink", "save findings as found, unshrunk (with qemu each shrinking round costs a boot)");
+    readonly Option<bool> noShrink = TypedOption.Flag("--no-shrink", "save findings as found, unshrunk (with qemu each shrinking round is a batch on a TCG guest)");
     readonly Option<Mutations?> mutate = TypedOption.Mutation();
 
     public FuzzCommand() : base("fuzz", "run a time-boxed generated campaign (the main job), shrink and save what it finds") =>

@@ -23,7 +23,7 @@ public sealed class ReplayCommand : CliCommand
     readonly Option<bool> maps = TypedOption.Flag("--maps", "after each call, print the caller's maps (the default)");
     readonly Option<bool> smaps = TypedOption.Flag("--smaps", "after each call, print the caller's smaps instead of its maps");
     readonly Option<int?> repeats = TypedOption.Int("--repeat",
-        $"run the trace N times ({MinRepeat} to {MaxRepeat}) on each kernel of --on, in one batch (one QEMU boot), " +
+        $"run the trace N times ({MinRepeat} to {MaxRepeat}) on each kernel of --on, in one batch (one QEMU guest), " +
         "and the model once; instead of the call listing, print each kernel's distinct outcomes (results, maps " +
         "and compared smaps after every call), how many runs gave each, whether each agrees with the model, and " +
         "where each first differs from the most common one: a stable difference or one that depends on " +
@@ -103,7 +103,7 @@ public sealed class ReplayCommand : CliCommand
     const int MinRepeat = 1, MaxRepeat = 1000;
 
     /// <summary>
-    /// A judge's n runs of the trace, as one batch of n copies (so QEMU boots once), each given the trace's own id back.
+    /// A judge's n runs of the trace, as one batch of n copies (so one QEMU guest runs them all), each given the trace's own id back.
     /// A model that throws is a crash the replay must show, not end on: the calls before the one that threw are run
     /// again on their own, so the listing still has them.
     /// </summary>

@@ -23,7 +23,7 @@ public static class Shrinker
         public string? Via { get; init; }
     }
 
-    /// <param name="maxBatch">Candidates per round at most (a slow judge, such as QEMU, runs a round as one boot and must keep it short).</param>
+    /// <param name="maxBatch">Candidates per round at most (a slow judge, such as QEMU, runs a round as one batch on an emulated guest and must keep it short).</param>
     public static Result Shrink(Trace trace, Finding finding, IOracle oracle, int maxCandidates = 20_000, CancellationToken cancel = default, int maxBatch = int.MaxValue)
     {
         var best = trace;
