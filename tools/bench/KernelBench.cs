@@ -81,7 +81,7 @@ static class KernelBench
 
     /// <summary>
     /// Where the last batch's time went: in the executor (the calls' round trips through the trace processes, the
-    /// smaps reads, writing the output, the rest: starting and ending traces, filtering) by its own clock, and on this
+    /// smaps reads, writing the output, starting and ending traces, the rest: filtering and formatting) by its own clock, and on this
     /// side (writing the batch, waiting for the output to arrive, parsing it).
     /// </summary>
     static void Breakdown(string what, ExecutorJudge judge, Rate rate)
@@ -99,7 +99,9 @@ static class KernelBench
         Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {In(s.InCalls.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: reading /proc/PID/smaps | {In(s.Reads.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: executor output writes (blocked while the reader lags) | {In(s.Output.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: executor, the rest (trace start and end, filtering, formatting) | {In(ex - s.InCalls.TotalSeconds - s.Reads.TotalSeconds - s.Output.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: trace start (p0's fork, its pipes, the empty-arena check) | {In(s.Begins.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: trace end (killing and reaping its processes, removing its files) | {In(s.Ends.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: executor, the rest (filtering, formatting, parsing the batch) | {In(ex - s.InCalls.TotalSeconds - s.Reads.TotalSeconds - s.Output.TotalSeconds - s.Begins.TotalSeconds - s.Ends.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: writing the batch text (C#) | {Out(encode.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: transfer and waiting, outside the executor's clock | {Out(wall - ex / k - encode.TotalSeconds - parse.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: parsing the output (C#) | {Out(parse.TotalSeconds)} |");

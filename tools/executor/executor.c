@@ -2,7 +2,7 @@
  * anonvma-exec: run AnonVma traces on the running kernel and print what
  * /proc/PID/maps and /proc/PID/smaps show after every call.
  *
- * Build: gcc -static -O2 -Wall -Wextra -o anonvma-exec executor.c
+ * Build: gcc -static-pie -O2 -Wall -Wextra -o anonvma-exec executor.c
  * Usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [FILE]   (FILE or stdin)
  *        --cgroup DIR: run every trace's processes in this memory cgroup
  *        --init: as a VM's /init (given after "--" on the kernel command
@@ -94,6 +94,9 @@ static inline int check_trace(const struct trace *t)
 	return 0;
 }
 
+/* the time spent starting and ending traces, for "option stats" */
+static uint64_t rt_ns_begin, rt_ns_end;
+
 /* one parsed trace, start to end (the executor's loop) */
 static inline void run_trace(const struct trace *t, int tracenum)
 {
@@ -101,12 +104,17 @@ static inline void run_trace(const struct trace *t, int tracenum)
 		printf("T %s rejected %s\n", t->id, reject_msg);
 		return;
 	}
-	if (trace_begin(t, tracenum) < 0)
+	uint64_t t0 = now_ns();
+	int begun = trace_begin(t, tracenum);
+	rt_ns_begin += now_ns() - t0;
+	if (begun < 0)
 		return;
 	for (int i = 0; i < t->ncalls; i++)
 		if (trace_call(&t->calls[i]) < 0)
 			return;
+	t0 = now_ns();
 	trace_end();
+	rt_ns_end += now_ns() - t0;
 }
 
 
@@ -532,8 +540,9 @@ static void run_batch(void)
 		calls += traces[i].ncalls;
 	}
 	if (opt_stats)
-		printf("S traces=%d calls=%ld total_ns=%" PRIu64 " call_ns=%" PRIu64 " read_ns=%" PRIu64
-		       " out_ns=%" PRIu64 "\n", ntraces, calls, now_ns() - t0, rt_ns_call, rt_ns_read, rt_ns_out);
+		printf("S traces=%d calls=%ld total_ns=%" PRIu64 " call_ns=%" PRIu64 " read_ns=%" PRIu64 " out_ns=%" PRIu64
+		       " begin_ns=%" PRIu64 " end_ns=%" PRIu64 "\n", ntraces, calls, now_ns() - t0, rt_ns_call, rt_ns_read,
+		       rt_ns_out, rt_ns_begin, rt_ns_end);
 	fflush(stdout);
 }
 

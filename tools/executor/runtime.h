@@ -676,41 +676,13 @@ static int timeout_ms = 2000;
 struct proc {
 	int state; /* 0 never, 1 alive, 2 gone */
 	pid_t pid;
+	int smaps_fd; /* the controller's /proc/PID/smaps, open while the process lives; -1: not yet */
 };
 
 static struct proc procs[MAXPROC];
 static pid_t pgid;
 static char *rdbuf;
 static size_t rdcap;
-
-/* read a whole /proc file; returns its length or -1 */
-static ssize_t slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		if (rdcap - len < 65536) {
-			size_t cap = rdcap ? 2 * rdcap : 1 << 20;
-			rdbuf = dontfork_grow(rdbuf, rdcap ? rdcap + PAGE : 0, cap + PAGE);
-			rdcap = cap;
-		}
-		ssize_t r = read(fd, rdbuf + len, rdcap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	rdbuf[len] = 0;
-	return (ssize_t)len;
-}
 
 /* "start-end ..." header? sets s/e */
 static int parse_header(const char *l, uint64_t *s, uint64_t *e)
@@ -739,6 +711,81 @@ static int parse_header(const char *l, uint64_t *s, uint64_t *e)
 	return 1;
 }
 
+/*
+ * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop (0: all of it); returns the length
+ * read or -1.  Each read() formats at most a page of blocks (seq_read_iter), in address order, so stopping early
+ * spares the kernel the VMAs past the arena.  Built static-pie, the executor keeps all of its own mappings (image,
+ * heap, stack, vdso) far above the arena AnonVma generates (Trace.DefaultArenaBase), so only the arena's VMAs are
+ * formatted.  Any arena still reads correctly; one among the executor's mappings only reads more.
+ */
+static ssize_t slurp_fd(int fd, uint64_t stop)
+{
+	size_t len = 0, scanned = 0;
+	for (;;) {
+		if (rdcap - len < 65536) {
+			size_t cap = rdcap ? 2 * rdcap : 1 << 20;
+			rdbuf = dontfork_grow(rdbuf, rdcap ? rdcap + PAGE : 0, cap + PAGE);
+			rdcap = cap;
+		}
+		ssize_t r = read(fd, rdbuf + len, rdcap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (!stop)
+			continue;
+		/* a complete header line past stop ends the read, and what is read from it on is dropped */
+		for (char *nl; (nl = memchr(rdbuf + scanned, '\n', len - scanned)); scanned = (size_t)(nl + 1 - rdbuf)) {
+			uint64_t s, e;
+			if (parse_header(rdbuf + scanned, &s, &e) && s >= stop) {
+				len = scanned;
+				goto done;
+			}
+		}
+	}
+done:
+	rdbuf[len] = 0;
+	return (ssize_t)len;
+}
+
+static ssize_t slurp(const char *path, uint64_t stop)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t len = slurp_fd(fd, stop);
+	close(fd);
+	return len;
+}
+
+/* process idx's smaps from the start, on the descriptor kept open for it (lseek to 0 makes seq_file begin anew) */
+static ssize_t slurp_smaps(int idx, uint64_t stop)
+{
+	struct proc *p = &procs[idx];
+	if (p->smaps_fd < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/smaps", (int)p->pid);
+		p->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (p->smaps_fd < 0)
+			return -1;
+	} else if (lseek(p->smaps_fd, 0, SEEK_SET) != 0) {
+		return -1;
+	}
+	return slurp_fd(p->smaps_fd, stop);
+}
+
+/* a process that is gone no longer holds its mm (proc_mem_open's mmgrab) through the controller */
+static void forget_smaps(int idx)
+{
+	if (procs[idx].smaps_fd >= 0)
+		close(procs[idx].smaps_fd);
+	procs[idx].smaps_fd = -1;
+}
+
 /* a growable byte buffer */
 struct sbuf {
 	char *buf;
@@ -760,7 +807,7 @@ static void sbuf_add(struct sbuf *b, const char *p, size_t n)
  * "| " lines.  Both come from one read of /proc/PID/smaps: each of its blocks starts with the VMA's maps line, which
  * show_smap prints with the same show_map_vma as /proc/PID/maps, and nothing runs between the two reads it replaces.
  */
-static void observe(const struct trace *t, int idx, pid_t pid, struct sbuf *out)
+static void observe(const struct trace *t, int idx, struct sbuf *out)
 {
 	static struct sbuf sm;
 	char path[64];
@@ -770,9 +817,8 @@ static void observe(const struct trace *t, int idx, pid_t pid, struct sbuf *out)
 	sm.len = 0;
 	hn = snprintf(path, sizeof path, "O p%d smaps\n", idx);
 	sbuf_add(&sm, path, (size_t)hn);
-	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
 	uint64_t t0 = now_ns();
-	ssize_t len = slurp(path);
+	ssize_t len = slurp_smaps(idx, ae);
 	rt_ns_read += now_ns() - t0;
 	int inblock = 0;
 	for (char *l = rdbuf; len > 0 && l < rdbuf + len;) {
@@ -826,7 +872,7 @@ static void observe_all(const struct trace *t, int gone_now, int caller, int op)
 			if (rt_reuse_views && i != caller && rt_views[i].len && page_neutral(op)) {
 				sbuf_add(&v, rt_views[i].buf, rt_views[i].len);
 			} else {
-				observe(t, i, procs[i].pid, &v);
+				observe(t, i, &v);
 				if (rt_reuse_views) {
 					rt_views[i].len = 0;
 					sbuf_add(&rt_views[i], v.buf, v.len);
@@ -861,8 +907,10 @@ static void describe_death(pid_t pid, int st, int pending_child)
 {
 	int i = proc_of_pid(pid);
 	char who[16];
-	if (i >= 0)
+	if (i >= 0) {
 		procs[i].state = 3; /* reaped */
+		forget_smaps(i);
+	}
 	if (i < 0 && pending_child >= 0)
 		i = pending_child;
 	if (i >= 0)
@@ -1018,6 +1066,8 @@ static void trace_cleanup(void)
 {
 	run.active = 0;
 	close_pipes();
+	for (int i = 0; i < MAXPROC; i++)
+		forget_smaps(i);
 	for (int i = 0; i < run.nfiles; i++) {
 		char path[NAME_MAX_BYTES];
 		file_path(path, sizeof path, run.tracenum, run.fileh[i]);
@@ -1060,8 +1110,10 @@ static int trace_begin(const struct trace *t, int tracenum)
 	run.tracenum = tracenum;
 	run.nprocs = 1;
 	memset(procs, 0, sizeof procs);
-	for (int i = 0; i < MAXPROC; i++)
+	for (int i = 0; i < MAXPROC; i++) {
+		procs[i].smaps_fd = -1;
 		rt_views[i].len = 0;
+	}
 	if (rt_trace_start)
 		rt_trace_start();
 	for (int i = 0; i < MAXPROC; i++) {
@@ -1105,7 +1157,7 @@ static int trace_begin(const struct trace *t, int tracenum)
 	/* the arena must be empty */
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	ssize_t len = slurp(path);
+	ssize_t len = slurp(path, t->base + t->size);
 	if (len < 0) {
 		snprintf(reject_msg, sizeof reject_msg, "cannot read %s", path);
 		return trace_reject();
@@ -1210,6 +1262,7 @@ static int trace_call(const struct cmd *call)
 			return trace_fail();
 		}
 		procs[p].state = 2;
+		forget_smaps(p);
 		gone_now = p;
 	}
 	if (early_pid) {

@@ -68,7 +68,7 @@ make clean >/dev/null 2>&1
 make >"$WORK/make.log" 2>&1 || { cat "$WORK/make.log"; fail "make"; }
 grep -qi warning "$WORK/make.log" && { cat "$WORK/make.log"; fail "compiler warnings"; }
 if command -v file >/dev/null 2>&1; then
-	file anonvma-exec | grep -q 'statically linked' || fail "anonvma-exec is not static"
+	file anonvma-exec | grep -Eq 'static(-pie)? linked|statically linked' || fail "anonvma-exec is not static"
 fi
 pass "build"
 

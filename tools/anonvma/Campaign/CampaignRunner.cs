@@ -28,6 +28,18 @@ public sealed record SessionOptions(TimeSpan Budget, int Workers, TimeSpan Grace
 
     /// <summary>Stop taking blocks once one finding is claimed and shrunk, and claim no other (mutation checks time the first kill).</summary>
     public bool StopAtFirstFinding { get; init; }
+
+    /// <summary>
+    /// Threads on the QEMU lane, each with a guest of its own: two per core given to the lane, so that one block's model
+    /// runs overlap another's guest time (see <see cref="QemuWorkersFor"/>).
+    /// </summary>
+    public int QemuWorkers { get; init; } = 2;
+
+    /// <summary>Most QEMU lane threads on any machine: each may hold a guest of 512 MiB.</summary>
+    public const int MaxQemuWorkers = 16;
+
+    /// <summary>The QEMU lane's default threads when the main lane has <paramref name="workers"/> of <paramref name="cores"/> cores.</summary>
+    public static int QemuWorkersFor(int cores, int workers) => Math.Min(MaxQemuWorkers, 2 * Math.Max(1, cores - workers));
 }
 
 /// <summary>How a session ended.</summary>
@@ -120,7 +132,7 @@ public sealed class CampaignRunner
 
         var threads = new List<Thread>();
         foreach (var lane in lanes)
-            for (int i = 0; i < (lane.Name == "main" ? options.Workers : 1); i++)
+            for (int i = 0; i < (lane.Name == "main" ? options.Workers : options.QemuWorkers); i++)
             {
                 int worker = threads.Count;
                 threads.Add(new Thread(() => Work(worker, lane)) { IsBackground = true, Name = $"campaign-{lane.Name}-{i}" });

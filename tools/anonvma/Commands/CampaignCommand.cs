@@ -17,7 +17,10 @@ public sealed class CampaignCommand : CliCommand
     readonly Option<string?> resumeDir = TypedOption.Text("--resume", "DIR", "continue the campaign in DIR with the same seeds and judges; finishes shrinking what was cut short");
     readonly Option<int?> seeds = TypedOption.Int("--seeds", "seeds in the whole campaign (all shards), then stop (default: as many as --time allows)", 1, int.MaxValue / 2);
     readonly Option<int?> firstSeed = TypedOption.Int("--seed", "the first seed (default 1)", 0, int.MaxValue / 2);
-    readonly Option<int?> workerCount = TypedOption.Int("--workers", $"workers on the model and native lane (default: one per core, here {Environment.ProcessorCount})", 1, 256);
+    readonly Option<int?> workerCount = TypedOption.Int("--workers",
+        $"workers on the model and native lane (default: one per core, here {Environment.ProcessorCount}, or half the cores when the QEMU lane runs)", 1, 256);
+    readonly Option<int?> qemuWorkerCount = TypedOption.Int("--qemu-workers",
+        "threads on the QEMU lane, each with its guest (default: two per core the main lane leaves, at least 2)", 1, SessionOptions.MaxQemuWorkers);
     readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All, "model,native,qemu (the default), model,native, model,qemu or model");
     readonly Option<(int Index, int Count)?> shard = TypedOption.Parsed<(int, int)?>("--shard", "i/n",
         "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge", s => ParseShard(s));
@@ -27,7 +30,7 @@ public sealed class CampaignCommand : CliCommand
     readonly Option<Mutations?> mutate = TypedOption.Mutation();
 
     public CampaignCommand() : base("campaign", "run a long, resumable, multi-core campaign and write its HTML report (the nightly job)") =>
-        Add(time, output, resumeDir, seeds, firstSeed, workerCount, judgeNames, shard, block, graceTime, shrinkTime, mutate);
+        Add(time, output, resumeDir, seeds, firstSeed, workerCount, qemuWorkerCount, judgeNames, shard, block, graceTime, shrinkTime, mutate);
 
     /// <summary>The options that fix what a campaign checks, refused with --resume (the directory already says).</summary>
     Option[] ConfigOptions => [seeds, firstSeed, judgeNames, shard, mutate, block];
@@ -36,7 +39,6 @@ public sealed class CampaignCommand : CliCommand
     {
         var budget = args.GetValue(time) ?? TimeSpan.FromMinutes(10);
         var grace = args.GetValue(graceTime) ?? TimeSpan.FromSeconds(60);
-        int workers = args.GetValue(workerCount) ?? Environment.ProcessorCount;
         var shrinkBudget = args.GetValue(shrinkTime) ?? TimeSpan.FromMinutes(3);
         CampaignDirectory dir;
         if (args.GetValue(resumeDir) is { } resume)
@@ -67,16 +69,21 @@ public sealed class CampaignCommand : CliCommand
 
         var runner = new CampaignRunner(dir, JudgeNames.Kernel);
         var c = runner.Config;
+        // Naming is judged only on the QEMU lane (this machine's kernel may refuse every name), so with it the cores are
+        // shared between the lanes rather than all given to the main one.
+        int cores = Environment.ProcessorCount;
+        int workers = args.GetValue(workerCount) ?? (c.Qemu ? Math.Max(1, cores / 2) : cores);
+        int qemuWorkers = args.GetValue(qemuWorkerCount) ?? SessionOptions.QemuWorkersFor(cores, workers);
         var o = context.Out;
         o.WriteLine($"campaign: {dir.Path}");
         o.WriteLine($"judges {string.Join(",", c.Judges)}, seeds {c.FirstSeed}{(c.Seeds is { } n ? $"…{c.FirstSeed + n - 1}" : " onwards")}, shard {c.Shard}, " +
-                    $"{workers} worker{(workers == 1 ? "" : "s")}{(c.Qemu ? " + the QEMU lane" : "")}, this session {Shown.Duration(budget)}");
+                    $"{workers} worker{(workers == 1 ? "" : "s")}{(c.Qemu ? $" + {qemuWorkers} on the QEMU lane" : "")}, this session {Shown.Duration(budget)}");
         if (c.Mutation is { } m) o.WriteLine(context.Colour.Yellow($"mutation {m}: the model is deliberately wrong, so findings are expected"));
         o.WriteLine($"schedule: {c.ShortLength}-call traces, and one seed in {c.LongEvery} a {c.LongLength}-call one; blocks of {c.BlockSize} seeds ({c.QemuBlockSize} per QEMU batch)");
         o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
         o.WriteLine();
 
-        var options = new SessionOptions(budget, workers, grace, TimeSpan.FromSeconds(5)) { ShrinkBudget = shrinkBudget };
+        var options = new SessionOptions(budget, workers, grace, TimeSpan.FromSeconds(5)) { ShrinkBudget = shrinkBudget, QemuWorkers = qemuWorkers };
         var outcome = CampaignDisplay.Run(context, progress => runner.Run(options, progress, context.Cancel));
 
         CampaignDisplay.Summary(o, context.Colour, dir, outcome, ReportWriter.Write(dir));

@@ -8,8 +8,8 @@ using AnonVma.Model;
 namespace AnonVma.Cli;
 
 /// <summary>
-/// `fuzz`: a time-boxed generated campaign on one core with the suite a user runs (every invariant on the
-/// linux-6.12 model, then the model against this machine's kernel, and against QEMU 6.12 when asked). Prints
+/// `fuzz`: a time-boxed generated campaign on one worker with the suite a user runs (every invariant on the
+/// linux-6.12 model, then the model against this machine's kernel, and against QEMU 6.12 on its own lane when it can run). Prints
 /// progress, then what it reached and each finding, shrunk and saved as a trace file with its replay command.
 /// Exit 0 when nothing was found, 1 when something was.
 /// </summary>
@@ -39,7 +39,8 @@ public sealed class FuzzCommand : CliCommand
         bool shrink = !args.GetValue(noShrink);
         var mutations = args.GetValue(mutate);
 
-        // fuzz is a campaign with one worker in a temporary directory: the same loop, one pass per trace, no long traces.
+        // fuzz is a campaign with one worker (and the QEMU lane's) in a temporary directory: the same loop, one pass per
+        // trace, no long traces.
         var config = new CampaignConfig
         {
             Judges = judges, FirstSeed = seed, LongEvery = 0, ShortLength = length,
@@ -47,6 +48,7 @@ public sealed class FuzzCommand : CliCommand
         };
         var options = new SessionOptions(budget, Workers: 1, Grace: TimeSpan.FromMinutes(10), SampleEvery: TimeSpan.FromSeconds(5))
         {
+            QemuWorkers = 2, // about one core of guest time: one block's guest runs while the other's model runs
             Shrink = shrink, ShrinkBudget = TimeSpan.FromMinutes(10),
         };
 
@@ -77,7 +79,7 @@ public sealed class FuzzCommand : CliCommand
         var result = TemporaryCampaign.Run(config, options, JudgeNames.Kernel,
             started: runner =>
             {
-                o.WriteLine($"fuzz: {Shown.Duration(budget)} on one core, seed {seed}, {length} calls per trace");
+                o.WriteLine($"fuzz: {Shown.Duration(budget)}, one worker{(judges.Contains("qemu") ? " and the QEMU lane's" : "")}, seed {seed}, {length} calls per trace");
                 o.WriteLine($"oracles: {runner.Oracles}");
                 if (noQemu is { Length: > 0 }) o.WriteLine(c.Yellow($"not judged by Linux 6.12, which has naming: {noQemu}"));
                 o.WriteLine($"repeat with: {repeat}");
