@@ -713,8 +713,9 @@ static int parse_header(const char *l, uint64_t *s, uint64_t *e)
 
 /*
  * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop (0: all of it); returns the length
- * read or -1.  Each read() formats at most a page of blocks (seq_read_iter), in address order, so stopping early
- * spares the kernel the VMAs past the arena.  Built static-pie, the executor keeps all of its own mappings (image,
+ * read or -1.  Each read() formats blocks in address order until it has as many bytes as asked (seq_read_iter), so
+ * reading 2 KiB at a time (about two smaps blocks; a page at a time formats twice as many) and stopping early spares
+ * the kernel the VMAs past the arena.  Built static-pie, the executor keeps all of its own mappings (image,
  * heap, stack, vdso) far above the arena AnonVma generates (Trace.DefaultArenaBase), so only the arena's VMAs are
  * formatted.  Any arena still reads correctly; one among the executor's mappings only reads more.
  */
@@ -727,7 +728,7 @@ static ssize_t slurp_fd(int fd, uint64_t stop)
 			rdbuf = dontfork_grow(rdbuf, rdcap ? rdcap + PAGE : 0, cap + PAGE);
 			rdcap = cap;
 		}
-		ssize_t r = read(fd, rdbuf + len, rdcap - len);
+		ssize_t r = read(fd, rdbuf + len, stop ? 2048 : rdcap - len);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1005,6 +1006,22 @@ static int get_resp(int idx, struct resp *r, int callidx, int pending_child)
 	}
 }
 
+/*
+ * The pipes outlive a trace: the next one reuses them (sixteen pipe() and thirty-two close() fewer per trace, dear
+ * under emulation) once they are empty again.  Every process that held them is reaped by then (kill_trace), so what
+ * is left is only what a dead process never read or the controller never took.
+ */
+static void empty_pipes(void)
+{
+	char junk[512];
+	for (int i = 0; i < MAXPROC; i++)
+		for (int k = 0; k < 2; k++) {
+			struct pollfd pf = {k ? pipes_resp[i][0] : pipes_cmd[i][0], POLLIN, 0};
+			while (poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) && read(pf.fd, junk, sizeof junk) > 0)
+				;
+		}
+}
+
 static void close_pipes(void)
 {
 	for (int i = 0; i < MAXPROC; i++)
@@ -1061,11 +1078,10 @@ static struct {
 	int fileh[MAXHANDLE];
 } run;
 
-/* after the trace's last line: close the pipes, remove its files */
+/* after the trace's last line (its processes all reaped): remove its files; the pipes stay for the next trace */
 static void trace_cleanup(void)
 {
 	run.active = 0;
-	close_pipes();
 	for (int i = 0; i < MAXPROC; i++)
 		forget_smaps(i);
 	for (int i = 0; i < run.nfiles; i++) {
@@ -1116,8 +1132,10 @@ static int trace_begin(const struct trace *t, int tracenum)
 	}
 	if (rt_trace_start)
 		rt_trace_start();
-	for (int i = 0; i < MAXPROC; i++) {
-		if (pipe(pipes_cmd[i]) < 0 || pipe(pipes_resp[i]) < 0) {
+	if (pipes_cmd[0][0] >= 0)
+		empty_pipes();
+	for (int i = 0; i < MAXPROC && pipes_cmd[MAXPROC - 1][0] < 0; i++) {
+		if ((pipes_cmd[i][0] < 0 && pipe(pipes_cmd[i]) < 0) || (pipes_resp[i][0] < 0 && pipe(pipes_resp[i]) < 0)) {
 			printf("T %s rejected pipe: %s\n", t->id, strerror(errno));
 			close_pipes();
 			return -1;

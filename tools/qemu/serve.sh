@@ -9,9 +9,10 @@
 # serial) goes to stderr.
 #
 # The guest does not boot each time. The first run for a kernel, executor and call limit boots it once, waits for the
-# executor's "R ready", and saves the machine's state (QEMU migration to a gzip'ed file) next to the kernel; every run
-# restores that state, a guest waiting for its first batch, in a few tenths of a second. Every session therefore
-# starts from the same machine state, MemTotal included. TCG only: a KVM guest hangs on this machine.
+# executor's "R ready", and saves the machine's state (QEMU's migration stream, uncompressed: about 23 MB, read back
+# faster than a 4 MB gzip is inflated) next to the kernel; every run restores that state, a guest waiting for its
+# first batch, in one or two tenths of a second. Every session therefore starts from the same machine state, MemTotal
+# included. A state unused for a week is removed when a new one is saved. TCG only: a KVM guest hangs on this machine.
 set -u -o pipefail
 
 PROG=serve.sh
@@ -49,14 +50,14 @@ fi
 # (arch/x86/kernel/apic/io_apic.c) waits for at boot, and the kernel panics "IO-APIC + timer doesn't work!".
 APPEND="console=ttyS0 quiet panic=-1 no_timer_check -- --init --serve --timeout-ms=$(printf %07d "$CALL_TIMEOUT_MS")"
 MACHINE=(-M pc -display none -monitor none -nodefaults -no-reboot -m 512 -kernel "$KERNEL" -append "$APPEND"
-	-chardev file,id=con,path=/dev/stderr -serial chardev:con -device virtio-serial-pci)
+	-chardev file,id=con,path=/dev/stderr,append=on -serial chardev:con -device virtio-serial-pci)
 
 # The saved state is QEMU's own migration format: a new QEMU, executor, image or machine gets a state of its own.
 SUM=$( { sha256sum <"$EXEC"; sha256sum <"$KERNEL"; echo "${MACHINE[*]}"; qemu-system-x86_64 --version; } | sha256sum | cut -c1-16) ||
 	die "sha256sum failed"
 DIR=$(dirname "$KERNEL")
 INITRD=$DIR/serve-initrd-$SUM.gz
-SNAPSHOT=$DIR/serve-state-$SUM.gz
+SNAPSHOT=$DIR/serve-state-$SUM
 
 make_snapshot() {
 	local work
@@ -75,7 +76,7 @@ make_snapshot() {
 	# The guest says "R ready" once booted and waiting on the port; then its state is saved.
 	while IFS= read -r -t 120 line <&7; do [ "$line" = "R ready" ] && break; done
 	[ "$line" = "R ready" ] || { kill "$qpid" 2>/dev/null; cat "$work/qemu.err" >&2; die "the guest did not boot to 'R ready' within 120 s"; }
-	echo "migrate \"exec:gzip -1 >$work/state.gz\"" >&8
+	echo "migrate \"exec:cat >$work/state\"" >&8
 	for _ in $(seq 1 600); do
 		echo "info migrate" >&8
 		status=
@@ -88,7 +89,8 @@ make_snapshot() {
 	wait "$qpid" 2>/dev/null
 	exec 7>&- 8>&- 9>&-
 	[ "$status" = completed ] || die "saving the guest's state failed (status '${status:-none}')"
-	mv -f "$work/state.gz" "$SNAPSHOT" || die "cannot write $SNAPSHOT"
+	mv -f "$work/state" "$SNAPSHOT" || die "cannot write $SNAPSHOT"
+	find "$DIR" -maxdepth 1 -name 'serve-*' -mtime +7 -delete 2>/dev/null
 	rm -rf "$work"
 	trap - EXIT
 }
@@ -99,5 +101,7 @@ flock 6 || die "flock failed"
 [ -s "$SNAPSHOT" ] && [ -s "$INITRD" ] || make_snapshot
 exec 6>&-
 
-exec qemu-system-x86_64 "${MACHINE[@]}" -initrd "$INITRD" -incoming "exec:gzip -dc $SNAPSHOT" \
+touch -c "$SNAPSHOT" "$INITRD" # in use: kept by the clean-up above
+exec 3<"$SNAPSHOT" || die "cannot read $SNAPSHOT"
+exec qemu-system-x86_64 "${MACHINE[@]}" -initrd "$INITRD" -incoming fd:3 \
 	-chardev stdio,id=port -device virtserialport,chardev=port,name=anonvma
