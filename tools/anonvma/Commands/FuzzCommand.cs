@@ -62,7 +62,8 @@ public sealed class FuzzCommand : CliCommand
         void Progress(CampaignProgress p)
         {
             long calls = p.JudgeCalls.GetValueOrDefault("model");
-            string line = $"traces {p.Traces:N0}  calls {calls:N0}  {calls / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0} calls/s  " +
+            // The traces are the seeds done (the QEMU lane judges some of the same ones again), as in the summary.
+            string line = $"traces {p.Total.Traces.GetValueOrDefault("main"):N0}  calls {calls:N0}  {calls / Math.Max(p.Elapsed.TotalSeconds, 1e-9):N0} calls/s  " +
                           $"findings {p.Findings}  {Math.Max(0, (budget - p.Elapsed).TotalSeconds):F0} s left";
             if (context.Terminal)
             {
