@@ -10,7 +10,7 @@ public sealed record CampaignConfig
 {
     /// <summary>The file format's version, which also fixes what a seed means; a directory of another format is refused, not misread.</summary>
     public int Version { get; init; } = CampaignDirectory.FormatVersion;
-    /// <summary>"model", "native", "qemu": the invariants always, then the kernels listed.</summary>
+    /// <summary>"model", "native", "qemu", "gvisor", "qemu-user": the invariants always, then the kernels and re-implementations listed.</summary>
     public IReadOnlyList<string> Judges { get; init; } = ["model", "native", "qemu"];
     public int FirstSeed { get; init; } = 1;
     /// <summary>Seeds in the whole campaign (all shards together), or null for as many as the time allows.</summary>
@@ -36,6 +36,8 @@ public sealed record CampaignConfig
 
     [JsonIgnore] public bool Native => Judges.Contains("native");
     [JsonIgnore] public bool Qemu => Judges.Contains("qemu");
+    /// <summary>The re-implementations judged against Linux, each on a lane of its own named after it.</summary>
+    [JsonIgnore] public IEnumerable<string> Implementations => Judges.Where(j => AnonVma.Judges.ImplementationJudge.ByKey(j) is not null);
 
     /// <summary>"2/4" style, for people.</summary>
     [JsonIgnore] public string Shard => $"{ShardIndex}/{ShardCount}";

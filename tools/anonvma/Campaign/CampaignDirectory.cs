@@ -79,7 +79,8 @@ public sealed class CampaignDirectory
     {
         string? problem =
             c.Judges is null || !c.Judges.Contains("model") ? "judges must include model" :
-            c.Judges.Any(j => j is not ("model" or "native" or "qemu")) ? $"unknown judge in [{string.Join(", ", c.Judges)}] (model, native, qemu)" :
+            c.Judges.Any(j => j is not ("model" or "native" or "qemu") && AnonVma.Judges.ImplementationJudge.ByKey(j) is null)
+                ? $"unknown judge in [{string.Join(", ", c.Judges)}] (model, native, qemu, {string.Join(", ", AnonVma.Judges.ImplementationJudge.All.Select(i => i.Key))})" :
             c.ShardCount < 1 || c.ShardIndex < 0 || c.ShardIndex >= c.ShardCount ? $"shard {c.ShardIndex}/{c.ShardCount} is not i/n with 0 ≤ i < n" :
             c.BlockSize < 1 || c.QemuBlockSize < 1 ? "block sizes must be positive" :
             c.Seeds is < 1 ? "seeds must be positive" :

@@ -98,6 +98,13 @@ public sealed class CampaignRunner
                 ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations, "native")),
             });
         }
+        // A re-implementation walks the same seeds on its own lane; the model of this machine's kernel is its reference.
+        foreach (var name in Config.Implementations)
+        {
+            var judge = kernel(name);
+            lanes.Add(new Lane(name, name, new SeedBlocks(Config, Config.BlockSize), Done(name),
+                () => new Suite(new DifferentialOracle(judge, mutations, name)), judge));
+        }
         store.RemoveUnpublished();
         foreach (var rec in store.PendingShrink()) lanes.FirstOrDefault(l => l.Name == rec.Lane)?.Pending.Enqueue(rec);
 
@@ -132,7 +139,7 @@ public sealed class CampaignRunner
 
         var threads = new List<Thread>();
         foreach (var lane in lanes)
-            for (int i = 0; i < (lane.Name == "main" ? options.Workers : options.QemuWorkers); i++)
+            for (int i = 0; i < lane.Name switch { "main" => options.Workers, "qemu" => options.QemuWorkers, _ => 1 }; i++)
             {
                 int worker = threads.Count;
                 threads.Add(new Thread(() => Work(worker, lane)) { IsBackground = true, Name = $"campaign-{lane.Name}-{i}" });
@@ -276,7 +283,7 @@ public sealed class CampaignRunner
             if (suite.Check(quick.Trace) is { } confirmed && confirmed.Key == f.Key)
                 return (new Shrinker.Result(quick.Trace, confirmed, quick.CandidatesRun + 1, quick.Rounds + 1) { Via = standIn.Name }, Cut());
         }
-        var result = Shrinker.Shrink(trace, f, suite, cancel: budgetOver.Token, maxBatch: lane.Name == "qemu" ? 32 : 256);
+        var result = Shrinker.Shrink(trace, f, suite, cancel: budgetOver.Token, maxBatch: lane.Name == "main" ? 256 : 32);
         return (result, Cut());
     }
 

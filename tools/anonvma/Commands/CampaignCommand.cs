@@ -21,7 +21,7 @@ public sealed class CampaignCommand : CliCommand
         $"workers on the model and native lane (default: one per core, here {Environment.ProcessorCount}, or half the cores when the QEMU lane runs)", 1, 256);
     readonly Option<int?> qemuWorkerCount = TypedOption.Int("--qemu-workers",
         "threads on the QEMU lane, each with its guest (default: two per core the main lane leaves, at least 2)", 1, SessionOptions.MaxQemuWorkers);
-    readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All, "model,native,qemu (the default), model,native, model,qemu or model");
+    readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All, "model,native,qemu (the default), model,native, model,qemu or model; add gvisor or qemu-user to judge that re-implementation against Linux (model,native,gvisor)");
     readonly Option<(int Index, int Count)?> shard = TypedOption.Parsed<(int, int)?>("--shard", "i/n",
         "run shard i of n (0 ≤ i < n): the seed blocks k with k mod n = i; combine shards with merge", s => ParseShard(s));
     readonly Option<int?> block = TypedOption.Int("--block", "seeds per block of the model and native lane (default 64); the QEMU lane sends 64 a batch", 1, 100_000);

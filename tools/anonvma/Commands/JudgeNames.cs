@@ -4,14 +4,15 @@ using AnonVma.Model;
 namespace AnonVma.Cli;
 
 /// <summary>
-/// How commands name judges and profiles ("model", "native", "qemu"; "linux-6.12", "host-6.18" or this machine's
-/// release), and the one place that turns a judge that cannot run here into a clear error (exit 2).
+/// How commands name judges and profiles ("model", "native", "qemu", and the re-implementations "gvisor" and
+/// "qemu-user"; "linux-6.12", "host-6.18" or this machine's release), and the one place that turns a judge that cannot
+/// run here into a clear error (exit 2).
 /// </summary>
 public static class JudgeNames
 {
-    public static readonly IReadOnlyList<string> All = ["model", "native", "qemu"];
+    public static readonly IReadOnlyList<string> All = ["model", "native", "qemu", .. ImplementationJudge.All.Select(i => i.Key)];
 
-    /// <summary>Where a judge goes in every listing: model, native, qemu.</summary>
+    /// <summary>Where a judge goes in every listing: model, native, qemu, then the re-implementations.</summary>
     public static int Order(string judge) => judge switch { "model" => 0, "native" => 1, "qemu" => 2, _ => 3 };
 
     /// <summary>The --judges of fuzz and campaign in that order; both always check the model, so it must be listed.</summary>
@@ -32,7 +33,13 @@ public static class JudgeNames
                 throw new InputException($"the qemu judge (Linux 6.12 under QEMU) is unavailable: {why}" +
                     (why.Contains(QemuJudge.BuildCommand) ? "" : $"\nthen build the kernel image once with: {QemuJudge.BuildCommand}"));
             default:
-                throw new ArgumentException($"'{name}' is not a kernel judge");
+                if (ImplementationJudge.ByKey(name) is not { } what) throw new ArgumentException($"'{name}' is not a kernel judge");
+                try
+                {
+                    if (ImplementationJudge.TryCreate(what, out var whyNot) is { } judge) return judge;
+                    throw new InputException($"the {name} judge ({what.Title}) is unavailable: {whyNot}");
+                }
+                catch (InvalidOperationException e) { throw new InputException($"the {name} judge cannot run on this machine: {e.Message}"); }
         }
     }
 

@@ -21,8 +21,8 @@ public sealed class RecordCommand : CliCommand
 
     public override int Run(ParseResult args, CliContext context)
     {
-        var on = args.GetValue(judgeName) ?? throw new UsageException("record: --on JUDGE is required (model, native or qemu)");
-        if (!JudgeNames.All.Contains(on)) throw new UsageException($"record: --on: unknown judge '{on}' (model, native or qemu)");
+        var on = args.GetValue(judgeName) ?? throw new UsageException($"record: --on JUDGE is required ({string.Join(", ", JudgeNames.All)})");
+        if (!JudgeNames.All.Contains(on)) throw new UsageException($"record: --on: unknown judge '{on}' ({string.Join(", ", JudgeNames.All)})");
         var docs = args.GetValue(traces)!.Select(p => (path: p, doc: TraceInput.Load(p))).ToList();
         IJudge judge = on == "model"
             ? new ModelJudge(JudgeNames.Profile(docs[0].doc.Get("profile") ?? KernelProfile.Linux612.Name, docs[0].path))

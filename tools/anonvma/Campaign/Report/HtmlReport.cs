@@ -253,6 +253,8 @@ public static class HtmlReport
         "model" => "#2563eb",
         "native" => "#ea580c",
         "qemu" => "#16a34a",
+        "gvisor" => "#9333ea",
+        "qemu-user" => "#0891b2",
         _ => "#4b5563",
     };
 

@@ -1,0 +1,67 @@
+using AnonVma.Model;
+
+namespace AnonVma.Judges;
+
+/// <summary>
+/// A re-implementation of Linux's memory calls, such as gVisor's Sentry or QEMU's user-mode emulator, that runs the
+/// native executor unchanged. Linux is the reference: the judge's profile is this machine's kernel's, on which the
+/// model is exact, so every difference from the model is the implementation's.
+/// </summary>
+public sealed class ImplementationJudge : ExecutorJudge
+{
+    /// <summary>How to run a program under one implementation, and where to get it.</summary>
+    /// <param name="Key">The judge's name on the command line and in findings: "gvisor", "qemu-user".</param>
+    /// <param name="Title">What reports call it.</param>
+    /// <param name="Wrapper">The command the executor's own command line follows.</param>
+    /// <param name="Package">The Debian package that has <paramref name="Wrapper"/>'s first word.</param>
+    /// <param name="NeedsRoot">runsc runs a sandbox only as root.</param>
+    public sealed record Implementation(string Key, string Title, string[] Wrapper, string Package, bool NeedsRoot);
+
+    /// <summary>gVisor: the executor is the sandbox's PID 1, which is why it is told it is not an /init.</summary>
+    public static readonly Implementation GVisor = new("gvisor", "gVisor (runsc, ptrace platform)",
+        ["runsc", "--platform=ptrace", "--network=none", "do"], "runsc", NeedsRoot: true);
+
+    public static readonly Implementation QemuUser = new("qemu-user", "QEMU user mode (qemu-x86_64)", ["qemu-x86_64"], "qemu-user", NeedsRoot: false);
+
+    public static readonly IReadOnlyList<Implementation> All = [GVisor, QemuUser];
+
+    /// <summary>The implementation a judge name stands for, or null.</summary>
+    public static Implementation? ByKey(string key) => All.FirstOrDefault(i => i.Key == key);
+
+    /// <summary>How long one call may take: emulation and ptrace make calls slower than the native judge's 2 s allow.</summary>
+    const int CallTimeoutMs = 5000;
+
+    readonly Implementation what;
+    readonly string executor;
+
+    public Implementation What => what;
+
+    ImplementationJudge(Implementation what, string executor, KernelProfile linux)
+        : base(what.Key, linux, $"{what.Title}'s own (no memory limit is set)") => (this.what, this.executor) = (what, executor);
+
+    /// <summary>The judge, or null with the reason it cannot run here (the tool missing, not root).</summary>
+    public static ImplementationJudge? TryCreate(Implementation what, out string whyNot)
+    {
+        whyNot = "";
+        string tool = what.Wrapper[0];
+        if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool))))
+        {
+            whyNot = $"{tool} is not installed (apt-get install {what.Package})";
+            return null;
+        }
+        if (what.NeedsRoot && Environment.UserName != "root")
+        {
+            whyNot = $"{tool} runs a sandbox only as root";
+            return null;
+        }
+        var exe = EnsureExecutor();
+        return new ImplementationJudge(what, exe, NativeProfile.Detect(exe));
+    }
+
+    protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
+        TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount * 2.0 * CallTimeoutMs / 1000));
+
+    /// <summary>A long-lived `anonvma-exec --serve` inside the implementation (one sandbox or emulator per session).</summary>
+    protected override ExecutorSession StartSession() =>
+        new(what.Wrapper[0], [.. what.Wrapper.Skip(1), executor, "--serve", "--timeout-ms", CallTimeoutMs.ToString()], Name, TimeSpan.FromSeconds(60));
+}
