@@ -31,6 +31,15 @@ public static class Components
     public static void Chromium() =>
         Need(ChromiumCheck.Find() is not null, "Chromium", "chromium is not installed (neither /usr/bin/chromium nor on PATH)");
 
+    /// <summary>A re-implementation's judge (gVisor, QEMU user mode), or the skip or failure that says why it cannot run.</summary>
+    public static AnonVma.Judges.ImplementationJudge Implementation(AnonVma.Judges.ImplementationJudge.Implementation what)
+    {
+        ExecutorToolchain();
+        var judge = AnonVma.Judges.ImplementationJudge.TryCreate(what, out var whyNot);
+        Need(judge is not null, what.Title, whyNot);
+        return judge!;
+    }
+
     /// <summary>gcc and make, which build the executor every real-kernel test runs.</summary>
     public static void ExecutorToolchain()
     {

@@ -98,12 +98,15 @@ public sealed class CampaignRunner
                 ShrinkStandIn = native is null ? null : () => new Suite(new DifferentialOracle(native, mutations, "native")),
             });
         }
-        // A re-implementation walks the same seeds on its own lane; the model of this machine's kernel is its reference.
+        // A re-implementation walks the same seeds on its own lane. Linux is its reference: this machine's kernel first
+        // (a trace where it differs from the model is the model's finding, not the implementation's), then the model.
         foreach (var name in Config.Implementations)
         {
             var judge = kernel(name);
             lanes.Add(new Lane(name, name, new SeedBlocks(Config, Config.BlockSize), Done(name),
-                () => new Suite(new DifferentialOracle(judge, mutations, name)), judge));
+                () => native is null
+                    ? new Suite(new DifferentialOracle(judge, mutations, name))
+                    : new Suite(new DifferentialOracle(native, mutations, "native"), new DifferentialOracle(judge, mutations, name)), judge));
         }
         store.RemoveUnpublished();
         foreach (var rec in store.PendingShrink()) lanes.FirstOrDefault(l => l.Name == rec.Lane)?.Pending.Enqueue(rec);

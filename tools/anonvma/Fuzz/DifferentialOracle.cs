@@ -5,7 +5,8 @@ using AnonVma.Model;
 namespace AnonVma.Fuzz;
 
 /// <summary>
-/// The model against a real kernel, call by call: the kernel is the ground truth, so its side is what was expected.
+/// The model against a real kernel, call by call: the kernel is the ground truth, so its side is what was expected
+/// (against a re-implementation of Linux, the model of Linux is what was expected).
 /// A trace the kernel could not run to the end for reasons of its own (a timeout, a lost run) is reported too, when a
 /// second run ends the same way.
 /// </summary>
@@ -39,16 +40,24 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
         for (int i = 0; i < traces.Count; i++)
         {
             if (ours[i].End == RunEnd.Rejected) continue;
-            if (Comparison.FirstDifference(traces[i], model.Name, ours[i], kernel.Name, theirs[i]) is not { } d) continue;
+            var expected = kernel is ImplementationJudge impl ? impl.WithoutMissing(ours[i]) : ours[i];
+            if (Comparison.FirstDifference(traces[i], model.Name, expected, kernel.Name, theirs[i]) is not { } d) continue;
             int at = d.CallIndex < 0 ? traces[i].Calls.Count - 1 : d.CallIndex;
             // A trace the executor refused is a finding of its own kind, never a reproduction of a difference at a
             // call: a shrinker that drops the memfd_create a later mmap names must not take the refusal for the bug.
             string kind = theirs[i].End == RunEnd.Rejected ? "rejected"
                 : at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
-            found[i] = new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
-            {
-                Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
-            };
+            // A kernel is the ground truth the model is held to; a re-implementation is held to Linux, which the model
+            // of this machine's kernel stands for.
+            found[i] = kernel is ImplementationJudge
+                ? new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Left, d.Right)
+                {
+                    Report = d.Report(), Labels = ($"expected (Linux: {model.Name})", $"observed ({kernel.Name})"),
+                }
+                : new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
+                {
+                    Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
+                };
         }
         return found;
     }

@@ -36,8 +36,43 @@ public sealed class ImplementationJudge : ExecutorJudge
 
     public Implementation What => what;
 
+    /// <summary>
+    /// The compared smaps fields this implementation does not print (gVisor 20221219 has no Pss_Dirty, which Linux 6.0
+    /// added), found by probing: they are left out of every comparison with it and listed once as not implemented.
+    /// </summary>
+    public IReadOnlyList<string> MissingSmapsFields { get; private set; } = [];
+
+    /// <summary>What the implementation lacks, in the words a report lists it with.</summary>
+    public IReadOnlyList<string> NotImplemented => [.. MissingSmapsFields.Select(f => $"smaps field {f}")];
+
     ImplementationJudge(Implementation what, string executor, KernelProfile linux)
         : base(what.Key, linux, $"{what.Title}'s own (no memory limit is set)") => (this.what, this.executor) = (what, executor);
+
+    /// <summary>A model run as this implementation could show it: without the smaps fields it does not print.</summary>
+    public TraceRun WithoutMissing(TraceRun run) => MissingSmapsFields.Count == 0 ? run : run with
+    {
+        Steps = [.. run.Steps.Select(s => s with
+        {
+            Processes = [.. s.Processes.Select(p => p with { Smaps = [.. p.Smaps.Where(l => !MissingSmapsFields.Any(f => l.StartsWith(f + ":")))] })],
+        })],
+    };
+
+    /// <summary>One page mapped, written and read back: every compared smaps field of a resident anonymous page.</summary>
+    static readonly Trace Probe = new("probe", Trace.DefaultArenaBase, 16 * Model.Abi.Mem.PageSize,
+    [
+        new MmapCall(0, Trace.DefaultArenaBase, Model.Abi.Mem.PageSize, Model.Abi.Prot.ReadWrite,
+            Model.Abi.Map.Private | Model.Abi.Map.Anonymous | Model.Abi.Map.FixedNoReplace),
+        new TouchCall(0, Trace.DefaultArenaBase, Write: true),
+    ]);
+
+    void ProbeFields()
+    {
+        var run = Run([Probe])[0];
+        if (run.End != RunEnd.Completed || run.Steps.Count != 2)
+            throw new InvalidOperationException($"the executor did not run under {what.Title}: {run.End} {run.Detail}");
+        var shown = run.Steps[1].Processes.SelectMany(p => p.Smaps).Select(l => l.Split(':')[0]).ToHashSet();
+        MissingSmapsFields = [.. Comparison.SmapsFields.Where(f => !shown.Contains(f))];
+    }
 
     /// <summary>The judge, or null with the reason it cannot run here (the tool missing, not root).</summary>
     public static ImplementationJudge? TryCreate(Implementation what, out string whyNot)
@@ -55,7 +90,9 @@ public sealed class ImplementationJudge : ExecutorJudge
             return null;
         }
         var exe = EnsureExecutor();
-        return new ImplementationJudge(what, exe, NativeProfile.Detect(exe));
+        var judge = new ImplementationJudge(what, exe, NativeProfile.Detect(exe));
+        judge.ProbeFields();
+        return judge;
     }
 
     protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
