@@ -19,7 +19,8 @@ public sealed class FuzzCommand : CliCommand
     readonly Option<int?> firstSeed = TypedOption.Int("--seed", "the first seed (default: from the clock, and printed, so a run can be repeated)", 0, int.MaxValue / 2);
     readonly Option<int?> traceLength = TypedOption.Int("--length", "calls per generated trace (default 24)", 1, 10_000);
     readonly Option<IReadOnlyList<string>?> judgeNames = TypedOption.List("--judges", "LIST", JudgeNames.All,
-        "model (invariants only), model,native, model,native,qemu (the default when Linux 6.12's image is built, else model,native) or model,qemu");
+        "model (invariants only), model,native, model,native,qemu (the default when Linux 6.12's image is built, else model,native) or model,qemu; " +
+        "add gvisor or qemu-user to check that re-implementation against Linux (model,native,gvisor)");
     readonly Option<string?> output = TypedOption.Text("--out", "DIR", "where findings are saved (default traces/found)");
     readonly Option<bool> noShrink = TypedOption.Flag("--no-shrink", "save findings as found, unshrunk (with qemu each shrinking round is a batch on a TCG guest)");
     readonly Option<Mutations?> mutate = TypedOption.Mutation();
