@@ -103,6 +103,7 @@ public sealed class CampaignRunner
         foreach (var name in Config.Implementations)
         {
             var judge = kernel(name);
+            if (judge is ImplementationJudge impl) state.NotImplemented[name] = [.. impl.NotImplemented];
             lanes.Add(new Lane(name, name, new SeedBlocks(Config, Config.BlockSize), Done(name),
                 () => native is null
                     ? new Suite(new DifferentialOracle(judge, mutations, name))

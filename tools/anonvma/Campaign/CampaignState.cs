@@ -22,6 +22,8 @@ public sealed class CampaignState
     /// <summary>Campaign time so far, summed over sessions (each start or resume is a session).</summary>
     public double Seconds { get; set; }
     public int Sessions { get; set; }
+    /// <summary>Per re-implementation judge, what probing found it does not implement (left out of its comparisons), e.g. "smaps field Pss_Dirty".</summary>
+    public Dictionary<string, List<string>> NotImplemented { get; set; } = new();
     /// <summary>How many shard directories `merge` combined into this one (0 for a campaign run here).</summary>
     public int MergedShards { get; set; }
 
@@ -31,5 +33,7 @@ public sealed class CampaignState
         foreach (var (into, from) in new[] { (Traces, other.Traces), (JudgeCalls, other.JudgeCalls), (NamesAccepted, other.NamesAccepted),
                                              (Coverage, other.Coverage), (FindingCounts, other.FindingCounts) })
             foreach (var (k, v) in from) into[k] = into.GetValueOrDefault(k) + v;
+        foreach (var (judge, missing) in other.NotImplemented)
+            NotImplemented[judge] = [.. NotImplemented.GetValueOrDefault(judge, []).Union(missing).Order(StringComparer.Ordinal)];
     }
 }

@@ -4,7 +4,10 @@ using AnonVma.Traces;
 
 namespace AnonVma.Campaign;
 
-/// <summary>Reads a campaign directory into the report's data and writes report.html and summary.md beside it, atomically.</summary>
+/// <summary>
+/// Reads a campaign directory into the report's data and writes report.html and summary.md beside it, and for each
+/// re-implementation it judged conformance-JUDGE.md and .html, atomically.
+/// </summary>
 public static class ReportWriter
 {
     /// <summary>Writes both files; returns what they were drawn from.</summary>
@@ -28,6 +31,12 @@ public static class ReportWriter
         var data = new ReportData($"AnonVma campaign{which}", config, state, Timeline.Read(dir.TimelineFile), findings, Coverage.Expected, DateTimeOffset.UtcNow);
         AtomicFile.Write(dir.ReportFile, HtmlReport.Render(data));
         AtomicFile.Write(dir.SummaryFile, MarkdownSummary.Render(data));
+        foreach (var judge in config.Implementations)
+        {
+            var (md, html) = ConformanceReport.Paths(dir, judge);
+            AtomicFile.Write(md, ConformanceReport.Markdown(data, judge));
+            AtomicFile.Write(html, ConformanceReport.Html(data, judge));
+        }
         return data;
     }
 }

@@ -128,6 +128,9 @@ static class CampaignDisplay
             o.WriteLine($"     {Shown.Path(Path.Combine(dir.Path, f.TracePath))}" + (f.ReproducerPath is { } repro ? $"   {Shown.Path(Path.Combine(dir.Path, repro))}" : ""));
         }
         o.WriteLine($"report: {Shown.Path(dir.ReportFile)}   summary: {Shown.Path(dir.SummaryFile)}");
+        foreach (var judge in dir.ReadConfig().Implementations)
+            o.WriteLine($"conformance of {judge}: {Shown.Path(AnonVma.Campaign.Report.ConformanceReport.Paths(dir, judge).Html)}   " +
+                        $"{Shown.Path(AnonVma.Campaign.Report.ConformanceReport.Paths(dir, judge).Markdown)}");
         if (!outcome.Complete)
             o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
     }
