@@ -52,6 +52,35 @@ public class ConformanceTests(ITestOutputHelper log)
 
     [SkippableTheory]
     [MemberData(nameof(Implementations))]
+    public void The_reproducer_agrees_with_Linux_natively_and_prints_the_difference_under_the_implementation(string key)
+    {
+        var judge = Components.Implementation(ImplementationJudge.ByKey(key)!);
+        var cc = Components.CCompiler();
+        var linux = new ModelJudge(judge.Profile).Run([NoReplaceOverAMapping])[0];
+        var dir = Directory.CreateTempSubdirectory("anonvma-conformance-");
+        try
+        {
+            string src = Path.Combine(dir.FullName, "repro.c"), exe = Path.Combine(dir.FullName, "repro");
+            File.WriteAllText(src, CReproducer.Generate(NoReplaceOverAMapping, $"conformance of {key}", linux));
+            var build = Shell.Run(cc, ["-static", "-O2", "-Wall", "-Wextra", "-o", exe, src], TimeSpan.FromMinutes(2));
+            Assert.True(build.ExitCode == 0 && build.Stderr == "", $"cc:\n{build.Stderr}");
+
+            var here = Shell.Run(exe, [], TimeSpan.FromMinutes(1));
+            log.WriteLine($"natively:\n{here.Stdout}");
+            Assert.Equal(0, here.ExitCode);
+            Assert.StartsWith("AGREES with Linux", here.Stdout.TrimEnd().Split('\n')[^1]);
+
+            var what = judge.What;
+            var there = Shell.Run(what.Wrapper[0], [.. what.Wrapper.Skip(1), exe], TimeSpan.FromMinutes(2));
+            log.WriteLine($"under {key}:\n{there.Stdout}{there.Stderr}");
+            Assert.Equal(1, there.ExitCode);
+            Assert.Contains("DIFFERS from Linux after call 0:\n  Linux: C 1 p0 -EEXIST\n  here:  C 1 p0 0x", there.Stdout);
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Implementations))]
     public void Generated_traces_reach_the_end_and_show_divergences_from_Linux(string key)
     {
         var judge = Components.Implementation(ImplementationJudge.ByKey(key)!);

@@ -1373,6 +1373,7 @@ static struct checker rt_checker __attribute__((unused));
 #define BEGIN(id, base, size) rt_begin((id), (base), (size))
 #define CALL(p, call) rt_call((p), (call))
 #define END() rt_end()
+#define EXPECT(linux_output) rt_expect(linux_output)
 
 static inline void rt_begin(const char *id, uint64_t base, uint64_t size)
 {
@@ -1404,12 +1405,110 @@ static inline void rt_call(int p, struct cmd c)
 	trace_call(&c);
 }
 
+/*
+ * A reproducer made for a re-implementation of Linux carries Linux's own output for the trace (EXPECT, before
+ * BEGIN): its output is held back until END, printed, and then compared with Linux's on the results ("C" lines)
+ * and the arena's maps lines, a file's device and inode numbers and path left aside.  It ends with a line saying
+ * whether it agrees with Linux, or where it first differs, and END returns 1 on a difference.
+ */
+static const char *rt_expected;
+static int rt_stdout = -1, rt_held = -1;
+
+static inline void rt_expect(const char *linux_output)
+{
+	fflush(stdout);
+	rt_held = (int)syscall(SYS_memfd_create, "output", 0L);
+	rt_stdout = rt_held < 0 ? -1 : dup(1);
+	if (rt_held < 0 || rt_stdout < 0 || dup2(rt_held, 1) < 0) {
+		fprintf(stderr, "reproducer: cannot hold the output back: %s\n", strerror(errno));
+		exit(2);
+	}
+	rt_expected = linux_output;
+}
+
+/* the next compared line of an output from *p on (advancing *p), normalised into out; 0 at the end */
+static int rt_next_compared(const char **p, int *in_maps, char *out, size_t cap)
+{
+	while (**p) {
+		const char *l = *p, *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		*p = nl ? nl + 1 : l + n;
+		if (n >= 2 && l[0] == 'O' && l[1] == ' ') {
+			*in_maps = n > 5 && !strncmp(l + n - 5, " maps", 5);
+			if (!*in_maps)
+				continue;
+		} else if (!(n >= 2 && l[0] == 'C' && l[1] == ' ') && !(*in_maps && n >= 2 && l[0] == '|')) {
+			continue;
+		}
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(out, l, n);
+		out[n] = 0;
+		/* "| start-end perms offset dev inode path": a file's dev, inode and path differ from machine to machine */
+		if (out[0] == '|') {
+			char *f[6];
+			int k = 0;
+			for (char *q = out + 1; k < 6 && *q;) {
+				while (*q == ' ')
+					q++;
+				if (!*q)
+					break;
+				f[k++] = q;
+				while (*q && *q != ' ')
+					q++;
+			}
+			if (k >= 5 && strncmp(f[4], "0", 1) == 0 && (f[4][1] == ' ' || !f[4][1]))
+				; /* anonymous: compared whole, its [anon:NAME] included */
+			else if (k >= 4)
+				strcpy(f[3], "(file)");
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int rt_compare_with_linux(const char *ours)
+{
+	static char a[512], b[512];
+	const char *p = rt_expected, *q = ours;
+	int ma = 0, mb = 0, last_call = -1;
+	for (;;) {
+		int ha = rt_next_compared(&p, &ma, a, sizeof a), hb = rt_next_compared(&q, &mb, b, sizeof b);
+		if (!ha && !hb) {
+			printf("AGREES with Linux: every result and the arena's maps after every call\n");
+			return 0;
+		}
+		if (ha && hb && !strcmp(a, b)) {
+			if (a[0] == 'C')
+				last_call = atoi(a + 2);
+			continue;
+		}
+		printf("DIFFERS from Linux after call %d:\n  Linux: %s\n  here:  %s\n", last_call, ha ? a : "(nothing more)", hb ? b : "(nothing more)");
+		return 1;
+	}
+}
+
 static inline int rt_end(void)
 {
 	if (run.active)
 		trace_end();
 	fflush(stdout);
-	return 0;
+	if (!rt_expected)
+		return 0;
+	/* the held output back on the real stdout, then the verdict */
+	off_t len = lseek(rt_held, 0, SEEK_END);
+	char *ours = len >= 0 ? malloc((size_t)len + 1) : NULL;
+	if (!ours || pread(rt_held, ours, (size_t)len, 0) != len) {
+		fprintf(stderr, "reproducer: cannot read the held output back\n");
+		return 2;
+	}
+	ours[len] = 0;
+	dup2(rt_stdout, 1);
+	fwrite(ours, 1, (size_t)len, stdout);
+	int rc = rt_compare_with_linux(ours);
+	fflush(stdout);
+	free(ours);
+	return rc;
 }
 
 /* a reproducer's own mistake, e.g. a name longer than the executor takes */

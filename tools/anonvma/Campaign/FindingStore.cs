@@ -79,16 +79,18 @@ public sealed class FindingStore
 
     /// <summary>Adds the shrunk trace and its C reproducer to a claimed finding (each only if absent).</summary>
     /// <param name="cut">The shrink budget, when it ran out before shrinking was done (the trace is smaller, not smallest).</param>
-    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile, TimeSpan? cut = null)
+    /// <param name="linux">Linux's run of the shrunk trace when the finding is a re-implementation's: its reproducer then says where it differs.</param>
+    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile, TimeSpan? cut = null, TraceRun? linux = null)
     {
         var doc = Document(shrunk.Trace, shrunk.Finding, rec, profile)
             .With("shrunk-from", $"{rec.OriginalCalls} calls")
             .With("shrink", $"{shrunk.CandidatesRun} candidates in {shrunk.Rounds} rounds" +
                             (cut is { } c ? $", stopped by the {c.TotalMinutes:0.#}-minute shrink budget" : "") +
                             (shrunk.Via is { } via ? $", on {via}, then confirmed by {shrunk.Finding.Oracle}" : ""));
-        string reproHeader = $"finding: {rec.Signature}\nseed: {rec.Seed}\nprofile: {profile}\n" +
-                             $"build and run: cc repro.c -o repro && ./repro  (prints what the executor prints; compare with the model by replaying shrunk.trace)";
-        AtomicFile.WriteNew(ReproducerPath(rec), CReproducer.Generate(doc.Trace, reproHeader));
+        string reproHeader = $"finding: {rec.Signature}\nseed: {rec.Seed}\nprofile: {profile}\n" + (linux is null
+            ? "build and run: cc repro.c -o repro && ./repro  (prints what the executor prints; compare with the model by replaying shrunk.trace)"
+            : $"build and run: cc -static repro.c -o repro && ./repro  (natively it agrees with Linux; under {rec.Judge} its last line says where it differs)");
+        AtomicFile.WriteNew(ReproducerPath(rec), CReproducer.Generate(doc.Trace, reproHeader, linux));
         AtomicFile.WriteNew(ShrunkPath(rec), TraceText.Print(doc)); // last: its presence means "shrunk"
     }
 

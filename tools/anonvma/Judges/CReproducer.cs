@@ -34,7 +34,12 @@ public static class CReproducer
     /// The reproducer for a trace. <paramref name="header"/> (e.g. the trace file's seed, profile and failing check)
     /// goes into the comment at the top, line by line.
     /// </summary>
-    public static string Generate(Trace trace, string? header = null)
+    /// <param name="linux">
+    /// Linux's run of the trace, for a reproducer meant for a re-implementation of Linux: embedded, it makes the
+    /// program compare its own results and arena maps with Linux's and end with a line that says where they differ
+    /// (runtime.h, EXPECT).
+    /// </param>
+    public static string Generate(Trace trace, string? header = null, TraceRun? linux = null)
     {
         ExecutorLimits.CheckTraceId(trace.Id);
         int processes = 1 + trace.Calls.Count(c => CallTable.Of(c).Effect == CallEffect.Fork);
@@ -70,6 +75,7 @@ public static class CReproducer
             {
 
             """);
+        if (linux is not null) sb.Append($"\tEXPECT({StringLiteral(Encoding.Latin1.GetBytes(ExpectedOutput(linux)))});\n");
         sb.Append($"\tBEGIN({StringLiteral(Encoding.Latin1.GetBytes(trace.Id))}, {Hex(trace.ArenaBase)}, {Hex(trace.ArenaSize)});\n");
         int nextProcess = 1, nextHandle = 0, width = (trace.Calls.Count - 1).ToString().Length;
         for (int i = 0; i < trace.Calls.Count; i++)
@@ -84,6 +90,22 @@ public static class CReproducer
             sb.Append($"\t/* {i.ToString().PadLeft(width)} */ CALL({call.Pid}, {Expression(call)});{note}\n");
         }
         sb.Append("\treturn END();\n}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>What EXPECT compares: a run's results and every live process's maps after each call, in the executor's output format.</summary>
+    public static string ExpectedOutput(TraceRun run)
+    {
+        var sb = new StringBuilder();
+        foreach (var step in run.Steps)
+        {
+            sb.Append($"C {step.Index} p{step.Pid} {step.Result}\n");
+            foreach (var p in step.Processes.Where(p => !p.Gone))
+            {
+                sb.Append($"O p{p.Pid} maps\n");
+                foreach (var line in p.Maps) sb.Append("| ").Append(line).Append('\n');
+            }
+        }
         return sb.ToString();
     }
 
