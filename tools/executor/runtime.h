@@ -1373,7 +1373,7 @@ static struct checker rt_checker __attribute__((unused));
 #define BEGIN(id, base, size) rt_begin((id), (base), (size))
 #define CALL(p, call) rt_call((p), (call))
 #define END() rt_end()
-#define EXPECT(linux_output) rt_expect(linux_output)
+#define EXPECT(linux_output, fields) rt_expect((linux_output), (fields))
 
 static inline void rt_begin(const char *id, uint64_t base, uint64_t size)
 {
@@ -1407,14 +1407,15 @@ static inline void rt_call(int p, struct cmd c)
 
 /*
  * A reproducer made for a re-implementation of Linux carries Linux's own output for the trace (EXPECT, before
- * BEGIN): its output is held back until END, printed, and then compared with Linux's on the results ("C" lines)
- * and the arena's maps lines, a file's device and inode numbers and path left aside.  It ends with a line saying
- * whether it agrees with Linux, or where it first differs, and END returns 1 on a difference.
+ * BEGIN): its output is held back until END, printed, and then compared with Linux's on the results ("C" lines),
+ * the arena's maps lines and the smaps lines of the fields listed (",Rss,Pss,"), a file's device and inode numbers and
+ * path left aside.  It ends with a line saying whether it agrees with Linux, or where it first differs, and END
+ * returns 1 on a difference.
  */
-static const char *rt_expected;
+static const char *rt_expected, *rt_fields;
 static int rt_stdout = -1, rt_held = -1;
 
-static inline void rt_expect(const char *linux_output)
+static inline void rt_expect(const char *linux_output, const char *fields)
 {
 	fflush(stdout);
 	rt_held = (int)syscall(SYS_memfd_create, "output", 0L);
@@ -1424,20 +1425,40 @@ static inline void rt_expect(const char *linux_output)
 		exit(2);
 	}
 	rt_expected = linux_output;
+	rt_fields = fields;
 }
 
-/* the next compared line of an output from *p on (advancing *p), normalised into out; 0 at the end */
-static int rt_next_compared(const char **p, int *in_maps, char *out, size_t cap)
+/* whether an smaps line "| Label: ..." is of a compared field (a block's header line always is) */
+static int rt_compared_field(const char *l, size_t n)
+{
+	char label[40];
+	size_t k = 2;
+	while (k < n && k - 2 < sizeof label - 3 && l[k] != ':' && l[k] != ' ')
+		k++;
+	if (k >= n || l[k] != ':')
+		return 1;
+	label[0] = ',';
+	memcpy(label + 1, l + 2, k - 2);
+	label[k - 1] = ',';
+	label[k] = 0;
+	return strstr(rt_fields, label) != NULL;
+}
+
+/* the next compared line of an output from *p on (advancing *p), normalised into out; 0 at the end.  *section: 0
+ * outside a view, 1 in "O pN maps", 2 in "O pN smaps" */
+static int rt_next_compared(const char **p, int *section, char *out, size_t cap)
 {
 	while (**p) {
 		const char *l = *p, *nl = strchr(l, '\n');
 		size_t n = nl ? (size_t)(nl - l) : strlen(l);
 		*p = nl ? nl + 1 : l + n;
 		if (n >= 2 && l[0] == 'O' && l[1] == ' ') {
-			*in_maps = n > 5 && !strncmp(l + n - 5, " maps", 5);
-			if (!*in_maps)
+			*section = n > 5 && !strncmp(l + n - 5, " maps", 5) ? 1 : n > 6 && !strncmp(l + n - 6, " smaps", 6) ? 2 : 0;
+			if (!*section)
 				continue;
-		} else if (!(n >= 2 && l[0] == 'C' && l[1] == ' ') && !(*in_maps && n >= 2 && l[0] == '|')) {
+		} else if (n >= 2 && l[0] == 'C' && l[1] == ' ') {
+			*section = 0;
+		} else if (!(*section && n >= 2 && l[0] == '|') || (*section == 2 && !rt_compared_field(l, n))) {
 			continue;
 		}
 		if (n >= cap)
@@ -1445,7 +1466,15 @@ static int rt_next_compared(const char **p, int *in_maps, char *out, size_t cap)
 		memcpy(out, l, n);
 		out[n] = 0;
 		/* "| start-end perms offset dev inode path": a file's dev, inode and path differ from machine to machine */
-		if (out[0] == '|') {
+		uint64_t hs, he;
+		if (out[0] == '|' && n > 2 && !parse_header(out + 2, &hs, &he)) {
+			/* an smaps field: "Rss:    4 kB", its padding left aside */
+			char *w = out;
+			for (const char *r = out; *r; r++)
+				if (*r != ' ' || (w > out && w[-1] != ' '))
+					*w++ = *r;
+			*w = 0;
+		} else if (out[0] == '|') {
 			char *f[6];
 			int k = 0;
 			for (char *q = out + 1; k < 6 && *q;) {
@@ -1475,7 +1504,7 @@ static int rt_compare_with_linux(const char *ours)
 	for (;;) {
 		int ha = rt_next_compared(&p, &ma, a, sizeof a), hb = rt_next_compared(&q, &mb, b, sizeof b);
 		if (!ha && !hb) {
-			printf("AGREES with Linux: every result and the arena's maps after every call\n");
+			printf("AGREES with Linux: every result, and the arena's maps and compared smaps after every call\n");
 			return 0;
 		}
 		if (ha && hb && !strcmp(a, b)) {

@@ -75,7 +75,12 @@ public static class CReproducer
             {
 
             """);
-        if (linux is not null) sb.Append($"\tEXPECT({StringLiteral(Encoding.Latin1.GetBytes(ExpectedOutput(linux)))});\n");
+        if (linux is not null)
+        {
+            // The fields Linux's side shows (a re-implementation's missing ones are taken out of it beforehand).
+            var fields = Comparison.SmapsFields.Where(f => linux.Steps.Any(st => st.Processes.Any(p => p.Smaps.Any(l => l.StartsWith(f + ":")))));
+            sb.Append($"\tEXPECT({StringLiteral(Encoding.Latin1.GetBytes(ExpectedOutput(linux)))},\n\t       \",{string.Join(',', fields)},\");\n");
+        }
         sb.Append($"\tBEGIN({StringLiteral(Encoding.Latin1.GetBytes(trace.Id))}, {Hex(trace.ArenaBase)}, {Hex(trace.ArenaSize)});\n");
         int nextProcess = 1, nextHandle = 0, width = (trace.Calls.Count - 1).ToString().Length;
         for (int i = 0; i < trace.Calls.Count; i++)
@@ -93,7 +98,7 @@ public static class CReproducer
         return sb.ToString();
     }
 
-    /// <summary>What EXPECT compares: a run's results and every live process's maps after each call, in the executor's output format.</summary>
+    /// <summary>What EXPECT compares: a run's results and every live process's maps and smaps after each call, in the executor's output format.</summary>
     public static string ExpectedOutput(TraceRun run)
     {
         var sb = new StringBuilder();
@@ -104,6 +109,8 @@ public static class CReproducer
             {
                 sb.Append($"O p{p.Pid} maps\n");
                 foreach (var line in p.Maps) sb.Append("| ").Append(line).Append('\n');
+                sb.Append($"O p{p.Pid} smaps\n");
+                foreach (var line in p.Smaps) sb.Append("| ").Append(line).Append('\n');
             }
         }
         return sb.ToString();
