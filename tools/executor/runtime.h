@@ -1441,7 +1441,7 @@ static int rt_compared_field(const char *l, size_t n)
 	memcpy(label + 1, l + 2, k - 2);
 	label[k - 1] = ',';
 	label[k] = 0;
-	return strstr(rt_fields, label) != NULL;
+	return rt_fields && strstr(rt_fields, label) != NULL;
 }
 
 /* the next compared line of an output from *p on (advancing *p), normalised into out; 0 at the end.  *section: 0
