@@ -9,6 +9,8 @@
  *        line): reads /batch, prints to the console, then
  *        reboot(RB_AUTOBOOT). Never inferred from the PID: under gVisor
  *        or in a PID namespace an ordinary run is PID 1 too.
+ *        --plain-fork: a trace process forks with clone(SIGCHLD), not
+ *        CLONE_PARENT, for re-implementations of Linux that lack it.
  *        --init --serve: as /init, serves the first virtio-serial port
  *        (/dev/vportNpM) instead, batch after batch (tools/qemu/serve.sh).
  *
@@ -706,7 +708,7 @@ static int open_vport(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--cpu N] [--serve | --init | FILE]\n");
+	fprintf(stderr, "usage: anonvma-exec [--timeout-ms N] [--cgroup DIR] [--cpu N] [--plain-fork] [--serve | --init | FILE]\n");
 	exit(2);
 }
 
@@ -734,6 +736,8 @@ int main(int argc, char **argv)
 				usage();
 			rt_cpu = (int)v;
 			i++;
+		} else if (!strcmp(argv[i], "--plain-fork")) {
+			rt_plain_fork = 1;
 		} else if (!strcmp(argv[i], "--serve")) {
 			serving = 1;
 		} else if (!strcmp(argv[i], "--init")) {

@@ -21,6 +21,11 @@
  * controller can reap every trace process, learn how it died, and kill the
  * whole trace with one kill(-pgid).  Trace processes only execute calls
  * (worker() below); the controller reads their maps/smaps itself.
+ *
+ * With --plain-fork (rt_plain_fork), for re-implementations of Linux that lack CLONE_PARENT (QEMU user mode refuses
+ * it; gVisor never reports such a child's exit), a fork is clone(SIGCHLD): the child is its forker's, so the
+ * controller sees an exit through /proc/PID/stat (a zombie's state is Z) instead of waitpid, and an unexpected death
+ * of such a child as a timeout, not a crash with its signal.
  */
 #ifndef ANONVMA_RUNTIME_H
 #define ANONVMA_RUNTIME_H
@@ -484,6 +489,9 @@ static void w_setup(void)
 		w_fd[i] = -1;
 }
 
+/* --plain-fork: forks are clone(SIGCHLD), and exits are seen in /proc (see the process model above) */
+static int rt_plain_fork;
+
 static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
 static void worker(int idx, uint64_t base, uint64_t size)
 {
@@ -503,7 +511,7 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		errno = 0;
 		switch (c.op) {
 		case OP_FORK: {
-			long rc = syscall(SYS_clone, (long)(CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+			long rc = syscall(SYS_clone, (long)(rt_plain_fork ? SIGCHLD : CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
 			if (rc == 0)
 				w_hello(c.aux); /* the child goes on in the loop as p<aux> */
 			else {
@@ -927,6 +935,26 @@ static void describe_death(pid_t pid, int st, int pending_child)
 		snprintf(fail_msg + strlen(fail_msg), sizeof fail_msg - strlen(fail_msg), " %s", note);
 }
 
+/* whether process pid, not ours to wait for, has exited (a zombie, or gone) before the deadline */
+static int wait_gone(pid_t pid, int64_t deadline)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	do {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		char *q = strrchr(buf, ')');
+		if (q && q[1] == ' ' && (q[2] == 'Z' || q[2] == 'X'))
+			return 1;
+		usleep(1000);
+	} while (now_ms() < deadline);
+	return 0;
+}
+
 /* an unexpected death of any trace process? */
 static int check_deaths(int pending_child)
 {
@@ -1272,6 +1300,8 @@ static int trace_call(const struct cmd *call)
 		pid_t w = early_pid;
 		if (w == procs[p].pid)
 			early_pid = 0;
+		else if (rt_plain_fork && p != 0)
+			w = wait_gone(procs[p].pid, deadline) ? procs[p].pid : -1;
 		else
 			while ((w = waitpid(procs[p].pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
 				usleep(1000);
@@ -1312,6 +1342,8 @@ static void rt_init(void)
 		pipes_cmd[i][0] = pipes_cmd[i][1] = pipes_resp[i][0] = pipes_resp[i][1] = -1;
 	setvbuf(stdout, outbuf, _IOFBF, 1 << 16);
 	signal(SIGPIPE, SIG_IGN);
+	if (rt_plain_fork) /* a dead forker's children come back here, to be reaped with their trace (where supported) */
+		prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L);
 	/* Every process of a trace on one CPU (forks inherit the mask): the kernel's per-CPU LRU and mlock batches,
 	 * which decide whether a write fault may reuse a page, are then one set, as the model keeps them. The CPU the
 	 * program starts on, so that executors running side by side stay spread over the cores. */

@@ -98,7 +98,10 @@ public sealed class ImplementationJudge : ExecutorJudge
     protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
         TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount * 2.0 * CallTimeoutMs / 1000));
 
-    /// <summary>A long-lived `anonvma-exec --serve` inside the implementation (one sandbox or emulator per session).</summary>
+    /// <summary>
+    /// A long-lived `anonvma-exec --serve` inside the implementation (one sandbox or emulator per session), forking
+    /// without CLONE_PARENT, which QEMU user mode refuses and after which gVisor never reports the child's exit.
+    /// </summary>
     protected override ExecutorSession StartSession() =>
-        new(what.Wrapper[0], [.. what.Wrapper.Skip(1), executor, "--serve", "--timeout-ms", CallTimeoutMs.ToString()], Name, TimeSpan.FromSeconds(60));
+        new(what.Wrapper[0], [.. what.Wrapper.Skip(1), executor, "--serve", "--plain-fork", "--timeout-ms", CallTimeoutMs.ToString()], Name, TimeSpan.FromSeconds(60));
 }
