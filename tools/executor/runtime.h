@@ -1458,6 +1458,7 @@ static inline void rt_expect(const char *linux_output, const char *fields)
 	}
 	rt_expected = linux_output;
 	rt_fields = fields;
+	rt_plain_fork = 1; /* forks as the re-implementation's judge makes them (--plain-fork) */
 }
 
 /* whether an smaps line "| Label: ..." is of a compared field (a block's header line always is) */
