@@ -285,13 +285,19 @@ static void w_send(const struct resp *r)
 		_exit(3);
 }
 
+/* --plain-fork: forks are clone(SIGCHLD), and exits are seen in /proc (see the process model above) */
+static int rt_plain_fork;
+
 /* every trace process runs this when it starts */
 static void w_hello(int idx)
 {
 	struct resp r;
 	memset(&r, 0, sizeof r);
 	w_idx = idx;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Dies with the controller, its parent. A plain fork's child (--plain-fork) is its forker's, whose exit call must
+	 * not take it along: it ends instead at end of input on its command pipe, once the controller is gone. */
+	if (!rt_plain_fork || idx == 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	r.kind = RK_HELLO;
 	r.pid = getpid();
 	w_send(&r);
@@ -488,9 +494,6 @@ static void w_setup(void)
 	for (int i = 0; i < MAXHANDLE; i++)
 		w_fd[i] = -1;
 }
-
-/* --plain-fork: forks are clone(SIGCHLD), and exits are seen in /proc (see the process model above) */
-static int rt_plain_fork;
 
 static void worker(int idx, uint64_t base, uint64_t size) __attribute__((noreturn));
 static void worker(int idx, uint64_t base, uint64_t size)
