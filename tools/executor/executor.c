@@ -50,17 +50,7 @@ static struct sbuf last_view[MAXPROC];
 /* does an smaps line pass "option fields"? (headers always do) */
 static int field_wanted(const char *l, size_t n)
 {
-	char label[64];
-	size_t k = 0;
-	while (k < n && k < sizeof label - 3 && l[k] != ':' && l[k] != ' ')
-		k++;
-	if (k >= n || l[k] != ':')
-		return 1;
-	label[0] = ',';
-	memcpy(label + 1, l, k);
-	label[k + 1] = ',';
-	label[k + 2] = 0;
-	return strstr(opt_fields, label) != NULL;
+	return label_listed(opt_fields, l, n);
 }
 
 static void print_view(int i, struct sbuf *v)

@@ -129,8 +129,10 @@ static class CampaignDisplay
         }
         o.WriteLine($"report: {Shown.Path(dir.ReportFile)}   summary: {Shown.Path(dir.SummaryFile)}");
         foreach (var judge in dir.ReadConfig().Implementations)
-            o.WriteLine($"conformance of {judge}: {Shown.Path(AnonVma.Campaign.Report.ConformanceReport.Paths(dir, judge).Html)}   " +
-                        $"{Shown.Path(AnonVma.Campaign.Report.ConformanceReport.Paths(dir, judge).Markdown)}");
+        {
+            var (markdown, html) = AnonVma.Campaign.Report.ConformanceReport.Paths(dir, judge);
+            o.WriteLine($"conformance of {judge}: {Shown.Path(html)}   {Shown.Path(markdown)}");
+        }
         if (!outcome.Complete)
             o.WriteLine($"continue with: dotnet run -c Release --project tools/anonvma -- campaign --resume {Shown.Path(dir.Path)}");
     }

@@ -49,15 +49,13 @@ public sealed class DifferentialOracle(IJudge kernel, Mutations? mutations = nul
                 : at >= 0 && at < traces[i].Calls.Count ? Realiser.Kind(traces[i].Calls[at]) : "end";
             // A kernel is the ground truth the model is held to; a re-implementation is held to Linux, which the model
             // of this machine's kernel stands for.
-            found[i] = kernel is ImplementationJudge
-                ? new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Left, d.Right)
-                {
-                    Report = d.Report(), Labels = ($"expected (Linux: {model.Name})", $"observed ({kernel.Name})"),
-                }
-                : new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, d.Right, d.Left)
-                {
-                    Report = d.Report(), Labels = ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"),
-                };
+            var (expectedText, observedText, labels) = kernel is ImplementationJudge
+                ? (d.Left, d.Right, ($"expected (Linux: {model.Name})", $"observed ({kernel.Name})"))
+                : (d.Right, d.Left, ($"expected ({kernel.Name}, the kernel)", $"observed ({model.Name})"));
+            found[i] = new Finding(new Differs(d.Kind), kind, at, judgeKey, Name, d.What, expectedText, observedText)
+            {
+                Report = d.Report(), Labels = labels,
+            };
         }
         return found;
     }

@@ -31,10 +31,9 @@ public sealed class ImplementationJudge : ExecutorJudge
     /// <summary>How long one call may take: emulation and ptrace make calls slower than the native judge's 2 s allow.</summary>
     const int CallTimeoutMs = 5000;
 
-    readonly Implementation what;
     readonly string executor;
 
-    public Implementation What => what;
+    public Implementation What { get; }
 
     /// <summary>
     /// The compared smaps fields this implementation does not print (gVisor 20221219 has no Pss_Dirty, which Linux 6.0
@@ -46,7 +45,7 @@ public sealed class ImplementationJudge : ExecutorJudge
     public IReadOnlyList<string> NotImplemented => [.. MissingSmapsFields.Select(f => $"smaps field {f}")];
 
     ImplementationJudge(Implementation what, string executor, KernelProfile linux)
-        : base(what.Key, linux, $"{what.Title}'s own (no memory limit is set)") => (this.what, this.executor) = (what, executor);
+        : base(what.Key, linux, $"{what.Title}'s own (no memory limit is set)") => (What, this.executor) = (what, executor);
 
     /// <summary>A model run as this implementation could show it: without the smaps fields it does not print.</summary>
     public TraceRun WithoutMissing(TraceRun run) => MissingSmapsFields.Count == 0 ? run : run with
@@ -69,7 +68,7 @@ public sealed class ImplementationJudge : ExecutorJudge
     {
         var run = Run([Probe])[0];
         if (run.End != RunEnd.Completed || run.Steps.Count != 2)
-            throw new InvalidOperationException($"the executor did not run under {what.Title}: {run.End} {run.Detail}");
+            throw new InvalidOperationException($"the executor did not run under {What.Title}: {run.End} {run.Detail}");
         var shown = run.Steps[1].Processes.SelectMany(p => p.Smaps).Select(l => l.Split(':')[0]).ToHashSet();
         MissingSmapsFields = [.. Comparison.SmapsFields.Where(f => !shown.Contains(f))];
     }
@@ -79,7 +78,7 @@ public sealed class ImplementationJudge : ExecutorJudge
     {
         whyNot = "";
         string tool = what.Wrapper[0];
-        if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool))))
+        if (!Shell.OnPath(tool))
         {
             whyNot = $"{tool} is not installed (apt-get install {what.Package})";
             return null;
@@ -103,5 +102,5 @@ public sealed class ImplementationJudge : ExecutorJudge
     /// without CLONE_PARENT, which QEMU user mode refuses and after which gVisor never reports the child's exit.
     /// </summary>
     protected override ExecutorSession StartSession() =>
-        new(what.Wrapper[0], [.. what.Wrapper.Skip(1), executor, "--serve", "--plain-fork", "--timeout-ms", CallTimeoutMs.ToString()], Name, TimeSpan.FromSeconds(60));
+        new(What.Wrapper[0], [.. What.Wrapper.Skip(1), executor, "--serve", "--plain-fork", "--timeout-ms", CallTimeoutMs.ToString()], Name, TimeSpan.FromSeconds(60));
 }

@@ -19,7 +19,7 @@ public sealed class QemuJudge : ExecutorJudge
     public static QemuJudge? TryCreate(out string whyNot)
     {
         whyNot = "";
-        if (!OnPath("qemu-system-x86_64"))
+        if (!Shell.OnPath("qemu-system-x86_64"))
         {
             whyNot = "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
             return null;
@@ -41,7 +41,4 @@ public sealed class QemuJudge : ExecutorJudge
     /// <summary>A guest restored from the saved state of one booted to its first batch (serve.sh boots and saves it the first time).</summary>
     protected override ExecutorSession StartSession() =>
         new(Path.Combine(RepoPaths.Oracle, "serve.sh"), ["--kernel", kernel], Name, TimeSpan.FromMinutes(5), greet: true);
-
-    static bool OnPath(string exe) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, exe)));
 }

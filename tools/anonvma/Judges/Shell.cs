@@ -8,6 +8,10 @@ public static class Shell
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
+    /// <summary>Whether a program of that name is in a PATH folder (a judge says which package to install when not).</summary>
+    public static bool OnPath(string exe) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, exe)));
+
     /// <summary>Runs to completion, or until the timeout or the cancellation, which kill the whole process tree.</summary>
     public static Result Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
