@@ -5,9 +5,11 @@ using Xunit.Abstractions;
 namespace AnonVma.Properties.Differential;
 
 /// <summary>
-/// The executor reuses a process's last view after a call that cannot change it (runtime.h, rt_reuse_views) instead of
-/// reading its smaps again. These tests hold that shortcut to the real reads ("option fresh") on generated traces,
-/// call by call, on both kernels: a call wrongly counted as harmless to other processes shows up here as a difference.
+/// The executor's two shortcuts, held to the plain way on generated traces, call by call, on both kernels. It reuses a
+/// process's last view after a call that cannot change it (runtime.h, rt_reuse_views) instead of reading its smaps
+/// again: a call wrongly counted as harmless to other processes shows up as a difference from "option fresh". And it
+/// relays consecutive calls among the trace processes, which read the views themselves (runtime.h, "relays"): a view
+/// read at the wrong point, or a result or handle misplaced, shows up as a difference from "option stepwise".
 /// </summary>
 public class KernelViewTests(ITestOutputHelper log)
 {
@@ -25,23 +27,46 @@ public class KernelViewTests(ITestOutputHelper log)
         Check(QemuJudge.TryCreate(out _)!, QemuJudge.TryCreate(out _)!, 200);
     }
 
-    void Check(ExecutorJudge reused, ExecutorJudge fresh, int count)
+    [SkippableFact]
+    public void Relayed_calls_equal_stepwise_calls_on_this_machine_kernel()
     {
-        fresh.FreshViews = true;
+        Components.ExecutorToolchain();
+        Check(NativeJudge.Create(), NativeJudge.Create(), 1000, stepwise: true);
+    }
+
+    [SkippableFact]
+    public void Relayed_calls_equal_stepwise_calls_on_linux_6_12()
+    {
+        Kernels.Qemu();
+        Check(QemuJudge.TryCreate(out _)!, QemuJudge.TryCreate(out _)!, 200, stepwise: true);
+    }
+
+    void Check(ExecutorJudge shortcut, ExecutorJudge plain, int count, bool stepwise = false)
+    {
+        if (stepwise) plain.Stepwise = true;
+        else plain.FreshViews = true;
+        string shortcutName = stepwise ? "relayed" : "reused", plainName = stepwise ? "stepwise" : "fresh";
         var traces = NativeKernelTests.Generated(count);
-        var a = reused.Run(traces);
-        var b = fresh.Run(traces);
+        var a = shortcut.Run(traces);
+        var b = plain.Run(traces);
         int multi = 0, compared = 0;
         var diffs = new List<string>();
         for (int i = 0; i < traces.Count; i++)
         {
-            Assert.True(a[i].End == RunEnd.Completed, $"{traces[i].Id} with reused views: {a[i].End} {a[i].Detail}");
-            Assert.True(b[i].End == RunEnd.Completed, $"{traces[i].Id} with fresh views: {b[i].End} {b[i].Detail}");
+            Assert.True(a[i].End == RunEnd.Completed, $"{traces[i].Id} {shortcutName}: {a[i].End} {a[i].Detail}");
+            Assert.True(b[i].End == RunEnd.Completed, $"{traces[i].Id} {plainName}: {b[i].End} {b[i].Detail}");
             if (a[i].Steps.Any(s => s.Processes.Count > 1)) multi++;
             compared += a[i].Steps.Sum(s => s.Processes.Count);
-            if (Comparison.FirstDifference(traces[i], "reused", a[i], "fresh", b[i]) is { } d) diffs.Add(d.Report());
+            if (Comparison.FirstDifference(traces[i], shortcutName, a[i], plainName, b[i]) is { } d) diffs.Add(d.Report());
         }
-        log.WriteLine($"{traces.Count} traces, {multi} with more than one process, {compared:N0} process views compared: {diffs.Count} difference(s)");
+        long calls = traces.Sum(t => (long)t.Calls.Count), relayed = shortcut.Last!.Stats!.Relayed;
+        log.WriteLine($"{traces.Count} traces, {multi} with more than one process, {compared:N0} process views compared, " +
+                      $"{relayed:N0} of {calls:N0} calls relayed: {diffs.Count} difference(s)");
+        if (stepwise)
+        {
+            Assert.True(relayed > calls / 2, $"only {relayed} of {calls} calls were relayed: the test would check little");
+            Assert.Equal(0, plain.Last!.Stats!.Relayed);
+        }
         Assert.True(multi > traces.Count / 10, $"only {multi} of {traces.Count} traces forked: the test would check little");
         Assert.True(diffs.Count == 0, string.Join("\n", diffs.Take(3)));
     }

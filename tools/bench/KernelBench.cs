@@ -54,6 +54,12 @@ static class KernelBench
         if (qemu)
             Console.WriteLine($"| executor under QEMU 6.12, guest start and transfer excluded ({start.TotalSeconds:F2} s) | {(rate.Calls == 0 ? "not measured" : $"{rate.Calls / (rate.Seconds - start.TotalSeconds):N0} calls/s")} |");
         Breakdown(what, kernel, rate);
+        var relayed = kernel.Last.Stats;
+        kernel.Stepwise = true;
+        var stepwise = Measure(kernel, traces, failures);
+        kernel.Stepwise = false;
+        Console.WriteLine($"| {what}: the same with every call through the controller (option stepwise; above, {relayed?.Relayed ?? 0:N0} of {rate.Calls:N0} calls relayed) | {stepwise} |");
+        Breakdown(what + " stepwise", kernel, stepwise);
         Console.WriteLine($"| {what} physical limit: the same calls in a plain loop{(qemu ? " in the guest" : "")}, no reports | {Bare(kernel, traces)} |");
         var model = Measure(new ModelJudge(kernel.Profile), traces, failures);
         Console.WriteLine($"| model, {kernel.Profile.Name} profile, same traces | {model}{Ratio(rate, model, qemu ? "QEMU" : "the native kernel")} |");
@@ -97,6 +103,8 @@ static class KernelBench
         string In(double sec) => $"{sec:F2} s ({100 * sec / ex:F0}% of the executor's {ex:F2} s{(k > 1 ? $", summed over {k} sessions side by side" : "")})";
         string Out(double sec) => $"{sec:F2} s ({100 * sec / wall:F0}% of the {wall:F2} s wall time)";
         Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {In(s.InCalls.TotalSeconds)} |");
+        if (s.Relayed > 0)
+            Console.WriteLine($"| {what} breakdown: of which the relayed calls themselves ({s.Relayed:N0} calls, each with its batch drain) | {In(s.Made.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: reading /proc/PID/smaps | {In(s.Reads.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: executor output writes (blocked while the reader lags) | {In(s.Output.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: trace start (p0's fork, its pipes, the empty-arena check) | {In(s.Begins.TotalSeconds)} |");

@@ -21,6 +21,7 @@
  * C reproducers embed as well.
  */
 #include "runtime.h"
+#include "relay.h"
 
 /* ------------------------------------------------------------------ */
 /* what only the executor has: options, the sleep op, the batch loop   */
@@ -43,7 +44,7 @@ static int extra_op(const struct cmd *c, struct resp *r)
 
 /* "option same": a process whose view did not change since its last report prints "O pN same" instead.
  * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
-static int opt_same, opt_stats, opt_bare, opt_fresh;
+static int opt_same, opt_stats, opt_bare, opt_fresh, opt_stepwise;
 static char opt_fields[512];
 static struct sbuf last_view[MAXPROC];
 
@@ -71,6 +72,18 @@ static void forget_views(void)
 		free(last_view[i].buf);
 		memset(&last_view[i], 0, sizeof last_view[i]);
 	}
+}
+
+/* relays on (relay.h): not with --plain-fork (the processes would hold each other's command pipes open), "option
+ * stepwise" or "option bare" */
+static int relays;
+
+/* as each trace begins */
+static void trace_start(void)
+{
+	forget_views();
+	if (relays)
+		relay_reset();
 }
 
 /* the whole trace, before anything of it runs */
@@ -101,9 +114,14 @@ static inline void run_trace(const struct trace *t, int tracenum)
 	rt_ns_begin += now_ns() - t0;
 	if (begun < 0)
 		return;
-	for (int i = 0; i < t->ncalls; i++)
-		if (trace_call(&t->calls[i]) < 0)
+	for (int i = 0; i < t->ncalls;) {
+		int k = relays ? relay_len(t->calls + i, t->ncalls - i) : 0, ran = k ? trace_relay(t->calls + i, k) : 0;
+		if (ran < 0)
 			return;
+		if (ran == 0 && trace_call(&t->calls[i++]) < 0)
+			return;
+		i += ran;
+	}
 	t0 = now_ns();
 	trace_end();
 	rt_ns_end += now_ns() - t0;
@@ -241,6 +259,8 @@ static void parse_batch(FILE *f)
 				opt_stats = 1;
 			} else if (nt == 2 && !strcmp(tok[1], "fresh")) {
 				opt_fresh = 1;
+			} else if (nt == 2 && !strcmp(tok[1], "stepwise")) {
+				opt_stepwise = 1;
 			} else if (nt == 2 && !strcmp(tok[1], "bare")) {
 				opt_bare = 1;
 			} else if (nt == 3 && !strcmp(tok[1], "fields")) {
@@ -249,7 +269,7 @@ static void parse_batch(FILE *f)
 				/* stored as ",A,B,C," so a label matches as ",LABEL," */
 				snprintf(opt_fields, sizeof opt_fields, ",%s,", tok[2]);
 			} else {
-				die_batch(lineno, "usage: option same | option stats | option fresh | option bare | option fields <Label,Label,...>", NULL);
+				die_batch(lineno, "usage: option same | option stats | option fresh | option stepwise | option bare | option fields <Label,Label,...>", NULL);
 			}
 			continue;
 		}
@@ -437,9 +457,17 @@ static void cg_open(const char *dir)
 		fprintf(stderr, "anonvma-exec: --cgroup %s: no oom_kill count in memory.events or memory.oom_control\n", dir);
 		exit(1);
 	}
-	rt_child_hook = cg_join;
 	rt_death_note = cg_death_note;
 	cg_dir = dir;
+}
+
+/* in p0 before its first call (rt_child_hook) */
+static void child_start(void)
+{
+	if (relays)
+		relay_child();
+	if (cg_dir)
+		cg_join();
 }
 
 /* ------------------------------------------------------------------ */
@@ -514,8 +542,10 @@ static void run_batch(void)
 {
 	rt_probe();
 	rt_extra_op = extra_op;
-	rt_trace_start = forget_views;
+	rt_trace_start = trace_start;
 	rt_reuse_views = !opt_fresh;
+	relays = !opt_stepwise && !rt_plain_fork && !opt_bare && relay_open();
+	rt_child_hook = child_start;
 	if (opt_same)
 		rt_print_view = print_view;
 	if (opt_fields[0])
@@ -533,8 +563,9 @@ static void run_batch(void)
 	}
 	if (opt_stats)
 		printf("S traces=%d calls=%ld total_ns=%" PRIu64 " call_ns=%" PRIu64 " read_ns=%" PRIu64 " out_ns=%" PRIu64
-		       " begin_ns=%" PRIu64 " end_ns=%" PRIu64 "\n", ntraces, calls, now_ns() - t0, rt_ns_call, rt_ns_read,
-		       rt_ns_out, rt_ns_begin, rt_ns_end);
+		       " begin_ns=%" PRIu64 " end_ns=%" PRIu64 " relays=%" PRIu64 " relayed=%" PRIu64 " made_ns=%" PRIu64 "\n",
+		       ntraces, calls, now_ns() - t0, rt_ns_call, rt_ns_read, rt_ns_out, rt_ns_begin, rt_ns_end, rt_relays, rt_relayed,
+		       rt_ns_made);
 	fflush(stdout);
 }
 

@@ -20,7 +20,9 @@
  * (same dup_mmap), but the new process is a child of the controller, so the
  * controller can reap every trace process, learn how it died, and kill the
  * whole trace with one kill(-pgid).  Trace processes only execute calls
- * (worker() below); the controller reads their maps/smaps itself.
+ * (worker() below); the controller reads their maps/smaps itself.  (The
+ * executor also relays runs of calls among the trace processes, which then
+ * read the views themselves: relay.h, which a reproducer does not have.)
  *
  * With --plain-fork (rt_plain_fork), for re-implementations of Linux that lack CLONE_PARENT (QEMU user mode refuses
  * it; gVisor never reports such a child's exit), a fork is clone(SIGCHLD): the child is its forker's, so the
@@ -47,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -98,7 +101,9 @@ enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
  * ("option same"), and rt_trace_start runs as each trace begins.  For the
  * memory limit, rt_child_hook runs in p0 before its first call, and
  * rt_death_note may add a word to the crash line of a process that died with
- * status st.
+ * status st.  For relays (relay.h), rt_worker_op takes a command of the
+ * executor's own in a trace process (1: taken, nothing is answered), and
+ * rt_keep_cmd_pipes leaves every command pipe's write end open in them.
  */
 struct sbuf;
 static int (*rt_extra_op)(const struct cmd *c, struct resp *r);
@@ -107,6 +112,8 @@ static void (*rt_print_view)(int idx, struct sbuf *v);
 static void (*rt_trace_start)(void);
 static void (*rt_child_hook)(void);
 static const char *(*rt_death_note)(int st);
+static int (*rt_worker_op)(const struct cmd *c, uint64_t base, uint64_t size);
+static int rt_keep_cmd_pipes;
 
 struct trace {
 	const char *id;
@@ -507,6 +514,8 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		int rr = read_full(pipes_cmd[w_idx][0], &c, sizeof c);
 		if (rr <= 0)
 			_exit(rr == 0 ? 0 : 4);
+		if (rt_worker_op && rt_worker_op(&c, base, size))
+			continue;
 		struct resp r;
 		memset(&r, 0, sizeof r);
 		r.kind = RK_VALUE;
@@ -742,22 +751,26 @@ static int parse_header(const char *l, uint64_t *s, uint64_t *e)
 }
 
 /*
- * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop; returns the length read or -1.  Each read() formats blocks in address order until it has as many bytes as asked (seq_read_iter), so
+ * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop, into *bufp (holding *capp bytes and a
+ * NUL, grown if growable); returns the length read, -1 on an error, -2 when it does not fit and cannot grow.  Each read() formats blocks in address order until it has as many bytes as asked (seq_read_iter), so
  * reading 2 KiB at a time (about two smaps blocks; a page at a time formats twice as many) and stopping early spares
  * the kernel the VMAs past the arena.  Built static-pie, the executor keeps all of its own mappings (image,
  * heap, stack, vdso) far above the arena AnonVma generates (Trace.DefaultArenaBase), so only the arena's VMAs are
  * formatted.  Any arena still reads correctly; one among the executor's mappings only reads more.
  */
-static ssize_t slurp_fd(int fd, uint64_t stop)
+static ssize_t read_blocks(int fd, char **bufp, size_t *capp, int growable, uint64_t stop)
 {
 	size_t len = 0, scanned = 0;
+	char *buf = *bufp;
 	for (;;) {
-		if (rdcap - len < 65536) {
-			size_t cap = rdcap ? 2 * rdcap : 1 << 20;
-			rdbuf = dontfork_grow(rdbuf, rdcap ? rdcap + PAGE : 0, cap + PAGE);
-			rdcap = cap;
+		if (*capp - len < 2048 + 1) {
+			if (!growable)
+				return -2;
+			size_t cap = *capp ? 2 * *capp : 1 << 20;
+			buf = *bufp = dontfork_grow(*bufp, *capp ? *capp + PAGE : 0, cap + PAGE);
+			*capp = cap;
 		}
-		ssize_t r = read(fd, rdbuf + len, 2048);
+		ssize_t r = read(fd, buf + len, 2048);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -767,17 +780,23 @@ static ssize_t slurp_fd(int fd, uint64_t stop)
 			break;
 		len += (size_t)r;
 		/* a complete header line past stop ends the read, and what is read from it on is dropped */
-		for (char *nl; (nl = memchr(rdbuf + scanned, '\n', len - scanned)); scanned = (size_t)(nl + 1 - rdbuf)) {
+		for (char *nl; (nl = memchr(buf + scanned, '\n', len - scanned)); scanned = (size_t)(nl + 1 - buf)) {
 			uint64_t s, e;
-			if (parse_header(rdbuf + scanned, &s, &e) && s >= stop) {
+			if (parse_header(buf + scanned, &s, &e) && s >= stop) {
 				len = scanned;
 				goto done;
 			}
 		}
 	}
 done:
-	rdbuf[len] = 0;
+	buf[len] = 0;
 	return (ssize_t)len;
+}
+
+/* the controller's reads, into rdbuf (grown as needed) */
+static ssize_t slurp_fd(int fd, uint64_t stop)
+{
+	return read_blocks(fd, &rdbuf, &rdcap, 1, stop);
 }
 
 static ssize_t slurp(const char *path, uint64_t stop)
@@ -831,27 +850,25 @@ static void sbuf_add(struct sbuf *b, const char *p, size_t n)
 }
 
 /*
- * One process's view: "O pN maps", the maps lines touching the arena, "O pN smaps", the smaps lines of those VMAs, as
- * "| " lines.  Both come from one read of /proc/PID/smaps: each of its blocks starts with the VMA's maps line, which
+ * One process's view, from the text of its smaps (len -1: unreadable, an empty view): "O pN maps", the maps lines
+ * touching the arena, "O pN smaps", the smaps lines of those VMAs, as "| " lines.  Both come from one read of
+ * /proc/PID/smaps: each of its blocks starts with the VMA's maps line, which
  * show_smap prints with the same show_map_vma as /proc/PID/maps, and nothing runs between the two reads it replaces.
  */
-static void observe(const struct trace *t, int idx, struct sbuf *out)
+static void observe_text(const struct trace *t, int idx, const char *text, ssize_t len, struct sbuf *out)
 {
 	static struct sbuf sm;
-	char path[64];
+	char head[64];
 	uint64_t ab = t->base, ae = t->base + t->size;
-	int hn = snprintf(path, sizeof path, "O p%d maps\n", idx);
-	sbuf_add(out, path, (size_t)hn);
+	int hn = snprintf(head, sizeof head, "O p%d maps\n", idx);
+	sbuf_add(out, head, (size_t)hn);
 	sm.len = 0;
-	hn = snprintf(path, sizeof path, "O p%d smaps\n", idx);
-	sbuf_add(&sm, path, (size_t)hn);
-	uint64_t t0 = now_ns();
-	ssize_t len = slurp_smaps(idx, ae);
-	rt_ns_read += now_ns() - t0;
+	hn = snprintf(head, sizeof head, "O p%d smaps\n", idx);
+	sbuf_add(&sm, head, (size_t)hn);
 	int inblock = 0;
-	for (char *l = rdbuf; len > 0 && l < rdbuf + len;) {
-		char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
-		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(rdbuf + len - l);
+	for (const char *l = text; len > 0 && l < text + len;) {
+		const char *nl = memchr(l, '\n', (size_t)(text + len - l));
+		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(text + len - l);
 		uint64_t s, e;
 		int header = parse_header(l, &s, &e);
 		if (header)
@@ -873,6 +890,15 @@ static void observe(const struct trace *t, int idx, struct sbuf *out)
 	sbuf_add(out, sm.buf, sm.len);
 }
 
+/* process idx's view, read by the controller now */
+static void observe(const struct trace *t, int idx, struct sbuf *out)
+{
+	uint64_t t0 = now_ns();
+	ssize_t len = slurp_smaps(idx, t->base + t->size);
+	rt_ns_read += now_ns() - t0;
+	observe_text(t, idx, rdbuf, len, out);
+}
+
 /*
  * The executor's shortcut (rt_reuse_views, off in a reproducer): after a call that cannot change another process's
  * maps or smaps, another process's view is its last one, not read again.  A process's maps change only by its own
@@ -891,16 +917,30 @@ static int page_neutral(int op)
 	return op < 0 || op == OP_PRCTL || op == OP_SETCREDS || op == OP_MEMFD_CREATE || op == OP_FILE;
 }
 
-/* every live process's view after a call by process caller (op -1: nothing ran) */
-static void observe_all(const struct trace *t, int gone_now, int caller, int op)
+/* what a relayed call's record says of a process's view (struct relay_rec), when not the length of its text */
+#define VIEW_NONE 0xffffffffu   /* not live */
+#define VIEW_REUSE 0xfffffffeu  /* unchanged by the call: the last one stands */
+#define VIEW_UNREAD 0xfffffffdu /* the controller reads it (the relay stopped) */
+
+/*
+ * Every live process's view after a call by process caller (op -1: nothing ran).  texts: for a relayed call, what its
+ * record says of each view (a length into text, or VIEW_*); NULL: the controller reads them now.
+ */
+static void observe_all(const struct trace *t, int gone_now, int caller, int op, const uint32_t *texts, const char *text)
 {
 	for (int i = 0; i < MAXPROC; i++) {
 		if (procs[i].state == 1) {
 			struct sbuf v = { 0 };
-			if (rt_reuse_views && i != caller && rt_views[i].len && page_neutral(op)) {
+			uint32_t tl = texts ? texts[i] : VIEW_UNREAD;
+			if (tl == VIEW_REUSE || (!texts && rt_reuse_views && i != caller && rt_views[i].len && page_neutral(op))) {
 				sbuf_add(&v, rt_views[i].buf, rt_views[i].len);
 			} else {
-				observe(t, i, &v);
+				if (tl == VIEW_UNREAD || tl == VIEW_NONE) {
+					observe(t, i, &v);
+				} else {
+					observe_text(t, i, text, tl, &v);
+					text += tl;
+				}
 				if (rt_reuse_views) {
 					rt_views[i].len = 0;
 					sbuf_add(&rt_views[i], v.buf, v.len);
@@ -1201,9 +1241,12 @@ static int trace_begin(const struct trace *t, int tracenum)
 	if (pid == 0) {
 		setpgid(0, 0);
 		for (int i = 0; i < MAXPROC; i++) {
-			close(pipes_cmd[i][1]);
+			if (!rt_keep_cmd_pipes) {
+				close(pipes_cmd[i][1]);
+				pipes_cmd[i][1] = -1;
+			}
 			close(pipes_resp[i][0]);
-			pipes_cmd[i][1] = pipes_resp[i][0] = -1;
+			pipes_resp[i][0] = -1;
 		}
 		if (rt_child_hook)
 			rt_child_hook();
@@ -1246,6 +1289,42 @@ static int trace_begin(const struct trace *t, int tracenum)
 	return 0;
 }
 
+/* before a call is sent: the index of the process a fork makes, or of the handle a memfd or file makes (and its path) */
+static void prepare_call(struct cmd *c)
+{
+	if (c->op == OP_FORK) {
+		c->aux = run.nprocs;
+	} else if (c->op < OP_COUNT && opdesc[c->op].effect == EFFECT_NEW_HANDLE) {
+		c->aux = run.nhandles++;
+		if (c->op == OP_FILE) {
+			file_path(c->name, sizeof c->name, run.tracenum, c->aux);
+			run.fileh[run.nfiles++] = c->aux;
+		}
+	}
+}
+
+/* a call's "C" line */
+static void print_result(int callidx, const struct cmd *c, const struct resp *r)
+{
+	printf("C %d p%u ", callidx, c->proc);
+	if ((c->op == OP_READ || c->op == OP_WRITE) && r->kind != RK_VALUE)
+		puts(r->kind == RK_BUS ? "SIGBUS" : "SIGSEGV");
+	else if (r->err)
+		puts(errno_name(r->err));
+	else if (r->kind == RK_ESCAPED)
+		puts("ESCAPED");
+	else if (c->op == OP_MMAP)
+		printf("0x%" PRIx64 "\n", (uint64_t)r->ret);
+	else if (c->op == OP_FORK)
+		printf("p%d\n", c->aux);
+	else if (c->op < OP_COUNT && opdesc[c->op].effect == EFFECT_NEW_HANDLE)
+		printf("h%d\n", c->aux);
+	else if (c->op == OP_READ || c->op == OP_WRITE || c->op == OP_EXIT)
+		puts("ok");
+	else
+		printf("%" PRId64 "\n", r->ret);
+}
+
 /*
  * Runs the next call in its process and prints its "C" line and every
  * process's view: 0.  If a process times out or dies, the trace's last line
@@ -1264,19 +1343,12 @@ static int trace_call(const struct cmd *call)
 	early_pid = 0;
 	if (procs[p].state != 1) { /* an earlier fork failed */
 		printf("C %d p%d noproc\n", callidx, p);
-		observe_all(t, -1, -1, -1);
+		observe_all(t, -1, -1, -1, NULL, NULL);
 		return 0;
 	}
-	if (c.op == OP_FORK) {
-		c.aux = run.nprocs;
-		pending = run.nprocs;
-	} else if (c.op < OP_COUNT && opdesc[c.op].effect == EFFECT_NEW_HANDLE) {
-		c.aux = run.nhandles++;
-		if (c.op == OP_FILE) {
-			file_path(c.name, sizeof c.name, run.tracenum, c.aux);
-			run.fileh[run.nfiles++] = c.aux;
-		}
-	}
+	prepare_call(&c);
+	if (c.op == OP_FORK)
+		pending = c.aux;
 	uint64_t t0 = now_ns();
 	if (write_full(pipes_cmd[p][1], &c, sizeof c) < 0) {
 		if (check_deaths(-1) < 0)
@@ -1288,23 +1360,7 @@ static int trace_call(const struct cmd *call)
 		return trace_fail();
 	rt_ns_call += now_ns() - t0;
 
-	printf("C %d p%d ", callidx, p);
-	if ((c.op == OP_READ || c.op == OP_WRITE) && r.kind != RK_VALUE)
-		puts(r.kind == RK_BUS ? "SIGBUS" : "SIGSEGV");
-	else if (r.err)
-		puts(errno_name(r.err));
-	else if (r.kind == RK_ESCAPED)
-		puts("ESCAPED");
-	else if (c.op == OP_MMAP)
-		printf("0x%" PRIx64 "\n", (uint64_t)r.ret);
-	else if (c.op == OP_FORK)
-		printf("p%d\n", c.aux);
-	else if (c.op < OP_COUNT && opdesc[c.op].effect == EFFECT_NEW_HANDLE)
-		printf("h%d\n", c.aux);
-	else if (c.op == OP_READ || c.op == OP_WRITE || c.op == OP_EXIT)
-		puts("ok");
-	else
-		printf("%" PRId64 "\n", r.ret);
+	print_result(callidx, &c, &r);
 
 	if (c.op == OP_FORK && !r.err) {
 		procs[c.aux].state = 1;
@@ -1340,7 +1396,7 @@ static int trace_call(const struct cmd *call)
 	}
 	if (check_deaths(-1) < 0)
 		return trace_fail();
-	observe_all(t, gone_now, p, (int)c.op);
+	observe_all(t, gone_now, p, (int)c.op, NULL, NULL);
 	return 0;
 }
 

@@ -27,6 +27,12 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     /// </summary>
     public bool FreshViews { get; set; }
 
+    /// <summary>
+    /// Make every call through the executor's controller ("option stepwise"), none relayed among the trace processes:
+    /// slower, the reference that relays are tested against (KernelViewTests).
+    /// </summary>
+    public bool Stepwise { get; set; }
+
     /// <summary>A new long-lived executor session (natively, or in a guest); throws InvalidOperationException with the reason it cannot start.</summary>
     protected abstract ExecutorSession StartSession();
 
@@ -78,7 +84,7 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     (List<TraceRun>, BatchTimes) RunOne(IReadOnlyList<Trace> traces)
     {
         var started = Stopwatch.StartNew();
-        string batch = (FreshViews ? "option stats\noption fresh\n" : "option stats\n") + WireFormat.Batch(traces, compact: true);
+        string batch = "option stats\n" + (FreshViews ? "option fresh\n" : "") + (Stepwise ? "option stepwise\n" : "") + WireFormat.Batch(traces, compact: true);
         var encode = started.Elapsed;
         var (res, start) = Execute(batch, traces.Count, traces.Sum(t => (long)t.Calls.Count));
         var parsing = started.Elapsed;

@@ -1,0 +1,331 @@
+/*
+ * relay.h: the executor's relays, calls run one after another without the controller between them.  Included by
+ * executor.c after runtime.h; a C reproducer makes every call through its controller and has none of this.
+ */
+#ifndef ANONVMA_RELAY_H
+#define ANONVMA_RELAY_H
+
+#include "runtime.h"
+
+/* an internal op: this process's part of a relay follows on its command pipe; past the call table and the executor's own ops */
+#define OP_RELAY 0x7fffu
+
+static int relay_data[2] = {-1, -1}, relay_done[2] = {-1, -1}; /* records, and the end, from the processes to the controller */
+static uint32_t relay_room;  /* what relay_data holds: 1 MiB where F_SETPIPE_SZ allows it */
+static char *rdata;          /* relay_data, as the controller took it */
+static size_t rdata_len, rdata_cap;
+static uint64_t rt_relays, rt_relayed, rt_ns_made; /* relays run, the calls they made, the time in those calls themselves */
+static int w_smaps[MAXPROC] = {-1, -1, -1, -1, -1, -1, -1, -1}; /* a trace process's smaps descriptors; -1: not open yet */
+
+/*
+ * A call's round trip through the controller (command down a pipe, result back, the controller reads the views) costs
+ * two context switches, and a switch is what an emulator charges most for (TCG flushes its TLB on every CR3 write).
+ * In a relay the trace processes pass the calls among themselves: the controller sends up to RELAY_MAX consecutive
+ * calls (none a fork or an exit, each by a live process) to the first call's process; each process makes its calls
+ * while they are its own, reading after each one the views the controller would have read (its own always; another
+ * process's unless the call is page-neutral and that view was seen, as rt_reuse_views says), writes a record per call
+ * down relay_data, and hands the rest to the next call's process.  The last one wakes the controller through
+ * relay_done; the controller then prints the records exactly as if it had made the calls one at a time: the same
+ * lines, the same views, read at the same points between the calls.
+ *
+ * Nothing wakes the controller before the relay ends: relay_data is read only then, and a process writes a record
+ * only while the pipe still has room for the largest one (it stops the relay otherwise).  A view that does not fit in
+ * a record, or cannot be read, stops the relay too; the controller reads it itself before anything else runs.  Off
+ * with --plain-fork (the processes would hold each other's command pipes open) and "option stepwise".
+ */
+#define RELAY_MAX 32           /* calls per relay (each handover carries the calls left: at most 10 KiB) */
+#define RELAY_TEXT (256 << 10) /* the most view text one record carries */
+
+struct relay_go {
+	uint32_t n, next;    /* the relay's calls, and the next one to run */
+	uint32_t bytes;      /* written down relay_data in this relay so far */
+	uint32_t room;       /* what relay_data holds */
+	uint32_t budget;     /* the most view text in one record */
+	int32_t fresh;       /* read every view (option fresh) */
+	int32_t pid[MAXPROC];
+	uint8_t live[MAXPROC], seen[MAXPROC];
+};
+
+struct relay_rec {
+	struct resp r;
+	uint64_t call_ns, read_ns; /* the call itself (with the drain before it), the view reads */
+	uint32_t len[MAXPROC]; /* each live process's view text that follows, in process order, or VIEW_* */
+	uint32_t stop;         /* the relay ends with this record */
+};
+
+/* a relay's handover: the op, the state, the calls */
+struct relay_msg {
+	struct cmd op;
+	struct relay_go go;
+	struct cmd calls[RELAY_MAX];
+};
+
+
+/* in a trace process */
+static struct relay_msg w_msg;
+static char w_text[RELAY_TEXT + 1];
+
+/* process i's smaps into buf, on a descriptor this process keeps; -1 unreadable, -2 too long */
+static ssize_t w_read_view(int i, uint64_t stop, char *buf, size_t cap)
+{
+	if (w_smaps[i] < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/smaps", (int)w_msg.go.pid[i]);
+		if ((w_smaps[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+	} else if (lseek(w_smaps[i], 0, SEEK_SET) != 0) {
+		return -1;
+	}
+	return read_blocks(w_smaps[i], &buf, &cap, 0, stop);
+}
+
+/* this process's part of a relay (w_msg, read after its OP_RELAY): its calls, then the handover or the end */
+static void w_relay(uint64_t base, uint64_t size)
+{
+	struct relay_go *go = &w_msg.go;
+	if (read_full(pipes_cmd[w_idx][0], go, sizeof *go) <= 0 || go->n > RELAY_MAX ||
+	    read_full(pipes_cmd[w_idx][0], w_msg.calls, go->n * sizeof(struct cmd)) <= 0)
+		_exit(4);
+	for (;;) {
+		const struct cmd *c = &w_msg.calls[go->next];
+		if ((int)c->proc != w_idx) {
+			int to = (int)c->proc;
+			go->n -= go->next;
+			memmove(w_msg.calls, c, go->n * sizeof(struct cmd));
+			go->next = 0;
+			w_msg.op.op = OP_RELAY;
+			if (write_full(pipes_cmd[to][1], &w_msg, offsetof(struct relay_msg, calls) + go->n * sizeof(struct cmd)) < 0)
+				break; /* it is gone: the controller finds out */
+			return;
+		}
+		struct relay_rec rec;
+		memset(&rec, 0, sizeof rec);
+		rec.r.kind = RK_VALUE;
+		uint64_t t0 = now_ns();
+		drain_cpu_batches();
+		errno = 0;
+		w_call(c, &rec.r, base, size);
+		rec.call_ns = now_ns() - t0;
+		t0 = now_ns();
+		size_t used = 0;
+		for (int i = 0; i < MAXPROC; i++) {
+			if (!go->live[i]) {
+				rec.len[i] = VIEW_NONE;
+			} else if (i != w_idx && !go->fresh && go->seen[i] && page_neutral((int)c->op)) {
+				rec.len[i] = VIEW_REUSE;
+			} else {
+				ssize_t n = rec.stop ? -1 : w_read_view(i, base + size, w_text + used, go->budget - used);
+				if (n < 0) {
+					rec.len[i] = VIEW_UNREAD;
+					rec.stop = 1;
+				} else {
+					rec.len[i] = (uint32_t)n;
+					used += (size_t)n;
+					go->seen[i] = 1;
+				}
+			}
+		}
+		rec.read_ns = now_ns() - t0;
+		go->next++;
+		go->bytes += (uint32_t)(sizeof rec + used);
+		if (go->next == go->n || go->bytes + sizeof rec + go->budget > go->room)
+			rec.stop = 1;
+		if (write_full(relay_data[1], &rec, sizeof rec) < 0 || write_full(relay_data[1], w_text, used) < 0)
+			_exit(3);
+		if (rec.stop)
+			break;
+	}
+	char one = 1;
+	if (write_full(relay_done[1], &one, 1) < 0)
+		_exit(3);
+}
+
+/* the controller's side: relay_data into rdata, and the records in it turned into output */
+
+static void relay_take(void)
+{
+	for (;;) {
+		if (rdata_cap - rdata_len < 65536) {
+			size_t cap = rdata_cap ? 2 * rdata_cap : 1 << 20;
+			rdata = dontfork_grow(rdata, rdata_cap, cap);
+			rdata_cap = cap;
+		}
+		struct pollfd pf = {relay_data[0], POLLIN, 0};
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+			return;
+		ssize_t n = read(relay_data[0], rdata + rdata_len, rdata_cap - rdata_len);
+		if (n <= 0)
+			return;
+		rdata_len += (size_t)n;
+	}
+}
+
+/* prints the complete records taken so far (the calls[] they are for, from *done on); 1 if one said stop */
+static int relay_print(const struct cmd *calls, int *done)
+{
+	size_t at = 0;
+	int stop = 0;
+	while (!stop && rdata_len - at >= sizeof(struct relay_rec)) {
+		struct relay_rec rec;
+		memcpy(&rec, rdata + at, sizeof rec);
+		size_t text = 0;
+		for (int i = 0; i < MAXPROC; i++)
+			if (rec.len[i] < VIEW_UNREAD)
+				text += rec.len[i];
+		if (rdata_len - at - sizeof rec < text)
+			break;
+		const struct cmd *c = &calls[(*done)++];
+		run.callidx++;
+		print_result(run.callidx - 1, c, &rec.r);
+		rt_ns_read += rec.read_ns;
+		rt_ns_made += rec.call_ns;
+		observe_all(run.t, -1, (int)c->proc, (int)c->op, rec.len, rdata + at + sizeof rec);
+		at += sizeof rec + text;
+		stop = rec.stop;
+	}
+	memmove(rdata, rdata + at, rdata_len - at);
+	rdata_len -= at;
+	return stop;
+}
+
+/*
+ * Runs calls[0..n) (relayable: see relay_len) as one relay and prints them: how many ran (fewer if the relay stopped
+ * early; 0 if it could not start, and the controller makes the next call itself), or -1 when the trace failed (its
+ * last line printed).
+ */
+static int trace_relay(const struct cmd *calls, int n)
+{
+	static struct relay_msg m;
+	int nhandles[RELAY_MAX + 1], nfiles[RELAY_MAX + 1];
+	memset(&m, 0, sizeof m);
+	for (int k = 0; k < n; k++) {
+		nhandles[k] = run.nhandles;
+		nfiles[k] = run.nfiles;
+		m.calls[k] = calls[k];
+		prepare_call(&m.calls[k]);
+	}
+	nhandles[n] = run.nhandles;
+	nfiles[n] = run.nfiles;
+	m.op.op = OP_RELAY;
+	m.go.n = (uint32_t)n;
+	m.go.room = relay_room;
+	m.go.budget = m.go.room / 2 - sizeof(struct relay_rec) < RELAY_TEXT ? m.go.room / 2 - sizeof(struct relay_rec) : RELAY_TEXT;
+	m.go.fresh = !rt_reuse_views;
+	for (int i = 0; i < MAXPROC; i++) {
+		m.go.pid[i] = procs[i].pid;
+		m.go.live[i] = procs[i].state == 1;
+		m.go.seen[i] = rt_views[i].len > 0;
+	}
+	int done = 0;
+	uint64_t t0 = now_ns(), read0 = rt_ns_read;
+	if (write_full(pipes_cmd[m.calls[0].proc][1], &m, offsetof(struct relay_msg, calls) + (size_t)n * sizeof(struct cmd)) < 0) {
+		run.nhandles = nhandles[0];
+		run.nfiles = nfiles[0];
+		return 0;
+	}
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t seen_bytes = 0;
+	for (;;) {
+		struct pollfd pf = {relay_done[0], POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		int pr = poll(&pf, 1, left < 0 ? 0 : left > 20 ? 20 : (int)left);
+		if (pr > 0) {
+			char one;
+			if (read(relay_done[0], &one, 1) == 1)
+				break;
+		}
+		int avail = 0;
+		if (ioctl(relay_data[0], FIONREAD, &avail) == 0 && (size_t)avail != seen_bytes) {
+			seen_bytes = (size_t)avail; /* a call ended: the next has its own time */
+			deadline = now_ms() + timeout_ms;
+		}
+		int st;
+		pid_t w = waitpid(-pgid, &st, WNOHANG);
+		if (w > 0 || now_ms() >= deadline) {
+			relay_take();
+			relay_print(m.calls, &done);
+			if (w > 0)
+				describe_death(w, st, -1);
+			else
+				snprintf(fail_msg, sizeof fail_msg, "timeout %d", run.callidx);
+			run.nhandles = nhandles[done];
+			run.nfiles = nfiles[done];
+			return trace_fail();
+		}
+	}
+	uint64_t waited = now_ns() - t0;
+	relay_take();
+	relay_print(m.calls, &done);
+	rt_ns_call += waited - (rt_ns_read - read0 < waited ? rt_ns_read - read0 : 0);
+	run.nhandles = nhandles[done];
+	run.nfiles = nfiles[done];
+	rt_relays += done > 0;
+	rt_relayed += (uint64_t)done;
+	/* a relay that ended early without saying stop could not hand over: its next process is gone */
+	if (check_deaths(-1) < 0)
+		return trace_fail();
+	return done;
+}
+
+/* how many of calls[0..n) from the first on can run as one relay: none a fork or an exit, each by a live process */
+static int relay_len(const struct cmd *calls, int n)
+{
+	int k = 0;
+	while (k < n && k < RELAY_MAX && calls[k].op != OP_FORK && calls[k].op != OP_EXIT && calls[k].proc < MAXPROC &&
+	       procs[calls[k].proc].state == 1)
+		k++;
+	return k;
+}
+
+/* ------------------------------------------------------------------ */
+/* setting relays up                                                   */
+
+/* a trace process's hook (rt_worker_op): 1 if the command was a relay, run now */
+static int relay_worker_op(const struct cmd *c, uint64_t base, uint64_t size)
+{
+	if (c->op != OP_RELAY)
+		return 0;
+	w_relay(base, size);
+	return 1;
+}
+
+/* in p0, before its first call: the controller's ends are not a trace process's */
+static void relay_child(void)
+{
+	close(relay_data[0]);
+	close(relay_done[0]);
+	relay_data[0] = relay_done[0] = -1;
+}
+
+/* as each trace begins: nothing left of an earlier trace's relays */
+static void relay_reset(void)
+{
+	char junk[512];
+	rdata_len = 0;
+	for (int k = 0; k < 2; k++) {
+		struct pollfd pf = {k ? relay_done[0] : relay_data[0], POLLIN, 0};
+		while (poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) && read(pf.fd, junk, sizeof junk) > 0)
+			;
+	}
+}
+
+/* before the first trace: the two pipes, and the hooks; 0 if relays cannot run (every call goes through the controller) */
+static int relay_open(void)
+{
+	if (pipe(relay_data) < 0)
+		return 0;
+	if (pipe(relay_done) < 0) {
+		close(relay_data[0]);
+		close(relay_data[1]);
+		relay_data[0] = relay_data[1] = -1;
+		return 0;
+	}
+	fcntl(relay_data[0], F_SETPIPE_SZ, 1 << 20);
+	int room = fcntl(relay_data[0], F_GETPIPE_SZ);
+	relay_room = room > 0 ? (uint32_t)room : 4096;
+	rt_worker_op = relay_worker_op;
+	rt_keep_cmd_pipes = 1; /* in a relay the processes hand calls to each other */
+	return 1;
+}
+
+#endif
