@@ -62,3 +62,64 @@ public class ConformanceReportTests
         Assert.Contains("1 divergence class.", user);
     }
 }
+
+/// <summary>
+/// A class's smallest trace is shown call by call with both sides (SideBySide), from runs stored in the executor's
+/// output format (ExecutorOutput.Print, read back by ExecutorOutput.Parse).
+/// </summary>
+public class SideBySideTests
+{
+    static (AnonVma.Model.Trace Trace, AnonVma.Model.TraceRun Linux, AnonVma.Model.TraceRun Other) Runs()
+    {
+        var trace = Realiser.Random(5, 6, AnonVma.Model.KernelProfile.Linux612);
+        var linux = new AnonVma.Judges.ModelJudge(AnonVma.Model.KernelProfile.Linux612).Run([trace])[0];
+        // The other side: the last call's result differs, and p0's Rss after the first call that reports a VMA.
+        int withVma = linux.Steps.ToList().FindIndex(s => s.Processes.Any(p => p.Pid == 0 && p.Smaps.Any(l => l.StartsWith("Rss:"))));
+        Assert.True(withVma >= 0, "the trace maps nothing: pick another seed");
+        var steps = linux.Steps.Select((s, i) => i == withVma
+            ? s with { Processes = [.. s.Processes.Select(p => p.Pid != 0 ? p : p with { Smaps = [.. p.Smaps.Select(l => l.StartsWith("Rss:") ? "Rss:                  44 kB" : l)] })] }
+            : i == linux.Steps.Count - 1 ? s with { Result = "-EIO" } : s).ToList();
+        return (trace, linux, linux with { Steps = steps });
+    }
+
+    [Fact]
+    public void Stored_runs_read_back_as_they_were()
+    {
+        var (_, linux, other) = Runs();
+        foreach (var run in new[] { linux, other, other with { End = AnonVma.Model.RunEnd.Crash, Detail = "crash p1 SIGSEGV" } })
+        {
+            var back = AnonVma.Judges.ExecutorOutput.Parse(AnonVma.Judges.ExecutorOutput.Print(run)).Single();
+            Assert.Equal((run.TraceId, run.End, run.Detail), (back.TraceId, back.End, back.Detail));
+            Assert.Equal(AnonVma.Judges.Comparison.Observed(run), AnonVma.Judges.Comparison.Observed(back));
+        }
+    }
+
+    [Fact]
+    public void Every_call_is_shown_with_both_sides_and_only_the_differences_are_marked()
+    {
+        var (trace, linux, other) = Runs();
+        var sides = AnonVma.Judges.SideBySide.Build(trace, linux, other);
+        Assert.Equal(trace.Calls.Count, sides.Count);
+        Assert.All(sides, c => Assert.Equal("result", c.Rows[0].What));
+        var differing = sides.SelectMany(c => c.Rows.Where(r => r.Differs).Select(r => (c.Index, r.What))).ToList();
+        Assert.Equal(2, differing.Count);
+        Assert.Contains(differing, d => d.What == "p0 smaps");
+        Assert.Contains((trace.Calls.Count - 1, "result"), differing);
+        // Equal smaps are left out; maps are always shown.
+        Assert.All(sides, c => Assert.Contains(c.Rows, r => r.What == "result"));
+        Assert.Equal(1, sides.Sum(c => c.Rows.Count(r => r.What.EndsWith("smaps"))));
+
+        var finding = new ReportFinding(new FindingRecord("differs:smaps at mmap on gvisor", "d", "differs:smaps", "mmap", "gvisor", "differential", "gvisor", 5, "m", 1, 6),
+            1, "trace t\n", trace.Calls.Count, "findings/d/shrunk.trace", null, sides);
+        var data = new ReportData("AnonVma campaign", new AnonVma.Campaign.CampaignConfig { Judges = ["model", "native", "gvisor"] },
+            new AnonVma.Campaign.CampaignState(), [], [finding], Coverage.Expected, DateTimeOffset.UnixEpoch);
+        string md = ConformanceReport.Markdown(data, "gvisor"), html = ConformanceReport.Html(data, "gvisor");
+        Assert.Contains("| call | | Linux | gvisor |", md);
+        Assert.Contains($"| `0: {AnonVma.Judges.WireFormat.Line(trace.Calls[0])}` | result |", md);
+        Assert.Contains("| ≠ p0 smaps |", md);
+        Assert.Contains("`Rss:                  44 kB`", md);
+        Assert.Contains("| ≠ result | ", md);
+        Assert.Contains("`-EIO` |", md);
+        Assert.Equal(2, html.Split("<tr class=\"differs\">").Length - 1);
+    }
+}

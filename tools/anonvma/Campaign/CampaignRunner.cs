@@ -268,8 +268,10 @@ public sealed class CampaignRunner
         SetActivity(worker, $"{lane.Name}: shrinking {rec.Signature} ({what})");
         var (shrunk, cut) = options.Shrink ? Shrink(lane, trace, f, suite) : (new Shrinker.Result(trace, f, 0, 0), null);
         if (hard.IsCancellationRequested) return null;
-        var linux = lane.Judge is ImplementationJudge impl ? impl.WithoutMissing(new ModelJudge(impl.Profile).Run([shrunk.Trace])[0]) : null;
-        store.SaveShrunk(rec, shrunk, lane.ProfileOf(f.Judge), cut, linux);
+        var impl = lane.Judge as ImplementationJudge;
+        var linux = impl is null ? null : impl.WithoutMissing(new ModelJudge(impl.Profile).Run([shrunk.Trace])[0]);
+        var observed = impl?.Run([shrunk.Trace])[0];
+        store.SaveShrunk(rec, shrunk, lane.ProfileOf(f.Judge), cut, linux, observed);
         return shrunk;
     }
 

@@ -53,6 +53,10 @@ public sealed class FindingStore
     public string ShrunkPath(FindingRecord r) => System.IO.Path.Combine(DirectoryOf(r), "shrunk.trace");
     public string ReproducerPath(FindingRecord r) => System.IO.Path.Combine(DirectoryOf(r), "repro.c");
 
+    /// <summary>For a re-implementation's finding: Linux's run of the shrunk trace and the implementation's, in the executor's output format.</summary>
+    public (string Linux, string Observed) RunPaths(FindingRecord r) =>
+        (System.IO.Path.Combine(DirectoryOf(r), "linux.out"), System.IO.Path.Combine(DirectoryOf(r), "observed.out"));
+
     /// <summary>
     /// Claims a new finding's signature and saves its first trace; returns the record, or null when the signature is
     /// known (the caller then only counts it).
@@ -77,10 +81,14 @@ public sealed class FindingStore
         }
     }
 
-    /// <summary>Adds the shrunk trace and its C reproducer to a claimed finding (each only if absent).</summary>
+    /// <summary>
+    /// Adds the shrunk trace and its C reproducer to a claimed finding (each only if absent), and for a
+    /// re-implementation's finding both sides' runs of it.
+    /// </summary>
     /// <param name="cut">The shrink budget, when it ran out before shrinking was done (the trace is smaller, not smallest).</param>
     /// <param name="linux">Linux's run of the shrunk trace when the finding is a re-implementation's: its reproducer then says where it differs.</param>
-    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile, TimeSpan? cut = null, TraceRun? linux = null)
+    public void SaveShrunk(FindingRecord rec, Shrinker.Result shrunk, string profile, TimeSpan? cut = null, TraceRun? linux = null,
+        TraceRun? observed = null)
     {
         var doc = Document(shrunk.Trace, shrunk.Finding, rec, profile)
             .With("shrunk-from", $"{rec.OriginalCalls} calls")
@@ -91,6 +99,11 @@ public sealed class FindingStore
             ? "build and run: cc repro.c -o repro && ./repro  (prints what the executor prints; compare with the model by replaying shrunk.trace)"
             : $"build and run: cc -static repro.c -o repro && ./repro  (natively it agrees with Linux; under {rec.Judge} its last line says where it differs)");
         AtomicFile.WriteNew(ReproducerPath(rec), CReproducer.Generate(doc.Trace, reproHeader, linux));
+        if (linux is not null && observed is not null)
+        {
+            AtomicFile.WriteNew(RunPaths(rec).Linux, ExecutorOutput.Print(linux));
+            AtomicFile.WriteNew(RunPaths(rec).Observed, ExecutorOutput.Print(observed));
+        }
         AtomicFile.WriteNew(ShrunkPath(rec), TraceText.Print(doc)); // last: its presence means "shrunk"
     }
 

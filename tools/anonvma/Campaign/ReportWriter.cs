@@ -1,6 +1,8 @@
 using AnonVma.Campaign.Report;
 using AnonVma.Traces.Generate;
 using AnonVma.Traces;
+using AnonVma.Judges;
+using AnonVma.Model;
 
 namespace AnonVma.Campaign;
 
@@ -10,6 +12,17 @@ namespace AnonVma.Campaign;
 /// </summary>
 public static class ReportWriter
 {
+    /// <summary>The one run a stored run file holds (FindingStore.RunPaths); a file that is not one is a broken campaign directory.</summary>
+    static TraceRun OneRun(string path)
+    {
+        try
+        {
+            var runs = ExecutorOutput.Parse(File.ReadAllText(path), path);
+            return runs.Count == 1 ? runs[0] : throw new CampaignFileException($"{path}: holds {runs.Count} runs, not one");
+        }
+        catch (ExecutorOutputException e) { throw new CampaignFileException(e.Message); }
+    }
+
     /// <summary>Writes both files; returns what they were drawn from.</summary>
     public static ReportData Write(CampaignDirectory dir)
     {
@@ -20,11 +33,14 @@ public static class ReportWriter
         var findings = store.All.Select(r =>
         {
             string? shrunk = File.Exists(store.ShrunkPath(r)) ? File.ReadAllText(store.ShrunkPath(r)) : null;
-            int? calls = shrunk is null ? null : TraceText.Parse(shrunk, store.ShrunkPath(r)).Trace.Calls.Count;
+            var trace = shrunk is null ? null : TraceText.Parse(shrunk, store.ShrunkPath(r)).Trace;
             // A finding whose first block was cut short is on disk before its block is counted: it was still seen once.
             long count = Math.Max(1, state.FindingCounts.GetValueOrDefault(r.Signature));
-            return new ReportFinding(r, count, shrunk, calls, Relative(shrunk is null ? store.OriginalPath(r) : store.ShrunkPath(r)),
-                File.Exists(store.ReproducerPath(r)) ? Relative(store.ReproducerPath(r)) : null);
+            var (linux, observed) = store.RunPaths(r);
+            var sides = trace is not null && File.Exists(linux) && File.Exists(observed)
+                ? SideBySide.Build(trace, OneRun(linux), OneRun(observed)) : null;
+            return new ReportFinding(r, count, shrunk, trace?.Calls.Count, Relative(shrunk is null ? store.OriginalPath(r) : store.ShrunkPath(r)),
+                File.Exists(store.ReproducerPath(r)) ? Relative(store.ReproducerPath(r)) : null, sides);
         }).ToList();
         string which = state.MergedShards > 0 ? $" (merged from {state.MergedShards} shard{(state.MergedShards == 1 ? "" : "s")})" :
                        config.ShardCount > 1 ? $" (shard {config.Shard})" : "";

@@ -102,17 +102,7 @@ public static class CReproducer
     public static string ExpectedOutput(TraceRun run)
     {
         var sb = new StringBuilder();
-        foreach (var step in run.Steps)
-        {
-            sb.Append($"C {step.Index} p{step.Pid} {step.Result}\n");
-            foreach (var p in step.Processes.Where(p => !p.Gone))
-            {
-                sb.Append($"O p{p.Pid} maps\n");
-                foreach (var line in p.Maps) sb.Append("| ").Append(line).Append('\n');
-                sb.Append($"O p{p.Pid} smaps\n");
-                foreach (var line in p.Smaps) sb.Append("| ").Append(line).Append('\n');
-            }
-        }
+        ExecutorOutput.Steps(run, sb);
         return sb.ToString();
     }
 

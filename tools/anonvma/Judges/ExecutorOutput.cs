@@ -1,4 +1,6 @@
+using System.Text;
 using AnonVma.Model;
+
 namespace AnonVma.Judges;
 
 /// <summary>A line of executor output that does not fit its format (tools/executor/README.md "Output").</summary>
@@ -8,6 +10,41 @@ public sealed class ExecutorOutputException(string source, int line, string mess
 /// <summary>Reads anonvma-exec output (T, C, O and | lines; S lines are skipped) back into runs, one per trace, in output order.</summary>
 public static class ExecutorOutput
 {
+    /// <summary>
+    /// A run in the executor's output format, as Parse reads it back (a stored run beside a finding): its steps
+    /// (<see cref="Steps"/>) between its "T" lines. A Lost run has no last line.
+    /// </summary>
+    public static string Print(TraceRun run)
+    {
+        if (run.End == RunEnd.Rejected) return $"T {run.TraceId} rejected {run.Detail}\n";
+        var sb = new StringBuilder($"T {run.TraceId} begin\n");
+        Steps(run, sb);
+        string? last = run.End switch { RunEnd.Completed => "end", RunEnd.Timeout => "timeout", RunEnd.Crash => "crash", _ => null };
+        if (last is not null) sb.Append($"T {run.TraceId} {last}{(run.End != RunEnd.Completed && run.Detail is { } d ? " " + d : "")}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>A run's "C" lines, each followed by every reported process's view ("O pN maps|smaps" with "| " lines, or "O pN gone").</summary>
+    public static void Steps(TraceRun run, StringBuilder sb)
+    {
+        foreach (var step in run.Steps)
+        {
+            sb.Append($"C {step.Index} p{step.Pid} {step.Result}\n");
+            foreach (var p in step.Processes)
+            {
+                if (p.Gone)
+                {
+                    sb.Append($"O p{p.Pid} gone\n");
+                    continue;
+                }
+                sb.Append($"O p{p.Pid} maps\n");
+                foreach (var line in p.Maps) sb.Append("| ").Append(line).Append('\n');
+                sb.Append($"O p{p.Pid} smaps\n");
+                foreach (var line in p.Smaps) sb.Append("| ").Append(line).Append('\n');
+            }
+        }
+    }
+
     /// <summary>Parses the whole output; source names it in errors (a file name, or "qemu console").</summary>
     public static List<TraceRun> Parse(string text, string source = "executor output")
     {

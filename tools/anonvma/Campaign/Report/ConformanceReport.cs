@@ -62,12 +62,45 @@ public static class ConformanceReport
             var r = f.Record;
             sb.Append($"## {++i}. {r.Check} at {r.CallKind}\n\n");
             sb.Append($"Seen in {f.Count:N0} trace{(f.Count == 1 ? "" : "s")}; first at seed {r.Seed}. {r.Message}\n\n");
-            sb.Append(f.ShrunkCalls is { } n ? $"Smallest trace ({n} call{(n == 1 ? "" : "s")}, `{f.TracePath}`), with Linux's side (expected) and {judge}'s (observed):\n\n"
+            sb.Append(f.ShrunkCalls is { } n ? $"Smallest trace ({n} call{(n == 1 ? "" : "s")}, `{f.TracePath}`), with Linux's side (expected) and {judge}'s (observed) at the first difference:\n\n"
                                              : $"Not shrunk yet (`{f.TracePath}`).\n\n");
             if (f.ShrunkTrace is { } text) sb.Append("```\n").Append(text.TrimEnd()).Append("\n```\n\n");
+            if (f.Sides is { } sides) SidesMarkdown(sb, sides, judge);
             if (f.ReproducerPath is { } repro) sb.Append($"C reproducer: `{repro}` (`cc {Path.GetFileName(repro)} -o repro && ./repro`, natively and under {judge}).\n\n");
         }
         return sb.ToString();
+    }
+
+    /// <summary>The smallest trace's calls with both sides' results, maps and differing smaps, one table row each.</summary>
+    static void SidesMarkdown(StringBuilder sb, IReadOnlyList<AnonVma.Judges.SideBySide.Call> sides, string judge)
+    {
+        static string Cell(string s) => string.Join("<br>", s.Split('\n').Select(l => l.Length == 0 ? "" : $"`{l.Replace("|", "\\|")}`"));
+        sb.Append($"Call by call (≠ marks a difference):\n\n| call | | Linux | {judge} |\n|---|---|---|---|\n");
+        foreach (var c in sides)
+        {
+            bool first = true;
+            foreach (var r in c.Rows)
+            {
+                sb.Append($"| {(first ? (c.Index < 0 ? c.Text : $"`{c.Index}: {c.Text.Replace("|", "\\|")}`") : "")} | {(r.Differs ? "≠ " : "")}{r.What} | {Cell(r.Left)} | {Cell(r.Right)} |\n");
+                first = false;
+            }
+        }
+        sb.Append('\n');
+    }
+
+    static void SidesHtml(StringBuilder sb, IReadOnlyList<AnonVma.Judges.SideBySide.Call> sides, string judge)
+    {
+        string E(string s) => HtmlReport.Escape(s);
+        sb.Append($"<p>Call by call (differences highlighted):</p>\n<table class=\"sides\"><tr><th>call</th><th></th><th>Linux</th><th>{E(judge)}</th></tr>\n");
+        foreach (var c in sides)
+            for (int k = 0; k < c.Rows.Count; k++)
+            {
+                var r = c.Rows[k];
+                string call = k > 0 ? "" : c.Index < 0 ? E(c.Text) : $"<code>{c.Index}: {E(c.Text)}</code>";
+                sb.Append($"<tr{(r.Differs ? " class=\"differs\"" : "")}><td>{call}</td><td>{(r.Differs ? "≠ " : "")}{E(r.What)}</td>" +
+                          $"<td><pre>{E(r.Left)}</pre></td><td><pre>{E(r.Right)}</pre></td></tr>\n");
+            }
+        sb.Append("</table>\n");
     }
 
     public static string Html(ReportData data, string judge)
@@ -79,7 +112,9 @@ public static class ConformanceReport
         sb.Append("<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1f2937}" +
                   "pre{background:#f3f4f6;padding:.8em;overflow-x:auto;font-size:12px}table{border-collapse:collapse}" +
                   "td,th{border:1px solid #d1d5db;padding:.25em .6em;text-align:center}td:first-child{text-align:left}" +
-                  "h2{border-bottom:1px solid #e5e7eb;padding-bottom:.2em}.count{color:#6b7280}</style></head><body>\n");
+                  "h2{border-bottom:1px solid #e5e7eb;padding-bottom:.2em}.count{color:#6b7280}" +
+                  "table.sides td{text-align:left;vertical-align:top}table.sides pre{margin:0;padding:.3em;background:none}" +
+                  "tr.differs td{background:#fef2f2}tr.differs td:nth-child(2){color:#b91c1c;font-weight:600}</style></head><body>\n");
         long traces = data.State.Traces.GetValueOrDefault(judge), calls = data.State.JudgeCalls.GetValueOrDefault(judge);
         sb.Append($"<h1>{E(Title(judge))} against Linux</h1>\n<p>{traces:N0} generated traces ({calls:N0} calls) ran under {E(judge)}; each was compared " +
                   $"with Linux: this machine's kernel first, and the model, which is exact on it. {classes.Count} divergence class{(classes.Count == 1 ? "" : "es")}.</p>\n");
@@ -99,9 +134,10 @@ public static class ConformanceReport
             sb.Append($"<h2 id=\"c{++i}\">{i}. {E(r.Check)} at {E(r.CallKind)} <span class=\"count\">×{f.Count:N0}</span></h2>\n");
             sb.Append($"<p>First at seed {r.Seed}. {E(r.Message)}</p>\n");
             sb.Append(f.ShrunkCalls is { } n
-                ? $"<p>Smallest trace ({n} call{(n == 1 ? "" : "s")}, <a href=\"{E(f.TracePath)}\">{E(f.TracePath)}</a>), with Linux's side (expected) and {E(judge)}'s (observed):</p>\n"
+                ? $"<p>Smallest trace ({n} call{(n == 1 ? "" : "s")}, <a href=\"{E(f.TracePath)}\">{E(f.TracePath)}</a>), with Linux's side (expected) and {E(judge)}'s (observed) at the first difference:</p>\n"
                 : $"<p>Not shrunk yet (<a href=\"{E(f.TracePath)}\">{E(f.TracePath)}</a>).</p>\n");
             if (f.ShrunkTrace is { } text) sb.Append($"<pre>{E(text.TrimEnd())}</pre>\n");
+            if (f.Sides is { } sides) SidesHtml(sb, sides, judge);
             if (f.ReproducerPath is { } repro) sb.Append($"<p>C reproducer: <a href=\"{E(repro)}\">{E(repro)}</a></p>\n");
         }
         sb.Append($"<p class=\"count\">Generated {data.GeneratedAt:yyyy-MM-dd HH:mm} UTC by AnonVma.</p></body></html>\n");
