@@ -26,8 +26,8 @@
  *
  * With --plain-fork (rt_plain_fork), for re-implementations of Linux that lack CLONE_PARENT (QEMU user mode refuses
  * it; gVisor never reports such a child's exit), a fork is clone(SIGCHLD): the child is its forker's, so the
- * controller sees an exit through /proc/PID/stat (a zombie's state is Z) instead of waitpid, and an unexpected death
- * of such a child as a timeout, not a crash with its signal.
+ * controller sees an exit through /proc/PID/stat (a zombie's state is Z, its exit_code field the wait status) instead
+ * of waitpid, also for an unexpected death ("crash p1 SIGSEGV"; "crash p1 gone" where the status is not given).
  */
 #ifndef ANONVMA_RUNTIME_H
 #define ANONVMA_RUNTIME_H
@@ -986,33 +986,55 @@ static void describe_death(pid_t pid, int st, int pending_child)
 		snprintf(who, sizeof who, "p%d", i);
 	else
 		snprintf(who, sizeof who, "p?");
-	if (WIFSIGNALED(st))
+	if (st < 0)
+		snprintf(fail_msg, sizeof fail_msg, "crash %s gone", who);
+	else if (WIFSIGNALED(st))
 		snprintf(fail_msg, sizeof fail_msg, "crash %s %s", who, signal_name(WTERMSIG(st)));
 	else
 		snprintf(fail_msg, sizeof fail_msg, "crash %s exit%d", who, WEXITSTATUS(st));
-	const char *note = rt_death_note ? rt_death_note(st) : NULL;
+	const char *note = rt_death_note && st >= 0 ? rt_death_note(st) : NULL;
 	if (note)
 		snprintf(fail_msg + strlen(fail_msg), sizeof fail_msg - strlen(fail_msg), " %s", note);
 }
 
-/* whether process pid, not ours to wait for, has exited (a zombie, or gone) before the deadline */
+/*
+ * Whether process pid, not ours to wait for (--plain-fork), has exited: a zombie, or gone.  *status is then its wait
+ * status from the exit_code field of /proc/PID/stat (the 52nd), or -1 where that is not given (gone, or a 0, which a
+ * trace process never exits with on its own).
+ */
+static int stat_gone(pid_t pid, int *status)
+{
+	char path[64], buf[1024];
+	*status = -1;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	char *q = strrchr(buf, ')');
+	if (!q || q[1] != ' ' || (q[2] != 'Z' && q[2] != 'X'))
+		return 0;
+	char *f = q + 2; /* field 3, the state */
+	for (int k = 3; k < 52 && f; k++)
+		if ((f = strchr(f, ' ')))
+			f++;
+	if (f && *f >= '1' && *f <= '9')
+		*status = atoi(f);
+	return 1;
+}
+
+/* whether process pid, not ours to wait for, has exited before the deadline */
 static int wait_gone(pid_t pid, int64_t deadline)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	do {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return 1;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		char *q = strrchr(buf, ')');
-		if (q && q[1] == ' ' && (q[2] == 'Z' || q[2] == 'X'))
-			return 1;
+	int st;
+	while (!stat_gone(pid, &st)) {
+		if (now_ms() >= deadline)
+			return 0;
 		usleep(1000);
-	} while (now_ms() < deadline);
-	return 0;
+	}
+	return 1;
 }
 
 /* an unexpected death of any trace process? */
@@ -1087,6 +1109,17 @@ static int get_resp(int idx, struct resp *r, int callidx, int pending_child)
 			describe_death(w, st, pending_child);
 			return -1;
 		}
+		/* a plain fork's child is its forker's: its death shows in /proc only */
+		for (int i = 1; rt_plain_fork && i < MAXPROC; i++)
+			if (procs[i].state == 1 && stat_gone(procs[i].pid, &st)) {
+				if (i == idx && drain(idx, r, &got)) {
+					early_pid = procs[i].pid;
+					early_status = st;
+					return 0;
+				}
+				describe_death(procs[i].pid, st, pending_child);
+				return -1;
+			}
 		if (now_ms() >= deadline) {
 			snprintf(fail_msg, sizeof fail_msg, "timeout %d", callidx);
 			return -1;

@@ -95,6 +95,24 @@ printf 'trace t\narena 0x200000000000 0x1000\np0 sleep 1000\nend\n' |
 grep -q '^T t timeout 0$' "$WORK/out2" || fail "--timeout-ms: $(cat "$WORK/out2")"
 pass "--timeout-ms"
 
+# 4b. --plain-fork: a forked process is its forker's child, yet its death by a signal is a crash with the signal
+children() { awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null; }
+printf 'trace pf\narena 0x200000000000 0x1000\np0 fork\np1 sleep 5000\nend\n' >"$WORK/pf.batch"
+./anonvma-exec --plain-fork --timeout-ms 8000 "$WORK/pf.batch" >"$WORK/out-pf" &
+exe=$!
+p1=
+for _ in $(seq 100); do
+	for p0 in $(children $exe); do p1=$(children "$p0" | head -1); done
+	[ -n "$p1" ] && break
+	sleep 0.05
+done
+[ -n "$p1" ] || fail "--plain-fork: p1 never started"
+sleep 0.2 # p1 is asleep in its call
+kill -KILL "$p1"
+wait $exe || fail "--plain-fork run"
+grep -q '^T pf crash p1 SIGKILL$' "$WORK/out-pf" || fail "--plain-fork: a killed p1: $(cat "$WORK/out-pf")"
+pass "--plain-fork: a forked process's death"
+
 # 5. runtime.h alone, as a C reproducer embeds it (calls.h in place of its #include): the same output as the executor
 { sed -e '/^#include "calls.h"/{r calls.h' -e 'd}' runtime.h; cat <<'EOF'
 int main(void)
