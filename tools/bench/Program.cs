@@ -9,8 +9,10 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   kernels [TRACES]                       the real kernels against the model on the same generated traces
 //   campaign [SECONDS] [REPEATS] [JUDGES]  campaign throughput, one worker against one per core
 //   mutants [SECONDS]                      the mutation check: kill rate, time to kill, shrunk length
+//   fork [VMAS] [FORKS]                    the naming series' fork benchmark on Linux 6.12 with names shared and copied
 return args switch
 {
+    ["fork", .. var rest] => ForkBench.Run(rest),
     ["kernels", .. var rest] => KernelBench.Run(rest),
     ["mutants", .. var rest] => MutantBench.Run(rest),
     ["campaign", .. var rest] => CampaignBench.Run(rest),

@@ -4,9 +4,12 @@
 #
 #   build-kernel.sh               build if needed; print the bzImage path on stdout
 #   build-kernel.sh --print-path  print the path without building; exit 1 if it is absent
+#   --variant strdup              the same kernel with strdup-names.patch applied: every VMA copy (fork, split)
+#                                 copies its name instead of taking a reference (the fork benchmark's second image)
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/anonvma/linux-6.12-<key>/{bzImage,config,build.log}
-# where <key> = <package version>-<first 16 hex digits of sha256(kernel.config)>.
+# where <key> = <package version>-<first 16 hex digits of sha256(kernel.config)>, and for a variant
+# -<variant>-<first 16 hex digits of sha256(its patch)> after it.
 # Recipe: tinyconfig + kernel.config + olddefconfig (tools/qemu/README.md).
 set -u -o pipefail
 
@@ -18,24 +21,35 @@ TOPDIR=linux-source-6.12 # the tarball's top-level folder
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 note() { echo "$PROG: $*" >&2; }
 usage() {
-	echo "usage: $PROG [--print-path]" >&2
+	echo "usage: $PROG [--print-path] [--variant strdup]" >&2
 	echo "  Builds the AnonVma oracle kernel (Linux 6.12, CONFIG_ANON_VMA_NAME=y) if it is not" >&2
 	echo "  cached yet, and prints the path of its bzImage." >&2
 	echo "  --print-path: print the path only; exit 1 if the image has not been built." >&2
+	echo "  --variant strdup: the same kernel with strdup-names.patch (names copied on every VMA copy)." >&2
 }
 
-PRINT_ONLY=0
-for arg in "$@"; do
-	case $arg in
+PRINT_ONLY=0 VARIANT=
+while [ $# -gt 0 ]; do
+	case $1 in
 	--print-path) PRINT_ONLY=1 ;;
+	--variant) [ $# -ge 2 ] || { usage; die "--variant needs a value"; }; VARIANT=$2; shift ;;
+	--variant=*) VARIANT=${1#--variant=} ;;
 	-h | --help) usage; exit 0 ;;
-	*) usage; die "unknown argument '$arg'" ;;
+	*) usage; die "unknown argument '$1'" ;;
 	esac
+	shift
 done
 
 HERE=$(cd "$(dirname "$0")" && pwd) || die "cannot find the script's folder"
 FRAGMENT=$HERE/kernel.config
 [ -r "$FRAGMENT" ] || die "missing $FRAGMENT"
+PATCHFILE=
+case $VARIANT in
+"") ;;
+strdup) PATCHFILE=$HERE/strdup-names.patch ;;
+*) usage; die "unknown variant '$VARIANT' (the one variant is strdup)" ;;
+esac
+[ -z "$PATCHFILE" ] || [ -r "$PATCHFILE" ] || die "missing $PATCHFILE"
 
 # --- cache key: package version + sha256 of the fragment ---------------------------------
 command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script expects Debian (package $PKG)"
@@ -47,6 +61,7 @@ case $STATUS in
 esac
 SUM=$(sha256sum <"$FRAGMENT" | cut -c1-16) || die "sha256sum failed"
 KEY=$(printf '%s' "$VERSION" | tr -c 'A-Za-z0-9.+_-' '_')-$SUM
+[ -z "$PATCHFILE" ] || KEY=$KEY-$VARIANT-$(sha256sum <"$PATCHFILE" | cut -c1-16) || die "sha256sum failed"
 CACHE=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/anonvma
 IMGDIR=$CACHE/linux-6.12-$KEY
 IMAGE=$IMGDIR/bzImage
@@ -72,6 +87,7 @@ need_cmd bc bc
 need_cmd tar tar
 need_cmd xz xz-utils
 need_cmd perl perl
+[ -z "$PATCHFILE" ] || need_cmd patch patch
 [ -e /usr/include/stdio.h ] || missing="$missing libc6-dev"
 [ -e /usr/include/libelf.h ] || [ -e /usr/include/elfutils/libelf.h ] || missing="$missing libelf-dev"
 [ -r "$TARBALL" ] || missing="$missing $PKG"
@@ -115,6 +131,10 @@ tar -xJf "$TARBALL" -C "$BUILD" >>"$LOG" 2>&1 || fail_step "extracting $TARBALL"
 SRC=$BUILD/$TOPDIR
 [ -f "$SRC/Makefile" ] || die "$TARBALL has no $TOPDIR/Makefile"
 cd "$SRC" || die "cd $SRC"
+if [ -n "$PATCHFILE" ]; then
+	note "applying $(basename "$PATCHFILE")"
+	patch -p1 <"$PATCHFILE" >>"$LOG" 2>&1 || fail_step "applying $PATCHFILE"
+fi
 
 note "configuring (tinyconfig + $(basename "$FRAGMENT") + olddefconfig)"
 make tinyconfig >>"$LOG" 2>&1 || fail_step "make tinyconfig"

@@ -1,0 +1,248 @@
+/*
+ * forkbench: the fork benchmark of the anonymous VMA naming series (its cover letter: a process with 64K anonymous
+ * VMAs carrying the longest names forks many times; the mean fork time, with and without names), for a Linux 6.12
+ * that copies names at fork (tools/qemu/build-kernel.sh --variant strdup) and one that shares them (the stock build).
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -o forkbench forkbench.c
+ * Usage: forkbench [--init] VMAS FORKS
+ *        --init: as a QEMU guest's /init (tools/forkbench/run.sh): mounts /proc, prints to the console, then ends
+ *        the guest.
+ *
+ * For each content (0, 1 and 10 written pages per VMA) and each naming (none, a 79-character name per VMA), it maps
+ * VMAS private anonymous VMAs of max(content, 1) pages, one page apart so that none merges, names them with one
+ * prctl each, writes one byte in each of their first `content` pages, forks once to warm up, then FORKS times,
+ * timing fork() in the parent (the child exits at once and is reaped outside the timing).  One more fork, whose child
+ * waits, measures what the kernel's unreclaimable slab grew by while the child lives (SUnreclaim in /proc/meminfo):
+ * the name copies, under the strdup variant.  Prints one line per case:
+ *
+ *   F content=<pages> named=<0|1> vmas=<n> forks=<n> mean_ns=<n> min_ns=<n> max_ns=<n> slab_kb=<n>
+ *
+ * after "F clock <the kernel's clocksource> tsc_mhz=<the TSC's rate against it>"
+ * ("F skip ..." for a named case on a kernel without names), and "F done" at the end, or "F error <what>" and exit 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+
+#define PAGE 4096UL
+
+static int as_init;
+
+static void finish(int rc) __attribute__((noreturn));
+static void finish(int rc)
+{
+	fflush(stdout);
+	if (as_init) {
+		sync();
+		reboot(RB_AUTOBOOT); /* QEMU runs with -no-reboot: this ends it (this kernel has no ACPI power-off) */
+	}
+	exit(rc);
+}
+
+static void fail(const char *what)
+{
+	printf("F error %s: %s\n", what, strerror(errno));
+	finish(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Fork times are counted in TSC cycles: under QEMU's TCG this kernel's clock is jiffies-based (4 ms steps) while the
+ * TSC follows the host's, so the cycles are turned into nanoseconds by a rate measured against the clock over a
+ * second at start (0.4% at worst).
+ */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static double ns_per_cycle;
+
+static void calibrate(void)
+{
+	uint64_t t0 = now_ns(), c0 = rdtsc(), t1;
+	while ((t1 = now_ns()) - t0 < 1000000000u)
+		;
+	ns_per_cycle = (double)(t1 - t0) / (double)(rdtsc() - c0);
+}
+
+/* SUnreclaim from /proc/meminfo, in kB; -1 if unreadable */
+static long sunreclaim_kb(void)
+{
+	char buf[4096];
+	int fd = open("/proc/meminfo", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strstr(buf, "SUnreclaim:");
+	return p ? strtol(p + strlen("SUnreclaim:"), NULL, 10) : -1;
+}
+
+/* one timed fork: the parent's time in fork() */
+static uint64_t timed_fork(void)
+{
+	uint64_t c0 = rdtsc();
+	pid_t pid = fork();
+	uint64_t t = (uint64_t)((double)(rdtsc() - c0) * ns_per_cycle);
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0)
+		_exit(0);
+	if (waitpid(pid, NULL, 0) != pid)
+		fail("waitpid");
+	return t;
+}
+
+/* the slab grown by a fork whose child still lives */
+static long fork_slab_kb(void)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		fail("pipe");
+	long before = sunreclaim_kb();
+	pid_t pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	long after = sunreclaim_kb();
+	close(p[0]);
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	return before < 0 || after < 0 ? -1 : after - before;
+}
+
+static void one_case(unsigned long vmas, int forks, int content, int named)
+{
+	static const char name[] = "anonvma-forkbench-0123456789-0123456789-0123456789-0123456789-0123456789-012";
+	unsigned long pages = content > 0 ? (unsigned long)content : 1, stride = (pages + 1) * PAGE;
+	/* address space for all of them, then given back: each VMA is mapped at its own place, holes between */
+	char *base = mmap(NULL, vmas * stride, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		fail("mmap (reservation)");
+	munmap(base, vmas * stride);
+	for (unsigned long i = 0; i < vmas; i++) {
+		char *a = base + i * stride;
+		if (mmap(a, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != a)
+			fail("mmap (a VMA)");
+		if (named && prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)a, pages * PAGE, name) < 0) {
+			if (errno != EINVAL || i > 0)
+				fail("prctl(PR_SET_VMA_ANON_NAME)");
+			printf("F skip content=%d named=1: this kernel has no anonymous VMA names (PR_SET_VMA -> EINVAL)\n", content);
+			munmap(base, vmas * stride);
+			return;
+		}
+		for (int k = 0; k < content; k++)
+			a[(unsigned long)k * PAGE] = (char)(i + (unsigned long)k);
+	}
+	timed_fork(); /* warm-up */
+	uint64_t sum = 0, lo = UINT64_MAX, hi = 0;
+	for (int i = 0; i < forks; i++) {
+		uint64_t t = timed_fork();
+		sum += t;
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	long slab = fork_slab_kb();
+	printf("F content=%d named=%d vmas=%lu forks=%d mean_ns=%" PRIu64 " min_ns=%" PRIu64 " max_ns=%" PRIu64 " slab_kb=%ld\n",
+	       content, named, vmas, forks, sum / (uint64_t)forks, lo, hi, slab);
+	fflush(stdout);
+	if (munmap(base, vmas * stride) < 0)
+		fail("munmap");
+}
+
+int main(int argc, char **argv)
+{
+	int a = 1;
+	if (a < argc && !strcmp(argv[a], "--init")) {
+		as_init = 1;
+		a++;
+		if (fcntl(1, F_GETFD) < 0) {
+			mkdir("/dev", 0755);
+			mknod("/dev/console", S_IFCHR | 0600, makedev(5, 1));
+			int fd = open("/dev/console", O_RDWR);
+			if (fd >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+		}
+		mkdir("/proc", 0555);
+		if (mount("proc", "/proc", "proc", 0, 0) < 0 && errno != EBUSY)
+			fail("mount /proc");
+		mkdir("/sys", 0555);
+		mount("sysfs", "/sys", "sysfs", 0, 0);
+	}
+	/* the clock the times come from: a jiffies clock would count in whole ticks */
+	char clk[64] = "unknown";
+	int cfd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY);
+	if (cfd >= 0) {
+		ssize_t n = read(cfd, clk, sizeof clk - 1);
+		clk[n > 0 ? n : 0] = 0;
+		clk[strcspn(clk, "\n")] = 0;
+		close(cfd);
+	}
+	calibrate();
+	printf("F clock %s tsc_mhz=%.1f\n", clk, 1000.0 / ns_per_cycle);
+	if (argc - a != 2) {
+		fprintf(stderr, "usage: forkbench [--init] VMAS FORKS\n");
+		finish(2);
+	}
+	unsigned long vmas = strtoul(argv[a], NULL, 0);
+	int forks = atoi(argv[a + 1]);
+	if (vmas == 0 || forks <= 0) {
+		fprintf(stderr, "forkbench: VMAS and FORKS must be positive\n");
+		finish(2);
+	}
+	/* room for the VMAs and the program's own (the default limit, 65530, is the seed's count) */
+	int fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
+	if (fd >= 0) {
+		char v[32];
+		int n = snprintf(v, sizeof v, "%lu", vmas + 1000);
+		if (write(fd, v, (size_t)n) < 0 && vmas + 100 > 65530)
+			fail("raising vm.max_map_count");
+		close(fd);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	static const int contents[] = {0, 1, 10};
+	for (int c = 0; c < 3; c++)
+		for (int named = 0; named < 2; named++)
+			one_case(vmas, forks, contents[c], named);
+	printf("F done\n");
+	finish(0);
+}
