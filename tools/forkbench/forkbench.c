@@ -8,12 +8,13 @@
  *        --init: as a QEMU guest's /init (tools/forkbench/run.sh): mounts /proc, prints to the console, then ends
  *        the guest.
  *
- * For each content (0, 1 and 10 written pages per VMA) and each naming (none, a 79-character name per VMA), it maps
- * VMAS private anonymous VMAs of max(content, 1) pages, one page apart so that none merges, names them with one
- * prctl each, writes one byte in each of their first `content` pages, forks once to warm up, then FORKS times,
- * timing fork() in the parent (the child exits at once and is reaped outside the timing).  One more fork, whose child
- * waits, measures what the kernel's unreclaimable slab grew by while the child lives (SUnreclaim in /proc/meminfo):
- * the name copies, under the strdup variant.  Prints one line per case:
+ * For each content (0, 1 and 10 written pages per VMA), two processes each map VMAS private anonymous VMAs of
+ * max(content, 1) pages, one page apart so that none merges, and write one byte in each of their first `content`
+ * pages; one of them also names each VMA (one prctl each, 79 characters).  Each forks once to warm up, then both fork
+ * FORKS times in turn (unnamed first, then named first, and so on), each timing fork() itself (the child exits at
+ * once and is reaped outside the timing).  One more fork each, whose child waits, measures what the kernel's
+ * unreclaimable slab grew by while the child lives (SUnreclaim in /proc/meminfo): the name copies, under the strdup
+ * variant.  Prints one line per case:
  *
  *   F content=<pages> named=<0|1> vmas=<n> forks=<n> mean_ns=<n> min_ns=<n> max_ns=<n> slab_kb=<n>
  *
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +150,8 @@ static long fork_slab_kb(void)
 	return before < 0 || after < 0 ? -1 : after - before;
 }
 
-static void one_case(unsigned long vmas, int forks, int content, int named)
+/* maps the VMAs of a case; 0 if this kernel has no names (a named case then has nothing to measure) */
+static int map_vmas(unsigned long vmas, int content, int named)
 {
 	static const char name[] = "anonvma-forkbench-0123456789-0123456789-0123456789-0123456789-0123456789-012";
 	unsigned long pages = content > 0 ? (unsigned long)content : 1, stride = (pages + 1) * PAGE;
@@ -164,27 +167,105 @@ static void one_case(unsigned long vmas, int forks, int content, int named)
 		if (named && prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)a, pages * PAGE, name) < 0) {
 			if (errno != EINVAL || i > 0)
 				fail("prctl(PR_SET_VMA_ANON_NAME)");
-			printf("F skip content=%d named=1: this kernel has no anonymous VMA names (PR_SET_VMA -> EINVAL)\n", content);
-			munmap(base, vmas * stride);
-			return;
+			return 0;
 		}
 		for (int k = 0; k < content; k++)
 			a[(unsigned long)k * PAGE] = (char)(i + (unsigned long)k);
 	}
-	timed_fork(); /* warm-up */
-	uint64_t sum = 0, lo = UINT64_MAX, hi = 0;
-	for (int i = 0; i < forks; i++) {
-		uint64_t t = timed_fork();
-		sum += t;
-		lo = t < lo ? t : lo;
-		hi = t > hi ? t : hi;
+	return 1;
+}
+
+/*
+ * A process that holds one case's VMAs and forks when asked: "f" a timed fork (answers its time in ns), "s" the slab
+ * fork (answers the kB), "q" ends it.  The unnamed and the named case of a content are held side by side and asked in
+ * turn, so that whatever slows the machine during the run slows both alike.
+ */
+struct holder {
+	pid_t pid;
+	int cmd, res;
+};
+
+/* starts a holder; 0 if its case cannot run (names unsupported) */
+static int holder_start(struct holder *h, unsigned long vmas, int content, int named)
+{
+	int c[2], r[2];
+	if (pipe(c) < 0 || pipe(r) < 0)
+		fail("pipe");
+	h->pid = fork();
+	if (h->pid < 0)
+		fail("fork (holder)");
+	if (h->pid == 0) {
+		close(c[1]);
+		close(r[0]);
+		int64_t ok = map_vmas(vmas, content, named), v;
+		if (write(r[1], &ok, sizeof ok) != sizeof ok || !ok)
+			_exit(0);
+		timed_fork(); /* warm-up */
+		char op;
+		while (read(c[0], &op, 1) == 1 && op != 'q') {
+			v = op == 'f' ? (int64_t)timed_fork() : fork_slab_kb();
+			if (write(r[1], &v, sizeof v) != sizeof v)
+				_exit(1);
+		}
+		_exit(0);
 	}
-	long slab = fork_slab_kb();
-	printf("F content=%d named=%d vmas=%lu forks=%d mean_ns=%" PRIu64 " min_ns=%" PRIu64 " max_ns=%" PRIu64 " slab_kb=%ld\n",
-	       content, named, vmas, forks, sum / (uint64_t)forks, lo, hi, slab);
-	fflush(stdout);
-	if (munmap(base, vmas * stride) < 0)
-		fail("munmap");
+	close(c[0]);
+	close(r[1]);
+	h->cmd = c[1];
+	h->res = r[0];
+	int64_t ok = 0;
+	if (read(h->res, &ok, sizeof ok) != sizeof ok)
+		fail("a holder died while mapping its VMAs");
+	return (int)ok;
+}
+
+static int64_t holder_ask(struct holder *h, char op)
+{
+	int64_t v;
+	if (write(h->cmd, &op, 1) != 1 || read(h->res, &v, sizeof v) != sizeof v)
+		fail("a holder did not answer");
+	return v;
+}
+
+static void holder_end(struct holder *h)
+{
+	char q = 'q';
+	if (write(h->cmd, &q, 1) < 0) {
+		/* it is gone already */
+	}
+	close(h->cmd);
+	close(h->res);
+	waitpid(h->pid, NULL, 0);
+}
+
+static void one_content(unsigned long vmas, int forks, int content)
+{
+	struct holder h[2];
+	int can[2];
+	for (int named = 0; named < 2; named++)
+		can[named] = holder_start(&h[named], vmas, content, named);
+	uint64_t sum[2] = {0, 0}, lo[2] = {UINT64_MAX, UINT64_MAX}, hi[2] = {0, 0};
+	for (int i = 0; i < forks; i++)
+		for (int k = 0; k < 2; k++) {
+			int named = (i + k) % 2; /* unnamed first in even rounds, named first in odd ones */
+			if (!can[named])
+				continue;
+			uint64_t t = (uint64_t)holder_ask(&h[named], 'f');
+			sum[named] += t;
+			lo[named] = t < lo[named] ? t : lo[named];
+			hi[named] = t > hi[named] ? t : hi[named];
+		}
+	for (int named = 0; named < 2; named++) {
+		if (!can[named]) {
+			printf("F skip content=%d named=1: this kernel has no anonymous VMA names (PR_SET_VMA -> EINVAL)\n", content);
+			holder_end(&h[named]);
+			continue;
+		}
+		long slab = (long)holder_ask(&h[named], 's');
+		printf("F content=%d named=%d vmas=%lu forks=%d mean_ns=%" PRIu64 " min_ns=%" PRIu64 " max_ns=%" PRIu64 " slab_kb=%ld\n",
+		       content, named, vmas, forks, sum[named] / (uint64_t)forks, lo[named], hi[named], slab);
+		holder_end(&h[named]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -239,10 +320,10 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN); /* a holder that could not name its VMAs is gone before it is told to end */
 	static const int contents[] = {0, 1, 10};
 	for (int c = 0; c < 3; c++)
-		for (int named = 0; named < 2; named++)
-			one_case(vmas, forks, contents[c], named);
+		one_content(vmas, forks, contents[c]);
 	printf("F done\n");
 	finish(0);
 }
