@@ -585,8 +585,13 @@ static void run_batch(void)
 static void serve_one(int out, int batchfd)
 {
 	int errfd = (int)syscall(SYS_memfd_create, "stderr", 0L);
-	pid_t pid = fork();
+	pid_t server = getpid(), pid = fork();
 	if (pid == 0) {
+		/* A batch dies with its server: a judge that ends (or is killed) mid-batch leaves nothing running. Seen under
+		 * QEMU user mode: a batch orphaned when its server ended kept a core busy for half an hour. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != server) /* it died before the line above */
+			_exit(1);
 		dup2(out, 1);
 		if (errfd >= 0)
 			dup2(errfd, 2);
