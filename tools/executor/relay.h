@@ -6,12 +6,14 @@
 #define ANONVMA_RELAY_H
 
 #include "runtime.h"
+#include <sys/ioctl.h>
 
 /* an internal op: this process's part of a relay follows on its command pipe; past the call table and the executor's own ops */
 #define OP_RELAY 0x7fffu
 
 static int relay_data[2] = {-1, -1}, relay_done[2] = {-1, -1}; /* records, and the end, from the processes to the controller */
-static uint32_t relay_room;  /* what relay_data holds: 1 MiB where F_SETPIPE_SZ allows it */
+static uint32_t relay_room;   /* what relay_data holds: 1 MiB where F_SETPIPE_SZ allows it */
+static uint32_t relay_budget; /* the most view text one record carries: with its header, half of relay_room at most */
 static char *rdata;          /* relay_data, as the controller took it */
 static size_t rdata_len, rdata_cap;
 static uint64_t rt_relays, rt_relayed, rt_ns_made; /* relays run, the calls they made, the time in those calls themselves */
@@ -39,9 +41,6 @@ static int w_smaps[MAXPROC] = {-1, -1, -1, -1, -1, -1, -1, -1}; /* a trace proce
 struct relay_go {
 	uint32_t n, next;    /* the relay's calls, and the next one to run */
 	uint32_t bytes;      /* written down relay_data in this relay so far */
-	uint32_t room;       /* what relay_data holds */
-	uint32_t budget;     /* the most view text in one record */
-	int32_t fresh;       /* read every view (option fresh) */
 	int32_t pid[MAXPROC];
 	uint8_t live[MAXPROC], seen[MAXPROC];
 };
@@ -61,30 +60,24 @@ struct relay_msg {
 };
 
 
-/* in a trace process */
+/* in a trace process (relay_room, relay_budget and rt_reuse_views are set before the first trace, so it has them) */
 static struct relay_msg w_msg;
 static char w_text[RELAY_TEXT + 1];
 
 /* process i's smaps into buf, on a descriptor this process keeps; -1 unreadable, -2 too long */
 static ssize_t w_read_view(int i, uint64_t stop, char *buf, size_t cap)
 {
-	if (w_smaps[i] < 0) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/smaps", (int)w_msg.go.pid[i]);
-		if ((w_smaps[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return -1;
-	} else if (lseek(w_smaps[i], 0, SEEK_SET) != 0) {
-		return -1;
-	}
-	return read_blocks(w_smaps[i], &buf, &cap, 0, stop);
+	int fd = smaps_rewound(&w_smaps[i], w_msg.go.pid[i]);
+	return fd < 0 ? -1 : read_blocks(fd, &buf, &cap, 0, stop);
 }
 
 /* this process's part of a relay (w_msg, read after its OP_RELAY): its calls, then the handover or the end */
 static void w_relay(uint64_t base, uint64_t size)
 {
 	struct relay_go *go = &w_msg.go;
-	if (read_full(pipes_cmd[w_idx][0], go, sizeof *go) <= 0 || go->n > RELAY_MAX ||
-	    read_full(pipes_cmd[w_idx][0], w_msg.calls, go->n * sizeof(struct cmd)) <= 0)
+	/* the message as it was written: from after the op up to the calls, padding included, then the calls */
+	if (read_full(pipes_cmd[w_idx][0], (char *)&w_msg + sizeof w_msg.op, offsetof(struct relay_msg, calls) - sizeof w_msg.op) <= 0 ||
+	    go->n > RELAY_MAX || read_full(pipes_cmd[w_idx][0], w_msg.calls, go->n * sizeof(struct cmd)) <= 0)
 		_exit(4);
 	for (;;) {
 		const struct cmd *c = &w_msg.calls[go->next];
@@ -111,10 +104,10 @@ static void w_relay(uint64_t base, uint64_t size)
 		for (int i = 0; i < MAXPROC; i++) {
 			if (!go->live[i]) {
 				rec.len[i] = VIEW_NONE;
-			} else if (i != w_idx && !go->fresh && go->seen[i] && page_neutral((int)c->op)) {
+			} else if (i != w_idx && rt_reuse_views && go->seen[i] && page_neutral((int)c->op)) {
 				rec.len[i] = VIEW_REUSE;
 			} else {
-				ssize_t n = rec.stop ? -1 : w_read_view(i, base + size, w_text + used, go->budget - used);
+				ssize_t n = rec.stop ? -1 : w_read_view(i, base + size, w_text + used, relay_budget - used);
 				if (n < 0) {
 					rec.len[i] = VIEW_UNREAD;
 					rec.stop = 1;
@@ -128,7 +121,7 @@ static void w_relay(uint64_t base, uint64_t size)
 		rec.read_ns = now_ns() - t0;
 		go->next++;
 		go->bytes += (uint32_t)(sizeof rec + used);
-		if (go->next == go->n || go->bytes + sizeof rec + go->budget > go->room)
+		if (go->next == go->n || go->bytes + sizeof rec + relay_budget > relay_room)
 			rec.stop = 1;
 		if (write_full(relay_data[1], &rec, sizeof rec) < 0 || write_full(relay_data[1], w_text, used) < 0)
 			_exit(3);
@@ -208,9 +201,6 @@ static int trace_relay(const struct cmd *calls, int n)
 	nfiles[n] = run.nfiles;
 	m.op.op = OP_RELAY;
 	m.go.n = (uint32_t)n;
-	m.go.room = relay_room;
-	m.go.budget = m.go.room / 2 - sizeof(struct relay_rec) < RELAY_TEXT ? m.go.room / 2 - sizeof(struct relay_rec) : RELAY_TEXT;
-	m.go.fresh = !rt_reuse_views;
 	for (int i = 0; i < MAXPROC; i++) {
 		m.go.pid[i] = procs[i].pid;
 		m.go.live[i] = procs[i].state == 1;
@@ -300,13 +290,9 @@ static void relay_child(void)
 /* as each trace begins: nothing left of an earlier trace's relays */
 static void relay_reset(void)
 {
-	char junk[512];
 	rdata_len = 0;
-	for (int k = 0; k < 2; k++) {
-		struct pollfd pf = {k ? relay_done[0] : relay_data[0], POLLIN, 0};
-		while (poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) && read(pf.fd, junk, sizeof junk) > 0)
-			;
-	}
+	drain_fd(relay_data[0]);
+	drain_fd(relay_done[0]);
 }
 
 /* before the first trace: the two pipes, and the hooks; 0 if relays cannot run (every call goes through the controller) */
@@ -323,6 +309,7 @@ static int relay_open(void)
 	fcntl(relay_data[0], F_SETPIPE_SZ, 1 << 20);
 	int room = fcntl(relay_data[0], F_GETPIPE_SZ);
 	relay_room = room > 0 ? (uint32_t)room : 4096;
+	relay_budget = relay_room / 2 - sizeof(struct relay_rec) < RELAY_TEXT ? relay_room / 2 - (uint32_t)sizeof(struct relay_rec) : RELAY_TEXT;
 	rt_worker_op = relay_worker_op;
 	rt_keep_cmd_pipes = 1; /* in a relay the processes hand calls to each other */
 	return 1;

@@ -49,7 +49,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -810,20 +809,24 @@ static ssize_t slurp(const char *path, uint64_t stop)
 	return len;
 }
 
-/* process idx's smaps from the start, on the descriptor kept open for it (lseek to 0 makes seq_file begin anew) */
+/* process pid's /proc/PID/smaps on the descriptor *fd keeps for it, opened on first use and rewound after (lseek to 0
+ * makes seq_file begin anew); -1 if it cannot be */
+static int smaps_rewound(int *fd, pid_t pid)
+{
+	if (*fd < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		return *fd;
+	}
+	return lseek(*fd, 0, SEEK_SET) == 0 ? *fd : -1;
+}
+
+/* process idx's smaps from the start, on the controller's descriptor for it */
 static ssize_t slurp_smaps(int idx, uint64_t stop)
 {
-	struct proc *p = &procs[idx];
-	if (p->smaps_fd < 0) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/smaps", (int)p->pid);
-		p->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (p->smaps_fd < 0)
-			return -1;
-	} else if (lseek(p->smaps_fd, 0, SEEK_SET) != 0) {
-		return -1;
-	}
-	return slurp_fd(p->smaps_fd, stop);
+	int fd = smaps_rewound(&procs[idx].smaps_fd, procs[idx].pid);
+	return fd < 0 ? -1 : slurp_fd(fd, stop);
 }
 
 /* a process that is gone no longer holds its mm (proc_mem_open's mmgrab) through the controller */
@@ -1127,6 +1130,15 @@ static int get_resp(int idx, struct resp *r, int callidx, int pending_child)
 	}
 }
 
+/* reads and drops whatever a pipe's read end holds, without waiting */
+static void drain_fd(int fd)
+{
+	char junk[512];
+	struct pollfd pf = {fd, POLLIN, 0};
+	while (poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) && read(fd, junk, sizeof junk) > 0)
+		;
+}
+
 /*
  * The pipes outlive a trace: the next one reuses them (sixteen pipe() and thirty-two close() fewer per trace, dear
  * under emulation) once they are empty again.  Every process that held them is reaped by then (kill_trace), so what
@@ -1134,13 +1146,10 @@ static int get_resp(int idx, struct resp *r, int callidx, int pending_child)
  */
 static void empty_pipes(void)
 {
-	char junk[512];
-	for (int i = 0; i < MAXPROC; i++)
-		for (int k = 0; k < 2; k++) {
-			struct pollfd pf = {k ? pipes_resp[i][0] : pipes_cmd[i][0], POLLIN, 0};
-			while (poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) && read(pf.fd, junk, sizeof junk) > 0)
-				;
-		}
+	for (int i = 0; i < MAXPROC; i++) {
+		drain_fd(pipes_resp[i][0]);
+		drain_fd(pipes_cmd[i][0]);
+	}
 }
 
 static void close_pipes(void)

@@ -79,7 +79,7 @@ public static class CReproducer
         {
             // The fields Linux's side shows (a re-implementation's missing ones are taken out of it beforehand).
             var fields = Comparison.SmapsFields.Where(f => linux.Steps.Any(st => st.Processes.Any(p => p.Smaps.Any(l => l.StartsWith(f + ":")))));
-            sb.Append($"\tEXPECT({StringLiteral(Encoding.Latin1.GetBytes(ExpectedOutput(linux)))},\n\t       \",{string.Join(',', fields)},\");\n");
+            sb.Append($"\tEXPECT({StringLiteral(Encoding.Latin1.GetBytes(ExecutorOutput.Steps(linux)))},\n\t       \",{string.Join(',', fields)},\");\n");
         }
         sb.Append($"\tBEGIN({StringLiteral(Encoding.Latin1.GetBytes(trace.Id))}, {Hex(trace.ArenaBase)}, {Hex(trace.ArenaSize)});\n");
         int nextProcess = 1, nextHandle = 0, width = (trace.Calls.Count - 1).ToString().Length;
@@ -95,14 +95,6 @@ public static class CReproducer
             sb.Append($"\t/* {i.ToString().PadLeft(width)} */ CALL({call.Pid}, {Expression(call)});{note}\n");
         }
         sb.Append("\treturn END();\n}\n");
-        return sb.ToString();
-    }
-
-    /// <summary>What EXPECT compares: a run's results and every live process's maps and smaps after each call, in the executor's output format.</summary>
-    public static string ExpectedOutput(TraceRun run)
-    {
-        var sb = new StringBuilder();
-        ExecutorOutput.Steps(run, sb);
         return sb.ToString();
     }
 

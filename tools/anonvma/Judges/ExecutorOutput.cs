@@ -17,16 +17,19 @@ public static class ExecutorOutput
     public static string Print(TraceRun run)
     {
         if (run.End == RunEnd.Rejected) return $"T {run.TraceId} rejected {run.Detail}\n";
-        var sb = new StringBuilder($"T {run.TraceId} begin\n");
-        Steps(run, sb);
+        var sb = new StringBuilder($"T {run.TraceId} begin\n").Append(Steps(run));
         string? last = run.End switch { RunEnd.Completed => "end", RunEnd.Timeout => "timeout", RunEnd.Crash => "crash", _ => null };
         if (last is not null) sb.Append($"T {run.TraceId} {last}{(run.End != RunEnd.Completed && run.Detail is { } d ? " " + d : "")}\n");
         return sb.ToString();
     }
 
-    /// <summary>A run's "C" lines, each followed by every reported process's view ("O pN maps|smaps" with "| " lines, or "O pN gone").</summary>
-    public static void Steps(TraceRun run, StringBuilder sb)
+    /// <summary>
+    /// A run's "C" lines, each followed by every reported process's view ("O pN maps|smaps" with "| " lines, or
+    /// "O pN gone"): also what a reproducer's EXPECT compares with (CReproducer).
+    /// </summary>
+    public static string Steps(TraceRun run)
     {
+        var sb = new StringBuilder();
         foreach (var step in run.Steps)
         {
             sb.Append($"C {step.Index} p{step.Pid} {step.Result}\n");
@@ -43,6 +46,7 @@ public static class ExecutorOutput
                 foreach (var line in p.Smaps) sb.Append("| ").Append(line).Append('\n');
             }
         }
+        return sb.ToString();
     }
 
     /// <summary>Parses the whole output; source names it in errors (a file name, or "qemu console").</summary>
