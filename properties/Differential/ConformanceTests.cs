@@ -94,4 +94,57 @@ public class ConformanceTests(ITestOutputHelper log)
         Assert.DoesNotContain(found, f => f?.Judge == "native");
         Assert.Contains(found, f => f?.Judge == key);
     }
+
+    /// <summary>
+    /// p0 forks and exits; its child, orphaned by design (a plain fork's child outlives its forker), writes to a shared
+    /// mapping whose protection a too-long mprotect lowered (Linux: ENOMEM, after making the mapping read-only, and
+    /// SIGSEGV on the write). qemu-x86_64 7.2 spins on that write for ever: the campaign's 6-call finding, rewritten so
+    /// that the process spinning is an orphan.
+    /// </summary>
+    static readonly Trace OrphanSpinning = new("orphan-spinning", B, 16 * P,
+    [
+        new ForkCall(0),
+        new ExitCall(0),
+        new MmapCall(1, B + 5 * P, 0xedd, Prot.ReadWrite, Map.Shared | Map.Fixed | Map.Anonymous),
+        new MprotectCall(1, B + 5 * P, 3 * P, Prot.Read),
+        new TouchCall(1, B + 5 * P + 0x600, Write: true),
+    ]);
+
+    [SkippableFact]
+    public void A_session_killed_mid_trace_leaves_no_orphaned_trace_process_under_QEMU_user_mode()
+    {
+        var judge = Components.Implementation(ImplementationJudge.QemuUser);
+        var exe = ExecutorJudge.EnsureExecutor();
+        using var cancel = new CancellationTokenSource();
+        judge.Cancellation = cancel.Token;
+        var run = Task.Run(() => judge.Run([OrphanSpinning]));
+        // The orphan: an executor process whose parent is neither an executor process nor this one (a server's): init took it when p0 exited.
+        int? orphan = null;
+        for (int i = 0; i < 200 && orphan is null && !run.IsCompleted; i++)
+        {
+            Thread.Sleep(50);
+            var all = ExecutorProcesses(exe);
+            orphan = all.FirstOrDefault(p => Parent(p) is var up && up != Environment.ProcessId && !all.Contains(up), -1) is var o and > 0 ? o : null;
+        }
+        Assert.True(orphan is not null, "the trace never left an orphan to kill: " +
+            (run.IsCompleted ? string.Join(" | ", run.Result.Select(r => $"{r.End} {r.Detail} {string.Join(", ", r.Steps.Select(s => s.Result))}")) : "still running"));
+        log.WriteLine($"orphan {orphan}, parent {Parent(orphan.Value)}");
+        cancel.Cancel();
+        var runs = run.Result;
+        Assert.Equal(RunEnd.Lost, runs[0].End);
+        for (int i = 0; i < 100 && Directory.Exists($"/proc/{orphan}"); i++) Thread.Sleep(50);
+        Assert.False(Directory.Exists($"/proc/{orphan}"), $"process {orphan} outlived its session");
+    }
+
+    static int[] ExecutorProcesses(string exe) =>
+    [
+        .. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)!).Where(d => d.All(char.IsDigit)).Select(int.Parse)
+            .Where(pid => { try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains(exe + "\0--serve\0--plain-fork"); } catch (IOException) { return false; } }),
+    ];
+
+    static int Parent(int pid)
+    {
+        try { var stat = File.ReadAllText($"/proc/{pid}/stat"); return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]); }
+        catch (IOException) { return -1; }
+    }
 }

@@ -20,9 +20,10 @@ public static class ExecutorMemory
 }
 
 /// <summary>
-/// A memory cgroup made for one batch, beneath the judge's own (cgroup v2's memory.max and memory.swap.max, or v1's
-/// memory.limit_in_bytes and memory.memsw.limit_in_bytes), removed when disposed. The executor moves each trace's
-/// first process into it (--cgroup), so the executor itself is never the OOM killer's choice.
+/// A memory cgroup made for one executor session, beneath the judge's own (cgroup v2's memory.max and memory.swap.max,
+/// or v1's memory.limit_in_bytes and memory.memsw.limit_in_bytes), emptied and removed when disposed. The executor moves
+/// each trace's first process into it (--cgroup), so the executor itself is never the OOM killer's choice, and every
+/// trace process is killed with the session, even one orphaned outside the process tree.
 /// </summary>
 public sealed class MemoryCgroup : IDisposable
 {
@@ -33,8 +34,11 @@ public sealed class MemoryCgroup : IDisposable
     /// <summary>Why the last attempt found no usable memory cgroup, or null when it made one.</summary>
     public static string? WhyNot { get; private set; }
 
-    /// <summary>A fresh cgroup limited to <paramref name="bytes"/>, or null (and <see cref="WhyNot"/>) when cgroups are unavailable.</summary>
-    public static MemoryCgroup? TryCreate(ulong bytes)
+    /// <summary>
+    /// A fresh cgroup limited to <paramref name="bytes"/> (no limit when null: a cgroup only to hold and kill a session's
+    /// trace processes), or null (and <see cref="WhyNot"/>) when cgroups are unavailable.
+    /// </summary>
+    public static MemoryCgroup? TryCreate(ulong? bytes)
     {
         var reasons = new List<string>();
         foreach (var (parent, v2) in Candidates())
@@ -44,9 +48,12 @@ public sealed class MemoryCgroup : IDisposable
             {
                 Directory.CreateDirectory(dir);
                 // No swap: v2 limits swap itself, v1 memory + swap to the memory limit.
-                var (max, swap, swapMax) = v2 ? ("memory.max", "memory.swap.max", "0") : ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", bytes.ToString());
-                File.WriteAllText(System.IO.Path.Combine(dir, max), bytes.ToString());
-                if (File.Exists(System.IO.Path.Combine(dir, swap))) File.WriteAllText(System.IO.Path.Combine(dir, swap), swapMax);
+                if (bytes is { } limit)
+                {
+                    var (max, swap, swapMax) = v2 ? ("memory.max", "memory.swap.max", "0") : ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", limit.ToString());
+                    File.WriteAllText(System.IO.Path.Combine(dir, max), limit.ToString());
+                    if (File.Exists(System.IO.Path.Combine(dir, swap))) File.WriteAllText(System.IO.Path.Combine(dir, swap), swapMax);
+                }
                 WhyNot = null;
                 return new MemoryCgroup(dir);
             }
@@ -81,9 +88,34 @@ public sealed class MemoryCgroup : IDisposable
         }
     }
 
-    /// <summary>Removes the cgroup once the batch's processes are gone (they may take a moment after a kill).</summary>
+    /// <summary>
+    /// The processes in the cgroup now. A trace process whose parent died is reparented to init and so escapes a kill of
+    /// the executor's process tree; it never escapes its cgroup.
+    /// </summary>
+    public IReadOnlyList<int> Members()
+    {
+        try { return [.. File.ReadAllLines(System.IO.Path.Combine(Path, "cgroup.procs")).Select(int.Parse)]; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
+    /// <summary>Kills every process left in the cgroup: cgroup v2's cgroup.kill, or each listed process under v1.</summary>
+    void KillMembers()
+    {
+        string kill = System.IO.Path.Combine(Path, "cgroup.kill");
+        try
+        {
+            if (File.Exists(kill)) { File.WriteAllText(kill, "1"); return; }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* then one by one */ }
+        foreach (int pid in Members())
+            try { using var p = System.Diagnostics.Process.GetProcessById(pid); p.Kill(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { /* gone */ }
+    }
+
+    /// <summary>Kills what is left in the cgroup and removes it once its processes are gone (they may take a moment).</summary>
     public void Dispose()
     {
+        KillMembers();
         for (int i = 0; i < 50; i++)
         {
             try { Directory.Delete(Path); return; }

@@ -15,13 +15,17 @@ public sealed class ImplementationJudge : ExecutorJudge
     /// <param name="Wrapper">The command the executor's own command line follows.</param>
     /// <param name="Package">The Debian package that has <paramref name="Wrapper"/>'s first word.</param>
     /// <param name="NeedsRoot">runsc runs a sandbox only as root.</param>
-    public sealed record Implementation(string Key, string Title, string[] Wrapper, string Package, bool NeedsRoot);
+    /// <param name="HostProcesses">
+    /// Each emulated process is a host process (QEMU user mode), so a host cgroup holds the session's trace processes
+    /// and kills them with it; a sandbox (gVisor) has its own cgroups and dies whole.
+    /// </param>
+    public sealed record Implementation(string Key, string Title, string[] Wrapper, string Package, bool NeedsRoot, bool HostProcesses);
 
     /// <summary>gVisor: the executor is the sandbox's PID 1, which is why it is told it is not an /init.</summary>
     public static readonly Implementation GVisor = new("gvisor", "gVisor (runsc, ptrace platform)",
-        ["runsc", "--platform=ptrace", "--network=none", "do"], "runsc", NeedsRoot: true);
+        ["runsc", "--platform=ptrace", "--network=none", "do"], "runsc", NeedsRoot: true, HostProcesses: false);
 
-    public static readonly Implementation QemuUser = new("qemu-user", "QEMU user mode (qemu-x86_64)", ["qemu-x86_64"], "qemu-user", NeedsRoot: false);
+    public static readonly Implementation QemuUser = new("qemu-user", "QEMU user mode (qemu-x86_64)", ["qemu-x86_64"], "qemu-user", NeedsRoot: false, HostProcesses: true);
 
     public static readonly IReadOnlyList<Implementation> All = [GVisor, QemuUser];
 
@@ -100,7 +104,15 @@ public sealed class ImplementationJudge : ExecutorJudge
     /// <summary>
     /// A long-lived `anonvma-exec --serve` inside the implementation (one sandbox or emulator per session), forking
     /// without CLONE_PARENT, which QEMU user mode refuses and after which gVisor never reports the child's exit.
+    /// A plain fork's child outlives its forker's exit by design, so when the session is killed mid-trace such a child
+    /// is nobody's: under QEMU user mode one spinning on a write that hangs there kept a core busy for half an hour.
+    /// Its cgroup (no limit) kills it with the session.
     /// </summary>
-    protected override ExecutorSession StartSession() =>
-        new(What.Wrapper[0], [.. What.Wrapper.Skip(1), executor, "--serve", "--plain-fork", "--timeout-ms", CallTimeoutMs.ToString()], Name, TimeSpan.FromSeconds(60));
+    protected override ExecutorSession StartSession()
+    {
+        var cgroup = What.HostProcesses ? MemoryCgroup.TryCreate(null) : null;
+        string[] hold = cgroup is null ? [] : ["--cgroup", cgroup.Path];
+        return new(What.Wrapper[0], [.. What.Wrapper.Skip(1), executor, "--serve", "--plain-fork", "--timeout-ms", CallTimeoutMs.ToString(), .. hold],
+            Name, TimeSpan.FromSeconds(60), cgroup);
+    }
 }
