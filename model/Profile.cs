@@ -54,6 +54,12 @@ public sealed record KernelProfile
     public ulong TotalSwapPages { get; init; }
     /// <summary>Where the top-down search for an address starts when no hint is usable (the model's simplified mmap_base).</summary>
     public ulong MmapBase { get; init; } = 0x7f0000000000;
+    /// <summary>How names are kept: mainline's refcounted string on every real kernel; the others exist only in the model.</summary>
+    public NamingDesign Naming { get; init; } = NamingDesign.Refcount;
+
+    /// <summary>This kernel with names kept the <paramref name="design"/> way, named for it ("linux-6.12/strdup").</summary>
+    public KernelProfile WithNaming(NamingDesign design) =>
+        design == NamingDesign.Refcount ? this : this with { Name = $"{Name}/{design.Key()}", Naming = design };
 
     /// <summary>Linux 6.12 as built for QEMU from Debian's linux-source-6.12 (tinyconfig + CONFIG_ANON_VMA_NAME).</summary>
     public static readonly KernelProfile Linux612 = new()

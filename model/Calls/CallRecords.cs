@@ -14,11 +14,17 @@ public sealed record MlockallCall(int Pid, int Flags) : Call(Pid);
 public sealed record MunlockallCall(int Pid) : Call(Pid);
 public sealed record MadviseCall(int Pid, ulong Addr, ulong Len, int Advice) : Call(Pid);
 
-/// <summary>prctl(PR_SET_VMA, Option, addr, len, name): Name null is NULL; BadPointer passes an unreadable pointer.</summary>
-public sealed record NameCall(int Pid, ulong Addr, ulong Len, string? Name, bool BadPointer = false, ulong Option = 0) : Call(Pid);
+/// <summary>
+/// prctl(PR_SET_VMA, Option, addr, len, name): Name null is NULL; BadPointer passes an unreadable pointer; From, when
+/// not 0, passes that arena address, so the name is whatever the process's memory holds there.
+/// </summary>
+public sealed record NameCall(int Pid, ulong Addr, ulong Len, string? Name, bool BadPointer = false, ulong Option = 0, ulong From = 0) : Call(Pid);
 
-/// <summary>One byte read or written by the program.</summary>
+/// <summary>One byte read or written by the program (a write stores 1).</summary>
 public sealed record TouchCall(int Pid, ulong Addr, bool Write) : Call(Pid);
+
+/// <summary>One byte of a chosen value written by the program: how a trace puts a name in its own memory.</summary>
+public sealed record StoreCall(int Pid, ulong Addr, byte Value) : Call(Pid);
 public sealed record ForkCall(int Pid) : Call(Pid);
 public sealed record ExitCall(int Pid) : Call(Pid);
 

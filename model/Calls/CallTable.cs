@@ -17,7 +17,7 @@ public enum ArgKind
     Handle,
     /// <summary>0 or 1.</summary>
     Bit,
-    /// <summary>A name string, NULL, or the bad pointer (char *)1.</summary>
+    /// <summary>A name string, NULL, the bad pointer (char *)1, or a pointer into the arena (char *)0x….</summary>
     Name,
     /// <summary>A fixed symbol the C call takes (prctl's PR_SET_VMA); not sent to the executor.</summary>
     Constant,
@@ -32,11 +32,11 @@ public sealed record Arg(string Label, ArgKind Kind, FlagFamily? Family = null, 
     public ulong? Simplest { get; init; }
 }
 
-/// <summary>One argument's value: a number (a handle as a signed one, -1 for none) or a name.</summary>
+/// <summary>One argument's value: a number (a handle as a signed one, -1 for none) or a name (its Number the arena pointer, 0 for none).</summary>
 public readonly record struct ArgValue(ulong Number, string? Text = null, bool BadPointer = false)
 {
     public static ArgValue Of(long n) => new((ulong)n);
-    public static ArgValue OfName(string? name, bool bad) => new(0, name, bad);
+    public static ArgValue OfName(string? name, bool bad, ulong from = 0) => new(from, name, bad);
     public int Int => (int)Number;
     /// <summary>A handle's number: -1 for none.</summary>
     public long Handle => (long)Number;
@@ -132,12 +132,14 @@ public static class CallTable
             [new("the option", ArgKind.Constant, Constant: "PR_SET_VMA", ConstantValue: Prctl.SetVma), new("arg2", ArgKind.Flags, FlagFamily.PrctlOption), Addr, Len,
              new("the name", ArgKind.Name)],
             RangeRule.Plain, CallEffect.None, c => c is NameCall,
-            c => c is NameCall n ? [default, N(n.Option), N(n.Addr), N(n.Len), ArgValue.OfName(n.Name, n.BadPointer)] : [],
-            (p, a) => new NameCall(p, a[2].Number, a[3].Number, a[4].Text, a[4].BadPointer, a[1].Number)) { Weight = 18 },
+            c => c is NameCall n ? [default, N(n.Option), N(n.Addr), N(n.Len), ArgValue.OfName(n.Name, n.BadPointer, n.From)] : [],
+            (p, a) => new NameCall(p, a[2].Number, a[3].Number, a[4].Text, a[4].BadPointer, a[1].Number, a[4].Number)) { Weight = 18 },
         new("read", "read_byte", [Addr], RangeRule.Byte, CallEffect.None, c => c is TouchCall { Write: false },
             c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, false)) { Weight = 10 },
         new("write", "write_byte", [Addr], RangeRule.Byte, CallEffect.None, c => c is TouchCall { Write: true },
             c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, true)) { Simpler = "read", Weight = 9 },
+        new("store", "store_byte", [Addr, new("the byte", ArgKind.Size) { Simplest = 1 }], RangeRule.Byte, CallEffect.None, c => c is StoreCall,
+            c => c is StoreCall t ? [N(t.Addr), N((ulong)t.Value)] : [], (p, a) => new StoreCall(p, a[0].Number, (byte)a[1].Number)) { Simpler = "write" },
         new("fork", "fork_process", [], RangeRule.None, CallEffect.Fork, c => c is ForkCall, _ => [], (p, _) => new ForkCall(p)) { Weight = 6 },
         new("exit", "exit_process", [], RangeRule.None, CallEffect.Exit, c => c is ExitCall, _ => [], (p, _) => new ExitCall(p)) { Weight = 2 },
         new("memfd_create", "new_memfd", [new("the size", ArgKind.Size) { Simplest = Mem.PageSize }], RangeRule.None, CallEffect.NewHandle,

@@ -78,9 +78,9 @@ public sealed partial class LinuxModel
         // do_cow_fault (no PTE: the page cache folio is looked up, or created, and copied) or do_wp_page on the
         // page cache PTE (wp_page_copy, which removes the old mapping).
         if (had || Mutated(Mutation.CowFaultChecksSizeFirst)) v = AnonPrepare(p, v);
+        var source = had ? pte.Folio : PageCacheFolio(v.File!, index);
         if (had) RemoveRmap(pte.Folio, v);
-        else PageCacheFolio(v.File!, index);
-        var copy = new Folio { Anon = true, MapCount = 1 };
+        var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(source) };
         AddLruVma(copy, v);
         p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
         return true;
@@ -152,7 +152,7 @@ public sealed partial class LinuxModel
                 {
                     // wp_page_copy: the writer gets its own page.
                     RemoveRmap(folio, v);
-                    folio = new Folio { Anon = true, MapCount = 1 };
+                    folio = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(folio) };
                     AddLruVma(folio, v);
                     pte.Folio = folio;
                 }

@@ -28,12 +28,12 @@ public sealed partial class LinuxModel
         bool keepLocked = Mutated(Mutation.ChildKeepsLocked), skipNameRef = Mutated(Mutation.ForkSkipsNameRef);
         foreach (var chunk in parent.Vmas.Chunks)
         {
-            if (!keepLocked && ForkSharesVmas && chunk.TrueForAll(Shareable))
+            if (!keepLocked && SharesVmas && chunk.TrueForAll(Shareable))
             {
                 // The common case, a run of VMAs the child sees unchanged: share the whole chunk at once.
                 foreach (var pv in chunk)
                 {
-                    if (!skipNameRef) NameGet(pv.Name);
+                    if (!skipNameRef) NameShare(pv.Name, NameSite.Fork);
                     pv.Shared = true;
                 }
                 child.Vmas.AppendAll(chunk);
@@ -44,6 +44,9 @@ public sealed partial class LinuxModel
         processes.Add(child);
         return Outcome.Proc(child.Index);
     }
+
+    /// <summary>Fork may share VMA objects only while parent and child would hold the same name object, not under strdup.</summary>
+    bool SharesVmas => ForkSharesVmas && Profile.Naming != NamingDesign.Strdup;
 
     /// <summary>
     /// dup_mmap charges each copied VM_ACCOUNT VMA (security_vm_enough_memory_mm, per VMA) in address order, and a
@@ -85,8 +88,8 @@ public sealed partial class LinuxModel
         foreach (var pv in chunk)
         {
             if ((pv.Flags & VmFlags.DontCopy) != 0) continue;
-            if (!skipNameRef) NameGet(pv.Name);
-            if (ForkSharesVmas && SameInChild(pv, keepLocked))
+            var name = skipNameRef ? pv.Name : NameShare(pv.Name, NameSite.Fork);
+            if (SharesVmas && SameInChild(pv, keepLocked))
             {
                 // The child's copy would equal the parent's: share the object; whoever changes it first copies it.
                 pv.Shared = true;
@@ -95,6 +98,7 @@ public sealed partial class LinuxModel
                 continue;
             }
             var cv = pv.CloneShallow();
+            cv.Name = name;
             if (!keepLocked) cv.Flags &= ~VmFlags.LockedMask;
             bool wipe = (pv.Flags & VmFlags.WipeOnFork) != 0;
             if (wipe) cv.AnonId = 0;
@@ -125,7 +129,7 @@ public sealed partial class LinuxModel
         foreach (var v in p.Vmas.All().ToList())
         {
             ZapVma(p, v);
-            RemoveVma(p, v);
+            RemoveVma(p, v, NameSite.Exit);
         }
         p.LockedVm = 0;
         p.TryFire(ProcessTrigger.Exit);

@@ -64,6 +64,8 @@ public sealed partial class LinuxModel
         if (!Mutated(Mutation.SkipsCallDrain)) DrainLocal();
         sites.Clear();
         splits.Clear();
+        LastCallNameAllocations = 0;
+        nameSite = call switch { NameCall => NameSite.Prctl, ForkCall => NameSite.Fork, ExitCall => NameSite.Exit, _ => NameSite.Unmap };
         var outcome = Dispatch(p, call);
         Last = new CallEffects(call, outcome, sites.Count == 0 ? [] : sites.ToArray()) { Splits = splits.Count == 0 ? [] : splits.ToArray() };
         return outcome;
@@ -99,8 +101,10 @@ public sealed partial class LinuxModel
             MlockallCall c => Mlockall(p, c.Flags),
             MunlockallCall => Munlockall(p),
             MadviseCall c => Madvise(p, c.Addr, c.Len, c.Advice),
-            NameCall c => SetAnonName(p, c.Option, c.Addr, c.Len, c.Name, c.BadPointer),
-            TouchCall c => TouchGrowingStack(p, c.Addr, c.Write),
+            NameCall c => SetAnonName(p, c),
+            // The executor's write stores 1 (write_byte in runtime.h).
+            TouchCall c => c.Write ? Store(p, c.Addr, 1) : TouchGrowingStack(p, c.Addr, false),
+            StoreCall c => Store(p, c.Addr, c.Value),
             ForkCall => Fork(p),
             ExitCall => Exit(p),
             MemfdCall c => NewFile(p, FileKind.Memfd, c.Size),
@@ -121,13 +125,6 @@ public sealed partial class LinuxModel
     }
 
     // ---- name objects -------------------------------------------------------------------------------------------
-
-    AnonName NewName(string value)
-    {
-        var n = new AnonName(nextNameId++, value);
-        liveNames.Add(n);
-        return n;
-    }
 
     /// <summary>anon_vma_name_get.</summary>
     void NameGet(AnonName? n)
@@ -153,7 +150,11 @@ public sealed partial class LinuxModel
         }
         n.Refs--;
         n.State = next;
-        if (next == NameState.Freed) liveNames.Remove(n);
+        if (next == NameState.Freed)
+        {
+            liveNames.Remove(n);
+            CountFree(n);
+        }
     }
 
     static bool NameEq(AnonName? a, AnonName? b) => ReferenceEquals(a, b) || (a is not null && b is not null && a.Value == b.Value);

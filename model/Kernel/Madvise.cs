@@ -83,8 +83,7 @@ public sealed partial class LinuxModel
         var orig = v.Name;
         if (name is null) { v.Name = null; NamePut(orig); return; }
         if (NameEq(orig, name)) return;
-        NameGet(name);
-        v.Name = name;
+        v.Name = NameShare(name, NameSite.Prctl);
         NamePut(orig);
     }
 
@@ -113,22 +112,13 @@ public sealed partial class LinuxModel
         return unmapped;
     }
 
-    Outcome SetAnonName(Process p, ulong option, ulong start, ulong lenIn, string? name, bool badPointer)
+    Outcome SetAnonName(Process p, NameCall c)
     {
         if (!Profile.AnonVmaName) return Outcome.Err(Errno.EINVAL);
-        if (option != Prctl.SetVmaAnonName) return Outcome.Err(Errno.EINVAL);
-        AnonName? anonName = null;
-        if (badPointer) return Outcome.Err(Errno.EFAULT);
-        if (name is not null)
-        {
-            int max = Mutated(Mutation.Accept80ByteName) ? Prctl.AnonNameMax + 1 : Prctl.AnonNameMax;
-            int nul = name.IndexOf('\0');
-            if (nul >= 0) name = name[..nul];
-            if (name.Length + 1 > max) return Outcome.Err(Errno.EINVAL);
-            if (!NameRules.IsValid(name)) return Outcome.Err(Errno.EINVAL);
-            anonName = NewName(name);
-        }
-        var result = SetAnonNameRange(p, start, lenIn, anonName);
+        if (c.Option != Prctl.SetVmaAnonName) return Outcome.Err(Errno.EINVAL);
+        var (anonName, err) = MakeName(p, c.Name, c.BadPointer, c.From);
+        if (err != 0) return Outcome.Err(err);
+        var result = SetAnonNameRange(p, c.Addr, c.Len, anonName);
         NamePut(anonName); // the prctl caller's own reference
         return result;
     }

@@ -37,10 +37,10 @@ public sealed partial class LinuxModel
         if (src.AnonId != 0 && dst.AnonId == 0) { dst.AnonId = src.AnonId; dst.AnonSingular = src.AnonSingular; }
     }
 
-    void RemoveVma(Process p, Vma v)
+    void RemoveVma(Process p, Vma v, NameSite site = NameSite.Merge)
     {
         p.Vmas.Remove(v);
-        NamePut(v.Name);
+        NameRelease(v.Name, site);
         if (!v.Shared) v.Name = null; // a VMA shared with a fork child keeps its name there
     }
 
@@ -158,7 +158,7 @@ public sealed partial class LinuxModel
         upper.Start = at;
         upper.PgOff = v.PgOff + ((at - v.Start) >> Mem.PageShift);
         if (Mutated(Mutation.SplitForgetsName)) upper.Name = null;
-        else NameGet(upper.Name);
+        else upper.Name = NameShare(upper.Name, NameSite.Split);
         v.End = at;
         p.Vmas.Insert(upper);
         if (TracksMergeSites) splits.Add(new SplitSite(p.Index, before, VmaShot.Of(v), VmaShot.Of(upper)));

@@ -53,7 +53,7 @@ public sealed partial class LinuxModel
             var following = p.Vmas.Next(v);
             if ((v.Flags & VmFlags.Locked) != 0) p.LockedVm -= v.Pages;
             ZapVma(p, v);
-            RemoveVma(p, v);
+            RemoveVma(p, v, NameSite.Unmap);
             v = following;
         }
         next = v;

@@ -37,6 +37,12 @@ public sealed class Folio
     /// <summary>The page cache holds a reference (shmem and file folios).</summary>
     public bool InPageCache;
 
+    /// <summary>The page's bytes, null while all zero: what a user-pointer name shows (a copy-on-write copies them).</summary>
+    public byte[]? Data;
+
+    /// <summary>A new anonymous page holding a copy of <paramref name="from"/>'s bytes (wp_page_copy, do_cow_fault).</summary>
+    public static byte[]? CopyData(Folio from) => from.Data is { } d ? (byte[])d.Clone() : null;
+
     /// <summary>folio_ref_count: one per mapping PTE, one per batch entry, one for the page cache.</summary>
     public int RefCount => MapCount + BatchRefs + (InPageCache ? 1 : 0);
 }

@@ -9,23 +9,31 @@ public static class ProcView
     /// <summary>PSS_SHIFT: Pss is accumulated in 1/4096 bytes.</summary>
     const int PssShift = 12;
 
-    /// <summary>The maps line of one VMA, with get_vma_name's precedence (file, then [anon:NAME]).</summary>
-    public static MapsLine Line(Vma v)
+    /// <summary>
+    /// The maps line of one VMA, with get_vma_name's precedence (file, then [anon:NAME]). A user-pointer name is read
+    /// from <paramref name="p"/>'s memory (without the faults get_user_pages would take: a read of maps stays an
+    /// observation here).
+    /// </summary>
+    public static MapsLine Line(Vma v, Process? p = null)
     {
         var perms = new string([
             (v.Flags & VmFlags.Read) != 0 ? 'r' : '-', (v.Flags & VmFlags.Write) != 0 ? 'w' : '-',
             (v.Flags & VmFlags.Exec) != 0 ? 'x' : '-', (v.Flags & VmFlags.MayShare) != 0 ? 's' : 'p']);
         if (v.File is { } f)
         {
-            string name = v.Name is { } n ? $"[anon_shmem:{n.Value}]" : f.Path;
+            string name = v.Name is { } n ? $"[anon_shmem:{Shown(n, p)}]" : f.Path;
             var (maj, min) = f.Kind == FileKind.Regular ? (0x08u, 0x01u) : (0x00u, 0x01u);
             return new MapsLine(v.Start, v.End, perms, v.PgOff << Mem.PageShift, maj, min, (ulong)f.Id, name);
         }
-        return new MapsLine(v.Start, v.End, perms, 0, 0, 0, 0, v.Name is { } an ? $"[anon:{an.Value}]" : null);
+        return new MapsLine(v.Start, v.End, perms, 0, 0, 0, 0, v.Name is { } an ? $"[anon:{Shown(an, p)}]" : null);
     }
 
+    /// <summary>The text between "[anon:" and "]": the string kept, or what the pointer reaches now.</summary>
+    public static string Shown(AnonName n, Process? p) =>
+        n.Pointer is { } at ? p is null ? throw new ArgumentException("a user-pointer name is read from its process") : UserMemory.PointerName(p, at) : n.Value;
+
     /// <summary>The maps lines of a process's VMAs, without newlines.</summary>
-    public static IEnumerable<string> MapsLines(Process p) => p.Vmas.All().Select(v => Line(v).Render());
+    public static IEnumerable<string> MapsLines(Process p) => p.Vmas.All().Select(v => Line(v, p).Render());
 
     /// <summary>The smaps lines of a process's VMAs, without newlines.</summary>
     public static IEnumerable<string> SmapsLines(Process p) => p.Vmas.All().SelectMany(v => Block(p, v).RenderLines());
@@ -83,6 +91,6 @@ public static class ProcView
             PrivateDirty = privateDirty >> 10, Referenced = referenced >> 10, Anonymous = anonymous >> 10,
             Locked = pssLocked >> (10 + PssShift),
         };
-        return new SmapsBlock(Line(v), c, 0, v.Flags);
+        return new SmapsBlock(Line(v, p), c, 0, v.Flags);
     }
 }

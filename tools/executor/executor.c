@@ -194,13 +194,21 @@ static int parse_index(const char *s, char letter)
 	return (int)v;
 }
 
-/* a name argument: NULL, BADPTR, or hex:<bytes> of at most NAME_MAX_BYTES */
+/* a name argument: NULL, BADPTR, ptr:<hex arena address> or hex:<bytes> of at most NAME_MAX_BYTES */
 static void parse_name(int lineno, const char *t, struct cmd *c)
 {
 	if (!strcmp(t, "NULL")) {
 		c->namekind = NK_NULL;
 	} else if (!strcmp(t, "BADPTR")) {
 		c->namekind = NK_BADPTR;
+	} else if (!strncmp(t, "ptr:", 4)) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(t + 4, &end, 16);
+		if (errno || end == t + 4 || *end || v == 0)
+			die_batch(lineno, "bad pointer name '%s' (want ptr:<hex address>)", t);
+		c->namekind = NK_PTR;
+		c->a[3] = v;
 	} else if (!strncmp(t, "hex:", 4)) {
 		const char *h = t + 4;
 		size_t hl = strlen(h);
@@ -217,7 +225,7 @@ static void parse_name(int lineno, const char *t, struct cmd *c)
 		c->namekind = NK_BYTES;
 		c->namelen = (uint32_t)(hl / 2);
 	} else {
-		die_batch(lineno, "bad name '%s' (want NULL, BADPTR or hex:...)", t);
+		die_batch(lineno, "bad name '%s' (want NULL, BADPTR, ptr:... or hex:...)", t);
 	}
 }
 

@@ -63,14 +63,15 @@
 
 #define PAGE 4096ULL
 
-enum namekind { NK_NONE, NK_NULL, NK_BADPTR, NK_BYTES };
+enum namekind { NK_NONE, NK_NULL, NK_BADPTR, NK_BYTES, NK_PTR };
 
 /*
  * One call, as parsed, and as sent down the command pipe.
  * a[] holds the numeric arguments in wire order, except for mmap where
  * a[] = addr len prot flags off and the fd is in fdhandle.  name and
  * name_arg2 both make prctl(PR_SET_VMA, a[2], a[0], a[1], name): a[2] is 0
- * (PR_SET_VMA_ANON_NAME) for name, and name_arg2's name is "x".
+ * (PR_SET_VMA_ANON_NAME) for name, and name_arg2's name is "x".  A name
+ * NK_PTR is the arena address in a[3]: the process's own bytes there.
  */
 struct cmd {
 	uint32_t op;
@@ -358,6 +359,8 @@ static const char *name_ptr(const struct cmd *c)
 		return NULL;
 	case NK_BADPTR:
 		return (const char *)1;
+	case NK_PTR:
+		return (const char *)(uintptr_t)c->a[3];
 	default:
 		memcpy(w_name, c->name, c->namelen);
 		w_name[c->namelen] = 0;
@@ -432,12 +435,13 @@ static void w_call(const struct cmd *cp, struct resp *r, uint64_t base, uint64_t
 		break;
 	}
 	case OP_READ:
-	case OP_WRITE: {
+	case OP_WRITE:
+	case OP_STORE: {
 		volatile char *p = (volatile char *)(uintptr_t)c.a[0];
 		int sig = sigsetjmp(w_jmp, 1);
 		if (sig == 0) {
-			if (c.op == OP_WRITE)
-				*p = 1;
+			if (c.op != OP_READ)
+				*p = c.op == OP_STORE ? (char)c.a[1] : 1;
 			else
 				(void)*p;
 			r->ret = 0;
@@ -658,6 +662,10 @@ static int check_call(struct checker *k, const struct trace *t, const struct cmd
 	if (!ok) {
 		snprintf(reject_msg, sizeof reject_msg,
 			 "call %d: %s 0x%" PRIx64 " 0x%" PRIx64 " leaves the arena", i, d->name, a0, a1);
+		return -1;
+	}
+	if (c->namekind == NK_PTR && !(c->a[3] >= t->base && c->a[3] < t->base + t->size)) {
+		snprintf(reject_msg, sizeof reject_msg, "call %d: the name pointer 0x%" PRIx64 " is outside the arena", i, c->a[3]);
 		return -1;
 	}
 	switch (d->effect) {
@@ -1350,7 +1358,7 @@ static void prepare_call(struct cmd *c)
 static void print_result(int callidx, const struct cmd *c, const struct resp *r)
 {
 	printf("C %d p%u ", callidx, c->proc);
-	if ((c->op == OP_READ || c->op == OP_WRITE) && r->kind != RK_VALUE)
+	if ((c->op == OP_READ || c->op == OP_WRITE || c->op == OP_STORE) && r->kind != RK_VALUE)
 		puts(r->kind == RK_BUS ? "SIGBUS" : "SIGSEGV");
 	else if (r->err)
 		puts(errno_name(r->err));
@@ -1362,7 +1370,7 @@ static void print_result(int callidx, const struct cmd *c, const struct resp *r)
 		printf("p%d\n", c->aux);
 	else if (c->op < OP_COUNT && opdesc[c->op].effect == EFFECT_NEW_HANDLE)
 		printf("h%d\n", c->aux);
-	else if (c->op == OP_READ || c->op == OP_WRITE || c->op == OP_EXIT)
+	else if (c->op == OP_READ || c->op == OP_WRITE || c->op == OP_STORE || c->op == OP_EXIT)
 		puts("ok");
 	else
 		printf("%" PRId64 "\n", r->ret);
@@ -1753,7 +1761,11 @@ static inline struct cmd sys_madvise(uint64_t addr, uint64_t len, uint64_t advic
 	return rt_cmd(OP_MADVISE, addr, len, advice);
 }
 
-/* prctl(PR_SET_VMA, arg2, addr, len, name): name is NULL, (char *)1 (a bad pointer) or at most 255 bytes */
+/* NAME_AT(address): a name argument that is the trace process's own memory at that arena address, not a string */
+static int name_at_arena;
+#define NAME_AT(a) (name_at_arena = 1, (const char *)(uintptr_t)(a))
+
+/* prctl(PR_SET_VMA, arg2, addr, len, name): name is NULL, (char *)1 (a bad pointer), NAME_AT(address) or at most 255 bytes */
 static inline struct cmd sys_prctl5(uint64_t option, uint64_t arg2, uint64_t addr, uint64_t len, const char *name)
 {
 	struct cmd c = rt_cmd(OP_PRCTL, arg2, addr, len);
@@ -1763,6 +1775,10 @@ static inline struct cmd sys_prctl5(uint64_t option, uint64_t arg2, uint64_t add
 		c.namekind = NK_NULL;
 	} else if (name == (const char *)1) {
 		c.namekind = NK_BADPTR;
+	} else if (name_at_arena) {
+		c.namekind = NK_PTR;
+		c.a[3] = (uint64_t)(uintptr_t)name;
+		name_at_arena = 0;
 	} else {
 		size_t n = strnlen(name, NAME_MAX_BYTES + 1);
 		if (n > NAME_MAX_BYTES)
@@ -1784,6 +1800,12 @@ static inline struct cmd read_byte(uint64_t addr)
 static inline struct cmd write_byte(uint64_t addr)
 {
 	return rt_cmd(OP_WRITE, addr, 0, 0);
+}
+
+/* one volatile byte write of value */
+static inline struct cmd store_byte(uint64_t addr, uint64_t value)
+{
+	return rt_cmd(OP_STORE, addr, value, 0);
 }
 
 /* clone(CLONE_PARENT | SIGCHLD): fork()'s copy of the mm; the child is the next unused pN */

@@ -28,6 +28,8 @@ internal static class CallSyntax
 
     static string NameArg(Call c, ArgValue v)
     {
+        if (v.Number != 0)
+            return v.Text is null && !v.BadPointer ? $"(char *){H(v.Number)}" : throw new ArgumentException($"{c}: a pointer name has no string");
         if (v.BadPointer)
             return v.Text is null ? "(char *)1" : throw new ArgumentException($"{c}: a bad pointer has no name to print");
         if (v.Text is null) return "NULL";
@@ -62,7 +64,7 @@ internal static class CallSyntax
             ArgKind.Flags => new ArgValue(a.Flags(x.Family!)),
             ArgKind.Handle => ArgValue.Of(a.Fd()),
             ArgKind.Bit => new ArgValue(a.Bit() ? 1UL : 0UL),
-            ArgKind.Name => a.Name() is var (text, bad) ? ArgValue.OfName(text, bad) : default,
+            ArgKind.Name => a.Name() is var (text, bad, from) ? ArgValue.OfName(text, bad, from) : default,
             ArgKind.Constant => a.Symbol(x.Constant!),
             _ => new ArgValue(a.U64()),
         }).ToArray();
@@ -154,25 +156,27 @@ internal static class CallSyntax
             return default;
         }
 
-        public (string? name, bool bad) Name()
+        /// <summary>A string, NULL, the bad pointer (char *)1, or (char *)ADDRESS: the name the process's memory holds there.</summary>
+        public (string? name, bool bad, ulong from) Name()
         {
             string what = Next();
             cur.SkipBlanks();
-            if (cur.PeekWord() == "NULL") { cur.Word(what); return (null, false); }
+            if (cur.PeekWord() == "NULL") { cur.Word(what); return (null, false, 0); }
             if (cur.TryChar('('))
             {
-                const string cast = "in (char *)1";
+                const string cast = "in (char *)ADDRESS";
                 if (cur.PeekWord() != "char") throw cur.Expected($"'char' {cast}");
                 cur.Word("char");
                 cur.Expect('*', cast);
                 cur.Expect(')', cast);
                 cur.SkipBlanks();
                 int at = cur.Pos;
-                if (cur.Number(what) != 1) throw cur.Error(at, $"expected 1 {cast} (the bad pointer the executor passes), found '{cur.Text[at..cur.Pos]}'");
-                return (null, true);
+                ulong n = cur.Number(what);
+                if (n == 0) throw cur.Error(at, $"expected 1 (the bad pointer) or an arena address {cast}, found 0 (write NULL)");
+                return n == 1 ? (null, true, 0) : (null, false, n);
             }
-            if (cur.Pos < cur.Text.Length && cur.Text[cur.Pos] == '"') return (cur.String(what), false);
-            throw cur.Expected($"a string, NULL or (char *)1 for {what}");
+            if (cur.Pos < cur.Text.Length && cur.Text[cur.Pos] == '"') return (cur.String(what), false, 0);
+            throw cur.Expected($"a string, NULL, (char *)1 or (char *)ADDRESS for {what}");
         }
     }
 }

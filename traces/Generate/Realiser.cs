@@ -243,6 +243,7 @@ public sealed partial class Realiser
         if (call is NameCall { Option: 0 } n) coverage.Hit(n switch
         {
             { BadPointer: true } => "name/badptr",
+            { From: not 0 } => "name/pointer",
             { Name: null } => "name/null",
             { Name.Length: Prctl.AnonNameMax - 1 } => "name/79",
             { Name.Length: Prctl.AnonNameMax } => "name/80",

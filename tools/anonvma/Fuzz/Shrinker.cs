@@ -92,7 +92,7 @@ public static class Shrinker
                 ArgKind.Length or ArgKind.Size => v.Number,
                 ArgKind.Flags when !a.Family!.IsValue => System.Numerics.BitOperations.PopCount(v.Number) * 4096m,
                 ArgKind.Handle => v.Handle >= 0 ? 4096 : 0,
-                ArgKind.Name => (v.Text?.Length ?? 0) + (v.Text is null or "a" ? 0 : 4096) + (v.BadPointer ? 4096 : 0),
+                ArgKind.Name => (v.Text?.Length ?? 0) + (v.Text is null or "a" ? 0 : 4096) + (v.BadPointer || v.Number != 0 ? 4096 : 0),
                 _ => 0,
             };
         return w;
@@ -301,7 +301,7 @@ public static class Shrinker
                     break;
                 case ArgKind.Size when a.Simplest is { } s && n > s: yield return With(i, new ArgValue(s)); break;
                 case ArgKind.Name:
-                    if (v[i].BadPointer) yield return With(i, ArgValue.OfName("a", false));
+                    if (v[i].BadPointer || v[i].Number != 0) yield return With(i, ArgValue.OfName("a", false));
                     if (v[i].Text is { } name && name != "a")
                     {
                         if (firstName is not null && name != firstName) yield return With(i, ArgValue.OfName(firstName, false));

@@ -115,9 +115,9 @@ public static class CReproducer
         return $"{spec.C}({string.Join(", ", args)})";
     }
 
-    /// <summary>The bad pointer, NULL, or a literal of the bytes the executor's hex: spelling carries.</summary>
+    /// <summary>An arena pointer, the bad pointer, NULL, or a literal of the bytes the executor's hex: spelling carries.</summary>
     static string NameExpr(ArgValue v) =>
-        v.BadPointer ? "(char *)1" : v.Text is null ? "NULL" : StringLiteral(ExecutorLimits.NameBytes(v.Text));
+        v.Number != 0 ? $"NAME_AT({Hex(v.Number)})" : v.BadPointer ? "(char *)1" : v.Text is null ? "NULL" : StringLiteral(ExecutorLimits.NameBytes(v.Text));
 
     /// <summary>
     /// A C string literal holding exactly these bytes: printable ASCII as itself, the usual short escapes, and

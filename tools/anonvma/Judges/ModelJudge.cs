@@ -52,9 +52,9 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
         (o.Value < arenaBase || o.Value + Mem.PageAlign(m.Len) < o.Value ||
          o.Value + Mem.PageAlign(m.Len) > arenaBase + arenaSize) ? m : null; // as the executor checks it
 
-    /// <summary>The executor prints "ok" for a touch or exit that returned normally.</summary>
+    /// <summary>The executor prints "ok" for a touch, store or exit that returned normally.</summary>
     static string Spell(Call call, Outcome o) =>
-        call is TouchCall or ExitCall && o == Outcome.Ok ? "ok" : o.ToString();
+        call is TouchCall or StoreCall or ExitCall && o == Outcome.Ok ? "ok" : o.ToString();
 
     /// <summary>Every live process in index order, and the one that exited in this call as gone.</summary>
     static List<ProcessView> Views(LinuxModel model, Call call)

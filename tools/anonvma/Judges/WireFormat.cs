@@ -48,7 +48,7 @@ public static class WireFormat
     }
 
     static string NameArg(ArgValue v) =>
-        v.BadPointer ? "BADPTR" : v.Text is null ? "NULL" : "hex:" + Convert.ToHexStringLower(ExecutorLimits.NameBytes(v.Text));
+        v.Number != 0 ? $"ptr:{v.Number:x}" : v.BadPointer ? "BADPTR" : v.Text is null ? "NULL" : "hex:" + Convert.ToHexStringLower(ExecutorLimits.NameBytes(v.Text));
 
     static string Hex(ulong v) => $"0x{v:x}";
 }
