@@ -95,6 +95,12 @@ public sealed record KernelProfile
     /// <summary>The profiles known by name.</summary>
     public static IReadOnlyList<KernelProfile> All { get; } = [Linux612, Host618];
 
-    /// <summary>Looks a profile up by its name; null when unknown.</summary>
-    public static KernelProfile? ByName(string name) => All.FirstOrDefault(p => p.Name == name);
+    /// <summary>Looks a profile up by its name, with a naming design after a slash ("linux-6.12/strdup"); null when unknown.</summary>
+    public static KernelProfile? ByName(string name)
+    {
+        int slash = name.IndexOf('/');
+        if (slash < 0) return All.FirstOrDefault(p => p.Name == name);
+        return ByName(name[..slash]) is { } kernel && NamingDesigns.ByKey(name[(slash + 1)..]) is { } design && design != NamingDesign.Refcount
+            ? kernel.WithNaming(design) : null;
+    }
 }

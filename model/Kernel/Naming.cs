@@ -17,6 +17,19 @@ public sealed class NameCounts
     public readonly long[] Frees = new long[Enum.GetValues<NameSite>().Length];
     public long BytesHeld, PeakBytes;
 
+    /// <summary>Adds another run's counts (the peak is the larger one's: runs do not overlap).</summary>
+    public void Add(NameCounts o)
+    {
+        for (int i = 0; i < Allocations.Length; i++)
+        {
+            Allocations[i] += o.Allocations[i];
+            References[i] += o.References[i];
+            Frees[i] += o.Frees[i];
+        }
+        BytesHeld += o.BytesHeld;
+        PeakBytes = Math.Max(PeakBytes, o.PeakBytes);
+    }
+
     /// <summary>The slab size kmalloc gives <paramref name="bytes"/> (kmalloc-8 up to kmalloc-256, then powers of two).</summary>
     public static long KmallocSize(long bytes)
     {

@@ -10,7 +10,7 @@ public class ErrorTests
     public static TheoryData<string, string> Malformed => new()
     {
         { Head + "p0: mumap(0x200000000000, 0x1000)\n",
-          "4:5: expected a call (mmap, munmap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, prctl, read, write, fork, exit, memfd_create, file, setcreds), found 'mumap'" },
+          "4:5: expected a call (mmap, munmap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, prctl, read, write, store, fork, exit, memfd_create, file, setcreds), found 'mumap'" },
         { Head + "p0: munmap(0x200000000000)\n", "4:26: expected ',' after the address (munmap takes 2 arguments), found ')'" },
         { Head + "p0: munmap(0x2000g0000000, 0x1000)\n", "4:12: expected a number for the address, found '0x2000g0000000'" },
         { Head + "p0: mmap(0x200000000000, 0x1000, PROT_READ|MAP_FIXED, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n",
@@ -60,7 +60,7 @@ public class ErrorTests
     {
         var r = Run("frob", "x");
         Assert.Equal(2, r.Code);
-        Assert.StartsWith("anonvma: unknown command 'frob' (commands: campaign, export-c, fuzz, help, merge, print, record, replay, report)\n", r.Err);
+        Assert.StartsWith("anonvma: unknown command 'frob' (commands: campaign, designs, export-c, fuzz, help, merge, print, record, replay, report)\n", r.Err);
         var o = Run("replay", Example("name-middle.trace"), "--frob");
         Assert.Equal(2, o.Code);
         Assert.StartsWith("anonvma: unknown option '--frob' for replay\n", o.Err);

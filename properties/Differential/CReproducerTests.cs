@@ -156,6 +156,8 @@ public class CReproducerTests(ITestOutputHelper log)
             new NameCall(0, B, P, "ignored", BadPointer: true),
             new NameCall(0, B, P, "x", Option: 1),
             new TouchCall(0, B, Write: true),
+            new StoreCall(0, B + 1, (byte)'n'),
+            new NameCall(0, B + P, P, null, From: B + 1),
             new TouchCall(0, B + P, Write: false),
             new TouchCall(0, B + 2 * P, Write: false),
             new MprotectCall(0, B + P, P, Prot.Read),

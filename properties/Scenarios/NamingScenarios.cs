@@ -7,6 +7,29 @@ namespace AnonVma.Properties.Scenarios;
 /// <summary>prctl(PR_SET_VMA_ANON_NAME) scenarios (kernel/sys.c:prctl_set_vma, mm/madvise.c:madvise_set_anon_name).</summary>
 public class NamingScenarios
 {
+    [Fact] // kernel/sys.c:prctl_set_vma -> mm/util.c:strndup_user: the string is read from the caller's memory when the
+    // prctl runs (strnlen_user faults its pages in as reads do; EFAULT where it cannot, EINVAL without a NUL in 80
+    // bytes), then copied, so later stores do not change the name; observed on 6.12, smaps included
+    public void Name_read_from_the_process_memory()
+    {
+        var s = On612();
+        s.Mmap(B, 3 * P, RW);
+        s.Store(B, 'a').Is("0");
+        s.Store(B + 1, 'b').Is("0");
+        s.NameFrom(B + P, P, B).Is("0");
+        s.NameFrom(B + 2 * P, P, B + 2 * P - 2).Is("0"); // two zero bytes of an untouched page: the empty name
+        Assert.Equal(Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p", "[anon:ab]"), L(2, 3, "rw-p", "[anon:]")), s.Maps());
+        s.Store(B, 'c').Is("0");
+        Assert.Equal(L(1, 2, "rw-p", "[anon:ab]"), s.Maps().Split('\n')[1] + "\n");
+        s.Mprotect(B, P, NONE).Is("0");
+        s.NameFrom(B + 2 * P, P, B).Is("-EFAULT");
+        for (int i = 0; i < 80; i++) s.Store(B + P + (ulong)i, 'x');
+        s.NameFrom(B + 2 * P, P, B + P).Is("-EINVAL");
+        s.Store(B + P + 79, '\0').Is("0");
+        s.NameFrom(B + 2 * P, P, B + P).Is("0");
+        Assert.Equal(L(2, 3, "rw-p", "[anon:" + new string('x', 79) + "]"), s.Maps().Split('\n')[2] + "\n");
+    }
+
     [Fact] // mm/madvise.c:madvise_update_vma → mm/vma.c:vma_modify_flags_name: naming splits, and a neighbour with an equal name
     // merges; observed on 6.12: two separately named adjacent ranges merge
     public void Name_middle_then_grow_then_clear()

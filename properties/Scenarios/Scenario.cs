@@ -39,12 +39,18 @@ public sealed class Scenario
     public static Scenario On612() => new(KernelProfile.Linux612);
     public static Scenario On618() => new(KernelProfile.Host618);
 
+    /// <summary>
+    /// Whether every call is followed by the invariants; off only for the naming designs, some of which break
+    /// mainline's implementation invariants by construction (strdup never shares a name object).
+    /// </summary>
+    public bool Checked { get; init; } = true;
+
     /// <summary>Runs a call, checks every invariant, returns the outcome for asserting.</summary>
     public Outcome Do(Call c)
     {
         Calls.Add(c);
         var o = Model.Apply(c);
-        var v = Invariants.First(Model);
+        var v = Checked ? Invariants.First(Model) : null;
         Assert.True(v is null, $"after {c} = {o}: {v}");
         return o;
     }
@@ -60,6 +66,9 @@ public sealed class Scenario
     public Outcome Madvise(ulong addr, ulong len, int advice, int pid = 0) => Do(new MadviseCall(pid, addr, len, advice));
     public Outcome Name(ulong addr, ulong len, string? name, int pid = 0) => Do(new NameCall(pid, addr, len, name));
     public Outcome Write(ulong addr, int pid = 0) => Do(new TouchCall(pid, addr, true));
+    public Outcome Store(ulong addr, char value, int pid = 0) => Do(new StoreCall(pid, addr, (byte)value));
+    /// <summary>prctl with the name read from the process's own memory at <paramref name="from"/>.</summary>
+    public Outcome NameFrom(ulong addr, ulong len, ulong from, int pid = 0) => Do(new NameCall(pid, addr, len, null, From: from));
     public Outcome Read(ulong addr, int pid = 0) => Do(new TouchCall(pid, addr, false));
     public Outcome Fork(int pid = 0) => Do(new ForkCall(pid));
     public Outcome Exit(int pid) => Do(new ExitCall(pid));

@@ -60,6 +60,8 @@ public class RoundTripTests
             new MmapCall(0, B + 6 * P, P, Prot.None, 0x7 | Map.Anonymous | 0x40000000 | unchecked((int)0x80000000), -1, P),
             new TouchCall(0, B + 0x10, false),
             new TouchCall(1, B + 0x10, true),
+            new StoreCall(0, B + 0x11, (byte)'a'),
+            new NameCall(0, B + P, P, null, From: B + 0x11),
             new MprotectCall(0, B, P, Prot.Read | Prot.GrowsDown | 0x10),
             new MlockCall(0, B, P),
             new Mlock2Call(0, B, P, Mlock.OnFault),
@@ -77,13 +79,13 @@ public class RoundTripTests
         string[] results =
         [
             "0x200000000000", "0", "-EINVAL", "-EFAULT", "-EINVAL", "-EINVAL", "p1", "h0", "h1", "0x200000004000", "-EINVAL", "ok",
-            "SIGSEGV", "-EINVAL", "0", "0", "0", "0", "0", "0", "-EINVAL", "-EINVAL", "0", "0", "-EINVAL", "ok",
+            "SIGSEGV", "ok", "0", "-EINVAL", "0", "0", "0", "0", "0", "0", "-EINVAL", "-EINVAL", "0", "0", "-EINVAL", "ok",
         ];
         var doc = TraceDocument.Of(new Trace("every-call", B, 16 * P, calls), ("seed", "7"), ("profile", "linux-6.12"), ("check", "NamesValid"));
         doc = doc with
         {
             Expected = results.Select(r => (CallExpectation?)new CallExpectation(r, null)).ToArray(),
-            Comments = [new(-1, "# every call the format spells"), new(0, "# three pages, then names"), new(26, "# the end")],
+            Comments = [new(-1, "# every call the format spells"), new(0, "# three pages, then names"), new(28, "# the end")],
         };
         string text = RoundTrips(doc);
         Assert.Equal("""
@@ -109,6 +111,8 @@ public class RoundTripTests
             p0: mmap(0x200000006000, 0x1000, PROT_NONE, MAP_ANONYMOUS|0xc0000007, -1, 0x1000) = -EINVAL
             p0: read(0x200000000010) = ok
             p1: write(0x200000000010) = SIGSEGV
+            p0: store(0x200000000011, 0x61) = ok
+            p0: prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x200000001000, 0x1000, (char *)0x200000000011) = 0
             p0: mprotect(0x200000000000, 0x1000, PROT_READ|PROT_GROWSDOWN|0x10) = -EINVAL
             p0: mlock(0x200000000000, 0x1000) = 0
             p0: mlock2(0x200000000000, 0x1000, MLOCK_ONFAULT) = 0

@@ -17,5 +17,15 @@ public sealed record GeneratorSettings
     /// <summary>The valid names drawn most of the time; equal names on neighbours are what makes merges interesting.</summary>
     public IReadOnlyList<string> NamePool { get; init; } = ["a", "b", "heap", ""];
 
+    /// <summary>
+    /// Names that live in the process's memory: a write stores a chosen byte (store) at the start of a page, and a
+    /// third of the pool names become a pointer to such a page's first byte, so what the memory holds there, and
+    /// what happens to it later, is the name (the naming designs' suite). Off by default, so a seed's trace never changes.
+    /// </summary>
+    public bool NamesInMemory { get; init; }
+
+    /// <summary>The bytes stores write: letters, so that names are often equal; a NUL, which ends a name; and two bytes no name may hold.</summary>
+    public static readonly byte[] StoredBytes = "aabbc"u8.ToArray().Concat(new byte[] { 0, (byte)']', (byte)'\n' }).ToArray();
+
     public static readonly GeneratorSettings Default = new();
 }

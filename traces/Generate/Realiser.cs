@@ -77,6 +77,7 @@ public sealed partial class Realiser
             // from its table entry alone.
             "mmap" => shape == "gap" && v % 2 == 0 ? FillGap(p, addr, len) : Mmap(p, addr, len, v),
             "prctl" => Name(p.Index, addr, len, v),
+            "write" when settings.NamesInMemory => Store(p, c.Where, v),
             "read" or "write" => Touch(p, c.Where, v, spec.Name == "write"),
             _ => FromTable(spec, p, addr, len, c.Size, v),
         };
@@ -207,6 +208,7 @@ public sealed partial class Realiser
         int r = v % 20, k = v / 20;
         return r switch
         {
+            < 4 when settings.NamesInMemory => new NameCall(pid, addr, len, null, From: NameSlot(k)),
             < 12 => new NameCall(pid, addr, len, settings.NamePool[k % settings.NamePool.Count]),
             < 16 => new NameCall(pid, addr, len, null),
             16 => new NameCall(pid, addr, len, new string('n', Prctl.AnonNameMax - 1)),
@@ -215,6 +217,13 @@ public sealed partial class Realiser
             _ => new NameCall(pid, addr, len, null, BadPointer: true),
         };
     }
+
+    /// <summary>Where names in memory live: the first bytes of an arena page.</summary>
+    ulong NameSlot(int k) => arenaBase + (ulong)(k % settings.ArenaPages) * P;
+
+    /// <summary>One of <see cref="GeneratorSettings.StoredBytes"/> into one of the first three bytes of a name slot.</summary>
+    StoreCall Store(Process p, int where, int v) =>
+        new(p.Index, NameSlot(where / 4) + (ulong)(v / 8 % 3), GeneratorSettings.StoredBytes[v % GeneratorSettings.StoredBytes.Length]);
 
     /// <summary>A byte in an arena page, or (mostly) in one of the process's mapped pages, read or written.</summary>
     TouchCall Touch(Process p, int where, int v, bool write)

@@ -15,6 +15,12 @@ public sealed record InvariantBroken(string Invariant) : FailedCheck
     public override string ToString() => $"invariant:{Invariant}";
 }
 
+/// <summary>A property a user of names relies on broke under one naming design (NameProperties).</summary>
+public sealed record PropertyBroken(string Property) : FailedCheck
+{
+    public override string ToString() => $"property:{Property}";
+}
+
 /// <summary>The model and a real kernel first differ in this kind of thing (results, maps, smaps…).</summary>
 public sealed record Differs(DifferenceKind Kind) : FailedCheck
 {
