@@ -17,7 +17,7 @@
  * first, and so on), each timing fork() itself (the child exits at once and is reaped outside the timing).  Prints
  * one line per case:
  *
- *   F content=<pages> named=<0|1> vmas=<n> forks=<n> mean_ns=<n> min_ns=<n> max_ns=<n> slab_kb=<n>
+ *   F content=<pages> named=<0|1> vmas=<n> forks=<n> mean_ns=<n> min_ns=<n> max_ns=<n> sd_ns=<n> slab_kb=<n>
  *
  * after "F clock <the kernel's clocksource> tsc_mhz=<the TSC's rate against it>"
  * ("F skip ..." for a named case on a kernel without names), and "F done" at the end, or "F error <what>" and exit 1.
@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,7 @@ static void one_content(unsigned long vmas, int forks, int content)
 		if (can[named])
 			slab[named] = (long)holder_ask(&h[named], 's');
 	uint64_t sum[2] = {0, 0}, lo[2] = {UINT64_MAX, UINT64_MAX}, hi[2] = {0, 0};
+	double sq[2] = {0, 0}; /* for the standard deviation: the spread the benchmark prints beside each mean */
 	for (int i = 0; i < forks; i++)
 		for (int k = 0; k < 2; k++) {
 			int named = (i + k) % 2; /* unnamed first in even rounds, named first in odd ones */
@@ -269,6 +271,7 @@ static void one_content(unsigned long vmas, int forks, int content)
 				continue;
 			uint64_t t = (uint64_t)holder_ask(&h[named], 'f');
 			sum[named] += t;
+			sq[named] += (double)t * (double)t;
 			lo[named] = t < lo[named] ? t : lo[named];
 			hi[named] = t > hi[named] ? t : hi[named];
 		}
@@ -278,8 +281,9 @@ static void one_content(unsigned long vmas, int forks, int content)
 			holder_end(&h[named]);
 			continue;
 		}
-		printf("F content=%d named=%d vmas=%lu forks=%d mean_ns=%" PRIu64 " min_ns=%" PRIu64 " max_ns=%" PRIu64 " slab_kb=%ld\n",
-		       content, named, vmas, forks, sum[named] / (uint64_t)forks, lo[named], hi[named], slab[named]);
+		double mean = (double)sum[named] / forks, var = sq[named] / forks - mean * mean;
+		printf("F content=%d named=%d vmas=%lu forks=%d mean_ns=%" PRIu64 " min_ns=%" PRIu64 " max_ns=%" PRIu64 " sd_ns=%.0f slab_kb=%ld\n",
+		       content, named, vmas, forks, sum[named] / (uint64_t)forks, lo[named], hi[named], var > 0 ? sqrt(var) : 0.0, slab[named]);
 		holder_end(&h[named]);
 	}
 }

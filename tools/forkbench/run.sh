@@ -45,7 +45,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/anonvma-forkbench.XXXXXX") || die "mktemp fail
 trap 'rm -rf "$WORK"' EXIT
 
 mkdir -p "$WORK/root" || die "mkdir failed"
-gcc -static -O2 -Wall -Wextra -o "$WORK/root/init" "$HERE/forkbench.c" 2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; die "building forkbench failed"; }
+gcc -static -O2 -Wall -Wextra -o "$WORK/root/init" "$HERE/forkbench.c" -lm 2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; die "building forkbench failed"; }
 (cd "$WORK/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$WORK/initrd.gz") || die "packing the initramfs failed"
 
 timeout "$TIMEOUT" qemu-system-x86_64 -M pc -display none -monitor none -nodefaults -no-reboot -m 6144 \

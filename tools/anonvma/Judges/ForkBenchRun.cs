@@ -13,7 +13,7 @@ public sealed record ForkBenchRun(string Variant, IReadOnlyDictionary<(int Conte
     /// <summary>The pages written per VMA in forkbench's cases.</summary>
     public static readonly int[] Contents = [0, 1, 10];
 
-    public sealed record Case(double MeanMs, double MinMs, long SlabKb);
+    public sealed record Case(double MeanMs, double MinMs, double SdMs, int Forks, long SlabKb);
 
     public static ForkBenchRun Run(string variant, int vmas, int forks, TimeSpan timeout)
     {
@@ -26,7 +26,8 @@ public sealed record ForkBenchRun(string Variant, IReadOnlyDictionary<(int Conte
             if (line.StartsWith("F clock ")) clock = line["F clock ".Length..];
             if (!line.StartsWith("F content=")) continue;
             var kv = line.Split(' ').Skip(1).Select(x => x.Split('=', 2)).Where(x => x.Length == 2).ToDictionary(x => x[0], x => x[1]);
-            cases[(int.Parse(kv["content"]), kv["named"] == "1")] = new(long.Parse(kv["mean_ns"]) / 1e6, long.Parse(kv["min_ns"]) / 1e6, long.Parse(kv["slab_kb"]));
+            cases[(int.Parse(kv["content"]), kv["named"] == "1")] = new(long.Parse(kv["mean_ns"]) / 1e6, long.Parse(kv["min_ns"]) / 1e6,
+                double.Parse(kv["sd_ns"], System.Globalization.CultureInfo.InvariantCulture) / 1e6, int.Parse(kv["forks"]), long.Parse(kv["slab_kb"]));
         }
         string? failure = r.ExitCode == 0 && cases.Count == 2 * Contents.Length ? null
             : $"forkbench on the {variant} kernel did not finish (exit {r.ExitCode}): " +
