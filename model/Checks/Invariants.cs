@@ -19,6 +19,8 @@ public static class Invariants
         new(nameof(NamesValid), NamesValid, m => AnyProcess(m, static p => AnyVma(p, static v => v.Name is not null))),
         new(nameof(NameRefcountBalance), NameRefcountBalance, m => m.LiveNames.Any(n => n.Refs >= 2)),
         new(nameof(LockedVmBalance), LockedVmBalance, m => AnyProcess(m, static p => p.LockedVm > 0)),
+        new(nameof(RssCountersMatchPageTables), RssCountersMatchPageTables, m => AnyProcess(m, static p => p.Ptes.Count > 0)),
+        new(nameof(RssZeroAtExit), RssZeroAtExit, m => m.Last is { Call: ExitCall }),
         new(nameof(MergeOnEqualName), MergeOnEqualName, MergesBesideEqualName),
         new(nameof(SplitKeepsName), SplitKeepsName, m => m.Last is { } l && l.Splits.Any(s => s.Before.Name is not null)),
         new(nameof(MlockPopulated), MlockPopulated, m => m.Last is { Outcome.IsError: false } l &&
@@ -197,6 +199,39 @@ public static class Invariants
             if (sum != p.LockedVm) return new(nameof(LockedVmBalance), p.Index, $"locked_vm {p.LockedVm} pages but locked VMAs hold {sum}", []);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Each live process's RSS counters, kept call by call as the kernel keeps them, equal a recount of its page table by
+    /// each folio's kind now (mm_counter), which is also what smaps' Rss adds up: every present page but the zero page.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Violation? RssCountersMatchPageTables(LinuxModel m)
+    {
+        Span<long> recount = stackalloc long[4];
+        foreach (var p in m.ProcessList)
+        {
+            if (!p.Running) continue;
+            recount.Clear();
+            foreach (var pte in p.Ptes.Values)
+                if (!pte.Folio.IsZero) recount[(int)(pte.Folio.Anon ? RssCounter.AnonPages : pte.Folio.SwapBacked ? RssCounter.ShmemPages : RssCounter.FilePages)]++;
+            for (int i = 0; i < 4; i++)
+                if (recount[i] != p.Rss[i])
+                    return new(nameof(RssCountersMatchPageTables), p.Index, $"{(RssCounter)i} is {p.Rss[i]} but the page table holds {recount[i]} such pages", []);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A process that exited left every RSS counter at zero: kernel/fork.c:check_mm, which otherwise prints
+    /// "BUG: Bad rss-counter state mm:… idx:N val:V" for each counter that is not.
+    /// </summary>
+    public static Violation? RssZeroAtExit(LinuxModel m)
+    {
+        if (m.Last is not { Call: ExitCall exit }) return null;
+        var p = m.ProcessList[exit.Pid];
+        var bad = Enumerable.Range(0, 4).Where(i => p.Rss[i] != 0).Select(i => $"idx:{i} val:{p.Rss[i]}").ToList();
+        return bad.Count == 0 ? null : new(nameof(RssZeroAtExit), p.Index, "Bad rss-counter state " + string.Join(", ", bad), []);
     }
 
     /// <summary>

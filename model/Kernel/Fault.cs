@@ -79,7 +79,12 @@ public sealed partial class LinuxModel
         // page cache PTE (wp_page_copy, which removes the old mapping).
         if (had || Mutated(Mutation.CowFaultChecksSizeFirst)) v = AnonPrepare(p, v);
         var source = had ? pte.Folio : PageCacheFolio(v.File!, index);
-        if (had) RemoveRmap(pte.Folio, v);
+        if (had)
+        {
+            RemoveRmap(pte.Folio, v);
+            AddRss(p, MmCounterFile(pte.Folio), -1); // wp_page_copy: the file page's count goes, an anonymous one comes
+        }
+        AddRss(p, RssCounter.AnonPages, 1); // wp_page_copy, or set_pte_range for do_cow_fault's new page
         var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(source) };
         AddLruVma(copy, v);
         p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
@@ -100,6 +105,7 @@ public sealed partial class LinuxModel
     void MapFilePte(Process p, Vma v, ulong vpn, Folio folio)
     {
         folio.MapCount++;
+        AddRss(p, MmCounterFile(folio), 1); // set_pte_range, filemap_map_pages: add_mm_counter(mm_counter_file(folio))
         p.Ptes[vpn] = new Pte { Folio = folio, Young = true };
         MlockVma(folio, v);
     }
@@ -169,6 +175,7 @@ public sealed partial class LinuxModel
         }
         // do_anonymous_page (or wp_page_copy from the zero page): a new page, and an anon_vma.
         v = AnonPrepare(p, v);
+        AddRss(p, RssCounter.AnonPages, 1); // do_anonymous_page, or wp_page_copy from the zero page
         var fresh = new Folio { Anon = true, MapCount = 1 };
         AddLruVma(fresh, v);
         p.Ptes[vpn] = new Pte
@@ -278,7 +285,7 @@ public sealed partial class LinuxModel
         if (last - first <= (ulong)p.Ptes.Count)
         {
             for (ulong vpn = first; vpn < last; vpn++)
-                if (p.Ptes.Remove(vpn, out var pte)) ZapPte(pte, v);
+                if (p.Ptes.Remove(vpn, out var pte)) ZapPte(p, pte, v);
             return;
         }
         // A huge range with few PTEs: visit the PTEs instead of the range, in address order as the kernel does.
@@ -290,14 +297,15 @@ public sealed partial class LinuxModel
         foreach (var vpn in gone)
         {
             p.Ptes.Remove(vpn, out var pte);
-            ZapPte(pte, v);
+            ZapPte(p, pte, v);
         }
     }
 
-    void ZapPte(Pte pte, Vma v)
+    void ZapPte(Process p, Pte pte, Vma v)
     {
         if (pte.Folio.IsZero) return;
         var folio = pte.Folio;
+        AddRss(p, MmCounter(folio), -1); // zap_present_folio_ptes: rss[mm_counter(folio)] -= nr
         if (!folio.Anon)
         {
             if (pte.Dirty && !Mutated(Mutation.ZapDropsDirtyBit)) folio.Dirty = true;

@@ -110,14 +110,18 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>copy_page_range for one VMA: present pages become shared (mapcount+1); the child's entries are old.</summary>
-    static void CopyPages(Process parent, Process child, Vma v)
+    void CopyPages(Process parent, Process child, Vma v)
     {
         if (parent.Ptes.Count == 0) return;
         bool shared = (v.Flags & VmFlags.Shared) != 0;
         for (ulong vpn = v.Start >> Mem.PageShift, last = v.End >> Mem.PageShift; vpn < last; vpn++)
         {
             if (!parent.Ptes.TryGetValue(vpn, out var pte)) continue;
-            if (!pte.Folio.IsZero) pte.Folio.MapCount++;
+            if (!pte.Folio.IsZero)
+            {
+                pte.Folio.MapCount++;
+                AddRss(child, MmCounter(pte.Folio), 1); // copy_present_ptes: rss[mm_counter(folio)]++
+            }
             if (pte.Folio.Anon) pte.Folio.Exclusive = false; // folio_try_dup_anon_rmap_pte: both sides now write-fault first
             child.Ptes[vpn] = new Pte { Folio = pte.Folio, Dirty = pte.Dirty && !shared, Young = false };
         }

@@ -9,6 +9,8 @@ public sealed class Folio
     public bool IsZero { get; private init; }
     /// <summary>folio_test_anon: counts as Anonymous.</summary>
     public bool Anon { get; init; }
+    /// <summary>folio_test_swapbacked: anonymous and shmem folios; every file here is shmem (memfds, /dev/zero, tmpfs files).</summary>
+    public bool SwapBacked { get; init; } = true;
     /// <summary>Number of page-table entries mapping it, across processes.</summary>
     public int MapCount;
     /// <summary>folio_test_dirty: shmem pages written through any mapping.</summary>

@@ -1,5 +1,8 @@
 namespace AnonVma.Model.State;
 
+/// <summary>The mm's RSS counters (include/linux/mm_types_task.h): MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES.</summary>
+public enum RssCounter { FilePages, AnonPages, SwapEnts, ShmemPages }
+
 /// <summary>One modelled process: its mm (VMAs, page table, locked_vm, def_flags), its file handles and its credentials.</summary>
 public sealed class Process
 {
@@ -21,6 +24,9 @@ public sealed class Process
     public bool CapIpcLock = true;
     /// <summary>RLIMIT_MEMLOCK in bytes (8 MiB by default).</summary>
     public ulong MemlockLimit = 8UL << 20;
+
+    /// <summary>mm->rss_stat, indexed by <see cref="RssCounter"/>: kept by the calls as the kernel keeps it, never recounted.</summary>
+    public readonly long[] Rss = new long[4];
 
     public bool Running => State == ProcessState.Running;
 

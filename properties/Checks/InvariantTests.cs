@@ -101,6 +101,55 @@ public class InvariantTests
     }
 
     [Fact]
+    public void RssCountersMatchPageTables_reports_drift()
+    {
+        var m = Run(null, new MmapCall(0, B, 2 * P, Prot.ReadWrite, F), new TouchCall(0, B, Write: true), new MemfdCall(0, P),
+            new MmapCall(0, B + 4 * P, P, Prot.ReadWrite, Map.Shared | Map.Fixed, 0), new TouchCall(0, B + 4 * P, Write: false));
+        Assert.Equal([0L, 1, 0, 1], m.Processes[0].Rss);
+        Assert.Null(Invariants.RssCountersMatchPageTables(m));
+        m.Processes[0].Rss[(int)RssCounter.AnonPages]++;
+        Assert.Equal("AnonPages is 2 but the page table holds 1 such pages", Invariants.RssCountersMatchPageTables(m)?.Message);
+    }
+
+    [Fact]
+    public void RssZeroAtExit_reports_what_check_mm_would()
+    {
+        var healthy = Run(null, new MmapCall(0, B, P, Prot.ReadWrite, F), new TouchCall(0, B, Write: true), new ForkCall(0),
+            new TouchCall(1, B, Write: false), new ExitCall(1));
+        Assert.Null(Invariants.RssZeroAtExit(healthy));
+        var m = Run(null, new MmapCall(0, B, P, Prot.ReadWrite, F), new TouchCall(0, B, Write: true), new ForkCall(0));
+        m.Processes[1].Rss[(int)RssCounter.ShmemPages] += 2;
+        m.Apply(new ExitCall(1));
+        Assert.Equal("Bad rss-counter state idx:3 val:2", Invariants.RssZeroAtExit(m)?.Message);
+    }
+
+    /// <summary>smaps' Rss, summed over a process's VMAs, is what its counters add up to, after every call of generated traces.</summary>
+    [Fact]
+    public void Smaps_rss_agrees_with_the_counters()
+    {
+        int calls = 0;
+        foreach (var profile in new[] { KernelProfile.Linux612, KernelProfile.Host618 })
+            for (int seed = 1; seed <= 300; seed++)
+            {
+                var r = new AnonVma.Traces.Generate.Realiser(profile);
+                var rng = AnonVma.Traces.Generate.Pcg32.ForSeed(seed);
+                while (r.Calls.Count < 24)
+                {
+                    if (r.Next(AnonVma.Traces.Generate.Choice.Random(rng)) is null) continue;
+                    calls++;
+                    foreach (var p in r.Model.Processes.Where(p => p.Running))
+                    {
+                        ulong smaps = 0;
+                        foreach (var v in p.Vmas.All()) smaps += AnonVma.Model.Text.ProcView.Block(p, v).Counters.Rss;
+                        long pages = p.Rss[(int)RssCounter.FilePages] + p.Rss[(int)RssCounter.AnonPages] + p.Rss[(int)RssCounter.ShmemPages];
+                        Assert.True((ulong)pages * 4 == smaps, $"seed {seed}, call {r.Calls.Count - 1}, p{p.Index}: counters {pages} pages, smaps Rss {smaps} kB");
+                    }
+                }
+            }
+        Assert.True(calls > 10_000);
+    }
+
+    [Fact]
     public void LockedVmBalance_reports_drift()
     {
         var m = Run(null, new MmapCall(0, B, 2 * P, Prot.ReadWrite, F), new MlockCall(0, B, P));
