@@ -9,6 +9,20 @@ public enum AnonMergeRule
     ForkChildOnly,
 }
 
+/// <summary>
+/// MAP_REFPAGE (seed 003, never merged): whether a kernel has it, and which of its open questions it answers how
+/// (docs/MAP-REFPAGE.md).
+/// </summary>
+public enum RefPageRules
+{
+    /// <summary>Every real kernel: 0x200000 is an unknown mmap flag, ignored.</summary>
+    None,
+    /// <summary>The patch as posted, on 6.12: a read fault maps the reference page and counts it by mm_counter_file.</summary>
+    Posted,
+    /// <summary>The posted patch with its RSS accounting corrected: the mapping is counted by mm_counter, as it is zapped.</summary>
+    Corrected,
+}
+
 /// <summary>vm.overcommit_memory: how mm/util.c:__vm_enough_memory decides whether a charge fits.</summary>
 public enum OvercommitMode
 {
@@ -54,6 +68,8 @@ public sealed record KernelProfile
     public ulong TotalSwapPages { get; init; }
     /// <summary>Where the top-down search for an address starts when no hint is usable (the model's simplified mmap_base).</summary>
     public ulong MmapBase { get; init; } = 0x7f0000000000;
+    /// <summary>MAP_REFPAGE: none on every real kernel; the posted patch or its corrected accounting in the model.</summary>
+    public RefPageRules RefPage { get; init; } = RefPageRules.None;
     /// <summary>How names are kept: mainline's refcounted string on every real kernel; the others exist only in the model.</summary>
     public NamingDesign Naming { get; init; } = NamingDesign.Refcount;
 

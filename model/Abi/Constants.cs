@@ -16,6 +16,8 @@ public static class Map
     public const int GrowsDown = 0x0100, DenyWrite = 0x0800, Executable = 0x1000, Locked = 0x2000, NoReserve = 0x4000;
     public const int Populate = 0x8000, NonBlock = 0x10000, Stack = 0x20000, HugeTlb = 0x40000, Sync = 0x80000;
     public const int FixedNoReplace = 0x100000;
+    /// <summary>MAP_REFPAGE, proposed (seed 003) and never merged: the offset is the address of a reference page.</summary>
+    public const int RefPage = 0x200000;
 }
 
 /// <summary>madvise advice values the model implements.</summary>

@@ -40,7 +40,7 @@ public sealed class FlagFamily
         Names = [("MAP_FIXED", Map.Fixed), ("MAP_ANONYMOUS", Map.Anonymous), ("MAP_GROWSDOWN", Map.GrowsDown), ("MAP_DENYWRITE", Map.DenyWrite),
                  ("MAP_EXECUTABLE", Map.Executable), ("MAP_LOCKED", Map.Locked), ("MAP_NORESERVE", Map.NoReserve), ("MAP_POPULATE", Map.Populate),
                  ("MAP_NONBLOCK", Map.NonBlock), ("MAP_STACK", Map.Stack), ("MAP_HUGETLB", Map.HugeTlb), ("MAP_SYNC", Map.Sync),
-                 ("MAP_FIXED_NOREPLACE", Map.FixedNoReplace)],
+                 ("MAP_FIXED_NOREPLACE", Map.FixedNoReplace), ("MAP_REFPAGE", Map.RefPage)],
     };
 
     public static readonly FlagFamily Mlock2 = new() { Family = "MLOCK_", Names = [("MLOCK_ONFAULT", Mlock.OnFault)], Generated = [Mlock.OnFault] };

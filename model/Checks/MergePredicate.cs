@@ -18,6 +18,8 @@ public static class MergePredicate
     public static bool WouldMerge(KernelProfile profile, VmaShot src, VmaShot target)
     {
         if ((src.Flags & VmFlags.Special) != 0) return false;
+        // A MAP_REFPAGE mapping merges with nothing (the 6.12 port's check in is_mergeable_vma: docs/MAP-REFPAGE.md).
+        if (src.RefPage != 0 || target.RefPage != 0) return false;
         if (((src.Flags ^ target.Flags) & ~VmFlags.SoftDirty) != 0) return false;
         if (src.File != target.File) return false;
         if ((src.Name?.Value) != (target.Name?.Value)) return false;

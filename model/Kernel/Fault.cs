@@ -14,28 +14,37 @@ public sealed partial class LinuxModel
         if (v is null) return Outcome.Segv;
         // access_error: a write needs VM_WRITE; a read needs any of R/W/X (x86 has no write-only or exec-only pages).
         if (write ? (v.Flags & VmFlags.Write) == 0 : (v.Flags & VmFlags.AccessMask) == 0) return Outcome.Segv;
-        return Fault(p, v, addr & ~(Mem.PageSize - 1), write) ? Outcome.Ok : Outcome.Bus;
+        return Fault(p, v, addr & ~(Mem.PageSize - 1), write) switch
+        {
+            FaultResult.Ok => Outcome.Ok,
+            FaultResult.SigBus => Outcome.Bus,
+            _ => Outcome.Segv,
+        };
     }
+
+    /// <summary>How a fault ended: mapped, VM_FAULT_SIGBUS (past the end of a file), or VM_FAULT_SIGSEGV (refpage_fault's failed lookup).</summary>
+    enum FaultResult { Ok, SigBus, SigSegv }
 
     /// <summary>
     /// One access at a page address; false means SIGBUS (beyond the end of the file). An access the present PTE allows
     /// does not fault: the CPU only sets the accessed bit (and the dirty bit for a write), so nothing is faulted around.
     /// </summary>
-    bool Fault(Process p, Vma v, ulong addr, bool write)
+    FaultResult Fault(Process p, Vma v, ulong addr, bool write)
     {
         ulong vpn = addr >> Mem.PageShift;
         bool had = p.Ptes.TryGetValue(vpn, out var pte);
+        if (v.RefPage != 0) return RefPageFault(p, v, addr, write, had, pte);
         // Private anonymous memory, or a private file page that was already copied into an anonymous page.
         if (v.File is null || ((v.Flags & VmFlags.Shared) == 0 && had && pte.Folio.Anon))
         {
             PrivateAnonFault(p, v, vpn, write, had, pte);
-            return true;
+            return FaultResult.Ok;
         }
         if (had && !write && !Mutated(Mutation.FaultAroundPresentPage))
         {
             pte.Young = true;
             p.Ptes[vpn] = pte;
-            return true;
+            return FaultResult.Ok;
         }
         ulong index = v.PgOff + ((addr - v.Start) >> Mem.PageShift);
         if (!write)
@@ -43,13 +52,13 @@ public sealed partial class LinuxModel
             // do_read_fault maps the window around first, and only then finds the page itself past i_size (SIGBUS).
             FaultAround(p, v, addr);
             had = p.Ptes.TryGetValue(vpn, out pte); // the fault page itself may have been mapped just now
-            if (had && !Mutated(Mutation.FaultAroundPresentPage)) return true;
+            if (had && !Mutated(Mutation.FaultAroundPresentPage)) return FaultResult.Ok;
         }
         bool shared = (v.Flags & VmFlags.Shared) != 0;
         // do_cow_fault prepares the anon_vma before it asks the file for the page, so a private write past i_size
         // raises SIGBUS with the anon_vma already attached (vmf_anon_prepare, then __do_fault).
         if (write && !shared && !had && !Mutated(Mutation.CowFaultChecksSizeFirst)) v = AnonPrepare(p, v);
-        if (index * Mem.PageSize >= v.File!.Size) return false;
+        if (index * Mem.PageSize >= v.File!.Size) return FaultResult.SigBus;
         if (shared)
         {
             // A write fault dirties the folio (do_shared_fault / wp_page_shared -> fault_dirty_shared_page). A shmem
@@ -67,13 +76,13 @@ public sealed partial class LinuxModel
             pte.Young = true;
             if (write) { pte.Dirty = true; if (faults) pte.Folio.Dirty = true; }
             p.Ptes[vpn] = pte;
-            return true;
+            return FaultResult.Ok;
         }
         // Private file mapping: reads map the page cache, writes copy into an anonymous page.
         if (!write)
         {
             MapFilePte(p, v, vpn, PageCacheFolio(v.File, index));
-            return true;
+            return FaultResult.Ok;
         }
         // do_cow_fault (no PTE: the page cache folio is looked up, or created, and copied) or do_wp_page on the
         // page cache PTE (wp_page_copy, which removes the old mapping).
@@ -88,7 +97,7 @@ public sealed partial class LinuxModel
         var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(source) };
         AddLruVma(copy, v);
         p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
-        return true;
+        return FaultResult.Ok;
     }
 
     /// <summary>shmem_get_folio / filemap_fault: the page cache folio at index, allocated (and queued for the LRU) if absent.</summary>
@@ -262,7 +271,7 @@ public sealed partial class LinuxModel
             // page cache, COW-shared) faults.
             bool usable = p.Ptes.TryGetValue(vpn, out var pte) && !pte.Folio.IsZero &&
                           (!write || (pte.Folio.Anon && pte.Folio.Exclusive && pte.Folio.MapCount == 1));
-            if (!usable && !Fault(p, v, a, write)) { err = Errno.EFAULT; break; }
+            if (!usable && Fault(p, v, a, write) != FaultResult.Ok) { err = Errno.EFAULT; break; }
             // FOLL_TOUCH|FOLL_WRITE on a present page whose PTE and folio are both clean: folio_mark_dirty.
             if (usable && write && !pte.Dirty) pte.Folio.Dirty = true;
             MarkAccessed(p.Ptes[vpn].Folio);

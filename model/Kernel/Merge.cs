@@ -9,6 +9,9 @@ public sealed partial class LinuxModel
 {
     /// <summary>is_mergeable_vma: flags equal but for soft-dirty, same file, equal names (policy and uffd are always default).</summary>
     bool AttrsMergeable(Vma target, VmFlags flags, MappedFile? file, AnonName? name) =>
+        // A MAP_REFPAGE mapping merges with nothing: 6.12's is_mergeable_vma no longer refuses a neighbour with a
+        // ->close, which is all the posted patch relied on, so its port checks for the reference page outright.
+        target.RefPage == 0 &&
         ((target.Flags ^ flags) & ~VmFlags.SoftDirty) == 0 && target.File == file &&
         (Mutated(Mutation.MergeComparesNameObjects) ? ReferenceEquals(target.Name, name) : NameEq(target.Name, name));
 
@@ -102,7 +105,7 @@ public sealed partial class LinuxModel
     Vma? MergeExisting(Process p, Vma v, ulong s, ulong e, VmFlags flags, AnonName? name)
     {
         bool leftSide = s == v.Start, rightSide = e == v.End;
-        if ((flags & VmFlags.Special) != 0 || (!leftSide && !rightSide)) return null;
+        if ((flags & VmFlags.Special) != 0 || (!leftSide && !rightSide) || v.RefPage != 0) return null;
         ulong pgoff = v.PgOff + ((s - v.Start) >> Mem.PageShift);
         ulong pglen = (e - s) >> Mem.PageShift;
         var prev = leftSide ? p.Vmas.Prev(v) : null;

@@ -10,7 +10,9 @@ public sealed partial class LinuxModel
     {
         if ((off & (Mem.PageSize - 1)) != 0) return Outcome.Err(Errno.EINVAL);
         MappedFile? file = null;
-        if ((flags & Map.Anonymous) == 0)
+        // ksys_mmap_pgoff, with MAP_REFPAGE: no file is looked up for it either, and the offset is the reference page.
+        bool refPage = Profile.RefPage != RefPageRules.None && (flags & Map.RefPage) != 0;
+        if ((flags & Map.Anonymous) == 0 && !refPage)
         {
             if (handle < 0 || !p.Handles.TryGetValue(handle, out file)) return Outcome.Err(Errno.EBADF);
             // ksys_mmap_pgoff: MAP_HUGETLB needs a hugetlbfs file, and no file of the model is one.
@@ -91,7 +93,10 @@ public sealed partial class LinuxModel
         }
         if ((flags & Map.NoReserve) != 0) vmFlags |= VmFlags.NoReserve;
 
-        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff);
+        // mmap_region: a shared mapping is shmem whatever MAP_REFPAGE says; a private one gets refpage_vmops, unless
+        // the offset, its reference page, is 0 ("else if (refpage)"), which leaves it anonymous.
+        ulong refAddr = refPage && (vmFlags & VmFlags.Shared) == 0 ? off : 0;
+        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff, refAddr);
         if (err != 0) return Outcome.Err(err);
         if ((vmFlags & VmFlags.Locked) != 0 || (flags & (Map.Populate | Map.NonBlock)) == Map.Populate)
             Populate(p, addr, end, ignoreErrors: true);
@@ -154,7 +159,7 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>__mmap_region: unmap what MAP_FIXED covers, merge with a neighbour or insert a new VMA.</summary>
-    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff)
+    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff, ulong refPage = 0)
     {
         ulong end = addr + len;
         // accountable_mapping: private, writable, not NORESERVE (no file of the model is a hugetlbfs one). __mmap_region
@@ -176,7 +181,7 @@ public sealed partial class LinuxModel
         // unless VM_NORESERVE. It runs after vms_clean_up_area has cleared the old range, so a refusal leaves a gap.
         // (A new shared anonymous range never merges: its neighbours have their own /dev/zero file.)
         if (sharedAnon && (vmFlags & VmFlags.NoReserve) == 0 && !VmEnoughMemory(len >> Mem.PageShift)) return Errno.ENOMEM;
-        var merged = MergeNewRange(p, prev, next, addr, end, vmFlags, file, pgoff);
+        var merged = refPage != 0 ? null : MergeNewRange(p, prev, next, addr, end, vmFlags, file, pgoff);
         if (merged is null)
         {
             var f = file;
@@ -185,7 +190,7 @@ public sealed partial class LinuxModel
                 f = new MappedFile(nextFileId++, FileKind.DevZero, len, "/dev/zero (deleted)");
                 files.Add(f);
             }
-            merged = new Vma { Start = addr, End = end, Flags = vmFlags, PgOff = pgoff, File = f };
+            merged = new Vma { Start = addr, End = end, Flags = vmFlags, PgOff = pgoff, File = f, RefPage = refPage };
             p.Vmas.Insert(merged);
         }
         if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;

@@ -11,6 +11,7 @@ public sealed class Vma
     long anonId;
     bool anonSingular;
     AnonName? name;
+    ulong refPage;
 
     /// <summary>
     /// Set by fork when parent and child hold this same object (their copies would be identical), so fork allocates
@@ -42,10 +43,13 @@ public sealed class Vma
     /// <summary>The refcounted name object, shared by splits and fork.</summary>
     public AnonName? Name { get => name; set { Guard(); name = value; } }
 
+    /// <summary>MAP_REFPAGE's vm_private_data: the reference page's address (its vm_ops make the VMA not anonymous); 0 for none.</summary>
+    public ulong RefPage { get => refPage; set { Guard(); refPage = value; } }
+
     public ulong Pages => (End - Start) >> Mem.PageShift;
     public bool Contains(ulong addr) => Start <= addr && addr < End;
-    /// <summary>vma_is_anonymous: no vm_ops, i.e. private anonymous.</summary>
-    public bool IsAnonymous => File is null;
+    /// <summary>vma_is_anonymous: no vm_ops, i.e. private anonymous (a MAP_REFPAGE mapping has vm_ops).</summary>
+    public bool IsAnonymous => File is null && RefPage == 0;
     /// <summary>vma_is_anon_shmem: shared anonymous memory or an unlinked shmem file (memfd).</summary>
     public bool IsAnonShmem => File is { IsAnonShmem: true };
     public bool HasAnonVma => AnonId != 0;
@@ -53,10 +57,10 @@ public sealed class Vma
     /// <summary>vm_area_dup without the name reference (the caller takes it).</summary>
     public Vma CloneShallow() => new()
     {
-        start = start, end = end, flags = flags, pgOff = pgOff, file = file, anonId = anonId, anonSingular = anonSingular, name = name,
+        start = start, end = end, flags = flags, pgOff = pgOff, file = file, anonId = anonId, anonSingular = anonSingular, name = name, refPage = refPage,
     };
 
     public override string ToString() =>
         $"{Start:x}-{End:x} {VmFlagLetters.Render(Flags).TrimEnd()} pgoff={PgOff:x} anon={(AnonId == 0 ? "-" : AnonId + (AnonSingular ? "" : "*"))}" +
-        (Name is null ? "" : $" name=\"{Name.Value}\"#{Name.Id}") + (File is null ? "" : $" file#{File.Id}");
+        (Name is null ? "" : $" name=\"{Name.Value}\"#{Name.Id}") + (File is null ? "" : $" file#{File.Id}") + (RefPage == 0 ? "" : $" refpage={RefPage:x}");
 }

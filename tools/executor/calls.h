@@ -82,6 +82,9 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
+#ifndef MAP_REFPAGE
+#define MAP_REFPAGE 0x200000
+#endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x1
 #endif
