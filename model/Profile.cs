@@ -111,12 +111,26 @@ public sealed record KernelProfile
     /// <summary>The profiles known by name.</summary>
     public static IReadOnlyList<KernelProfile> All { get; } = [Linux612, Host618];
 
-    /// <summary>Looks a profile up by its name, with a naming design after a slash ("linux-6.12/strdup"); null when unknown.</summary>
+    /// <summary>
+    /// Looks a profile up by its name, with MAP_REFPAGE rules after a plus ("linux-6.12+refpage-posted") and a naming
+    /// design after a slash ("linux-6.12/strdup"), as <see cref="WithNaming"/> and <see cref="WithRefPage"/> spell them; null when unknown.
+    /// </summary>
     public static KernelProfile? ByName(string name)
     {
         int slash = name.IndexOf('/');
-        if (slash < 0) return All.FirstOrDefault(p => p.Name == name);
-        return ByName(name[..slash]) is { } kernel && NamingDesigns.ByKey(name[(slash + 1)..]) is { } design && design != NamingDesign.Refcount
-            ? kernel.WithNaming(design) : null;
+        if (slash >= 0)
+            return ByName(name[..slash]) is { } kernel && NamingDesigns.ByKey(name[(slash + 1)..]) is { } design && design != NamingDesign.Refcount
+                ? kernel.WithNaming(design) : null;
+        const string refpage = "+refpage-";
+        int plus = name.IndexOf(refpage, StringComparison.Ordinal);
+        if (plus >= 0)
+            return ByName(name[..plus]) is { } kernel &&
+                   Enum.GetValues<RefPageRules>().FirstOrDefault(r => r != RefPageRules.None && r.ToString().ToLowerInvariant() == name[(plus + refpage.Length)..]) is var rules && rules != RefPageRules.None
+                ? kernel.WithRefPage(rules) : null;
+        return All.FirstOrDefault(p => p.Name == name);
     }
+
+    /// <summary>This kernel with MAP_REFPAGE under <paramref name="rules"/>, named for them ("linux-6.12+refpage-posted").</summary>
+    public KernelProfile WithRefPage(RefPageRules rules) =>
+        rules == RefPageRules.None ? this : this with { Name = $"{Name}+refpage-{rules.ToString().ToLowerInvariant()}", RefPage = rules };
 }

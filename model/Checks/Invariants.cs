@@ -290,12 +290,18 @@ public static class Invariants
         for (var v = p.Vmas.FirstEndingAfter(range.s); v is not null && v.Start < range.e; v = p.Vmas.Next(v))
         {
             if ((v.Flags & VmFlags.Locked) == 0 || (v.Flags & VmFlags.LockOnFault) != 0 || (v.Flags & VmFlags.AccessMask) == 0) continue;
+            if (v.RefPage != 0 && ReferenceUnreachable(p, v.RefPage)) continue; // refpage_fault's SIGSEGV stops the VMA's population
             for (ulong a = Math.Max(v.Start, range.s); a < Math.Min(v.End, range.e); a += Mem.PageSize)
                 if (!p.Ptes.ContainsKey(a >> Mem.PageShift) && !BeyondEof(v, a))
                     return new(nameof(MlockPopulated), p.Index, $"page {a:x} of a locked VMA is not present", [v]);
         }
         return null;
     }
+
+    /// <summary>Where refpage_fault's get_user_pages fails: no VMA, no VM_READ, VM_IO or VM_PFNMAP, or a file page past i_size.</summary>
+    static bool ReferenceUnreachable(Process p, ulong address) =>
+        p.Vmas.Containing(address) is not { } rv || (rv.Flags & VmFlags.Read) == 0 || (rv.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0 ||
+        BeyondEof(rv, address & ~(Mem.PageSize - 1));
 
     /// <summary>A file page at or past i_size cannot be populated: the fault is SIGBUS, which population ignores.</summary>
     static bool BeyondEof(Vma v, ulong a) =>

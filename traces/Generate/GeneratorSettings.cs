@@ -24,6 +24,12 @@ public sealed record GeneratorSettings
     /// </summary>
     public bool NamesInMemory { get; init; }
 
+    /// <summary>
+    /// MAP_REFPAGE mappings (seed 003): a fifth of the mmaps become private MAP_REFPAGE mappings whose reference page is
+    /// an arena page. For a profile with RefPageRules other than None; off by default, so a seed's trace never changes.
+    /// </summary>
+    public bool RefPages { get; init; }
+
     /// <summary>The bytes stores write: letters, so that names are often equal; a NUL, which ends a name; and two bytes no name may hold.</summary>
     public static readonly byte[] StoredBytes = "aabbc"u8.ToArray().Concat(new byte[] { 0, (byte)']', (byte)'\n' }).ToArray();
 

@@ -176,6 +176,8 @@ public sealed partial class Realiser
         int prot = (int)Prots[v % Prots.Length];
         int extra = (v / 48 % 6) switch { 3 => Map.Locked, 4 => Map.Populate, 5 => Map.NoReserve, _ => 0 };
         var handles = p.Handles.Keys.Order().ToList();
+        if (settings.RefPages && v % 5 == 0)
+            return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Fixed | Map.RefPage | extra, -1, NameSlot(v / 5));
         switch (v / 6 % 8)
         {
             case 3 or 4: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.FixedNoReplace | extra);
