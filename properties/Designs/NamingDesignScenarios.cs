@@ -39,21 +39,21 @@ public class NamingDesignScenarios
     [Fact] // equal strings at two addresses are two names to a kernel that compares pointers
     public void User_pointer_names_equal_as_text_do_not_merge()
     {
-        var s = On(NamingDesign.UserPointer);
-        s.Mmap(B, 4 * P, RW);
-        s.Store(B, 'x');
-        s.Store(B + 0x10, 'x');
-        s.NameFrom(B + 2 * P, P, B).Is("0");
-        s.NameFrom(B + 3 * P, P, B + 0x10).Is("0");
+        // Two buffers holding "x", naming two neighbouring pages.
+        static Scenario TwoBuffers(NamingDesign d)
+        {
+            var s = On(d);
+            s.Mmap(B, 4 * P, RW);
+            s.Store(B, 'x');
+            s.Store(B + 0x10, 'x');
+            s.NameFrom(B + 2 * P, P, B).Is("0");
+            s.NameFrom(B + 3 * P, P, B + 0x10).Is("0");
+            return s;
+        }
+        var s = TwoBuffers(NamingDesign.UserPointer);
         Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 3, "rw-p", "[anon:x]"), L(3, 4, "rw-p", "[anon:x]")), s.Maps());
         Assert.NotNull(NameProperties.EqualNamesMerge(s.Model));
-        var mainline = On(NamingDesign.Refcount);
-        mainline.Mmap(B, 4 * P, RW);
-        mainline.Store(B, 'x');
-        mainline.Store(B + 0x10, 'x');
-        mainline.NameFrom(B + 2 * P, P, B).Is("0");
-        mainline.NameFrom(B + 3 * P, P, B + 0x10).Is("0");
-        Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 4, "rw-p", "[anon:x]")), mainline.Maps());
+        Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 4, "rw-p", "[anon:x]")), TwoBuffers(NamingDesign.Refcount).Maps());
     }
 
     [Fact] // the same story under mainline: the string is copied at the prctl, so the buffer is free again
