@@ -30,6 +30,8 @@ public sealed record Arg(string Label, ArgKind Kind, FlagFamily? Family = null, 
     public ulong Droppable { get; init; }
     /// <summary>The value the shrinker tries instead of any other (a flags or size argument).</summary>
     public ulong? Simplest { get; init; }
+    /// <summary>How many bits a number argument may have (8 for store's byte): a trace that gives more is refused, never cut.</summary>
+    public int Bits { get; init; } = 64;
 }
 
 /// <summary>One argument's value: a number (a handle as a signed one, -1 for none) or a name (its Number the arena pointer, 0 for none).</summary>
@@ -138,7 +140,7 @@ public static class CallTable
             c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, false)) { Weight = 10 },
         new("write", "write_byte", [Addr], RangeRule.Byte, CallEffect.None, c => c is TouchCall { Write: true },
             c => c is TouchCall t ? [N(t.Addr)] : [], (p, a) => new TouchCall(p, a[0].Number, true)) { Simpler = "read", Weight = 9 },
-        new("store", "store_byte", [Addr, new("the byte", ArgKind.Size) { Simplest = 1 }], RangeRule.Byte, CallEffect.None, c => c is StoreCall,
+        new("store", "store_byte", [Addr, new("the byte", ArgKind.Size) { Simplest = 1, Bits = 8 }], RangeRule.Byte, CallEffect.None, c => c is StoreCall,
             c => c is StoreCall t ? [N(t.Addr), N((ulong)t.Value)] : [], (p, a) => new StoreCall(p, a[0].Number, (byte)a[1].Number)) { Simpler = "write" },
         new("fork", "fork_process", [], RangeRule.None, CallEffect.Fork, c => c is ForkCall, _ => [], (p, _) => new ForkCall(p)) { Weight = 6 },
         new("exit", "exit_process", [], RangeRule.None, CallEffect.Exit, c => c is ExitCall, _ => [], (p, _) => new ExitCall(p)) { Weight = 2 },

@@ -27,6 +27,7 @@ public class SyntaxErrorTests
     [InlineData("p0: prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x200000000000, 0x1000, \"a\\qb\")", "bad.trace:4:71: expected an escape \\\\, \\\", \\n, \\t or \\xNN, found '\\q'")]
     [InlineData("p0: prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x200000000000, 0x1000, \"a\\x4\")", "bad.trace:4:73: expected two hex digits after \\x, found '4\"'")]
     [InlineData("p0: prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x200000000000, 0x1000, \"caf\u00e9\")", "bad.trace:4:73: expected printable ASCII or an escape in the string, found U+00E9 (write bytes as \\xNN)")]
+    [InlineData("p0: store(0x200000000000, 0x100)", "bad.trace:4:27: expected a number below 2^8 for the byte, found '0x100'")]
     [InlineData("p0: prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x200000000000, 0x1000, (char *)0)", "bad.trace:4:77: expected 1 (the bad pointer) or an arena address in (char *)ADDRESS, found 0 (write NULL)")]
     [InlineData("p0: prctl(PR_SET_VMA_ANON_NAME, 0x200000000000, 0x1000, \"x\")", "bad.trace:4:11: expected PR_SET_VMA as the option, found 'PR_SET_VMA_ANON_NAME'")]
     [InlineData("p0: setcreds(0x10000, 2)", "bad.trace:4:23: expected 0 or 1 for CAP_IPC_LOCK, found '2'")]

@@ -370,6 +370,8 @@ static void parse_batch(FILE *f)
 				die_batch(lineno, "bad number '%s'", t);
 			}
 		}
+		if (op == OP_STORE && c->a[1] > 0xff)
+			die_batch(lineno, "a store's byte must be at most 0xff", NULL);
 	}
 	free(line);
 	if (ferror(f)) {

@@ -66,7 +66,7 @@ internal static class CallSyntax
             ArgKind.Bit => new ArgValue(a.Bit() ? 1UL : 0UL),
             ArgKind.Name => a.Name() is var (text, bad, from) ? ArgValue.OfName(text, bad, from) : default,
             ArgKind.Constant => a.Symbol(x.Constant!),
-            _ => new ArgValue(a.U64()),
+            _ => new ArgValue(a.U64(x.Bits)),
         }).ToArray();
         a.Close();
         return spec.Build(pid, values);
@@ -98,7 +98,7 @@ internal static class CallSyntax
                 throw cur.Expected(i == 0 ? $"')' ({call} takes no arguments)" : $"')' after {names[i - 1]} ({Arity})");
         }
 
-        public ulong U64() => cur.Number(Next());
+        public ulong U64(int bits = 64) => cur.Number(Next(), bits);
 
         public ulong Flags(FlagFamily s)
         {
