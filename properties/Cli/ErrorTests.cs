@@ -60,7 +60,7 @@ public class ErrorTests
     {
         var r = Run("frob", "x");
         Assert.Equal(2, r.Code);
-        Assert.StartsWith("anonvma: unknown command 'frob' (commands: campaign, designs, export-c, fuzz, help, merge, print, record, replay, report)\n", r.Err);
+        Assert.StartsWith("anonvma: unknown command 'frob' (commands: campaign, designs, export-c, fuzz, help, merge, print, record, refpage, replay, report)\n", r.Err);
         var o = Run("replay", Example("name-middle.trace"), "--frob");
         Assert.Equal(2, o.Code);
         Assert.StartsWith("anonvma: unknown option '--frob' for replay\n", o.Err);
