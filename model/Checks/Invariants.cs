@@ -214,7 +214,7 @@ public static class Invariants
             if (!p.Running) continue;
             recount.Clear();
             foreach (var pte in p.Ptes.Values)
-                if (!pte.Folio.IsZero) recount[(int)(pte.Folio.Anon ? RssCounter.AnonPages : pte.Folio.SwapBacked ? RssCounter.ShmemPages : RssCounter.FilePages)]++;
+                if (!pte.Folio.IsZero) recount[(int)pte.Folio.Counter]++;
             for (int i = 0; i < 4; i++)
                 if (recount[i] != p.Rss[i])
                     return new(nameof(RssCountersMatchPageTables), p.Index, $"{(RssCounter)i} is {p.Rss[i]} but the page table holds {recount[i]} such pages", []);

@@ -12,7 +12,7 @@ namespace AnonVma.Model.Checks;
 /// </summary>
 public static class NameProperties
 {
-    /// <summary>Every property, in the order <see cref="First"/> runs them.</summary>
+    /// <summary>Every property.</summary>
     public static readonly IReadOnlyList<Invariant> All =
     [
         new(nameof(NameShownIsNameSet), NameShownIsNameSet, _ => true),
@@ -20,14 +20,6 @@ public static class NameProperties
         new(nameof(EqualNamesMerge), EqualNamesMerge, m => m.Last is { Sites.Count: > 0 }),
         new(nameof(ForkCopiesNoName), ForkCopiesNoName, m => m.Last is { Call: ForkCall }),
     ];
-
-    /// <summary>The first property the model's last call broke, or null.</summary>
-    public static Violation? First(LinuxModel m)
-    {
-        foreach (var p in All)
-            if (p.Check(m) is { } v) return v;
-        return null;
-    }
 
     /// <summary>
     /// maps shows each name as it was when it was set, whatever the process later does to the buffer it passed: the

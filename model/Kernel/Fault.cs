@@ -87,17 +87,26 @@ public sealed partial class LinuxModel
         // do_cow_fault (no PTE: the page cache folio is looked up, or created, and copied) or do_wp_page on the
         // page cache PTE (wp_page_copy, which removes the old mapping).
         if (had || Mutated(Mutation.CowFaultChecksSizeFirst)) v = AnonPrepare(p, v);
-        var source = had ? pte.Folio : PageCacheFolio(v.File!, index);
-        if (had)
+        MapAnonCopy(p, v, vpn, had ? pte.Folio : PageCacheFolio(v.File!, index), replaces: had);
+        return FaultResult.Ok;
+    }
+
+    /// <summary>
+    /// The PTE at vpn becomes a new anonymous page holding a copy of <paramref name="source"/>, dirty and young, counted
+    /// as MM_ANONPAGES (set_pte_range for do_cow_fault's page, or wp_page_copy). When it <paramref name="replaces"/> a
+    /// mapping of a page cache page, wp_page_copy first takes that page's rmap and its mm_counter_file count away.
+    /// </summary>
+    void MapAnonCopy(Process p, Vma v, ulong vpn, Folio source, bool replaces)
+    {
+        if (replaces)
         {
-            RemoveRmap(pte.Folio, v);
-            AddRss(p, MmCounterFile(pte.Folio), -1); // wp_page_copy: the file page's count goes, an anonymous one comes
+            RemoveRmap(source, v);
+            AddRss(p, source.CounterFile, -1);
         }
-        AddRss(p, RssCounter.AnonPages, 1); // wp_page_copy, or set_pte_range for do_cow_fault's new page
+        AddRss(p, RssCounter.AnonPages, 1);
         var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(source) };
         AddLruVma(copy, v);
         p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
-        return FaultResult.Ok;
     }
 
     /// <summary>shmem_get_folio / filemap_fault: the page cache folio at index, allocated (and queued for the LRU) if absent.</summary>
@@ -114,7 +123,7 @@ public sealed partial class LinuxModel
     void MapFilePte(Process p, Vma v, ulong vpn, Folio folio)
     {
         folio.MapCount++;
-        AddRss(p, MmCounterFile(folio), 1); // set_pte_range, filemap_map_pages: add_mm_counter(mm_counter_file(folio))
+        AddRss(p, folio.CounterFile, 1); // set_pte_range, filemap_map_pages: add_mm_counter(mm_counter_file(folio))
         p.Ptes[vpn] = new Pte { Folio = folio, Young = true };
         MlockVma(folio, v);
     }
@@ -314,7 +323,7 @@ public sealed partial class LinuxModel
     {
         if (pte.Folio.IsZero) return;
         var folio = pte.Folio;
-        AddRss(p, MmCounter(folio), -1); // zap_present_folio_ptes: rss[mm_counter(folio)] -= nr
+        AddRss(p, folio.Counter, -1); // zap_present_folio_ptes: rss[mm_counter(folio)] -= nr
         if (!folio.Anon)
         {
             if (pte.Dirty && !Mutated(Mutation.ZapDropsDirtyBit)) folio.Dirty = true;

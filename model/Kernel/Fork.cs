@@ -120,7 +120,7 @@ public sealed partial class LinuxModel
             if (!pte.Folio.IsZero)
             {
                 pte.Folio.MapCount++;
-                AddRss(child, MmCounter(pte.Folio), 1); // copy_present_ptes: rss[mm_counter(folio)]++
+                AddRss(child, pte.Folio.Counter, 1); // copy_present_ptes: rss[mm_counter(folio)]++
             }
             if (pte.Folio.Anon) pte.Folio.Exclusive = false; // folio_try_dup_anon_rmap_pte: both sides now write-fault first
             child.Ptes[vpn] = new Pte { Folio = pte.Folio, Dirty = pte.Dirty && !shared, Young = false };

@@ -176,7 +176,7 @@ public sealed partial class LinuxModel
         var r = TouchGrowingStack(p, addr, write: true);
         if (r.Kind != OutcomeKind.Value) return r;
         var folio = p.Ptes[addr >> Mem.PageShift].Folio;
-        (folio.Data ??= new byte[Mem.PageSize])[(int)(addr & (Mem.PageSize - 1))] = value;
+        (folio.Data ??= new PageBytes()).Set((int)(addr & (Mem.PageSize - 1)), value);
         return r;
     }
 }

@@ -27,13 +27,7 @@ public sealed partial class LinuxModel
                 return FaultResult.Ok;
             }
             // wp_page_copy of a page cache page: its count goes, an anonymous page's comes.
-            v = AnonPrepare(p, v);
-            RemoveRmap(pte.Folio, v);
-            AddRss(p, MmCounterFile(pte.Folio), -1);
-            AddRss(p, RssCounter.AnonPages, 1);
-            var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(pte.Folio) };
-            AddLruVma(copy, v);
-            p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
+            MapAnonCopy(p, AnonPrepare(p, v), vpn, pte.Folio, replaces: true);
             return FaultResult.Ok;
         }
         // do_cow_fault prepares the anon_vma (vmf_anon_prepare) before it asks ->fault for the page to copy.
@@ -42,10 +36,7 @@ public sealed partial class LinuxModel
         if (write)
         {
             // finish_fault of the COW page: MM_ANONPAGES, a new anonymous rmap, the reference page copied.
-            AddRss(p, RssCounter.AnonPages, 1);
-            var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(reference) };
-            AddLruVma(copy, v);
-            p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
+            MapAnonCopy(p, v, vpn, reference, replaces: false);
             return FaultResult.Ok;
         }
         // do_read_fault (no fault-around: refpage_vmops has no map_pages) -> finish_fault: the reference page itself is
@@ -54,7 +45,7 @@ public sealed partial class LinuxModel
         // mm_counter(folio), MM_ANONPAGES: check_mm's "Bad rss-counter state" at exit. The correction counts it by
         // mm_counter at both ends.
         reference.MapCount++;
-        AddRss(p, Profile.RefPage == RefPageRules.Corrected ? MmCounter(reference) : MmCounterFile(reference), 1);
+        AddRss(p, Profile.RefPage == RefPageRules.Corrected ? reference.Counter : reference.CounterFile, 1);
         p.Ptes[vpn] = new Pte { Folio = reference, Young = true };
         MlockVma(reference, v);
         return FaultResult.Ok;

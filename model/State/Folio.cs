@@ -40,10 +40,16 @@ public sealed class Folio
     public bool InPageCache;
 
     /// <summary>The page's bytes, null while all zero: what a user-pointer name shows (a copy-on-write copies them).</summary>
-    public byte[]? Data;
+    public PageBytes? Data;
 
     /// <summary>A new anonymous page holding a copy of <paramref name="from"/>'s bytes (wp_page_copy, do_cow_fault).</summary>
-    public static byte[]? CopyData(Folio from) => from.Data is { } d ? (byte[])d.Clone() : null;
+    public static PageBytes? CopyData(Folio from) => from.Data?.Clone();
+
+    /// <summary>mm_counter_file: a swap-backed folio counts as MM_SHMEMPAGES, any other file folio as MM_FILEPAGES.</summary>
+    public RssCounter CounterFile => SwapBacked ? RssCounter.ShmemPages : RssCounter.FilePages;
+
+    /// <summary>mm_counter: an anonymous folio counts as MM_ANONPAGES, any other as <see cref="CounterFile"/> says.</summary>
+    public RssCounter Counter => Anon ? RssCounter.AnonPages : CounterFile;
 
     /// <summary>folio_ref_count: one per mapping PTE, one per batch entry, one for the page cache.</summary>
     public int RefCount => MapCount + BatchRefs + (InPageCache ? 1 : 0);

@@ -93,9 +93,9 @@ static class ForkBench
 
     /// <summary>
     /// The model's fork under one naming design on the same VMAs, unnamed and named models built first and forked in
-    /// turn, as forkbench does: the mean and the shortest, ms, and the name strings one named fork allocated.
+    /// turn, as forkbench does: the mean, ms, and the name strings one named fork allocated.
     /// </summary>
-    static ((double Unnamed, double Named) Mean, (double Unnamed, double Named) Min, long Copies) ModelFork(int vmas, int forks, int content, NamingDesign design)
+    static ((double Unnamed, double Named) Mean, long Copies) ModelFork(int vmas, int forks, int content, NamingDesign design)
     {
         const ulong B = 0x200000000000, P = 4096;
         ulong pages = (ulong)Math.Max(content, 1);
@@ -115,7 +115,6 @@ static class ForkBench
         LinuxModel[] models = [Build(false), Build(true)];
         long copies = 0;
         var sum = new double[2];
-        double[] min = [double.MaxValue, double.MaxValue];
         for (int i = 0; i < forks; i++)
             for (int k = 0; k < 2; k++)
             {
@@ -126,8 +125,7 @@ static class ForkBench
                 if (named == 1) copies = models[1].LastCallNameAllocations;
                 models[named].Apply(new ExitCall((int)child.Value));
                 sum[named] += ms;
-                min[named] = Math.Min(min[named], ms);
             }
-        return ((sum[0] / forks, sum[1] / forks), (min[0], min[1]), copies);
+        return ((sum[0] / forks, sum[1] / forks), copies);
     }
 }

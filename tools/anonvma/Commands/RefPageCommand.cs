@@ -31,7 +31,7 @@ public sealed class RefPageCommand : CliCommand
             var hit = RefPageSearch.Hunt(posted, check, long.MaxValue, budget, cancel: context.Cancel);
             if (hit is null) { o.WriteLine($"{check.Name} on {posted.Name}: not broken within {budget.TotalSeconds:F0} s"); continue; }
             hits.Add(hit);
-            o.WriteLine($"{check.Name} on {posted.Name}: broken by seed {hit.Seed} ({hit.TracesRun:N0} traces, {hit.ToFind.TotalSeconds:F1} s), " +
+            o.WriteLine($"{check.Name} on {posted.Name}: broken by seed {hit.Seed} ({hit.Seed:N0} traces, {hit.ToFind.TotalSeconds:F1} s), " +
                         $"shrunk from {hit.ShrunkFrom} to {hit.Trace.Calls.Count} calls: {hit.Finding.Message}");
             o.WriteLine(TraceText.Print(TraceDocument.Of(hit.Trace)));
         }

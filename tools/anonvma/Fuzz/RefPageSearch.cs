@@ -31,7 +31,8 @@ public static class RefPageSearch
     }, m => m.Last is { Call: ExitCall });
 
     /// <summary>The first trace (seed order) that breaks the check, shrunk against it alone; null when none did within the budget.</summary>
-    public sealed record Hit(string Check, Trace Trace, Finding Finding, long Seed, int ShrunkFrom, int TracesRun, TimeSpan ToFind);
+    /// <param name="Seed">Also how many traces ran: seeds run from 1.</param>
+    public sealed record Hit(string Check, Trace Trace, Finding Finding, long Seed, int ShrunkFrom, TimeSpan ToFind);
 
     public static Hit? Hunt(KernelProfile profile, Invariant check, long maxTraces, TimeSpan budget, int length = 24, CancellationToken cancel = default)
     {
@@ -42,7 +43,7 @@ public static class RefPageSearch
             if (Generate(seed, length, profile) is not { } trace || oracle.CheckOne(trace) is not { } f) continue;
             var found = sw.Elapsed;
             var shrunk = Shrinker.Shrink(trace, f, oracle, maxCandidates: 5_000, cancel);
-            return new Hit(check.Name, shrunk.Trace, shrunk.Finding, seed, trace.Calls.Count, (int)seed, found);
+            return new Hit(check.Name, shrunk.Trace, shrunk.Finding, seed, trace.Calls.Count, found);
         }
         return null;
     }
