@@ -21,5 +21,8 @@ public sealed record ProcessView(int Pid, bool Gone, IReadOnlyList<string> Maps,
 /// <summary>What one call returned (in the executor's spelling) and what every live process looked like afterwards.</summary>
 public sealed record Step(int Index, int Pid, string Result, IReadOnlyList<ProcessView> Processes);
 
-/// <summary>Everything one judge observed for one trace: the common currency that comparisons read.</summary>
-public sealed record TraceRun(string TraceId, RunEnd End, string? Detail, IReadOnlyList<Step> Steps);
+/// <summary>
+/// Everything one judge observed for one trace: the common currency that comparisons read. KernelLog holds what the
+/// kernel logged while the trace ran, when the judge was asked to read it (an executor's "option kmsg"), else null.
+/// </summary>
+public sealed record TraceRun(string TraceId, RunEnd End, string? Detail, IReadOnlyList<Step> Steps, IReadOnlyList<string>? KernelLog = null);

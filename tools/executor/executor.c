@@ -44,9 +44,42 @@ static int extra_op(const struct cmd *c, struct resp *r)
 
 /* "option same": a process whose view did not change since its last report prints "O pN same" instead.
  * "option fields A,B": smaps blocks keep only their header and the lines labelled A, B, ... */
-static int opt_same, opt_stats, opt_bare, opt_fresh, opt_stepwise;
+static int opt_same, opt_stats, opt_bare, opt_fresh, opt_stepwise, opt_kmsg;
 static char opt_fields[512];
 static struct sbuf last_view[MAXPROC];
+
+/*
+ * "option kmsg": what the kernel logged while a trace ran, read from /dev/kmsg once its processes are gone (an exited
+ * mm is checked by check_mm as it is freed, which is when "BUG: Bad rss-counter state" is printed) and printed as
+ * "K <message>" lines before the trace's last line.  What was logged before the trace began is skipped: the log of
+ * another trace, or of the machine.  Under QEMU the guest's log is the batch's alone; natively it is the host's.
+ */
+static int kmsg_fd = -1;
+
+/* the records /dev/kmsg has now, each message printed as a K line (print 1) or dropped (0) */
+static void kmsg_take(int print)
+{
+	static char rec[8192];
+	for (;;) {
+		ssize_t n = read(kmsg_fd, rec, sizeof rec - 1);
+		if (n < 0 && errno == EPIPE)
+			continue; /* records overwritten before they were read: the next one follows */
+		if (n <= 0)
+			return;
+		rec[n] = 0;
+		char *msg = strchr(rec, ';'), *nl;
+		if (!msg || !print)
+			continue;
+		if ((nl = strchr(++msg, '\n')))
+			*nl = 0; /* continuation lines (" KEY=value") dropped */
+		printf("K %s\n", msg);
+	}
+}
+
+static void kmsg_done(void)
+{
+	kmsg_take(1);
+}
 
 /* does an smaps line pass "option fields"? (headers always do) */
 static int field_wanted(const char *l, size_t n)
@@ -82,6 +115,8 @@ static int relays;
 static void trace_start(void)
 {
 	forget_views();
+	if (kmsg_fd >= 0)
+		kmsg_take(0);
 	if (relays)
 		relay_reset();
 }
@@ -271,13 +306,15 @@ static void parse_batch(FILE *f)
 				opt_stepwise = 1;
 			} else if (nt == 2 && !strcmp(tok[1], "bare")) {
 				opt_bare = 1;
+			} else if (nt == 2 && !strcmp(tok[1], "kmsg")) {
+				opt_kmsg = 1;
 			} else if (nt == 3 && !strcmp(tok[1], "fields")) {
 				if (strlen(tok[2]) >= sizeof opt_fields - 2)
 					die_batch(lineno, "option fields: list too long", NULL);
 				/* stored as ",A,B,C," so a label matches as ",LABEL," */
 				snprintf(opt_fields, sizeof opt_fields, ",%s,", tok[2]);
 			} else {
-				die_batch(lineno, "usage: option same | option stats | option fresh | option stepwise | option bare | option fields <Label,Label,...>", NULL);
+				die_batch(lineno, "usage: option same | option stats | option fresh | option stepwise | option bare | option kmsg | option fields <Label,Label,...>", NULL);
 			}
 			continue;
 		}
@@ -560,6 +597,14 @@ static void run_batch(void)
 		rt_print_view = print_view;
 	if (opt_fields[0])
 		rt_keep_line = field_wanted;
+	if (opt_kmsg) {
+		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (kmsg_fd < 0) {
+			fprintf(stderr, "option kmsg: cannot read /dev/kmsg: %s\n", strerror(errno));
+			exit(1);
+		}
+		rt_trace_done = kmsg_done;
+	}
 	if (opt_bare) {
 		run_bare();
 		fflush(stdout);

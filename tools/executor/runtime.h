@@ -101,7 +101,8 @@ enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
  * ("option same"), and rt_trace_start runs as each trace begins.  For the
  * memory limit, rt_child_hook runs in p0 before its first call, and
  * rt_death_note may add a word to the crash line of a process that died with
- * status st.  For relays (relay.h), rt_worker_op takes a command of the
+ * status st.  rt_trace_done runs once a trace's processes are gone, before its
+ * last line is printed ("option kmsg").  For relays (relay.h), rt_worker_op takes a command of the
  * executor's own in a trace process (1: taken, nothing is answered), and
  * rt_keep_cmd_pipes leaves every command pipe's write end open in them.
  */
@@ -110,6 +111,7 @@ static int (*rt_extra_op)(const struct cmd *c, struct resp *r);
 static int (*rt_keep_line)(const char *l, size_t n);
 static void (*rt_print_view)(int idx, struct sbuf *v);
 static void (*rt_trace_start)(void);
+static void (*rt_trace_done)(void);
 static void (*rt_child_hook)(void);
 static const char *(*rt_death_note)(int st);
 static int (*rt_worker_op)(const struct cmd *c, uint64_t base, uint64_t size);
@@ -1237,6 +1239,8 @@ static void trace_cleanup(void)
 static int trace_fail(void)
 {
 	kill_trace();
+	if (rt_trace_done)
+		rt_trace_done();
 	printf("T %s %s\n", run.t->id, fail_msg);
 	trace_cleanup();
 	return -1;
@@ -1454,8 +1458,10 @@ static int trace_call(const struct cmd *call)
 /* "T <id> end", after the last call */
 static void trace_end(void)
 {
-	printf("T %s end\n", run.t->id);
 	kill_trace();
+	if (rt_trace_done)
+		rt_trace_done();
+	printf("T %s end\n", run.t->id);
 	trace_cleanup();
 }
 

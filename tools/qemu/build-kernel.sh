@@ -6,6 +6,8 @@
 #   build-kernel.sh --print-path  print the path without building; exit 1 if it is absent
 #   --variant strdup              the same kernel with strdup-names.patch applied: every VMA copy (fork, split)
 #                                 copies its name instead of taking a reference (the fork benchmark's second image)
+#   --variant refpage             the same kernel with refpage.patch applied: seed 003's MAP_REFPAGE as posted
+#                                 (the third image, on which the model's "Bad rss-counter" prediction is checked)
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/anonvma/linux-6.12-<key>/{bzImage,config,build.log}
 # where <key> = <package version>-<first 16 hex digits of sha256(kernel.config)>, and for a variant
@@ -21,11 +23,12 @@ TOPDIR=linux-source-6.12 # the tarball's top-level folder
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 note() { echo "$PROG: $*" >&2; }
 usage() {
-	echo "usage: $PROG [--print-path] [--variant strdup]" >&2
+	echo "usage: $PROG [--print-path] [--variant strdup|refpage]" >&2
 	echo "  Builds the AnonVma oracle kernel (Linux 6.12, CONFIG_ANON_VMA_NAME=y) if it is not" >&2
 	echo "  cached yet, and prints the path of its bzImage." >&2
 	echo "  --print-path: print the path only; exit 1 if the image has not been built." >&2
 	echo "  --variant strdup: the same kernel with strdup-names.patch (names copied on every VMA copy)." >&2
+	echo "  --variant refpage: the same kernel with refpage.patch (seed 003's MAP_REFPAGE, as posted)." >&2
 }
 
 PRINT_ONLY=0 VARIANT=
@@ -47,7 +50,8 @@ PATCHFILE=
 case $VARIANT in
 "") ;;
 strdup) PATCHFILE=$HERE/strdup-names.patch ;;
-*) usage; die "unknown variant '$VARIANT' (the one variant is strdup)" ;;
+refpage) PATCHFILE=$HERE/refpage.patch ;;
+*) usage; die "unknown variant '$VARIANT' (the variants are strdup and refpage)" ;;
 esac
 [ -z "$PATCHFILE" ] || [ -r "$PATCHFILE" ] || die "missing $PATCHFILE"
 

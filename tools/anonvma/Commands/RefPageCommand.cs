@@ -10,7 +10,8 @@ namespace AnonVma.Cli;
 /// <summary>
 /// `refpage`: MAP_REFPAGE (seed 003) on the model: the posted patch's RSS accounting broken at exit, found and shrunk
 /// from generated sequences; the seed's own "Bad rss-counter" values found and shrunk; and a campaign on the corrected
-/// accounting (docs/MAP-REFPAGE.md).
+/// accounting (docs/MAP-REFPAGE.md). The shrunk traces are replayed on Linux 6.12 with the patch ported, when its image
+/// is built (tools/qemu/build-kernel.sh --variant refpage), the kernel's log beside the model's prediction.
 /// </summary>
 public sealed class RefPageCommand : CliCommand
 {
@@ -35,6 +36,7 @@ public sealed class RefPageCommand : CliCommand
                         $"shrunk from {hit.ShrunkFrom} to {hit.Trace.Calls.Count} calls: {hit.Finding.Message}");
             o.WriteLine(TraceText.Print(TraceDocument.Of(hit.Trace)));
         }
+        bool agreed = Confirm(hits.Select(h => h.Trace).ToList(), o);
         var corrected = RefPageSearch.Profile(RefPageRules.Corrected);
         var span = args.GetValue(time) ?? TimeSpan.FromSeconds(60);
         var c = RefPageSearch.Campaign(corrected, span, cancel: context.Cancel);
@@ -51,6 +53,39 @@ public sealed class RefPageCommand : CliCommand
             }
             o.WriteLine($"shrunk traces written under {Path.Combine("traces", "corpus", "refpage")}");
         }
-        return c.First is null && hits.Count == 2 ? ExitCode.Ok : ExitCode.Differs;
+        return c.First is null && hits.Count == 2 && agreed ? ExitCode.Ok : ExitCode.Differs;
     }
+
+    /// <summary>
+    /// The shrunk traces replayed on Linux 6.12 with the patch ported (the refpage image, when it is built), the kernel's
+    /// log read through the executor beside the model's prediction; false if they disagree on anything.
+    /// </summary>
+    static bool Confirm(IReadOnlyList<Trace> traces, TextWriter o)
+    {
+        if (traces.Count == 0) return true;
+        if (QemuJudge.TryCreate(out var why, "refpage") is not { } kernel)
+        {
+            o.WriteLine($"not replayed on a real kernel: {why}");
+            return true;
+        }
+        kernel.KernelLog = true;
+        var model = new ModelJudge(kernel.Profile) { KernelLog = true };
+        var (k, m) = (kernel.Run(traces), model.Run(traces));
+        bool agreed = true;
+        for (int i = 0; i < traces.Count; i++)
+        {
+            o.WriteLine($"{traces[i].Id} on {kernel.Name}: the kernel logged");
+            o.Write(Indent(Comparison.LogText(k[i])));
+            if (Comparison.FirstDifference(traces[i], model.Name, m[i], kernel.Name, k[i]) is { } d)
+            {
+                agreed = false;
+                o.WriteLine("and the model disagrees:");
+                o.Write(d.Report());
+            }
+            else o.WriteLine("  as the model predicted, and the two agree on every call");
+        }
+        return agreed;
+    }
+
+    static string Indent(string lines) => lines.Length == 0 ? "  (nothing)\n" : string.Concat(lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l + "\n"));
 }

@@ -6,7 +6,7 @@ using AnonVma.Model.Text;
 namespace AnonVma.Judges;
 
 /// <summary>What kind of thing two judges first disagree on; finding signatures group by it, whatever the process.</summary>
-public enum DifferenceKind { Result, Alive, Maps, Smaps, End }
+public enum DifferenceKind { Result, Alive, Maps, Smaps, End, KernelLog }
 
 /// <summary>Where two judges first disagree on one trace, with everything a person needs to see why.</summary>
 public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJudge, int CallIndex, string What, string Left, string Right)
@@ -21,7 +21,7 @@ public sealed record Disagreement(Trace Trace, string LeftJudge, string RightJud
     {
         var sb = new StringBuilder();
         sb.Append($"trace {Trace.Id}: {LeftJudge} and {RightJudge} first disagree ");
-        sb.Append(CallIndex < 0 ? "on how the run ended" : $"at call {CallIndex}: {What}").Append('\n');
+        sb.Append(CallIndex >= 0 ? $"at call {CallIndex}: {What}" : Kind == DifferenceKind.KernelLog ? "on what the kernel logged" : "on how the run ended").Append('\n');
         if (Fields.Count > 0) sb.Append("smaps fields that differ: ").Append(string.Join(' ', Fields)).Append('\n');
         sb.Append("calls (executor batch syntax):\n");
         int upto = CallIndex < 0 ? Trace.Calls.Count - 1 : CallIndex;
@@ -81,8 +81,23 @@ public static partial class Comparison
         }
         if (left.End != right.End || left.Steps.Count != right.Steps.Count)
             return Diff(n < Math.Max(left.Steps.Count, right.Steps.Count) ? n : -1, DifferenceKind.End, "the runs end differently", Ended(left), Ended(right));
+        if (left.KernelLog is not null && right.KernelLog is not null && LogText(left) != LogText(right))
+            return Diff(-1, DifferenceKind.KernelLog, "the kernel logs differ (BUG and WARNING lines, mm pointers normalised, sorted)", LogText(left), LogText(right));
         return null;
     }
+
+    /// <summary>
+    /// A run's kernel log as compared: the kernel's reports of its own bugs only ("BUG: " and "WARNING: " lines; the
+    /// rest is the machine's news, clocksource changes and the like), mm pointers normalised (check_mm prints a hashed
+    /// one, or "(____ptrval____)" while the hashing key is not ready yet), lines sorted (the mms of the processes killed
+    /// at a trace's end are freed in no set order), one per line.
+    /// </summary>
+    public static string LogText(TraceRun run) =>
+        string.Concat((run.KernelLog ?? []).Where(l => l.StartsWith("BUG: ") || l.StartsWith("WARNING: "))
+            .Select(l => MmPointer().Replace(l, "mm:…")).Order(StringComparer.Ordinal).Select(l => l + "\n"));
+
+    [GeneratedRegex(@"\bmm:(?:[0-9a-f]{8,16}\b|\(_+ptrval_+\))")]
+    private static partial Regex MmPointer();
 
     /// <summary>"Crash after 3 calls: the model threw …": how a run ended, for every message that says so.</summary>
     public static string Ended(TraceRun r) => $"{r.End} after {r.Steps.Count} calls{(r.Detail is null ? "" : ": " + r.Detail)}";
@@ -98,7 +113,8 @@ public static partial class Comparison
     /// <summary>
     /// Everything <see cref="FirstDifference"/> reads from a run, as one text: after each call its result and every
     /// reported process's state, maps and compared smaps fields (normalised alike), then how the run ended. Two runs
-    /// of a trace have the same text exactly when FirstDifference finds nothing between them.
+    /// of a trace have the same text exactly when FirstDifference finds nothing between them (both read with their
+    /// kernel log, or both without).
     /// </summary>
     public static string Observed(TraceRun run)
     {
@@ -112,7 +128,8 @@ public static partial class Comparison
                 if (!v.Gone) sb.Append(MapsText(v)).Append("--\n").Append(SmapsText(v)).Append("--\n");
             }
         }
-        return sb.Append("end ").Append(run.End).Append(" after ").Append(run.Steps.Count).Append(" calls\n").ToString();
+        sb.Append("end ").Append(run.End).Append(" after ").Append(run.Steps.Count).Append(" calls\n");
+        return run.KernelLog is null ? sb.ToString() : sb.Append("kernel log\n").Append(LogText(run)).ToString();
     }
 
     /// <summary>The maps lines with inode numbers normalised, one per line.</summary>

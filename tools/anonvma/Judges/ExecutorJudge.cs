@@ -33,6 +33,12 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     /// </summary>
     public bool Stepwise { get; set; }
 
+    /// <summary>
+    /// Read what the kernel logs while each trace runs ("option kmsg"): each run's <see cref="TraceRun.KernelLog"/>. For a
+    /// guest, whose log is the batch's alone; a native kernel's log is the whole machine's.
+    /// </summary>
+    public bool KernelLog { get; set; }
+
     /// <summary>A new long-lived executor session (natively, or in a guest); throws InvalidOperationException with the reason it cannot start.</summary>
     protected abstract ExecutorSession StartSession();
 
@@ -84,7 +90,7 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     (List<TraceRun>, BatchTimes) RunOne(IReadOnlyList<Trace> traces)
     {
         var started = Stopwatch.StartNew();
-        string batch = "option stats\n" + (FreshViews ? "option fresh\n" : "") + (Stepwise ? "option stepwise\n" : "") + WireFormat.Batch(traces, compact: true);
+        string batch = "option stats\n" + (FreshViews ? "option fresh\n" : "") + (Stepwise ? "option stepwise\n" : "") + (KernelLog ? "option kmsg\n" : "") + WireFormat.Batch(traces, compact: true);
         var encode = started.Elapsed;
         var (res, start) = Execute(batch, traces.Count, traces.Sum(t => (long)t.Calls.Count));
         var parsing = started.Elapsed;

@@ -7,7 +7,7 @@ namespace AnonVma.Judges;
 public sealed class ExecutorOutputException(string source, int line, string message)
     : Exception($"{source}:{line}: {message}");
 
-/// <summary>Reads anonvma-exec output (T, C, O and | lines; S lines are skipped) back into runs, one per trace, in output order.</summary>
+/// <summary>Reads anonvma-exec output (T, C, O, K and | lines; S lines are skipped) back into runs, one per trace, in output order.</summary>
 public static class ExecutorOutput
 {
     /// <summary>
@@ -18,6 +18,7 @@ public static class ExecutorOutput
     {
         if (run.End == RunEnd.Rejected) return $"T {run.TraceId} rejected {run.Detail}\n";
         var sb = new StringBuilder($"T {run.TraceId} begin\n").Append(Steps(run));
+        foreach (var line in run.KernelLog ?? []) sb.Append("K ").Append(line).Append('\n');
         string? last = run.End switch { RunEnd.Completed => "end", RunEnd.Timeout => "timeout", RunEnd.Crash => "crash", _ => null };
         if (last is not null) sb.Append($"T {run.TraceId} {last}{(run.End != RunEnd.Completed && run.Detail is { } d ? " " + d : "")}\n");
         return sb.ToString();
@@ -55,6 +56,7 @@ public static class ExecutorOutput
         var runs = new List<TraceRun>();
         string? id = null;
         var steps = new List<Step>();
+        List<string>? log = null; // the trace's K lines
         List<ProcessView>? views = null; // the current call's
         List<string>? target = null; // where | lines go
         (int Pid, List<string> Smaps)? open = null; // the view whose smaps section may come next
@@ -63,8 +65,8 @@ public static class ExecutorOutput
 
         void Finish(RunEnd how, string? why)
         {
-            runs.Add(new TraceRun(id!, how, why, steps));
-            (id, steps, views, target, open) = (null, [], null, null, null);
+            runs.Add(new TraceRun(id!, how, why, steps, log));
+            (id, steps, log, views, target, open) = (null, [], null, null, null, null);
             lastView.Clear();
         }
         ExecutorOutputException Bad(string msg) => new(source, lineNo, msg);
@@ -136,6 +138,10 @@ public static class ExecutorOutput
                             break;
                         default: throw Bad($"unknown section '{f[2]}'");
                     }
+                    break;
+                case "K":
+                    if (id is null) throw Bad("a 'K' line outside a trace");
+                    (log ??= []).Add(line.Length > 2 ? line[2..] : "");
                     break;
                 case "S": break; // the executor's own timing (ExecutorStats)
                 default:

@@ -14,12 +14,16 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
     /// <summary>Deliberately wrong rules, to show that a differential test catches them; null in normal use.</summary>
     public Mutations? Mutations { get; init; }
 
+    /// <summary>Predict the kernel's log as a kernel judge reads it (<see cref="ExecutorJudge.KernelLog"/>): check_mm's lines as each mm is freed.</summary>
+    public bool KernelLog { get; init; }
+
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces) => traces.Select(RunOne).ToList();
 
     public TraceRun RunOne(Trace trace)
     {
         var model = new LinuxModel(Profile) { Mutations = Mutations };
         var steps = new List<Step>(trace.Calls.Count);
+        var log = KernelLog ? new List<string>() : null;
         for (int i = 0; i < trace.Calls.Count; i++)
         {
             var call = trace.Calls[i];
@@ -27,8 +31,14 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
             try { outcome = model.Apply(call); }
             catch (TraceException e) { return new TraceRun(trace.Id, RunEnd.Rejected, e.Message, []); }
             steps.Add(Observe(model, trace.ArenaBase, trace.ArenaSize, i, call, outcome));
+            if (call is ExitCall && outcome == Outcome.Ok) log?.AddRange(LinuxModel.CheckMm(model.Processes[call.Pid]));
         }
-        return new TraceRun(trace.Id, RunEnd.Completed, null, steps);
+        // The executor kills the processes still running when the trace ends: each mm is torn down (exit_mmap zaps it)
+        // and freed then, as an exit would, after the steps were observed.
+        if (log is not null)
+            foreach (var p in model.Processes.Where(p => p.Running).ToList())
+                if (model.Apply(new ExitCall(p.Index)) == Outcome.Ok) log.AddRange(LinuxModel.CheckMm(p));
+        return new TraceRun(trace.Id, RunEnd.Completed, null, steps, log);
     }
 
     /// <summary>

@@ -13,25 +13,40 @@ public sealed class QemuJudge : ExecutorJudge
 
     readonly string kernel;
 
-    QemuJudge(string kernel) : base("qemu-6.12", KernelProfile.Linux612, "the guest's RAM, -m 512 in tools/qemu/run-batch.sh") => this.kernel = kernel;
+    QemuJudge(string kernel, string name, KernelProfile profile) : base(name, profile, "the guest's RAM, -m 512 in tools/qemu/run-batch.sh") =>
+        this.kernel = kernel;
 
-    /// <summary>The judge, or null with the reason it cannot run here (no QEMU, no kernel image).</summary>
-    public static QemuJudge? TryCreate(out string whyNot)
+    /// <summary>
+    /// The kernels build-kernel.sh builds besides the stock one that judge traces (its --variant), each with the model
+    /// profile that stands for it: seed 003's MAP_REFPAGE as posted. (The strdup variant runs the fork benchmark only.)
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, KernelProfile> Variants = new Dictionary<string, KernelProfile>
     {
+        ["refpage"] = KernelProfile.Linux612.WithRefPage(RefPageRules.Posted),
+    };
+
+    /// <summary>The judge, or null with the reason it cannot run here (no QEMU, no kernel image). variant: a key of <see cref="Variants"/>, or null for the stock kernel.</summary>
+    public static QemuJudge? TryCreate(out string whyNot, string? variant = null)
+    {
+        if (variant is not null && !Variants.ContainsKey(variant))
+            throw new ArgumentException($"unknown kernel variant '{variant}' (known: {string.Join(", ", Variants.Keys)})");
         whyNot = "";
         if (!Shell.OnPath("qemu-system-x86_64"))
         {
             whyNot = "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
             return null;
         }
-        var r = Shell.Run(Path.Combine(RepoPaths.Oracle, "build-kernel.sh"), ["--print-path"], TimeSpan.FromSeconds(30));
+        string[] args = variant is null ? ["--print-path"] : ["--print-path", "--variant", variant];
+        var r = Shell.Run(Path.Combine(RepoPaths.Oracle, "build-kernel.sh"), args, TimeSpan.FromSeconds(30));
         if (r.ExitCode != 0 || !File.Exists(r.Stdout.Trim()))
         {
-            whyNot = $"no Linux 6.12 image is built; build it once (about 5 minutes) with: {BuildCommand}";
+            whyNot = $"no Linux 6.12 image{(variant is null ? "" : $" of the {variant} variant")} is built; build it once (about 10 minutes) with: " +
+                     BuildCommand + (variant is null ? "" : $" --variant {variant}");
             return null;
         }
         EnsureExecutor();
-        return new QemuJudge(r.Stdout.Trim());
+        return variant is null ? new QemuJudge(r.Stdout.Trim(), "qemu-6.12", KernelProfile.Linux612)
+            : new QemuJudge(r.Stdout.Trim(), $"qemu-6.12-{variant}", Variants[variant]);
     }
 
     // A call takes a few ms under TCG: allow ten times that, so a busy machine is not mistaken for a hang.
