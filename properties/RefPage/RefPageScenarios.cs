@@ -9,7 +9,7 @@ namespace AnonVma.Properties.RefPage;
 
 /// <summary>
 /// MAP_REFPAGE (seed 003) as small named scenarios on the model: the posted patch ported to 6.12 and its corrected
-/// accounting (docs/MAP-REFPAGE.md). Model only until a kernel with the port judges them.
+/// accounting (docs/MAP-REFPAGE.md). RefPageKernelTests hold the shrunk and generated traces to the ported kernel.
 /// </summary>
 public class RefPageScenarios
 {
