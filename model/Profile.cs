@@ -21,6 +21,11 @@ public enum RefPageRules
     Posted,
     /// <summary>The posted patch with its RSS accounting corrected: the mapping is counted by mm_counter, as it is zapped.</summary>
     Corrected,
+    /// <summary>
+    /// The cover letter's alternative, with the corrected accounting: mmap takes a reference to the page (get_user_pages,
+    /// EFAULT when it cannot) that the VMA and every copy of it hold, and faults map that page, never looking it up again.
+    /// </summary>
+    Pinned,
 }
 
 /// <summary>vm.overcommit_memory: how mm/util.c:__vm_enough_memory decides whether a charge fits.</summary>

@@ -290,7 +290,7 @@ public static class Invariants
         for (var v = p.Vmas.FirstEndingAfter(range.s); v is not null && v.Start < range.e; v = p.Vmas.Next(v))
         {
             if ((v.Flags & VmFlags.Locked) == 0 || (v.Flags & VmFlags.LockOnFault) != 0 || (v.Flags & VmFlags.AccessMask) == 0) continue;
-            if (v.RefPage != 0 && ReferenceUnreachable(p, v.RefPage)) continue; // refpage_fault's SIGSEGV stops the VMA's population
+            if (v.RefPage != 0 && v.RefFolio is null && ReferenceUnreachable(p, v.RefPage)) continue; // refpage_fault's SIGSEGV stops the VMA's population
             for (ulong a = Math.Max(v.Start, range.s); a < Math.Min(v.End, range.e); a += Mem.PageSize)
                 if (!p.Ptes.ContainsKey(a >> Mem.PageShift) && !BeyondEof(v, a))
                     return new(nameof(MlockPopulated), p.Index, $"page {a:x} of a locked VMA is not present", [v]);

@@ -212,9 +212,10 @@ public sealed partial class LinuxModel
     /// </summary>
     bool CanReuseAnon(Folio folio)
     {
-        if (folio.RefCount > 3) return false;
+        int held = HeldByRefPages(folio);
+        if (folio.RefCount + held > 3) return false;
         if (!folio.Lru) DrainLocal();
-        return folio.RefCount == 1;
+        return folio.RefCount + held == 1;
     }
 
     /// <summary>__anon_vma_prepare: reuse the next, then the previous neighbour's anon_vma, or allocate one.</summary>

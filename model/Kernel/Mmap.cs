@@ -96,7 +96,11 @@ public sealed partial class LinuxModel
         // mmap_region: a shared mapping is shmem whatever MAP_REFPAGE says; a private one gets refpage_vmops, unless
         // the offset, its reference page, is 0 ("else if (refpage)"), which leaves it anonymous.
         ulong refAddr = refPage && (vmFlags & VmFlags.Shared) == 0 ? off : 0;
-        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff, refAddr);
+        // RefPageRules.Pinned: do_mmap takes the reference page before mmap_region (get_user_pages, as refpage_fault
+        // would), and fails with EFAULT when it cannot; the VMA then holds that reference.
+        Folio? pinned = null;
+        if (refAddr != 0 && Profile.RefPage == RefPageRules.Pinned && (pinned = GupReference(p, refAddr)) is null) return Outcome.Err(Errno.EFAULT);
+        var err = MmapRegion(p, file, addr, len, vmFlags, pgoff, refAddr, pinned);
         if (err != 0) return Outcome.Err(err);
         if ((vmFlags & VmFlags.Locked) != 0 || (flags & (Map.Populate | Map.NonBlock)) == Map.Populate)
             Populate(p, addr, end, ignoreErrors: true);
@@ -159,7 +163,7 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>__mmap_region: unmap what MAP_FIXED covers, merge with a neighbour or insert a new VMA.</summary>
-    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff, ulong refPage = 0)
+    Errno MmapRegion(Process p, MappedFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff, ulong refPage = 0, Folio? refFolio = null)
     {
         ulong end = addr + len;
         // accountable_mapping: private, writable, not NORESERVE (no file of the model is a hugetlbfs one). __mmap_region
@@ -190,7 +194,7 @@ public sealed partial class LinuxModel
                 f = new MappedFile(nextFileId++, FileKind.DevZero, len, "/dev/zero (deleted)");
                 files.Add(f);
             }
-            merged = new Vma { Start = addr, End = end, Flags = vmFlags, PgOff = pgoff, File = f, RefPage = refPage };
+            merged = new Vma { Start = addr, End = end, Flags = vmFlags, PgOff = pgoff, File = f, RefPage = refPage, RefFolio = refFolio };
             p.Vmas.Insert(merged);
         }
         if (Profile.SoftDirty) merged.Flags |= VmFlags.SoftDirty;

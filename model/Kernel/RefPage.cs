@@ -32,7 +32,8 @@ public sealed partial class LinuxModel
         }
         // do_cow_fault prepares the anon_vma (vmf_anon_prepare) before it asks ->fault for the page to copy.
         if (write) v = AnonPrepare(p, v);
-        if (GupReference(p, v.RefPage) is not { } reference) return FaultResult.SigSegv; // VM_FAULT_SIGSEGV
+        // RefPageRules.Pinned: the page mmap took, never looked up again (no get_user_pages, so no FOLL_TOUCH either).
+        if ((v.RefFolio ?? GupReference(p, v.RefPage)) is not { } reference) return FaultResult.SigSegv; // VM_FAULT_SIGSEGV
         if (write)
         {
             // finish_fault of the COW page: MM_ANONPAGES, a new anonymous rmap, the reference page copied.
@@ -42,13 +43,28 @@ public sealed partial class LinuxModel
         // do_read_fault (no fault-around: refpage_vmops has no map_pages) -> finish_fault: the reference page itself is
         // mapped with a file rmap, and counted as add_mm_counter(mm, mm_counter_file(folio)) does. An anonymous folio is
         // swap-backed, so the posted patch counts it as MM_SHMEMPAGES, while zap_present_folio_ptes will take it off
-        // mm_counter(folio), MM_ANONPAGES: check_mm's "Bad rss-counter state" at exit. The correction counts it by
-        // mm_counter at both ends.
+        // mm_counter(folio), MM_ANONPAGES: check_mm's "Bad rss-counter state" at exit. The correction (and the pinned
+        // variant) counts it by mm_counter at both ends.
         reference.MapCount++;
-        AddRss(p, Profile.RefPage == RefPageRules.Corrected ? reference.Counter : reference.CounterFile, 1);
+        AddRss(p, Profile.RefPage == RefPageRules.Posted ? reference.CounterFile : reference.Counter, 1);
         p.Ptes[vpn] = new Pte { Folio = reference, Young = true };
         MlockVma(reference, v);
         return FaultResult.Ok;
+    }
+
+    /// <summary>
+    /// The references pinned MAP_REFPAGE mappings hold to a folio (RefPageRules.Pinned): one per VMA in each process,
+    /// as each copy of the VMA (a split, a fork) takes its own and each unmap drops one.
+    /// </summary>
+    int HeldByRefPages(Folio folio)
+    {
+        if (Profile.RefPage != RefPageRules.Pinned) return 0;
+        int n = 0;
+        foreach (var p in processes)
+            if (p.Running)
+                foreach (var v in p.Vmas.All())
+                    if (ReferenceEquals(v.RefFolio, folio)) n++;
+        return n;
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ public sealed class Vma
     bool anonSingular;
     AnonName? name;
     ulong refPage;
+    Folio? refFolio;
 
     /// <summary>
     /// Set by fork when parent and child hold this same object (their copies would be identical), so fork allocates
@@ -46,6 +47,9 @@ public sealed class Vma
     /// <summary>MAP_REFPAGE's vm_private_data: the reference page's address (its vm_ops make the VMA not anonymous); 0 for none.</summary>
     public ulong RefPage { get => refPage; set { Guard(); refPage = value; } }
 
+    /// <summary>The page a pinned MAP_REFPAGE mapping took at mmap time and holds a reference to (RefPageRules.Pinned); null otherwise.</summary>
+    public Folio? RefFolio { get => refFolio; set { Guard(); refFolio = value; } }
+
     public ulong Pages => (End - Start) >> Mem.PageShift;
     public bool Contains(ulong addr) => Start <= addr && addr < End;
     /// <summary>vma_is_anonymous: no vm_ops, i.e. private anonymous (a MAP_REFPAGE mapping has vm_ops).</summary>
@@ -57,7 +61,7 @@ public sealed class Vma
     /// <summary>vm_area_dup without the name reference (the caller takes it).</summary>
     public Vma CloneShallow() => new()
     {
-        start = start, end = end, flags = flags, pgOff = pgOff, file = file, anonId = anonId, anonSingular = anonSingular, name = name, refPage = refPage,
+        start = start, end = end, flags = flags, pgOff = pgOff, file = file, anonId = anonId, anonSingular = anonSingular, name = name, refPage = refPage, refFolio = refFolio,
     };
 
     public override string ToString() =>

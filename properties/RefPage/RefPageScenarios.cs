@@ -81,6 +81,71 @@ public class RefPageScenarios
         s.Read(B + P).Is("SIGSEGV");
     }
 
+    // The open question (docs/MAP-REFPAGE.md): looked up on every fault (Corrected) or taken at mmap (Pinned).
+
+    /// <summary>A written anonymous reference page 'a' and a two-page mapping of it that has read its first page.</summary>
+    static Scenario OnePageRead(RefPageRules rules)
+    {
+        var s = On(rules);
+        s.Mmap(Ref, P, RW, F | Map.Populate).Is(Ref);
+        s.Store(Ref, 'a').Is("0");
+        s.Mmap(B, 2 * P, R, RefPrivate, off: Ref).Is(B);
+        s.Read(B).Is("0");
+        return s;
+    }
+
+    [Fact] // munmap: the lookup faults SIGSEGV on the next page; the page taken at mmap stays readable
+    public void An_unmapped_reference_page_breaks_the_lookup_and_not_the_pinned_page()
+    {
+        var lookup = OnePageRead(RefPageRules.Corrected);
+        lookup.Munmap(Ref, P).Is("0");
+        lookup.Read(B + P).Is("SIGSEGV");
+        Assert.Equal(nameof(RefPageProperties.FaultsKeepWorking), RefPageProperties.FaultsKeepWorking(lookup.Model)?.Check);
+        var pinned = OnePageRead(RefPageRules.Pinned);
+        pinned.Munmap(Ref, P).Is("0");
+        pinned.Read(B + P).Is("0");
+        Assert.Equal((byte?)'a', UserMemory.Peek(pinned.Proc(), B + P));
+        Assert.Null(RefPageProperties.FaultsKeepWorking(pinned.Model));
+    }
+
+    [Fact] // remap: after the address is mapped anew, the lookup's next read gives the new page; the pinned one the old
+    public void A_remapped_reference_address_splits_the_lookups_reads_and_not_the_pinned_ones()
+    {
+        foreach (var (rules, expect) in new[] { (RefPageRules.Corrected, 'b'), (RefPageRules.Pinned, 'a') })
+        {
+            var s = OnePageRead(rules);
+            s.Mmap(Ref, P, RW, Map.Private | Map.Anonymous | Map.Fixed | Map.Populate).Is(Ref); // over the old page
+            s.Store(Ref, 'b').Is("0");
+            s.Read(B + P).Is("0");
+            Assert.Equal((byte?)'a', UserMemory.Peek(s.Proc(), B));
+            Assert.Equal((byte?)expect, UserMemory.Peek(s.Proc(), B + P));
+            Assert.Equal(rules == RefPageRules.Corrected, RefPageProperties.ReadsShareOnePage(s.Model) is not null);
+        }
+    }
+
+    [Fact] // a write that copies the reference page (its owner forked): neither variant's earlier reads follow it
+    public void A_copied_reference_page_leaves_both_variants_reading_the_old_one()
+    {
+        foreach (var rules in new[] { RefPageRules.Corrected, RefPageRules.Pinned })
+        {
+            var s = OnePageRead(rules);
+            s.Fork().Is("p1");
+            s.Store(Ref, 'b').Is("0"); // the parent's page is shared with p1 now: the store copies it
+            Assert.Equal((byte?)'a', UserMemory.Peek(s.Proc(), B));
+            Assert.Equal(nameof(RefPageProperties.ReadsFollowTheAddress), RefPageProperties.ReadsFollowTheAddress(s.Model)?.Check);
+        }
+    }
+
+    [Fact] // the page taken at mmap must exist then: an unmapped address is EFAULT at mmap, not SIGSEGV at a fault
+    public void The_pinned_variant_refuses_an_unmapped_reference_at_mmap()
+    {
+        var s = On(RefPageRules.Pinned);
+        s.Mmap(B, P, R, RefPrivate, off: Ref).Is("-EFAULT");
+        var lookup = On(RefPageRules.Corrected);
+        lookup.Mmap(B, P, R, RefPrivate, off: Ref).Is(B);
+        lookup.Read(B).Is("SIGSEGV");
+    }
+
     [Fact] // without the patch 0x200000 is an unknown flag: an anonymous mapping, the offset ignored
     public void Without_the_patch_the_flag_is_ignored()
     {

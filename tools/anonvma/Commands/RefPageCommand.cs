@@ -37,6 +37,7 @@ public sealed class RefPageCommand : CliCommand
             o.WriteLine(TraceText.Print(TraceDocument.Of(hit.Trace)));
         }
         bool agreed = Confirm(hits.Select(h => h.Trace).ToList(), o);
+        var variants = Variants(o, context.Cancel);
         var corrected = RefPageSearch.Profile(RefPageRules.Corrected);
         var span = args.GetValue(time) ?? TimeSpan.FromSeconds(60);
         var c = RefPageSearch.Campaign(corrected, span, cancel: context.Cancel);
@@ -50,6 +51,13 @@ public sealed class RefPageCommand : CliCommand
                 var path = Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage", h.Check + ".trace");
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 TraceText.Save(path, FoundTraces.Document(h.Trace, h.Finding, posted.Name, (int)h.Seed).With("shrunk-from", $"{h.ShrunkFrom} calls"));
+            }
+            foreach (var (rules, h) in variants)
+            {
+                var path = Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage", rules.ToString().ToLowerInvariant(), h.Check + ".trace");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var profile = RefPageSearch.Profile(rules);
+                TraceText.Save(path, FoundTraces.Document(h.Trace, h.Finding, profile.Name, (int)h.Seed).With("shrunk-from", $"{h.ShrunkFrom} calls"));
             }
             o.WriteLine($"shrunk traces written under {Path.Combine("traces", "corpus", "refpage")}");
         }
@@ -85,6 +93,32 @@ public sealed class RefPageCommand : CliCommand
             else o.WriteLine("  as the model predicted, and the two agree on every call");
         }
         return agreed;
+    }
+
+    /// <summary>
+    /// The open question, by properties: each of <see cref="RefPageProperties"/> hunted on the lookup on every fault
+    /// (the corrected accounting) and on the page taken at mmap, over the same generated traces; each counterexample shrunk.
+    /// </summary>
+    static List<(RefPageRules Rules, RefPageSearch.Hit Hit)> Variants(TextWriter o, CancellationToken cancel)
+    {
+        var found = new List<(RefPageRules, RefPageSearch.Hit)>();
+        foreach (var rules in new[] { RefPageRules.Corrected, RefPageRules.Pinned })
+        {
+            var profile = RefPageSearch.Profile(rules);
+            foreach (var property in RefPageProperties.All)
+            {
+                var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(2), cancel: cancel);
+                if (hit is null)
+                {
+                    o.WriteLine($"{property.Name} on {profile.Name}: holds on {RefPageSearch.VariantTraces:N0} generated traces");
+                    continue;
+                }
+                found.Add((rules, hit));
+                o.WriteLine($"{property.Name} on {profile.Name}: broken by seed {hit.Seed}, shrunk from {hit.ShrunkFrom} to {hit.Trace.Calls.Count} calls: {hit.Finding.Message}");
+                o.WriteLine(TraceText.Print(TraceDocument.Of(hit.Trace)));
+            }
+        }
+        return found;
     }
 
     static string Indent(string lines) => lines.Length == 0 ? "  (nothing)\n" : string.Concat(lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l + "\n"));

@@ -16,7 +16,10 @@ public static class RefPageSearch
     /// <summary>MAP_REFPAGE mappings among the generated calls.</summary>
     public static readonly GeneratorSettings Settings = new() { RefPages = true };
 
-    /// <summary>The 6.12 model with the posted patch, or with its accounting corrected.</summary>
+    /// <summary>How many generated traces each of RefPageProperties is hunted over, on each way of keeping the reference.</summary>
+    public const long VariantTraces = 200_000;
+
+    /// <summary>The 6.12 model with the posted patch, with its accounting corrected, or with the page taken at mmap.</summary>
     public static KernelProfile Profile(RefPageRules rules) => KernelProfile.Linux612.WithRefPage(rules);
 
     /// <summary>
