@@ -37,7 +37,10 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
         // and freed then, as an exit would, after the steps were observed.
         if (log is not null)
             foreach (var p in model.Processes.Where(p => p.Running).ToList())
-                if (model.Apply(new ExitCall(p.Index)) == Outcome.Ok) log.AddRange(LinuxModel.CheckMm(p));
+            {
+                try { if (model.Apply(new ExitCall(p.Index)) == Outcome.Ok) log.AddRange(LinuxModel.CheckMm(p)); }
+                catch (TraceException e) { return new TraceRun(trace.Id, RunEnd.Rejected, $"tearing down p{p.Index} at the end: {e.Message}", []); }
+            }
         return new TraceRun(trace.Id, RunEnd.Completed, null, steps, log);
     }
 
