@@ -66,7 +66,7 @@ public class ErrorTests
         Assert.StartsWith("anonvma: unknown option '--frob' for replay\n", o.Err);
         var v = Run("replay", Example("name-middle.trace"), "--on", "model,vax");
         Assert.Equal(2, v.Code);
-        Assert.StartsWith("anonvma: option --on: unknown 'vax' (choose from model, native, qemu, gvisor, qemu-user)\n", v.Err);
+        Assert.StartsWith("anonvma: option --on: unknown 'vax' (choose from model, native, qemu, gvisor, qemu-user, qemu-refpage)\n", v.Err);
         var t = Run("fuzz", "--time", "soon");
         Assert.Equal(2, t.Code);
         Assert.StartsWith("anonvma: option --time expects a duration like 60s, 5m or 1h, found 'soon'\n", t.Err);

@@ -58,6 +58,18 @@ public class RefPageKernelTests(ITestOutputHelper log)
             Comparison.LogText(seeds));
     }
 
+    [SkippableFact] // what a user runs: replay on the ported kernel, both logs printed, agreeing
+    public void Replay_on_qemu_refpage_prints_the_logged_and_the_predicted_counters()
+    {
+        RefPageKernel();
+        var o = Cli.CliRunner.Run("replay", Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage", "SeedsBadRssCounters.trace"), "--on", "model,qemu-refpage");
+        log.WriteLine(o.Out + o.Err);
+        Assert.Contains("qemu-6.12-refpage: the kernel logged\n        BUG: Bad rss-counter state mm:… type:MM_ANONPAGES val:-2\n        BUG: Bad rss-counter state mm:… type:MM_SHMEMPAGES val:2\n", o.Out);
+        Assert.Contains("model(linux-6.12+refpage-posted): the kernel log predicted\n        BUG: Bad rss-counter state mm:… type:MM_ANONPAGES val:-2\n", o.Out);
+        Assert.Contains("agree: model(linux-6.12+refpage-posted) and qemu-6.12-refpage, on all 3 calls", o.Out);
+        Assert.Equal(1, o.Code); // the posted design's invariants are broken: that is the finding
+    }
+
     [SkippableFact] // 2,000 generated sequences with reference pages (anonymous, file, shmem; unmapped, written, forked, named)
     public void Generated_reference_page_traces_agree_with_the_ported_kernel()
     {

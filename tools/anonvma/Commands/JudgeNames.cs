@@ -12,8 +12,14 @@ public static class JudgeNames
 {
     public static readonly IReadOnlyList<string> All = ["model", "native", "qemu", .. ImplementationJudge.All.Select(i => i.Key)];
 
-    /// <summary>Where a judge goes in every listing: model, native, qemu, then the re-implementations.</summary>
-    public static int Order(string judge) => judge switch { "model" => 0, "native" => 1, "qemu" => 2, _ => 3 };
+    /// <summary>
+    /// The kernels that stand for a profile no real kernel has ("qemu-refpage": Linux 6.12 with MAP_REFPAGE ported), each
+    /// read with its log: for replaying a trace of that profile, not for campaigns (QemuJudge.Variants).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Variants = [.. QemuJudge.Variants.Keys.Select(k => "qemu-" + k)];
+
+    /// <summary>Where a judge goes in every listing: model, native, qemu (and its variants), then the re-implementations.</summary>
+    public static int Order(string judge) => judge switch { "model" => 0, "native" => 1, "qemu" => 2, _ when Variants.Contains(judge) => 2, _ => 3 };
 
     /// <summary>The --judges of fuzz and campaign in that order; both always check the model, so it must be listed.</summary>
     public static List<string> WithModel(IReadOnlyList<string> judges, string who) => judges.Contains("model")
@@ -32,6 +38,13 @@ public static class JudgeNames
                 if (QemuJudge.TryCreate(out var why) is { } qemu) return qemu;
                 throw new InputException($"the qemu judge (Linux 6.12 under QEMU) is unavailable: {why}" +
                     (why.Contains(QemuJudge.BuildCommand) ? "" : $"\nthen build the kernel image once with: {QemuJudge.BuildCommand}"));
+            case var v when Variants.Contains(v):
+                if (QemuJudge.TryCreate(out var whyVariant, v["qemu-".Length..]) is { } variant)
+                {
+                    variant.KernelLog = true;
+                    return variant;
+                }
+                throw new InputException($"the {v} judge is unavailable: {whyVariant}");
             default:
                 if (ImplementationJudge.ByKey(name) is not { } what) throw new ArgumentException($"'{name}' is not a kernel judge");
                 try

@@ -14,8 +14,8 @@ namespace AnonVma.Cli;
 public sealed class ReplayCommand : CliCommand
 {
     readonly Argument<string> trace = new("TRACE") { Description = "the trace file" };
-    readonly Option<IReadOnlyList<string>?> on = TypedOption.List("--on", "LIST", JudgeNames.All,
-        "the judges: model, native (this machine's kernel), qemu (Linux 6.12), gvisor and qemu-user (re-implementations, judged with this machine's kernel's profile); default model,native. The model runs once per kernel, with that kernel's profile");
+    readonly Option<IReadOnlyList<string>?> on = TypedOption.List("--on", "LIST", [.. JudgeNames.All, .. JudgeNames.Variants],
+        "the judges: model, native (this machine's kernel), qemu (Linux 6.12), qemu-refpage (Linux 6.12 with MAP_REFPAGE ported, its kernel log read and predicted), gvisor and qemu-user (re-implementations, judged with this machine's kernel's profile); default model,native. The model runs once per kernel, with that kernel's profile");
     readonly Option<string?> profileName = TypedOption.Text("--profile", "NAME",
         "the model's profile when it runs alone (--on model): linux-6.12, host-6.18 or this machine's release; default the file's '# profile:' header, else linux-6.12");
     readonly Option<int?> stepAt = TypedOption.Int("--step",
@@ -75,7 +75,7 @@ public sealed class ReplayCommand : CliCommand
         {
             if (model)
             {
-                var m = new ModelJudge(k.Profile) { Mutations = mutations };
+                var m = new ModelJudge(k.Profile) { Mutations = mutations, KernelLog = k is ExecutorJudge { KernelLog: true } };
                 columns.Add(m);
                 pairs.Add((m, k));
             }

@@ -47,6 +47,13 @@ public sealed partial class ReplayPrinter(TextWriter output, Colour colour, bool
         foreach (var n in notes[-1]) PrintNote(n);
         foreach (var (j, run) in r.Judges.Zip(r.Runs))
             if (run.End != RunEnd.Completed) output.WriteLine($"{j.Name}: the run ended {Comparison.Ended(run)}");
+        foreach (var (j, run) in r.Judges.Zip(r.Runs))
+            if (run.KernelLog is not null)
+            {
+                var log = Comparison.LogText(run);
+                output.WriteLine($"{j.Name}: {(j is ModelJudge ? "the kernel log predicted" : "the kernel logged")}{(log.Length == 0 ? ": no BUG or WARNING line" : "")}");
+                foreach (var l in log.Split('\n', StringSplitOptions.RemoveEmptyEntries)) output.WriteLine(Deeper + l);
+            }
         if (step is { } s) PrintState(r, s);
         output.WriteLine();
         PrintVerdict(r);
