@@ -101,9 +101,10 @@ enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
  * ("option same"), and rt_trace_start runs as each trace begins.  For the
  * memory limit, rt_child_hook runs in p0 before its first call, and
  * rt_death_note may add a word to the crash line of a process that died with
- * status st.  rt_trace_done runs once a trace's processes are gone, before its
- * last line is printed ("option kmsg").  For relays (relay.h), rt_worker_op takes a command of the
- * executor's own in a trace process (1: taken, nothing is answered), and
+ * status st.  rt_trace_done runs once a begun trace's processes are gone,
+ * before its last line is printed ("option kmsg").  For relays (relay.h),
+ * rt_worker_op takes a command of the executor's own in a trace process (1:
+ * taken, nothing is answered), and
  * rt_keep_cmd_pipes leaves every command pipe's write end open in them.
  */
 struct sbuf;
@@ -1239,7 +1240,7 @@ static void trace_cleanup(void)
 static int trace_fail(void)
 {
 	kill_trace();
-	if (rt_trace_done)
+	if (rt_trace_done && run.active) /* K lines belong to a begun trace; otherwise the next trace's start skips them */
 		rt_trace_done();
 	printf("T %s %s\n", run.t->id, fail_msg);
 	trace_cleanup();

@@ -55,17 +55,21 @@ public static class ChromiumCheck
     }
 
     /// <summary>
-    /// One headless run in a fresh profile directory, deleted afterwards. On timeout the whole process tree is killed:
-    /// Chromium's renderer and GPU helpers would otherwise outlive it.
+    /// One headless run in a fresh profile directory, deleted afterwards. Chromium runs in a session of its own (setsid),
+    /// so that its helpers can be killed with it: on timeout, and when one still holds its output open after it exited
+    /// (seen on a loaded machine), which would otherwise keep the output from ending.
     /// </summary>
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int sig);
+
     static (string Stdout, string? Problem) Run(string htmlPath, TimeSpan? timeout, params string[] args)
     {
         if (!File.Exists(htmlPath)) return ("", $"no such file: {htmlPath}");
         if (Find() is not { } chromium) return ("", $"chromium not found (neither /usr/bin/chromium nor chromium on PATH); {InstallHint}");
         var limit = timeout ?? TimeSpan.FromSeconds(60);
         string profile = Directory.CreateTempSubdirectory("anonvma-chromium-").FullName;
-        var psi = new ProcessStartInfo(chromium,
-            ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
+        var psi = new ProcessStartInfo("setsid",
+            ["--wait", chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
              $"--user-data-dir={profile}", "--virtual-time-budget=5000", .. args, new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri])
         { RedirectStandardOutput = true, RedirectStandardError = true };
         try
@@ -79,12 +83,16 @@ public static class ChromiumCheck
                 p.WaitForExit(10_000);
                 return ("", $"chromium did not finish within {limit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s and was killed");
             }
-            if (!Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10))) return ("", "chromium exited but a child process kept its output open");
+            if (!Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10)))
+            {
+                kill(-p.Id, 9); // the helpers left in its process group, whose id is its pid (setsid made it the leader)
+                if (!Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10))) return ("", "chromium exited but a child process kept its output open");
+            }
             // Its stderr is mostly D-Bus noise before the lines that matter, at the end.
             var tail = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(4);
             return p.ExitCode == 0 ? (stdout.Result, null) : ("", $"chromium exited with code {p.ExitCode}: {string.Join(" / ", tail.DefaultIfEmpty("(no message)"))}");
         }
-        catch (Win32Exception e) { return ("", $"cannot start {chromium}: {e.Message}; {InstallHint}"); }
+        catch (Win32Exception e) { return ("", $"cannot start {chromium} through setsid: {e.Message}; {InstallHint}"); }
         finally
         {
             // Chromium's helpers may still be closing files in the profile for a moment after it exits.
