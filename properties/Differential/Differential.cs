@@ -20,7 +20,7 @@ public sealed class Differential
     public static Differential Run(IJudge kernel, IReadOnlyList<Trace> traces, int parallel = 1, Mutations? mutations = null)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var model = new ModelJudge(kernel.Profile) { Mutations = mutations };
+        var model = ModelJudge.Beside(kernel, mutations);
         var modelRuns = model.Run(traces);
         var modelTime = sw.Elapsed;
         sw.Restart();

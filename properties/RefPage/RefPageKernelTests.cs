@@ -25,23 +25,6 @@ public class RefPageKernelTests(ITestOutputHelper log)
         return judge;
     }
 
-    static Differential.Differential Compare(QemuJudge kernel, IReadOnlyList<Trace> traces)
-    {
-        var model = new ModelJudge(kernel.Profile) { KernelLog = true };
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var modelRuns = model.Run(traces);
-        var modelTime = sw.Elapsed;
-        sw.Restart();
-        var kernelRuns = kernel.Run(traces);
-        var diffs = traces.Select((t, i) => Comparison.FirstDifference(t, model.Name, modelRuns[i], kernel.Name, kernelRuns[i]))
-            .OfType<Disagreement>().ToList();
-        return new Differential.Differential
-        {
-            Traces = traces, Model = modelRuns, Kernel = kernelRuns, Disagreements = diffs, KernelName = kernel.Name,
-            ModelTime = modelTime, KernelTime = sw.Elapsed,
-        };
-    }
-
     [SkippableFact] // two read faults on an anonymous reference page: the seed's dmesg, in 6.12's words
     public void The_ported_kernel_prints_the_bad_rss_counters_the_model_predicts()
     {
@@ -49,7 +32,7 @@ public class RefPageKernelTests(ITestOutputHelper log)
         var traces = Directory.GetFiles(Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage"), "*.trace").Order()
             .Select(p => TraceText.Load(p).Trace).ToList();
         Assert.Equal(2, traces.Count);
-        var d = Compare(kernel, traces);
+        var d = Differential.Differential.Run(kernel, traces);
         for (int i = 0; i < traces.Count; i++)
             log.WriteLine($"{traces[i].Id}: the kernel logged\n{Comparison.LogText(d.Kernel[i])}the model predicted\n{Comparison.LogText(d.Model[i])}");
         Assert.True(d.Disagreements.Count == 0, d.Summary());
@@ -80,7 +63,7 @@ public class RefPageKernelTests(ITestOutputHelper log)
             try { traces.Add(Realiser.Random(seed, 24, kernel.Profile, RefPageSearch.Settings)); }
             catch (TraceException) { } // a reference page the model does not follow (the zero page, or one inside a MAP_REFPAGE mapping)
         }
-        var d = Compare(kernel, traces);
+        var d = Differential.Differential.Run(kernel, traces);
         int logged = d.Kernel.Count(r => Comparison.LogText(r).Length > 0);
         log.WriteLine($"{d.Summary()}traces whose kernel log has a BUG line: {logged}");
         Assert.True(d.Disagreements.Count == 0, d.Summary());

@@ -46,18 +46,13 @@ public sealed class RefPageCommand : CliCommand
             : $"{corrected.Name}: FOUND at seed {c.Seed}: {c.First}");
         if (args.GetValue(save))
         {
-            foreach (var h in hits)
+            // the posted patch's under refpage/, each variant's under refpage/VARIANT/
+            foreach (var (rules, h) in hits.Select(h => (RefPageRules.Posted, h)).Concat(variants))
             {
-                var path = Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage", h.Check + ".trace");
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                TraceText.Save(path, FoundTraces.Document(h.Trace, h.Finding, posted.Name, (int)h.Seed).With("shrunk-from", $"{h.ShrunkFrom} calls"));
-            }
-            foreach (var (rules, h) in variants)
-            {
-                var path = Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage", rules.ToString().ToLowerInvariant(), h.Check + ".trace");
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                var profile = RefPageSearch.Profile(rules);
-                TraceText.Save(path, FoundTraces.Document(h.Trace, h.Finding, profile.Name, (int)h.Seed).With("shrunk-from", $"{h.ShrunkFrom} calls"));
+                var folder = Path.Combine(RepoPaths.Root, "traces", "corpus", "refpage", rules == RefPageRules.Posted ? "" : rules.ToString().ToLowerInvariant());
+                Directory.CreateDirectory(folder);
+                TraceText.Save(Path.Combine(folder, h.Check + ".trace"),
+                    FoundTraces.Document(h.Trace, h.Finding, RefPageSearch.Profile(rules).Name, (int)h.Seed).With("shrunk-from", $"{h.ShrunkFrom} calls"));
             }
             o.WriteLine($"shrunk traces written under {Path.Combine("traces", "corpus", "refpage")}");
         }
@@ -77,7 +72,7 @@ public sealed class RefPageCommand : CliCommand
             return true;
         }
         kernel.KernelLog = true;
-        var model = new ModelJudge(kernel.Profile) { KernelLog = true };
+        var model = ModelJudge.Beside(kernel);
         var (k, m) = (kernel.Run(traces), model.Run(traces));
         bool agreed = true;
         for (int i = 0; i < traces.Count; i++)

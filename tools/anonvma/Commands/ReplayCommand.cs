@@ -75,7 +75,7 @@ public sealed class ReplayCommand : CliCommand
         {
             if (model)
             {
-                var m = new ModelJudge(k.Profile) { Mutations = mutations, KernelLog = k is ExecutorJudge { KernelLog: true } };
+                var m = ModelJudge.Beside(k, mutations);
                 columns.Add(m);
                 pairs.Add((m, k));
             }

@@ -17,6 +17,10 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
     /// <summary>Predict the kernel's log as a kernel judge reads it (<see cref="ExecutorJudge.KernelLog"/>): check_mm's lines as each mm is freed.</summary>
     public bool KernelLog { get; init; }
 
+    /// <summary>The model to compare with a kernel judge: that kernel's profile, predicting its log when the kernel reads one.</summary>
+    public static ModelJudge Beside(IJudge kernel, Mutations? mutations = null) =>
+        new(kernel.Profile) { Mutations = mutations, KernelLog = kernel is ExecutorJudge { KernelLog: true } };
+
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces) => traces.Select(RunOne).ToList();
 
     public TraceRun RunOne(Trace trace)
