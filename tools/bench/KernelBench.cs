@@ -104,8 +104,10 @@ static class KernelBench
         string Out(double sec) => $"{sec:F2} s ({100 * sec / wall:F0}% of the {wall:F2} s wall time)";
         Console.WriteLine($"| {what} breakdown: calls (round trip to the trace process) | {In(s.InCalls.TotalSeconds)} |");
         if (s.Relayed > 0)
-            Console.WriteLine($"| {what} breakdown: of which the relayed calls themselves ({s.Relayed:N0} calls, each with its batch drain) | {In(s.Made.TotalSeconds)} |");
+            Console.WriteLine($"| {what} breakdown: of which the relayed calls themselves ({s.Relayed:N0} calls in {s.Relays:N0} relays, each call with its batch drain) | {In(s.Made.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: reading /proc/PID/smaps | {In(s.Reads.TotalSeconds)} |");
+        if (s.Relayed > 0)
+            Console.WriteLine($"| {what} breakdown: views the page proof spared reading again (another process's, after a relayed call) | {s.Proved:N0} |");
         Console.WriteLine($"| {what} breakdown: executor output writes (blocked while the reader lags) | {In(s.Output.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: trace start (p0's fork, its pipes, the empty-arena check) | {In(s.Begins.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: trace end (killing and reaping its processes, removing its files) | {In(s.Ends.TotalSeconds)} |");

@@ -592,6 +592,8 @@ static void run_batch(void)
 	rt_trace_start = trace_start;
 	rt_reuse_views = !opt_fresh;
 	relays = !opt_stepwise && !rt_plain_fork && !opt_bare && relay_open();
+	if (relays)
+		page_proof_open();
 	rt_child_hook = child_start;
 	if (opt_same)
 		rt_print_view = print_view;
@@ -618,9 +620,10 @@ static void run_batch(void)
 	}
 	if (opt_stats)
 		printf("S traces=%d calls=%ld total_ns=%" PRIu64 " call_ns=%" PRIu64 " read_ns=%" PRIu64 " out_ns=%" PRIu64
-		       " begin_ns=%" PRIu64 " end_ns=%" PRIu64 " relays=%" PRIu64 " relayed=%" PRIu64 " made_ns=%" PRIu64 "\n",
+		       " begin_ns=%" PRIu64 " end_ns=%" PRIu64 " relays=%" PRIu64 " relayed=%" PRIu64 " made_ns=%" PRIu64
+		       " proved=%" PRIu64 "\n",
 		       ntraces, calls, now_ns() - t0, rt_ns_call, rt_ns_read, rt_ns_out, rt_ns_begin, rt_ns_end, rt_relays, rt_relayed,
-		       rt_ns_made);
+		       rt_ns_made, rt_proved);
 	fflush(stdout);
 }
 

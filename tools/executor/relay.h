@@ -16,7 +16,7 @@ static uint32_t relay_room;   /* what relay_data holds: 1 MiB where F_SETPIPE_SZ
 static uint32_t relay_budget; /* the most view text one record carries: with its header, half of relay_room at most */
 static char *rdata;          /* relay_data, as the controller took it */
 static size_t rdata_len, rdata_cap;
-static uint64_t rt_relays, rt_relayed, rt_ns_made; /* relays run, the calls they made, the time in those calls themselves */
+static uint64_t rt_relays, rt_relayed, rt_ns_made, rt_proved; /* relays run, the calls they made, the time in those calls themselves, the reads the page proof spared */
 static int w_smaps[MAXPROC] = {-1, -1, -1, -1, -1, -1, -1, -1}; /* a trace process's smaps descriptors; -1: not open yet */
 
 /*
@@ -50,6 +50,7 @@ struct relay_rec {
 	uint64_t call_ns, read_ns; /* the call itself (with the drain before it), the view reads */
 	uint32_t len[MAXPROC]; /* each live process's view text that follows, in process order, or VIEW_* */
 	uint32_t stop;         /* the relay ends with this record */
+	uint32_t proved;       /* the other processes' views the page proof spared reading again */
 };
 
 /* a relay's handover: the op, the state, the calls */
@@ -63,6 +64,108 @@ struct relay_msg {
 /* in a trace process (relay_room, relay_budget and rt_reuse_views are set before the first trace, so it has them) */
 static struct relay_msg w_msg;
 static char w_text[RELAY_TEXT + 1];
+
+/*
+ * The page proof (rt_page_proof, set before the first trace): a call by this process changed no other process's view
+ * when every page of the arena it maps, before the call and after it, is mapped by it alone or is the zero page.
+ * Another process's view is its VMAs (changed only by its own calls) and, per page it maps, its own PTE's young and
+ * dirty bits and the folio's anon, dirty, referenced, young, swap-backed and KSM flags and mapcount (smaps_account).
+ * Its PTEs change only by its own calls here (no reclaim, migration, KSM or truncation of a mapped file), and a call
+ * reaches a folio only through this process's own page table (its faults, zaps, COW breaks and GUP touches), so a
+ * folio another process maps is one this process mapped too, before or after the call, with a mapcount of 2 or more:
+ * pagemap's PM_MMAP_EXCLUSIVE bit (folio_precise_page_mapcount == 1) is clear for it.  The zero page is nobody's folio
+ * (vm_normal_page is NULL for it; smaps does not count it).  That holds for order-0 folios only: a large folio shares
+ * its flags among pages that different processes map alone, so the proof is off on a kernel with transparent or
+ * HugeTLB pages (/proc/meminfo names them), where it would not be one.  It also needs pagemap's PFNs
+ * (CAP_SYS_ADMIN) to tell the zero page from a shared one.
+ */
+static int rt_page_proof;
+static uint64_t rt_zero_pfn;       /* the zero page's frame; 0: unknown (a zero page then counts as shared) */
+static int w_pagemap = -1;         /* this process's /proc/PID/pagemap */
+static int w_pagemap_idx = -1;     /* the process it was opened in (a fork's child inherits the descriptor) */
+static uint64_t w_pm[4096];
+
+#define PM_PRESENT_BIT (1ull << 63)
+#define PM_EXCL_BIT (1ull << 56)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+
+/* 1 if every arena page this process maps is its alone or the zero page (the page proof's test); 0 otherwise or unreadable */
+static int w_arena_alone(uint64_t base, uint64_t size)
+{
+	if (w_pagemap_idx != w_idx) {
+		if (w_pagemap >= 0)
+			close(w_pagemap);
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/pagemap", (int)w_msg.go.pid[w_idx]);
+		w_pagemap = open(path, O_RDONLY | O_CLOEXEC);
+		w_pagemap_idx = w_idx;
+	}
+	uint64_t pages = size / 4096;
+	if (w_pagemap < 0 || pages > sizeof w_pm / sizeof w_pm[0])
+		return 0;
+	if (pread(w_pagemap, w_pm, pages * 8, (off_t)(base / 4096 * 8)) != (ssize_t)(pages * 8))
+		return 0;
+	for (uint64_t k = 0; k < pages; k++) {
+		uint64_t e = w_pm[k];
+		if ((e & PM_PRESENT_BIT) && !(e & PM_EXCL_BIT) && (!rt_zero_pfn || (e & PM_PFN_MASK) != rt_zero_pfn))
+			return 0;
+	}
+	return 1;
+}
+
+/* before the first trace: the page proof is on where it holds (see rt_page_proof) and the zero page's frame is known */
+static void page_proof_open(void)
+{
+	char buf[8192];
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (strstr(buf, "AnonHugePages:") || strstr(buf, "HugePages_Total:"))
+		return;
+	volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	(void)p[0];
+	uint64_t e = 0;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && pread(fd, &e, 8, (off_t)((uintptr_t)p / 4096 * 8)) == 8 && (e & PM_PRESENT_BIT) && (e & PM_PFN_MASK)) {
+		rt_zero_pfn = (e & PM_EXCL_BIT) ? 0 : e & PM_PFN_MASK; /* a private page of its own: no zero page on reads */
+		rt_page_proof = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	munmap((void *)p, 4096);
+}
+
+/*
+ * An smaps text cut in place to what observe_text (runtime.h) keeps of it (the blocks touching [ab, ae), their headers and kept
+ * lines), which observe_text then reads as it would the whole: a relay's process sends this, so the text is copied
+ * through its pipe, and examined by the controller, at half its length or less.  Returns the new length.
+ */
+static size_t view_compact(char *text, size_t len, uint64_t ab, uint64_t ae)
+{
+	size_t out = 0;
+	int inblock = 0;
+	for (size_t at = 0; at < len;) {
+		const char *l = text + at;
+		const char *nl = memchr(l, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - l) + 1 : len - at;
+		uint64_t s, e;
+		int header = parse_header(l, &s, &e);
+		if (header)
+			inblock = s < ae && e > ab;
+		if (inblock && (header || !rt_keep_line || rt_keep_line(l, n))) {
+			memmove(text + out, l, n);
+			out += n;
+		}
+		at += n;
+	}
+	return out;
+}
 
 /* process i's smaps into buf, on a descriptor this process keeps; -1 unreadable, -2 too long */
 static ssize_t w_read_view(int i, uint64_t stop, char *buf, size_t cap)
@@ -79,6 +182,7 @@ static void w_relay(uint64_t base, uint64_t size)
 	if (read_full(pipes_cmd[w_idx][0], (char *)&w_msg + sizeof w_msg.op, offsetof(struct relay_msg, calls) - sizeof w_msg.op) <= 0 ||
 	    go->n > RELAY_MAX || read_full(pipes_cmd[w_idx][0], w_msg.calls, go->n * sizeof(struct cmd)) <= 0)
 		_exit(4);
+	int known = -1; /* whether this process's arena pages are all its own now (see rt_page_proof); -1: not known */
 	for (;;) {
 		const struct cmd *c = &w_msg.calls[go->next];
 		if ((int)c->proc != w_idx) {
@@ -96,22 +200,35 @@ static void w_relay(uint64_t base, uint64_t size)
 		rec.r.kind = RK_VALUE;
 		uint64_t t0 = now_ns();
 		drain_cpu_batches();
+		/* the page proof, asked only when another process has a view to spare; the state after one call is the
+		 * state before the next while this process goes on (nothing else runs, and a page-neutral call may still
+		 * fault a name's bytes in: it forgets it) */
+		int neutral = page_neutral((int)c->op), others = 0, alone = 0;
+		for (int i = 0; i < MAXPROC; i++)
+			others |= i != w_idx && go->live[i] && go->seen[i];
+		if (!neutral && others && rt_page_proof && rt_reuse_views)
+			alone = known >= 0 ? known : w_arena_alone(base, size);
 		errno = 0;
 		w_call(c, &rec.r, base, size);
 		rec.call_ns = now_ns() - t0;
 		t0 = now_ns();
+		known = -1;
+		if (alone)
+			known = alone = w_arena_alone(base, size);
 		size_t used = 0;
 		for (int i = 0; i < MAXPROC; i++) {
 			if (!go->live[i]) {
 				rec.len[i] = VIEW_NONE;
-			} else if (i != w_idx && rt_reuse_views && go->seen[i] && page_neutral((int)c->op)) {
+			} else if (i != w_idx && rt_reuse_views && go->seen[i] && (neutral || alone)) {
 				rec.len[i] = VIEW_REUSE;
+				rec.proved += !neutral;
 			} else {
 				ssize_t n = rec.stop ? -1 : w_read_view(i, base + size, w_text + used, relay_budget - used);
 				if (n < 0) {
 					rec.len[i] = VIEW_UNREAD;
 					rec.stop = 1;
 				} else {
+					n = (ssize_t)view_compact(w_text + used, (size_t)n, base, base + size);
 					rec.len[i] = (uint32_t)n;
 					used += (size_t)n;
 					go->seen[i] = 1;
@@ -172,6 +289,7 @@ static int relay_print(const struct cmd *calls, int *done)
 		print_result(run.callidx - 1, c, &rec.r);
 		rt_ns_read += rec.read_ns;
 		rt_ns_made += rec.call_ns;
+		rt_proved += rec.proved;
 		observe_all(run.t, -1, (int)c->proc, (int)c->op, rec.len, rdata + at + sizeof rec);
 		at += sizeof rec + text;
 		stop = rec.stop;

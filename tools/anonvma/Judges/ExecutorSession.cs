@@ -9,9 +9,9 @@ namespace AnonVma.Judges;
 /// spent on (the calls, the smaps reads, the output) instead of guessing.
 /// </summary>
 public sealed record ExecutorStats(int Traces, long CallCount, TimeSpan Total, TimeSpan InCalls, TimeSpan Reads, TimeSpan Output,
-    TimeSpan Begins, TimeSpan Ends, long Relays, long Relayed, TimeSpan Made)
+    TimeSpan Begins, TimeSpan Ends, long Relays, long Relayed, TimeSpan Made, long Proved)
 {
-    /// <summary>Reads the output's last line, "S traces=N calls=N total_ns=N call_ns=N read_ns=N out_ns=N begin_ns=N end_ns=N relays=N relayed=N made_ns=N" (or the bare form); null if it is not one.</summary>
+    /// <summary>Reads the output's last line, "S traces=N calls=N total_ns=N call_ns=N read_ns=N out_ns=N begin_ns=N end_ns=N relays=N relayed=N made_ns=N proved=N" (or the bare form); null if it is not one.</summary>
     public static ExecutorStats? Find(string output)
     {
         var text = output.AsSpan().TrimEnd("\r\n");
@@ -22,13 +22,13 @@ public sealed record ExecutorStats(int Traces, long CallCount, TimeSpan Total, T
         long Get(string k) => kv.TryGetValue(k, out var v) && long.TryParse(v, out var n) ? n : 0;
         static TimeSpan Ns(long ns) => TimeSpan.FromTicks(ns / 100);
         return new ExecutorStats((int)Get("traces"), Get("calls"), Ns(Get("total_ns")), Ns(Get("call_ns")), Ns(Get("read_ns")), Ns(Get("out_ns")),
-            Ns(Get("begin_ns")), Ns(Get("end_ns")), Get("relays"), Get("relayed"), Ns(Get("made_ns")));
+            Ns(Get("begin_ns")), Ns(Get("end_ns")), Get("relays"), Get("relayed"), Ns(Get("made_ns")), Get("proved"));
     }
 
     /// <summary>Two sessions' batches side by side, added up.</summary>
     public static ExecutorStats operator +(ExecutorStats a, ExecutorStats b) => new(a.Traces + b.Traces, a.CallCount + b.CallCount,
         a.Total + b.Total, a.InCalls + b.InCalls, a.Reads + b.Reads, a.Output + b.Output, a.Begins + b.Begins, a.Ends + b.Ends,
-        a.Relays + b.Relays, a.Relayed + b.Relayed, a.Made + b.Made);
+        a.Relays + b.Relays, a.Relayed + b.Relayed, a.Made + b.Made, a.Proved + b.Proved);
 }
 
 /// <summary>
