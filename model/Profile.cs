@@ -73,6 +73,12 @@ public sealed record KernelProfile
     public ulong TotalSwapPages { get; init; }
     /// <summary>Where the top-down search for an address starts when no hint is usable (the model's simplified mmap_base).</summary>
     public ulong MmapBase { get; init; } = 0x7f0000000000;
+    /// <summary>
+    /// mremap as 6.12's mm/mremap.c has it (model/Kernel/Mremap.cs). Linux 6.17 reworked it (the parameters checked
+    /// before the VMA is looked up, and MREMAP_FIXED moves of several VMAs at once), which the model does not follow:
+    /// on such a profile a trace with mremap is refused as a trace error, never compared.
+    /// </summary>
+    public bool Mremap612 { get; init; }
     /// <summary>MAP_REFPAGE: none on every real kernel; the posted patch or its corrected accounting in the model.</summary>
     public RefPageRules RefPage { get; init; } = RefPageRules.None;
     /// <summary>How names are kept: mainline's refcounted string on every real kernel; the others exist only in the model.</summary>
@@ -86,7 +92,7 @@ public sealed record KernelProfile
     public static readonly KernelProfile Linux612 = new()
     {
         Name = "linux-6.12", AnonVmaName = true, ZeroPageOnRead = true, MergeRule = AnonMergeRule.SingularChain,
-        SoftDirty = false, ThpBuiltIn = false, DrainsBeforeUnmap = true,
+        SoftDirty = false, ThpBuiltIn = false, DrainsBeforeUnmap = true, Mremap612 = true,
         // The guest of tools/qemu/serve.sh (-m 512, its fixed-length command line, the virtio-serial kernel) has MemTotal
         // 508044 kB and no swap (tinyconfig has no CONFIG_SWAP); OvercommitScenarios' boundary mmaps confirm the figure.
         TotalRamPages = 508044 / 4, TotalSwapPages = 0,

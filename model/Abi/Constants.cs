@@ -33,6 +33,12 @@ public static class Mlock
     public const int McCurrent = 1, McFuture = 2, McOnFault = 4;
 }
 
+/// <summary>mremap flags (include/uapi/linux/mman.h).</summary>
+public static class Remap
+{
+    public const int MayMove = 1, Fixed = 2, DontUnmap = 4;
+}
+
 /// <summary>prctl option numbers for anonymous VMA naming.</summary>
 public static class Prctl
 {

@@ -47,7 +47,7 @@ public static class CHeader
             enum argkind { AK_NUM, AK_HANDLE, AK_NAME };
 
             /* the executor's arena rule for a call (tools/executor/README.md, "Range rule") */
-            enum range { RANGE_NONE, RANGE_MMAP, RANGE_MUNMAP, RANGE_PLAIN, RANGE_MLOCK, RANGE_BYTE };
+            enum range { RANGE_NONE, RANGE_MMAP, RANGE_MUNMAP, RANGE_MREMAP, RANGE_PLAIN, RANGE_MLOCK, RANGE_BYTE };
 
             /* what a call does to the trace's processes and handles */
             enum effect { EFFECT_NONE, EFFECT_FORK, EFFECT_EXIT, EFFECT_NEW_HANDLE };

@@ -14,6 +14,9 @@ public sealed record MlockallCall(int Pid, int Flags) : Call(Pid);
 public sealed record MunlockallCall(int Pid) : Call(Pid);
 public sealed record MadviseCall(int Pid, ulong Addr, ulong Len, int Advice) : Call(Pid);
 
+/// <summary>mremap(addr, old_len, new_len, flags, new_addr): new_addr counts only with MREMAP_FIXED or MREMAP_DONTUNMAP.</summary>
+public sealed record MremapCall(int Pid, ulong Addr, ulong OldLen, ulong NewLen, int Flags, ulong NewAddr) : Call(Pid);
+
 /// <summary>
 /// prctl(PR_SET_VMA, Option, addr, len, name): Name null is NULL; BadPointer passes an unreadable pointer; From, when
 /// not 0, passes that arena address, so the name is whatever the process's memory holds there.

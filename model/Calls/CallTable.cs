@@ -56,6 +56,8 @@ public enum RangeRule
     Mmap,
     /// <summary>munmap: the range lies in the arena, unless refused for its length or for passing TASK_SIZE.</summary>
     Munmap,
+    /// <summary>mremap: the old range, MREMAP_FIXED's destination and a growth in place lie in the arena; a placed move that leaves it is ESCAPED.</summary>
+    Mremap,
     /// <summary>mprotect, madvise, prctl: [addr, addr + PAGE_ALIGN(len)) lies in the arena, unless the rounded length is 0 or wraps.</summary>
     Plain,
     /// <summary>mlock family: the range after the kernel moves addr down to its page and adds the offset to len.</summary>
@@ -114,6 +116,12 @@ public static class CallTable
         },
         new("munmap", "sys_munmap", [Addr, Len], RangeRule.Munmap, CallEffect.None, c => c is MunmapCall,
             c => c is MunmapCall m ? [N(m.Addr), N(m.Len)] : [], (p, a) => new MunmapCall(p, a[0].Number, a[1].Number)) { Weight = 8 },
+        new("mremap", "sys_mremap",
+            [Addr, new("the old length", ArgKind.Length), new("the new length", ArgKind.Size) { Simplest = Mem.PageSize },
+             new("flags", ArgKind.Flags, FlagFamily.Mremap) { Droppable = Remap.DontUnmap }, new("the new address", ArgKind.Address)],
+            RangeRule.Mremap, CallEffect.None, c => c is MremapCall,
+            c => c is MremapCall m ? [N(m.Addr), N(m.OldLen), N(m.NewLen), N(m.Flags), N(m.NewAddr)] : [],
+            (p, a) => new MremapCall(p, a[0].Number, a[1].Number, a[2].Number, a[3].Int, a[4].Number)),
         new("mprotect", "sys_mprotect", [Addr, Len, new("prot", ArgKind.Flags, FlagFamily.Prot) { Simplest = Prot.Read }],
             RangeRule.Plain, CallEffect.None, c => c is MprotectCall,
             c => c is MprotectCall m ? [N(m.Addr), N(m.Len), N(m.Prot)] : [], (p, a) => new MprotectCall(p, a[0].Number, a[1].Number, a[2].Int)) { Weight = 10 },

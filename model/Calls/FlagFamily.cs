@@ -45,6 +45,11 @@ public sealed class FlagFamily
 
     public static readonly FlagFamily Mlock2 = new() { Family = "MLOCK_", Names = [("MLOCK_ONFAULT", Mlock.OnFault)], Generated = [Mlock.OnFault] };
 
+    public static readonly FlagFamily Mremap = new()
+    {
+        Family = "MREMAP_", Names = [("MREMAP_MAYMOVE", Remap.MayMove), ("MREMAP_FIXED", Remap.Fixed), ("MREMAP_DONTUNMAP", Remap.DontUnmap)],
+    };
+
     public static readonly FlagFamily Mlockall = new()
     {
         Family = "MCL_", Names = [("MCL_CURRENT", Mlock.McCurrent), ("MCL_FUTURE", Mlock.McFuture), ("MCL_ONFAULT", Mlock.McOnFault)],

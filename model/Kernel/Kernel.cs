@@ -101,6 +101,7 @@ public sealed partial class LinuxModel
             MlockallCall c => Mlockall(p, c.Flags),
             MunlockallCall => Munlockall(p),
             MadviseCall c => Madvise(p, c.Addr, c.Len, c.Advice),
+            MremapCall c => Mremap(p, c.Addr, c.OldLen, c.NewLen, c.Flags, c.NewAddr),
             NameCall c => SetAnonName(p, c),
             // The executor's write stores 1 (write_byte in runtime.h).
             TouchCall c => c.Write ? Store(p, c.Addr, 1) : TouchGrowingStack(p, c.Addr, false),

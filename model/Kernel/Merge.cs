@@ -48,17 +48,19 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>
-    /// vma_merge_new_range for [start,end) with a new proposal (anon null, name null). Returns the VMA that grew to
-    /// cover the range, or null when a new VMA must be created.
+    /// vma_merge_new_range for [start,end) with a proposal: a new mapping's (anon_vma and name null), or the VMA that
+    /// mremap extends or copies (its anon_vma and name). Returns the VMA that grew to cover the range, or null when a
+    /// new VMA must be created.
     /// </summary>
-    Vma? MergeNewRange(Process p, Vma? prev, Vma? next, ulong start, ulong end, VmFlags flags, MappedFile? file, ulong pgoff)
+    Vma? MergeNewRange(Process p, Vma? prev, Vma? next, ulong start, ulong end, VmFlags flags, MappedFile? file, ulong pgoff,
+        long anon = 0, AnonName? name = null)
     {
         if ((flags & VmFlags.Special) != 0 || (prev is null && next is null)) return null;
         ulong pglen = (end - start) >> Mem.PageShift;
-        bool left = prev is not null && prev.End == start && AttrsMergeable(prev, flags, file, null) &&
-                    AnonMergeable(0, null, prev) && prev.PgOff + prev.Pages == pgoff;
-        bool right = next is not null && end == next.Start && AttrsMergeable(next, flags, file, null) &&
-                     AnonMergeable(0, null, next) && next.PgOff == pgoff + pglen && (!left || AnonsCompatible(prev!, next));
+        bool left = prev is not null && prev.End == start && AttrsMergeable(prev, flags, file, name) &&
+                    AnonMergeable(anon, null, prev) && prev.PgOff + prev.Pages == pgoff;
+        bool right = next is not null && end == next.Start && AttrsMergeable(next, flags, file, name) &&
+                     AnonMergeable(anon, null, next) && next.PgOff == pgoff + pglen && (!left || AnonsCompatible(prev!, next));
         if (left) prev = p.Vmas.Own(prev!);
         if (right) next = p.Vmas.Own(next!);
         if (left && right)

@@ -27,7 +27,7 @@ public class CallHeaderTests
         string h = CHeader.Text();
         foreach (var spec in CallTable.All)
             Assert.Contains($"[{spec.Op}] = {{\"{spec.Name}\"", h);
-        FlagFamily[] families = [FlagFamily.Prot, FlagFamily.MapFlags, FlagFamily.Mlock2, FlagFamily.Mlockall, FlagFamily.Advice, FlagFamily.PrctlOption];
+        FlagFamily[] families = [FlagFamily.Prot, FlagFamily.MapFlags, FlagFamily.Mremap, FlagFamily.Mlock2, FlagFamily.Mlockall, FlagFamily.Advice, FlagFamily.PrctlOption];
         foreach (var family in families)
             foreach (var (name, value) in family.Definitions)
                 Assert.Contains($"#define {name} 0x{value:x}\n", h);

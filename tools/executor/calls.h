@@ -85,6 +85,15 @@
 #ifndef MAP_REFPAGE
 #define MAP_REFPAGE 0x200000
 #endif
+#ifndef MREMAP_MAYMOVE
+#define MREMAP_MAYMOVE 0x1
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 0x2
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 0x4
+#endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x1
 #endif
@@ -189,6 +198,7 @@
 enum op {
 	OP_MMAP,
 	OP_MUNMAP,
+	OP_MREMAP,
 	OP_MPROTECT,
 	OP_MLOCK,
 	OP_MLOCK2,
@@ -212,7 +222,7 @@ enum op {
 enum argkind { AK_NUM, AK_HANDLE, AK_NAME };
 
 /* the executor's arena rule for a call (tools/executor/README.md, "Range rule") */
-enum range { RANGE_NONE, RANGE_MMAP, RANGE_MUNMAP, RANGE_PLAIN, RANGE_MLOCK, RANGE_BYTE };
+enum range { RANGE_NONE, RANGE_MMAP, RANGE_MUNMAP, RANGE_MREMAP, RANGE_PLAIN, RANGE_MLOCK, RANGE_BYTE };
 
 /* what a call does to the trace's processes and handles */
 enum effect { EFFECT_NONE, EFFECT_FORK, EFFECT_EXIT, EFFECT_NEW_HANDLE };
@@ -227,6 +237,7 @@ static const struct opdesc {
 } opdesc[OP_COUNT] = {
 	[OP_MMAP] = {"mmap", 6, {AK_NUM, AK_NUM, AK_NUM, AK_NUM, AK_HANDLE, AK_NUM}, 0, RANGE_MMAP, EFFECT_NONE},
 	[OP_MUNMAP] = {"munmap", 2, {AK_NUM, AK_NUM}, 0, RANGE_MUNMAP, EFFECT_NONE},
+	[OP_MREMAP] = {"mremap", 5, {AK_NUM, AK_NUM, AK_NUM, AK_NUM, AK_NUM}, 0, RANGE_MREMAP, EFFECT_NONE},
 	[OP_MPROTECT] = {"mprotect", 3, {AK_NUM, AK_NUM, AK_NUM}, 0, RANGE_PLAIN, EFFECT_NONE},
 	[OP_MLOCK] = {"mlock", 2, {AK_NUM, AK_NUM}, 0, RANGE_MLOCK, EFFECT_NONE},
 	[OP_MLOCK2] = {"mlock2", 3, {AK_NUM, AK_NUM, AK_NUM}, 0, RANGE_MLOCK, EFFECT_NONE},

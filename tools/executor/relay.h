@@ -213,6 +213,8 @@ static void w_relay(uint64_t base, uint64_t size)
 		rec.call_ns = now_ns() - t0;
 		t0 = now_ns();
 		known = -1;
+		if (alone && rec.r.kind == RK_ESCAPED)
+			alone = 0; /* it mapped pages outside the arena, where pagemap was not asked, before the executor unmapped them */
 		if (alone)
 			known = alone = w_arena_alone(base, size);
 		size_t used = 0;

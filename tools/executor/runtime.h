@@ -411,6 +411,19 @@ static void w_call(const struct cmd *cp, struct resp *r, uint64_t base, uint64_t
 	case OP_MUNMAP:
 		sc_result(syscall(SYS_munmap, c.a[0], c.a[1]), r);
 		break;
+	case OP_MREMAP: { /* a[] = addr old_len new_len flags new_addr */
+		long rc = syscall(SYS_mremap, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
+		sc_result(rc, r);
+		/* a move the kernel placed (MREMAP_MAYMOVE, or a MREMAP_DONTUNMAP hint) may land outside the arena: as mmap's */
+		if (rc != -1) {
+			uint64_t s = (uint64_t)rc, e = s + page_align(c.a[2]);
+			if (s < base || e < s || e > base + size) {
+				syscall(SYS_munmap, s, c.a[2]);
+				r->kind = RK_ESCAPED;
+			}
+		}
+		break;
+	}
 	case OP_MPROTECT:
 		sc_result(syscall(SYS_mprotect, c.a[0], c.a[1], c.a[2]), r);
 		break;
@@ -590,6 +603,30 @@ static int range_ok(const struct trace *t, uint64_t addr, uint64_t len, int task
 	return in_arena(t, addr, rl);
 }
 
+/*
+ * mremap's range rule (a[] = addr old_len new_len flags new_addr): refused before it touches a VMA when its flags or
+ * lengths are invalid; otherwise addr (vma_lookup) and the old range lie in the arena, MREMAP_FIXED's destination too
+ * (it is unmapped first, unless refused for alignment or TASK_SIZE), and a growth in place stays in the arena.  A move
+ * the kernel places (MREMAP_MAYMOVE without MREMAP_FIXED, a MREMAP_DONTUNMAP hint) may land anywhere: the executor
+ * unmaps it when it leaves the arena, as it does a mapping (ESCAPED).
+ */
+static int mremap_range_ok(const struct trace *t, const uint64_t *a)
+{
+	uint64_t addr = a[0], ol = page_align(a[1]), nl = page_align(a[2]), fl = a[3], na = a[4], end;
+	if ((fl & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) || ((fl & MREMAP_FIXED) && !(fl & MREMAP_MAYMOVE)) ||
+	    ((fl & MREMAP_DONTUNMAP) && (!(fl & MREMAP_MAYMOVE) || a[1] != a[2])) || (addr & (PAGE - 1)) || nl == 0)
+		return 1;
+	if (!in_arena(t, addr, PAGE))
+		return 0;
+	if (ol != 0 && !__builtin_add_overflow(addr, ol, &end) && !in_arena(t, addr, ol))
+		return 0;
+	if (fl & MREMAP_FIXED)
+		return (na & (PAGE - 1)) || nl > task_size || na > task_size - nl || in_arena(t, na, nl);
+	if (!(fl & MREMAP_DONTUNMAP) && nl > ol && !__builtin_add_overflow(addr, nl, &end))
+		return in_arena(t, addr, nl);
+	return 1;
+}
+
 /* the arena itself: page-aligned, non-empty, in user space */
 static int check_arena(const struct trace *t)
 {
@@ -644,6 +681,9 @@ static int check_call(struct checker *k, const struct trace *t, const struct cmd
 		break;
 	case RANGE_MUNMAP:
 		ok = range_ok(t, a0, a1, 2);
+		break;
+	case RANGE_MREMAP:
+		ok = mremap_range_ok(t, c->a);
 		break;
 	case RANGE_PLAIN:
 		ok = range_ok(t, a0, a1, 0);
@@ -1369,7 +1409,7 @@ static void print_result(int callidx, const struct cmd *c, const struct resp *r)
 		puts(errno_name(r->err));
 	else if (r->kind == RK_ESCAPED)
 		puts("ESCAPED");
-	else if (c->op == OP_MMAP)
+	else if (c->op == OP_MMAP || c->op == OP_MREMAP)
 		printf("0x%" PRIx64 "\n", (uint64_t)r->ret);
 	else if (c->op == OP_FORK)
 		printf("p%d\n", c->aux);
@@ -1731,6 +1771,14 @@ static inline struct cmd sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, ui
 static inline struct cmd sys_munmap(uint64_t addr, uint64_t len)
 {
 	return rt_cmd(OP_MUNMAP, addr, len, 0);
+}
+
+static inline struct cmd sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+{
+	struct cmd c = rt_cmd(OP_MREMAP, addr, old_len, new_len);
+	c.a[3] = flags;
+	c.a[4] = new_addr;
+	return c;
 }
 
 static inline struct cmd sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)

@@ -30,6 +30,13 @@ public sealed record GeneratorSettings
     /// </summary>
     public bool RefPages { get; init; }
 
+    /// <summary>
+    /// mremap: half of the munmap choices become an mremap of the same range (shrinking it, growing it in place or
+    /// letting it move, moving it to a fixed arena address, keeping the source with MREMAP_DONTUNMAP). Off by default,
+    /// so a seed's trace never changes.
+    /// </summary>
+    public bool Remaps { get; init; }
+
     /// <summary>The bytes stores write: letters, so that names are often equal; a NUL, which ends a name; and two bytes no name may hold.</summary>
     public static readonly byte[] StoredBytes = "aabbc"u8.ToArray().Concat(new byte[] { 0, (byte)']', (byte)'\n' }).ToArray();
 

@@ -79,6 +79,7 @@ public sealed partial class Realiser
             "prctl" => Name(p.Index, addr, len, v),
             "write" when settings.NamesInMemory => Store(p, c.Where, v),
             "read" or "write" => Touch(p, c.Where, v, spec.Name == "write"),
+            "munmap" when settings.Remaps && v % 2 == 1 => Mremap(p, addr, len, c.Where, v / 2),
             _ => FromTable(spec, p, addr, len, c.Size, v),
         };
         if (call is null) return null;
@@ -191,6 +192,51 @@ public sealed partial class Realiser
             case 6 or 7 when Model.Files.Count < settings.MaxFiles:
                 return new MemfdCall(p.Index, (ulong)(1 + v % 4) * P);
             default: return new MmapCall(p.Index, addr, len, prot, Map.Private | Map.Anonymous | Map.Fixed | extra);
+        }
+    }
+
+    /// <summary>
+    /// An mremap of a range (see <see cref="GeneratorSettings.Remaps"/>): shrinking it, growing it from its VMA's end in
+    /// place or with MREMAP_MAYMOVE, moving it to an arena page with MREMAP_FIXED (resized or not, with or without
+    /// MREMAP_DONTUNMAP), keeping it with a hint, or with flags the kernel refuses. Every range the executor's rule
+    /// asks to stay in the arena does.
+    /// </summary>
+    Call Mremap(Process p, ulong addr, ulong len, int where, int v)
+    {
+        addr &= ~(P - 1);
+        ulong oldLen = Math.Max(P, len & ~(P - 1));
+        // Mostly a range inside one of the process's VMAs, from its start or a page into it: what mremap can act on.
+        var vmas = new List<Vma>();
+        for (var vma = p.Vmas.FirstEndingAfter(arenaBase); vma is not null && vma.Start < arenaEnd; vma = p.Vmas.Next(vma))
+            if (vma.Start >= arenaBase && vma.End <= arenaEnd) vmas.Add(vma);
+        if (vmas.Count > 0 && where % 4 != 0)
+        {
+            var vma = vmas[where / 4 % vmas.Count];
+            addr = vma.Start + (where % 4 == 3 && vma.Pages > 1 ? P : 0);
+            oldLen = Math.Min(oldLen, vma.End - addr);
+        }
+        if (addr + oldLen > arenaEnd) oldLen = arenaEnd - addr;
+        ulong dest = arenaBase + (ulong)((where / 4 + 1 + v / 8) % settings.ArenaPages) * P;
+        ulong room = arenaEnd - addr;
+        switch (v % 8)
+        {
+            case 0: return new MremapCall(p.Index, addr, oldLen, Math.Max(P, oldLen - P), 0, 0);
+            case 1 or 2:
+            {
+                // From addr to the end of its VMA, grown by a page or two: in place when the space after it is free.
+                var vma = p.Vmas.Containing(addr);
+                ulong from = vma is null ? oldLen : Math.Min(vma.End, arenaEnd) - addr;
+                ulong to = Math.Min(from + (ulong)(1 + v / 8 % 2) * P, room);
+                return new MremapCall(p.Index, addr, from, to, v % 8 == 2 ? Remap.MayMove : 0, 0);
+            }
+            case 3 or 4:
+            {
+                ulong newLen = Math.Min(v % 8 == 3 ? oldLen : oldLen + P, arenaEnd - dest);
+                return new MremapCall(p.Index, addr, oldLen, Math.Max(P, newLen), Remap.MayMove | Remap.Fixed, dest);
+            }
+            case 5: return new MremapCall(p.Index, addr, oldLen, oldLen, Remap.MayMove | Remap.Fixed | Remap.DontUnmap, Math.Min(dest, arenaEnd - oldLen));
+            case 6: return new MremapCall(p.Index, addr, oldLen, oldLen, Remap.MayMove | Remap.DontUnmap, dest);
+            default: return new MremapCall(p.Index, addr, oldLen, oldLen, (v / 8 % 2) == 0 ? Remap.Fixed : Remap.DontUnmap, dest);
         }
     }
 

@@ -55,19 +55,28 @@ public sealed class ModelJudge(KernelProfile profile) : IJudge
     public static Step Observe(LinuxModel model, ulong arenaBase, ulong arenaSize, int index, Call call, Outcome outcome)
     {
         string result = Spell(call, outcome);
-        if (Escaped(arenaBase, arenaSize, call, outcome) is { } mmap)
+        if (Escaped(arenaBase, arenaSize, call, outcome) is { } len)
         {
-            // The executor's arena rule: a non-fixed mapping that lands outside the arena is unmapped at once.
-            model.Apply(new MunmapCall(mmap.Pid, outcome.Value, Mem.PageAlign(mmap.Len)));
+            // The executor's arena rule: a mapping or move the kernel placed outside the arena is unmapped at once.
+            model.Apply(new MunmapCall(call.Pid, outcome.Value, len));
             result = "ESCAPED";
         }
         return new Step(index, call.Pid, result, Views(model, call));
     }
 
-    static MmapCall? Escaped(ulong arenaBase, ulong arenaSize, Call call, Outcome o) =>
-        call is MmapCall m && (m.Flags & (Map.Fixed | Map.FixedNoReplace)) == 0 && o.Kind == OutcomeKind.Address &&
-        (o.Value < arenaBase || o.Value + Mem.PageAlign(m.Len) < o.Value ||
-         o.Value + Mem.PageAlign(m.Len) > arenaBase + arenaSize) ? m : null; // as the executor checks it
+    /// <summary>The length the executor unmaps when a call's placed result left the arena, as it checks it; null when it did not.</summary>
+    static ulong? Escaped(ulong arenaBase, ulong arenaSize, Call call, Outcome o)
+    {
+        ulong? len = call switch
+        {
+            MmapCall m when (m.Flags & (Map.Fixed | Map.FixedNoReplace)) == 0 => m.Len,
+            MremapCall r => r.NewLen,
+            _ => null,
+        };
+        if (len is not { } l || o.Kind != OutcomeKind.Address) return null;
+        ulong end = o.Value + Mem.PageAlign(l);
+        return o.Value < arenaBase || end < o.Value || end > arenaBase + arenaSize ? Mem.PageAlign(l) : null;
+    }
 
     /// <summary>The executor prints "ok" for a touch, store or exit that returned normally.</summary>
     static string Spell(Call call, Outcome o) =>

@@ -1,0 +1,256 @@
+using AnonVma.Model.Abi;
+using AnonVma.Model.State;
+
+namespace AnonVma.Model.Kernel;
+
+// mremap: mm/mremap.c (6.12) SYSCALL_DEFINE5(mremap), mremap_to, vma_to_resize, vma_expandable, move_vma,
+// move_page_tables; mm/vma.c vma_merge_extend, copy_vma. No hugetlb, userfaultfd, sealing or PFN mappings here.
+public sealed partial class LinuxModel
+{
+    Outcome Mremap(Process p, ulong addr, ulong oldLen, ulong newLen, int flags, ulong newAddr)
+    {
+        if (!Profile.Mremap612)
+            throw new TraceException($"profile {Profile.Name}: mremap is modelled as Linux 6.12 has it, and this kernel has 6.17's rework (KernelProfile.Mremap612)");
+        if ((flags & ~(Remap.Fixed | Remap.MayMove | Remap.DontUnmap)) != 0) return Outcome.Err(Errno.EINVAL);
+        if ((flags & Remap.Fixed) != 0 && (flags & Remap.MayMove) == 0) return Outcome.Err(Errno.EINVAL);
+        // MREMAP_DONTUNMAP always moves and never resizes: the lengths are compared before they are page-aligned.
+        if ((flags & Remap.DontUnmap) != 0 && ((flags & Remap.MayMove) == 0 || oldLen != newLen)) return Outcome.Err(Errno.EINVAL);
+        if (!Mem.Aligned(addr)) return Outcome.Err(Errno.EINVAL);
+        oldLen = Mem.PageAlign(oldLen);
+        newLen = Mem.PageAlign(newLen);
+        // A zero old length is the "duplicate a shared mapping" case (vma_to_resize); a zero new length never makes sense.
+        if (newLen == 0) return Outcome.Err(Errno.EINVAL);
+        if (VmaAt(p, addr) is null) return Outcome.Err(Errno.EFAULT);
+
+        bool locked = false;
+        Outcome ret;
+        if ((flags & (Remap.Fixed | Remap.DontUnmap)) != 0) ret = MremapTo(p, addr, oldLen, newAddr, newLen, flags, ref locked, out newAddr);
+        else if (oldLen >= newLen)
+        {
+            // Always allow a shrinking remap: do_vmi_munmap unmaps the tail, whatever VMAs it covers.
+            if (oldLen == newLen) return Outcome.Addr(addr);
+            var unmapped = Munmap(p, addr + newLen, oldLen - newLen);
+            return unmapped == Outcome.Ok ? Outcome.Addr(addr) : unmapped;
+        }
+        else ret = Grow(p, addr, oldLen, newLen, flags, ref locked, out newAddr);
+        // The population mlock promises happens after mmap_write_unlock, for the part that is new.
+        if (ret.Kind == OutcomeKind.Address && locked && newLen > oldLen) Populate(p, newAddr + oldLen, newAddr + newLen, ignoreErrors: true);
+        return ret;
+    }
+
+    /// <summary>vma_lookup: the VMA containing addr, if any.</summary>
+    static Vma? VmaAt(Process p, ulong addr) => p.Vmas.FirstEndingAfter(addr) is { } v && v.Start <= addr ? v : null;
+
+    /// <summary>The growing remap without MREMAP_FIXED: in place when the VMA ends the range and the space after it is free, else moved (MREMAP_MAYMOVE) or ENOMEM.</summary>
+    Outcome Grow(Process p, ulong addr, ulong oldLen, ulong newLen, int flags, ref bool locked, out ulong newAddr)
+    {
+        newAddr = 0;
+        var (v, err) = VmaToResize(p, addr, oldLen, newLen, flags);
+        if (err != 0) return Outcome.Err(err);
+        if (oldLen == v!.End - addr)
+        {
+            ulong delta = newLen - oldLen;
+            if (VmaExpandable(p, v, delta))
+            {
+                ulong pages = delta >> Mem.PageShift;
+                if ((v.Flags & VmFlags.Account) != 0 && !VmEnoughMemory(pages)) return Outcome.Err(Errno.ENOMEM);
+                // vma_merge_extend: the extension as a new range after v, which v itself always takes (and next too,
+                // when it is compatible), unless is_mergeable_vma refuses v (a MAP_REFPAGE mapping): then ENOMEM.
+                var grown = MergeNewRange(p, v, p.Vmas.Next(v), v.End, v.End + delta, v.Flags, v.File, v.PgOff + v.Pages, v.AnonId, v.Name);
+                if (grown is null) return Outcome.Err(Errno.ENOMEM);
+                if ((grown.Flags & VmFlags.Locked) != 0)
+                {
+                    p.LockedVm += pages;
+                    locked = true;
+                    newAddr = addr;
+                }
+                return Outcome.Addr(addr);
+            }
+        }
+        if ((flags & Remap.MayMove) == 0) return Outcome.Err(Errno.ENOMEM);
+        // get_unmapped_area(vma->vm_file, 0, ...): no hint, so top-down from mmap_base.
+        newAddr = PickAddress(p, 0, newLen);
+        if (newAddr == ulong.MaxValue || newAddr > Mem.TaskSize - newLen) return Outcome.Err(Errno.ENOMEM);
+        return MoveVma(p, v, addr, oldLen, newLen, newAddr, flags, ref locked);
+    }
+
+    /// <summary>mremap_to: MREMAP_FIXED (the destination unmapped first) or MREMAP_DONTUNMAP (new_addr a hint without MREMAP_FIXED).</summary>
+    Outcome MremapTo(Process p, ulong addr, ulong oldLen, ulong newAddr, ulong newLen, int flags, ref bool locked, out ulong placed)
+    {
+        placed = newAddr;
+        if (!Mem.Aligned(newAddr)) return Outcome.Err(Errno.EINVAL);
+        if (newLen > Mem.TaskSize || newAddr > Mem.TaskSize - newLen) return Outcome.Err(Errno.EINVAL);
+        if (addr + oldLen > newAddr && newAddr + newLen > addr) return Outcome.Err(Errno.EINVAL); // they overlap
+        // Room for both ranges to be split in three before anything is unmapped.
+        if (p.Vmas.Count + 2 >= Profile.MaxMapCount - 3) return Outcome.Err(Errno.ENOMEM);
+        if ((flags & Remap.Fixed) != 0)
+        {
+            var cleared = Munmap(p, newAddr, newLen);
+            if (cleared != Outcome.Ok) return cleared;
+        }
+        if (oldLen > newLen)
+        {
+            var cut = Munmap(p, addr + newLen, oldLen - newLen);
+            if (cut != Outcome.Ok) return cut;
+            oldLen = newLen;
+        }
+        var (v, err) = VmaToResize(p, addr, oldLen, newLen, flags);
+        if (err != 0) return Outcome.Err(err);
+        // may_expand_vm for the copy MREMAP_DONTUNMAP leaves behind: no address-space limit is set here.
+        if ((flags & Remap.Fixed) == 0)
+        {
+            // get_unmapped_area with new_addr as a hint; a mapping of a shmem file takes its own (THP-free here) path to the same search.
+            placed = PickAddress(p, newAddr, newLen);
+            if (placed == ulong.MaxValue || placed > Mem.TaskSize - newLen) return Outcome.Err(Errno.ENOMEM);
+        }
+        return MoveVma(p, v!, addr, oldLen, newLen, placed, flags, ref locked);
+    }
+
+    /// <summary>vma_to_resize: the VMA at addr, if the range may be remapped to newLen.</summary>
+    (Vma? vma, Errno err) VmaToResize(Process p, ulong addr, ulong oldLen, ulong newLen, int flags)
+    {
+        var v = VmaAt(p, addr);
+        if (v is null) return (null, Errno.EFAULT);
+        // A zero old length duplicates a mapping, which only a shared one can be.
+        if (oldLen == 0 && (v.Flags & (VmFlags.Shared | VmFlags.MayShare)) == 0) return (null, Errno.EINVAL);
+        // (MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping is EINVAL: the model has neither.)
+        if (oldLen > v.End - addr) return (null, Errno.EFAULT); // no remapping across VMA boundaries
+        if (newLen == oldLen) return (v, 0);
+        ulong pgoff = v.PgOff + ((addr - v.Start) >> Mem.PageShift);
+        if (pgoff + (newLen >> Mem.PageShift) < pgoff) return (null, Errno.EINVAL);
+        if (!MlockFutureOk(p, v.Flags, newLen - oldLen)) return (null, Errno.EAGAIN);
+        // may_expand_vm: RLIMIT_AS and RLIMIT_DATA are unlimited for the trace processes.
+        return (v, 0);
+    }
+
+    /// <summary>vma_expandable: nothing mapped in the delta after v, and the grown range still below TASK_SIZE.</summary>
+    static bool VmaExpandable(Process p, Vma v, ulong delta)
+    {
+        ulong end = v.End + delta;
+        if (end < v.End) return false;
+        if (p.Vmas.FirstEndingAfter(v.End) is { } n && n.Start < end) return false;
+        // get_unmapped_area(NULL, vm_start, end - vm_start, 0, MAP_FIXED)
+        ulong len = end - v.Start;
+        return len <= Mem.TaskSize && v.Start <= Mem.TaskSize - len;
+    }
+
+    /// <summary>
+    /// move_vma: copy the VMA to newAddr (merging there if it can), move its page table entries, then unmap the old
+    /// range, or with MREMAP_DONTUNMAP keep it, empty, unlocked, and with its anon_vma dropped when it is whole.
+    /// </summary>
+    Outcome MoveVma(Process p, Vma v, ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr, int flags, ref bool locked)
+    {
+        bool dontUnmap = (flags & Remap.DontUnmap) != 0;
+        VmFlags vmFlags = v.Flags;
+        ulong toAccount = dontUnmap ? newLen : newLen - oldLen;
+        bool splitBefore = v.Start != oldAddr, splitAfter = v.End != oldAddr + oldLen;
+        if (p.Vmas.Count >= Profile.MaxMapCount - 3) return Outcome.Err(Errno.ENOMEM);
+        // MREMAP_DONTUNMAP of a locked VMA: split first, so that only the moved part loses VM_LOCKED.
+        if (dontUnmap && (v.Flags & VmFlags.Locked) != 0)
+        {
+            if (splitBefore)
+            {
+                if (p.Vmas.Count >= Profile.MaxMapCount) return Outcome.Err(Errno.ENOMEM);
+                v = Split(p, ref v, oldAddr);
+            }
+            if (splitAfter)
+            {
+                if (p.Vmas.Count >= Profile.MaxMapCount) return Outcome.Err(Errno.ENOMEM);
+                Split(p, ref v, oldAddr + oldLen);
+            }
+        }
+        if ((vmFlags & VmFlags.Account) != 0 && !VmEnoughMemory(toAccount >> Mem.PageShift)) return Outcome.Err(Errno.ENOMEM);
+
+        ulong newPgoff = v.PgOff + ((oldAddr - v.Start) >> Mem.PageShift);
+        var copy = CopyVma(p, ref v, newAddr, newLen, newPgoff, dontUnmap);
+        MovePageTables(p, oldAddr, newAddr, oldLen);
+
+        bool accountStart = false, accountEnd = false;
+        if ((vmFlags & VmFlags.Account) != 0 && !dontUnmap)
+        {
+            // Conceal VM_ACCOUNT, so that unmapping the old range does not undo its charge.
+            v = p.Vmas.Own(v);
+            v.Flags &= ~VmFlags.Account;
+            accountStart = v.Start < oldAddr;
+            accountEnd = v.End > oldAddr + oldLen;
+        }
+        if (dontUnmap)
+        {
+            v = p.Vmas.Own(v);
+            v.Flags &= ~VmFlags.LockedMask;
+            if (v.Start == oldAddr && v.End == oldAddr + oldLen)
+            {
+                // unlink_anon_vmas: the pages went with the copy; an unfaulted anonymous VMA's pgoff is its address.
+                v.AnonId = 0;
+                v.AnonSingular = false;
+                if (v.IsAnonymous) v.PgOff = v.Start >> Mem.PageShift;
+            }
+            // Nothing is unmapped, so locked_vm is left as it was.
+            return Outcome.Addr(newAddr);
+        }
+        _ = copy;
+        Vma? head = null, tail = null;
+        if (oldLen == 0) accountStart = accountEnd = false; // do_vmi_munmap refuses an empty range
+        else GatherAndUnmap(p, oldAddr, oldAddr + oldLen, out head, out tail);
+        if ((vmFlags & VmFlags.Locked) != 0)
+        {
+            p.LockedVm += newLen >> Mem.PageShift;
+            locked = true;
+        }
+        // Restore VM_ACCOUNT on the pieces of the old VMA left on either side.
+        if (accountStart && head is not null) p.Vmas.Own(head).Flags |= VmFlags.Account;
+        if (accountEnd && tail is not null) p.Vmas.Own(tail).Flags |= VmFlags.Account;
+        return Outcome.Addr(newAddr);
+    }
+
+    /// <summary>
+    /// copy_vma: the destination range as a new range with v's flags, file, anon_vma and name, merged into a neighbour
+    /// when vma_merge_new_range allows, else a vm_area_dup of v placed there (the same anon_vma and chain, the name
+    /// shared). An anonymous VMA never faulted takes the destination's address as its pgoff, so that it can merge;
+    /// with MREMAP_DONTUNMAP it may then not merge with itself.
+    /// </summary>
+    Vma CopyVma(Process p, ref Vma v, ulong addr, ulong len, ulong pgoff, bool keepSource)
+    {
+        bool faulted = true;
+        if (v.IsAnonymous && !v.HasAnonVma)
+        {
+            pgoff = addr >> Mem.PageShift;
+            faulted = false;
+        }
+        var prev = p.Vmas.LastStartingBelow(addr);
+        var next = p.Vmas.FirstEndingAfter(addr);
+        if (prev is not null && prev.End > addr) prev = null; // (a VMA across addr cannot be: the range is free)
+        if (!faulted && keepSource)
+        {
+            if (prev == v) prev = null;
+            if (next == v) next = null;
+        }
+        long start = (long)v.Start;
+        var merged = MergeNewRange(p, prev, next, addr, addr + len, v.Flags, v.File, pgoff, v.AnonId, v.Name);
+        if (merged is not null)
+        {
+            // The source itself may have been merged into the copy (only when it was never faulted).
+            if ((ulong)start >= merged.Start && (ulong)start < merged.End) v = merged;
+            return merged;
+        }
+        var dup = v.CloneShallow();
+        dup.Start = addr;
+        dup.End = addr + len;
+        dup.PgOff = pgoff;
+        dup.Name = NameShare(dup.Name, NameSite.Split);
+        p.Vmas.Insert(dup);
+        return dup;
+    }
+
+    /// <summary>move_page_tables: every entry of the old range moves to the same offset in the new one, its dirty and young bits kept.</summary>
+    static void MovePageTables(Process p, ulong oldAddr, ulong newAddr, ulong len)
+    {
+        ulong first = oldAddr >> Mem.PageShift, count = len >> Mem.PageShift, to = newAddr >> Mem.PageShift;
+        if (count == 0) return;
+        var moving = new List<(ulong vpn, Pte pte)>();
+        foreach (var (vpn, pte) in p.Ptes)
+            if (vpn >= first && vpn - first < count) moving.Add((vpn, pte));
+        foreach (var (vpn, _) in moving) p.Ptes.Remove(vpn);
+        foreach (var (vpn, pte) in moving) p.Ptes[to + (vpn - first)] = pte;
+    }
+}
