@@ -10,7 +10,7 @@ public class ErrorTests
     public static TheoryData<string, string> Malformed => new()
     {
         { Head + "p0: mumap(0x200000000000, 0x1000)\n",
-          "4:5: expected a call (mmap, munmap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, prctl, read, write, store, fork, exit, memfd_create, file, setcreds), found 'mumap'" },
+          "4:5: expected a call (mmap, munmap, mremap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, prctl, read, write, store, fork, exit, memfd_create, file, setcreds), found 'mumap'" },
         { Head + "p0: munmap(0x200000000000)\n", "4:26: expected ',' after the address (munmap takes 2 arguments), found ')'" },
         { Head + "p0: munmap(0x2000g0000000, 0x1000)\n", "4:12: expected a number for the address, found '0x2000g0000000'" },
         { Head + "p0: mmap(0x200000000000, 0x1000, PROT_READ|MAP_FIXED, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n",

@@ -12,7 +12,7 @@ public class SyntaxErrorTests
 
     [Theory]
     [InlineData("p0: mumap(0x200000000000, 0x1000)",
-        "bad.trace:4:5: expected a call (mmap, munmap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, prctl, read, write, store, fork, exit, memfd_create, file, setcreds), found 'mumap'")]
+        "bad.trace:4:5: expected a call (mmap, munmap, mremap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, prctl, read, write, store, fork, exit, memfd_create, file, setcreds), found 'mumap'")]
     [InlineData("p0: munmap(0x200000000000)", "bad.trace:4:26: expected ',' after the address (munmap takes 2 arguments), found ')'")]
     [InlineData("p0: munmap(0x200000000000, 0x1000, 0)", "bad.trace:4:34: expected ')' after the length (munmap takes 2 arguments), found ','")]
     [InlineData("p0: munmap(0x200000000000 0x1000)", "bad.trace:4:27: expected ',' after the address, found '0x1000'")]
