@@ -81,6 +81,20 @@ public static class RefPageProperties
         return null;
     }
 
+    /// <summary>
+    /// The property asked of mremap alone: a violation counts only when the reference page's address of the mapping it
+    /// names was moved or cut away by an mremap of the same process (LinuxModel.MremapVacated), so its shrunk
+    /// counterexample keeps the mremap that does it.
+    /// </summary>
+    public static Invariant UnderMremap(Invariant property) => new(property.Name + "UnderMremap", m =>
+        property.Check(m) is { } found && found.Vmas.Any(v => v.RefPage != 0 &&
+            m.MremapVacated.Any(r => r.Pid == found.Pid && v.RefPage >= r.Start && v.RefPage < r.End))
+            ? found with { Check = property.Name + "UnderMremap", Message = found.Message + " (mremap took its reference page's address)" }
+            : null, property.Applies);
+
+    /// <summary>Each property asked of mremap alone.</summary>
+    public static readonly IReadOnlyList<Invariant> UnderMremapAll = All.Select(UnderMremap).ToList();
+
     static IEnumerable<(ulong Vpn, Pte Pte)> Mapped(Process p, Vma v)
     {
         for (ulong vpn = v.Start >> Mem.PageShift; vpn < v.End >> Mem.PageShift; vpn++)

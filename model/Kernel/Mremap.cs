@@ -30,13 +30,22 @@ public sealed partial class LinuxModel
             // Always allow a shrinking remap: do_vmi_munmap unmaps the tail, whatever VMAs it covers.
             if (oldLen == newLen) return Outcome.Addr(addr);
             var unmapped = Munmap(p, addr + newLen, oldLen - newLen);
-            return unmapped == Outcome.Ok ? Outcome.Addr(addr) : unmapped;
+            if (unmapped != Outcome.Ok) return unmapped;
+            vacated.Add(new(p.Index, addr + newLen, addr + oldLen));
+            return Outcome.Addr(addr);
         }
         else ret = Grow(p, addr, oldLen, newLen, flags, ref locked, out newAddr);
         // The population mlock promises happens after mmap_write_unlock, for the part that is new.
         if (ret.Kind == OutcomeKind.Address && locked && newLen > oldLen) Populate(p, newAddr + oldLen, newAddr + newLen, ignoreErrors: true);
+        // What left its address: the old range of a move (MREMAP_DONTUNMAP's too: its pages went), the tail a move cut.
+        if (ret.Kind == OutcomeKind.Address && (ret.Value != addr || (flags & Remap.DontUnmap) != 0)) vacated.Add(new(p.Index, addr, addr + oldLen));
         return ret;
     }
+
+    readonly List<Vacated> vacated = new();
+
+    /// <summary>The ranges whose contents mremap took from their address so far (moves and shrinks), for the checks that ask what a move did.</summary>
+    public IReadOnlyList<Vacated> MremapVacated => vacated;
 
     /// <summary>vma_lookup: the VMA containing addr, if any.</summary>
     static Vma? VmaAt(Process p, ulong addr) => p.Vmas.FirstEndingAfter(addr) is { } v && v.Start <= addr ? v : null;
@@ -254,3 +263,6 @@ public sealed partial class LinuxModel
         foreach (var (vpn, pte) in moving) p.Ptes[to + (vpn - first)] = pte;
     }
 }
+
+/// <summary>A range of process Pid's addresses whose contents an mremap took away.</summary>
+public readonly record struct Vacated(int Pid, ulong Start, ulong End);

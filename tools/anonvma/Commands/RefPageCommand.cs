@@ -92,17 +92,20 @@ public sealed class RefPageCommand : CliCommand
 
     /// <summary>
     /// The open question, by properties: each of <see cref="RefPageProperties"/> hunted on the lookup on every fault
-    /// (the corrected accounting) and on the page taken at mmap, over the same generated traces; each counterexample shrunk.
+    /// (the corrected accounting) and on the page taken at mmap, over the same generated traces, then each again asked
+    /// of mremap alone (<see cref="RefPageProperties.UnderMremap"/>, with mremap among the calls); each counterexample shrunk.
     /// </summary>
     static List<(RefPageRules Rules, RefPageSearch.Hit Hit)> Variants(TextWriter o, CancellationToken cancel)
     {
         var found = new List<(RefPageRules, RefPageSearch.Hit)>();
+        var hunts = RefPageProperties.All.Select(p => (p, RefPageSearch.Settings))
+            .Concat(RefPageProperties.UnderMremapAll.Select(p => (p, RefPageSearch.RemapSettings)));
         foreach (var rules in new[] { RefPageRules.Corrected, RefPageRules.Pinned })
         {
             var profile = RefPageSearch.Profile(rules);
-            foreach (var property in RefPageProperties.All)
+            foreach (var (property, settings) in hunts)
             {
-                var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(2), cancel: cancel);
+                var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(2), cancel: cancel, settings: settings);
                 if (hit is null)
                 {
                     o.WriteLine($"{property.Name} on {profile.Name}: holds on {RefPageSearch.VariantTraces:N0} generated traces");

@@ -16,6 +16,9 @@ public static class RefPageSearch
     /// <summary>MAP_REFPAGE mappings among the generated calls.</summary>
     public static readonly GeneratorSettings Settings = new() { RefPages = true };
 
+    /// <summary>The same with mremap among the calls (for RefPageProperties.UnderMremap).</summary>
+    public static readonly GeneratorSettings RemapSettings = Settings with { Remaps = true };
+
     /// <summary>How many generated traces each of RefPageProperties is hunted over, on each way of keeping the reference.</summary>
     public const long VariantTraces = 200_000;
 
@@ -37,13 +40,14 @@ public static class RefPageSearch
     /// <param name="Seed">Also how many traces ran: seeds run from 1.</param>
     public sealed record Hit(string Check, Trace Trace, Finding Finding, long Seed, int ShrunkFrom, TimeSpan ToFind);
 
-    public static Hit? Hunt(KernelProfile profile, Invariant check, long maxTraces, TimeSpan budget, int length = 24, CancellationToken cancel = default)
+    public static Hit? Hunt(KernelProfile profile, Invariant check, long maxTraces, TimeSpan budget, int length = 24, CancellationToken cancel = default,
+        GeneratorSettings? settings = null)
     {
         var oracle = new CheckOracle(profile, [check]);
         var sw = Stopwatch.StartNew();
         for (long seed = 1; seed <= maxTraces && sw.Elapsed < budget && !cancel.IsCancellationRequested; seed++)
         {
-            if (Generate(seed, length, profile) is not { } trace || oracle.CheckOne(trace) is not { } f) continue;
+            if (Generate(seed, length, profile, settings ?? Settings) is not { } trace || oracle.CheckOne(trace) is not { } f) continue;
             var found = sw.Elapsed;
             var shrunk = Shrinker.Shrink(trace, f, oracle, maxCandidates: 5_000, cancel);
             return new Hit(check.Name, shrunk.Trace, shrunk.Finding, seed, trace.Calls.Count, found);
@@ -63,7 +67,7 @@ public static class RefPageSearch
         long calls = 0;
         for (long seed = 1; sw.Elapsed < time && !cancel.IsCancellationRequested; seed++)
         {
-            if (Generate(seed, length, profile) is not { } trace) continue;
+            if (Generate(seed, length, profile, Settings) is not { } trace) continue;
             traces++;
             calls += trace.Calls.Count;
             if (oracle.CheckOne(trace) is { } f) return (traces, calls, f, seed);
@@ -72,9 +76,9 @@ public static class RefPageSearch
     }
 
     /// <summary>The seed's trace, or null when the model refuses one of its calls (a reference page the model does not follow).</summary>
-    static Trace? Generate(long seed, int length, KernelProfile profile)
+    static Trace? Generate(long seed, int length, KernelProfile profile, GeneratorSettings settings)
     {
-        try { return Realiser.Random(seed, length, profile, Settings); }
+        try { return Realiser.Random(seed, length, profile, settings); }
         catch (TraceException) { return null; }
     }
 }
