@@ -297,17 +297,22 @@ public sealed partial class LinuxModel
     /// </summary>
     void ZapVma(Process p, Vma v) => ZapRange(p, v, v.Start, v.End);
 
-    void ZapRange(Process p, Vma v, ulong start, ulong end)
+    void ZapRange(Process p, Vma v, ulong start, ulong end) => TakePtes(p, start, end, (_, pte) => ZapPte(p, pte, v));
+
+    /// <summary>
+    /// Takes every present PTE of [start,end) out of the page table, in address order as the kernel walks it, and hands
+    /// it on with its page number (a zap, a move). A huge range with few PTEs visits the PTEs instead of the range.
+    /// </summary>
+    static void TakePtes(Process p, ulong start, ulong end, Action<ulong, Pte> take)
     {
         if (p.Ptes.Count == 0) return;
         ulong first = start >> Mem.PageShift, last = end >> Mem.PageShift;
         if (last - first <= (ulong)p.Ptes.Count)
         {
             for (ulong vpn = first; vpn < last; vpn++)
-                if (p.Ptes.Remove(vpn, out var pte)) ZapPte(p, pte, v);
+                if (p.Ptes.Remove(vpn, out var pte)) take(vpn, pte);
             return;
         }
-        // A huge range with few PTEs: visit the PTEs instead of the range, in address order as the kernel does.
         List<ulong>? gone = null;
         foreach (var vpn in p.Ptes.Keys)
             if (vpn >= first && vpn < last) (gone ??= new()).Add(vpn);
@@ -316,7 +321,7 @@ public sealed partial class LinuxModel
         foreach (var vpn in gone)
         {
             p.Ptes.Remove(vpn, out var pte);
-            ZapPte(p, pte, v);
+            take(vpn, pte);
         }
     }
 

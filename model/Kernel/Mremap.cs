@@ -20,7 +20,7 @@ public sealed partial class LinuxModel
         newLen = Mem.PageAlign(newLen);
         // A zero old length is the "duplicate a shared mapping" case (vma_to_resize); a zero new length never makes sense.
         if (newLen == 0) return Outcome.Err(Errno.EINVAL);
-        if (VmaAt(p, addr) is null) return Outcome.Err(Errno.EFAULT);
+        if (p.Vmas.Containing(addr) is null) return Outcome.Err(Errno.EFAULT);
 
         bool locked = false;
         Outcome ret;
@@ -46,9 +46,6 @@ public sealed partial class LinuxModel
 
     /// <summary>The ranges whose contents mremap took from their address so far (moves and shrinks), for the checks that ask what a move did.</summary>
     public IReadOnlyList<Vacated> MremapVacated => vacated;
-
-    /// <summary>vma_lookup: the VMA containing addr, if any.</summary>
-    static Vma? VmaAt(Process p, ulong addr) => p.Vmas.FirstEndingAfter(addr) is { } v && v.Start <= addr ? v : null;
 
     /// <summary>The growing remap without MREMAP_FIXED: in place when the VMA ends the range and the space after it is free, else moved (MREMAP_MAYMOVE) or ENOMEM.</summary>
     Outcome Grow(Process p, ulong addr, ulong oldLen, ulong newLen, int flags, ref bool locked, out ulong newAddr)
@@ -78,8 +75,8 @@ public sealed partial class LinuxModel
         }
         if ((flags & Remap.MayMove) == 0) return Outcome.Err(Errno.ENOMEM);
         // get_unmapped_area(vma->vm_file, 0, ...): no hint, so top-down from mmap_base.
-        newAddr = PickAddress(p, 0, newLen);
-        if (newAddr == ulong.MaxValue || newAddr > Mem.TaskSize - newLen) return Outcome.Err(Errno.ENOMEM);
+        if (UnmappedArea(p, 0, newLen) is not { } placed) return Outcome.Err(Errno.ENOMEM);
+        newAddr = placed;
         return MoveVma(p, v, addr, oldLen, newLen, newAddr, flags, ref locked);
     }
 
@@ -109,16 +106,20 @@ public sealed partial class LinuxModel
         if ((flags & Remap.Fixed) == 0)
         {
             // get_unmapped_area with new_addr as a hint; a mapping of a shmem file takes its own (THP-free here) path to the same search.
-            placed = PickAddress(p, newAddr, newLen);
-            if (placed == ulong.MaxValue || placed > Mem.TaskSize - newLen) return Outcome.Err(Errno.ENOMEM);
+            if (UnmappedArea(p, newAddr, newLen) is not { } hinted) return Outcome.Err(Errno.ENOMEM);
+            placed = hinted;
         }
         return MoveVma(p, v!, addr, oldLen, newLen, placed, flags, ref locked);
     }
 
+    /// <summary>get_unmapped_area without MAP_FIXED: the address the search gives for len (hint 0: none), or null for -ENOMEM.</summary>
+    ulong? UnmappedArea(Process p, ulong hint, ulong len) =>
+        PickAddress(p, hint, len) is var a && a != ulong.MaxValue && a <= Mem.TaskSize - len ? a : null;
+
     /// <summary>vma_to_resize: the VMA at addr, if the range may be remapped to newLen.</summary>
     (Vma? vma, Errno err) VmaToResize(Process p, ulong addr, ulong oldLen, ulong newLen, int flags)
     {
-        var v = VmaAt(p, addr);
+        var v = p.Vmas.Containing(addr);
         if (v is null) return (null, Errno.EFAULT);
         // A zero old length duplicates a mapping, which only a shared one can be.
         if (oldLen == 0 && (v.Flags & (VmFlags.Shared | VmFlags.MayShare)) == 0) return (null, Errno.EINVAL);
@@ -171,7 +172,7 @@ public sealed partial class LinuxModel
         if ((vmFlags & VmFlags.Account) != 0 && !VmEnoughMemory(toAccount >> Mem.PageShift)) return Outcome.Err(Errno.ENOMEM);
 
         ulong newPgoff = v.PgOff + ((oldAddr - v.Start) >> Mem.PageShift);
-        var copy = CopyVma(p, ref v, newAddr, newLen, newPgoff, dontUnmap);
+        CopyVma(p, ref v, newAddr, newLen, newPgoff, dontUnmap);
         MovePageTables(p, oldAddr, newAddr, oldLen);
 
         bool accountStart = false, accountEnd = false;
@@ -197,7 +198,6 @@ public sealed partial class LinuxModel
             // Nothing is unmapped, so locked_vm is left as it was.
             return Outcome.Addr(newAddr);
         }
-        _ = copy;
         Vma? head = null, tail = null;
         if (oldLen == 0) accountStart = accountEnd = false; // do_vmi_munmap refuses an empty range
         else GatherAndUnmap(p, oldAddr, oldAddr + oldLen, out head, out tail);
@@ -216,9 +216,9 @@ public sealed partial class LinuxModel
     /// copy_vma: the destination range as a new range with v's flags, file, anon_vma and name, merged into a neighbour
     /// when vma_merge_new_range allows, else a vm_area_dup of v placed there (the same anon_vma and chain, the name
     /// shared). An anonymous VMA never faulted takes the destination's address as its pgoff, so that it can merge;
-    /// with MREMAP_DONTUNMAP it may then not merge with itself.
+    /// with MREMAP_DONTUNMAP it may then not merge with itself. v becomes the copy when the copy took it in.
     /// </summary>
-    Vma CopyVma(Process p, ref Vma v, ulong addr, ulong len, ulong pgoff, bool keepSource)
+    void CopyVma(Process p, ref Vma v, ulong addr, ulong len, ulong pgoff, bool keepSource)
     {
         bool faulted = true;
         if (v.IsAnonymous && !v.HasAnonVma)
@@ -227,20 +227,19 @@ public sealed partial class LinuxModel
             faulted = false;
         }
         var prev = p.Vmas.LastStartingBelow(addr);
-        var next = p.Vmas.FirstEndingAfter(addr);
-        if (prev is not null && prev.End > addr) prev = null; // (a VMA across addr cannot be: the range is free)
+        var next = p.Vmas.FirstEndingAfter(addr); // the range is free, so prev ends at or below addr
         if (!faulted && keepSource)
         {
             if (prev == v) prev = null;
             if (next == v) next = null;
         }
-        long start = (long)v.Start;
+        ulong start = v.Start;
         var merged = MergeNewRange(p, prev, next, addr, addr + len, v.Flags, v.File, pgoff, v.AnonId, v.Name);
         if (merged is not null)
         {
             // The source itself may have been merged into the copy (only when it was never faulted).
-            if ((ulong)start >= merged.Start && (ulong)start < merged.End) v = merged;
-            return merged;
+            if (merged.Contains(start)) v = merged;
+            return;
         }
         var dup = v.CloneShallow();
         dup.Start = addr;
@@ -248,20 +247,14 @@ public sealed partial class LinuxModel
         dup.PgOff = pgoff;
         dup.Name = NameShare(dup.Name, NameSite.Split);
         p.Vmas.Insert(dup);
-        return dup;
     }
 
-    /// <summary>move_page_tables: every entry of the old range moves to the same offset in the new one, its dirty and young bits kept.</summary>
-    static void MovePageTables(Process p, ulong oldAddr, ulong newAddr, ulong len)
-    {
-        ulong first = oldAddr >> Mem.PageShift, count = len >> Mem.PageShift, to = newAddr >> Mem.PageShift;
-        if (count == 0) return;
-        var moving = new List<(ulong vpn, Pte pte)>();
-        foreach (var (vpn, pte) in p.Ptes)
-            if (vpn >= first && vpn - first < count) moving.Add((vpn, pte));
-        foreach (var (vpn, _) in moving) p.Ptes.Remove(vpn);
-        foreach (var (vpn, pte) in moving) p.Ptes[to + (vpn - first)] = pte;
-    }
+    /// <summary>
+    /// move_page_tables: every entry of the old range moves to the same offset in the new one, its dirty and young bits
+    /// kept (the two ranges never overlap: mremap_to refuses that, and a placed move lands in free space).
+    /// </summary>
+    static void MovePageTables(Process p, ulong oldAddr, ulong newAddr, ulong len) =>
+        TakePtes(p, oldAddr, oldAddr + len, (vpn, pte) => p.Ptes[vpn - (oldAddr >> Mem.PageShift) + (newAddr >> Mem.PageShift)] = pte);
 }
 
 /// <summary>A range of process Pid's addresses whose contents an mremap took away.</summary>

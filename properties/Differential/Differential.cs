@@ -55,6 +55,10 @@ public sealed class Differential
         return n;
     }
 
+    /// <summary>Calls of type T whose result on the kernel was not an error: how much of what T does the traces reached.</summary>
+    public int NotRefused<T>() where T : Call =>
+        Traces.Select((t, i) => Kernel[i].Steps.Count(s => t.Calls[s.Index] is T && s.Result is not ['-', ..])).Sum();
+
     /// <summary>One paragraph for the test log, and the failure message when there are disagreements.</summary>
     public string Summary(int show = 3)
     {

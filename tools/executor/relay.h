@@ -83,7 +83,7 @@ static int rt_page_proof;
 static uint64_t rt_zero_pfn;       /* the zero page's frame; 0: unknown (a zero page then counts as shared) */
 static int w_pagemap = -1;         /* this process's /proc/PID/pagemap */
 static int w_pagemap_idx = -1;     /* the process it was opened in (a fork's child inherits the descriptor) */
-static uint64_t w_pm[4096];
+static uint64_t w_pm[4096];       /* pagemap entries of an arena of up to 16 MiB; a larger one goes without the proof */
 
 #define PM_PRESENT_BIT (1ull << 63)
 #define PM_EXCL_BIT (1ull << 56)
@@ -100,10 +100,10 @@ static int w_arena_alone(uint64_t base, uint64_t size)
 		w_pagemap = open(path, O_RDONLY | O_CLOEXEC);
 		w_pagemap_idx = w_idx;
 	}
-	uint64_t pages = size / 4096;
+	uint64_t pages = size / PAGE;
 	if (w_pagemap < 0 || pages > sizeof w_pm / sizeof w_pm[0])
 		return 0;
-	if (pread(w_pagemap, w_pm, pages * 8, (off_t)(base / 4096 * 8)) != (ssize_t)(pages * 8))
+	if (pread(w_pagemap, w_pm, pages * 8, (off_t)(base / PAGE * 8)) != (ssize_t)(pages * 8))
 		return 0;
 	for (uint64_t k = 0; k < pages; k++) {
 		uint64_t e = w_pm[k];
@@ -126,25 +126,25 @@ static void page_proof_open(void)
 	buf[n] = 0;
 	if (strstr(buf, "AnonHugePages:") || strstr(buf, "HugePages_Total:"))
 		return;
-	volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile char *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return;
 	(void)p[0];
 	uint64_t e = 0;
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && pread(fd, &e, 8, (off_t)((uintptr_t)p / 4096 * 8)) == 8 && (e & PM_PRESENT_BIT) && (e & PM_PFN_MASK)) {
+	if (fd >= 0 && pread(fd, &e, 8, (off_t)((uintptr_t)p / PAGE * 8)) == 8 && (e & PM_PRESENT_BIT) && (e & PM_PFN_MASK)) {
 		rt_zero_pfn = (e & PM_EXCL_BIT) ? 0 : e & PM_PFN_MASK; /* a private page of its own: no zero page on reads */
 		rt_page_proof = 1;
 	}
 	if (fd >= 0)
 		close(fd);
-	munmap((void *)p, 4096);
+	munmap((void *)p, PAGE);
 }
 
 /*
- * An smaps text cut in place to what observe_text (runtime.h) keeps of it (the blocks touching [ab, ae), their headers and kept
- * lines), which observe_text then reads as it would the whole: a relay's process sends this, so the text is copied
- * through its pipe, and examined by the controller, at half its length or less.  Returns the new length.
+ * An smaps text cut in place to the lines a view keeps (view_line in runtime.h), which observe_text then reads as it
+ * would the whole: a relay's process sends this, so the text is copied through its pipe, and examined by the
+ * controller, at half its length or less.  Returns the new length.
  */
 static size_t view_compact(char *text, size_t len, uint64_t ab, uint64_t ae)
 {
@@ -154,11 +154,7 @@ static size_t view_compact(char *text, size_t len, uint64_t ab, uint64_t ae)
 		const char *l = text + at;
 		const char *nl = memchr(l, '\n', len - at);
 		size_t n = nl ? (size_t)(nl - l) + 1 : len - at;
-		uint64_t s, e;
-		int header = parse_header(l, &s, &e);
-		if (header)
-			inblock = s < ae && e > ab;
-		if (inblock && (header || !rt_keep_line || rt_keep_line(l, n))) {
+		if (view_line(l, n, ab, ae, &inblock)) {
 			memmove(text + out, l, n);
 			out += n;
 		}

@@ -389,6 +389,17 @@ static void drain_cpu_batches(void)
 		syscall(SYS_madvise, drain_page, 4096L, MADV_POPULATE_READ);
 }
 
+/* a mapping or move the kernel placed at rc (-1: none): unmapped and reported ESCAPED when [rc, rc + PAGE_ALIGN(len))
+ * leaves the arena, so nothing outside the arena outlives the call */
+static void unmap_escaped(long rc, uint64_t len, uint64_t base, uint64_t size, struct resp *r)
+{
+	uint64_t s = (uint64_t)rc, e = s + page_align(len);
+	if (rc != -1 && (s < base || e < s || e > base + size)) {
+		syscall(SYS_munmap, s, len);
+		r->kind = RK_ESCAPED;
+	}
+}
+
 /* one call other than fork and exit, made by this process with its arguments unchanged */
 static void w_call(const struct cmd *cp, struct resp *r, uint64_t base, uint64_t size)
 {
@@ -399,13 +410,8 @@ static void w_call(const struct cmd *cp, struct resp *r, uint64_t base, uint64_t
 		long fd = c.fdhandle < 0 ? -1 : w_fd_of(c.fdhandle);
 		long rc = syscall(SYS_mmap, c.a[0], c.a[1], c.a[2], c.a[3], fd, c.a[4]);
 		sc_result(rc, r);
-		if (rc != -1 && !(c.a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
-			uint64_t s = (uint64_t)rc, e = s + page_align(c.a[1]);
-			if (s < base || e < s || e > base + size) {
-				syscall(SYS_munmap, s, c.a[1]);
-				r->kind = RK_ESCAPED;
-			}
-		}
+		if (!(c.a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+			unmap_escaped(rc, c.a[1], base, size, r);
 		break;
 	}
 	case OP_MUNMAP:
@@ -414,14 +420,7 @@ static void w_call(const struct cmd *cp, struct resp *r, uint64_t base, uint64_t
 	case OP_MREMAP: { /* a[] = addr old_len new_len flags new_addr */
 		long rc = syscall(SYS_mremap, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
 		sc_result(rc, r);
-		/* a move the kernel placed (MREMAP_MAYMOVE, or a MREMAP_DONTUNMAP hint) may land outside the arena: as mmap's */
-		if (rc != -1) {
-			uint64_t s = (uint64_t)rc, e = s + page_align(c.a[2]);
-			if (s < base || e < s || e > base + size) {
-				syscall(SYS_munmap, s, c.a[2]);
-				r->kind = RK_ESCAPED;
-			}
-		}
+		unmap_escaped(rc, c.a[2], base, size, r); /* a move the kernel placed (MREMAP_MAYMOVE, a MREMAP_DONTUNMAP hint) */
 		break;
 	}
 	case OP_MPROTECT:
@@ -905,6 +904,22 @@ static void sbuf_add(struct sbuf *b, const char *p, size_t n)
 }
 
 /*
+ * What a view keeps of one line of an smaps text: 0 nothing, 1 the line, 2 the line as a VMA's header (its maps line).
+ * It keeps the blocks of the VMAs touching [ab, ae): their headers, and the lines rt_keep_line keeps ("option fields").
+ * *inblock says, from one line to the next, whether the current block touches the range.
+ */
+static int view_line(const char *l, size_t n, uint64_t ab, uint64_t ae, int *inblock)
+{
+	uint64_t s, e;
+	int header = parse_header(l, &s, &e);
+	if (header)
+		*inblock = s < ae && e > ab;
+	if (!*inblock)
+		return 0;
+	return header ? 2 : !rt_keep_line || rt_keep_line(l, n);
+}
+
+/*
  * One process's view, from the text of its smaps (len -1: unreadable, an empty view): "O pN maps", the maps lines
  * touching the arena, "O pN smaps", the smaps lines of those VMAs, as "| " lines.  Both come from one read of
  * /proc/PID/smaps: each of its blocks starts with the VMA's maps line, which
@@ -924,16 +939,13 @@ static void observe_text(const struct trace *t, int idx, const char *text, ssize
 	for (const char *l = text; len > 0 && l < text + len;) {
 		const char *nl = memchr(l, '\n', (size_t)(text + len - l));
 		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(text + len - l);
-		uint64_t s, e;
-		int header = parse_header(l, &s, &e);
-		if (header)
-			inblock = s < ae && e > ab;
-		if (inblock && (header || !rt_keep_line || rt_keep_line(l, n))) {
+		int kept = view_line(l, n, ab, ae, &inblock);
+		if (kept) {
 			sbuf_add(&sm, "| ", 2);
 			sbuf_add(&sm, l, n);
 			if (!n || l[n - 1] != '\n')
 				sbuf_add(&sm, "\n", 1);
-			if (header) {
+			if (kept == 2) {
 				sbuf_add(out, "| ", 2);
 				sbuf_add(out, l, n);
 				if (!n || l[n - 1] != '\n')

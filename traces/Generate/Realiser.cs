@@ -157,12 +157,19 @@ public sealed partial class Realiser
         }
     }
 
+    /// <summary>The process's VMAs that touch the arena, in address order.</summary>
+    IEnumerable<Vma> ArenaVmas(Process p)
+    {
+        for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
+            yield return v;
+    }
+
     /// <summary>The process's VMA boundaries in the arena, and the holes between two of its VMAs there.</summary>
     (List<ulong> Bounds, List<(ulong, ulong)> Gaps) Layout(Process p)
     {
         var (bounds, gaps) = (new List<ulong>(), new List<(ulong, ulong)>());
         Vma? prev = null;
-        for (var v = p.Vmas.FirstEndingAfter(arenaBase); v is not null && v.Start < arenaEnd; v = p.Vmas.Next(v))
+        foreach (var v in ArenaVmas(p))
         {
             if (v.Start >= arenaBase && (bounds.Count == 0 || bounds[^1] != v.Start)) bounds.Add(v.Start);
             if (v.End <= arenaEnd) bounds.Add(v.End);
@@ -206,9 +213,7 @@ public sealed partial class Realiser
         addr &= ~(P - 1);
         ulong oldLen = Math.Max(P, len & ~(P - 1));
         // Mostly a range inside one of the process's VMAs, from its start or a page into it: what mremap can act on.
-        var vmas = new List<Vma>();
-        for (var vma = p.Vmas.FirstEndingAfter(arenaBase); vma is not null && vma.Start < arenaEnd; vma = p.Vmas.Next(vma))
-            if (vma.Start >= arenaBase && vma.End <= arenaEnd) vmas.Add(vma);
+        var vmas = ArenaVmas(p).Where(vma => vma.Start >= arenaBase && vma.End <= arenaEnd).ToList();
         if (vmas.Count > 0 && where % 4 != 0)
         {
             var vma = vmas[where / 4 % vmas.Count];
@@ -280,7 +285,7 @@ public sealed partial class Realiser
         if (where % 4 != 0)
         {
             var mapped = new List<ulong>();
-            for (var vma = p.Vmas.FirstEndingAfter(arenaBase); vma is not null && vma.Start < arenaEnd; vma = p.Vmas.Next(vma))
+            foreach (var vma in ArenaVmas(p))
                 for (ulong a = Math.Max(vma.Start, arenaBase); a < Math.Min(vma.End, arenaEnd); a += P) mapped.Add(a);
             if (mapped.Count > 0) page = mapped[where / 4 % mapped.Count];
         }
