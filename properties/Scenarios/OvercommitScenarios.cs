@@ -6,7 +6,7 @@ namespace AnonVma.Properties.Scenarios;
 
 /// <summary>
 /// The overcommit heuristic (vm.overcommit_memory=0, mm/util.c:__vm_enough_memory): one charge larger than
-/// totalram_pages() + total_swap_pages is ENOMEM. Written for Linux 6.12 under QEMU, whose guest has 127,011 pages of
+/// totalram_pages() + total_swap_pages is ENOMEM. Written for Linux 6.12 under QEMU, whose guest has 125,994 pages of
 /// RAM and no swap, so the boundary sizes below are that kernel's; the corpus replays them there.
 /// </summary>
 public class OvercommitScenarios

@@ -18,6 +18,7 @@ static char *rdata;          /* relay_data, as the controller took it */
 static size_t rdata_len, rdata_cap;
 static uint64_t rt_relays, rt_relayed, rt_ns_made, rt_proved; /* relays run, the calls they made, the time in those calls themselves, the reads the page proof spared */
 static int w_smaps[MAXPROC] = {-1, -1, -1, -1, -1, -1, -1, -1}; /* a trace process's smaps descriptors; -1: not open yet */
+static uint32_t w_smaps_len[MAXPROC]; /* the arena text's length at its last read of each (read_blocks' hint) */
 
 /*
  * A call's round trip through the controller (command down a pipe, result back, the controller reads the views) costs
@@ -167,7 +168,7 @@ static size_t view_compact(char *text, size_t len, uint64_t ab, uint64_t ae)
 static ssize_t w_read_view(int i, uint64_t stop, char *buf, size_t cap)
 {
 	int fd = smaps_rewound(&w_smaps[i], w_msg.go.pid[i]);
-	return fd < 0 ? -1 : read_blocks(fd, &buf, &cap, 0, stop);
+	return fd < 0 ? -1 : read_blocks(fd, &buf, &cap, 0, stop, &w_smaps_len[i]);
 }
 
 /* this process's part of a relay (w_msg, read after its OP_RELAY): its calls, then the handover or the end */

@@ -746,6 +746,7 @@ struct proc {
 	int state; /* 0 never, 1 alive, 2 gone */
 	pid_t pid;
 	int smaps_fd; /* the controller's /proc/PID/smaps, open while the process lives; -1: not yet */
+	uint32_t smaps_len; /* the length of its arena text at the controller's last read (read_blocks' hint) */
 };
 
 static struct proc procs[MAXPROC];
@@ -801,26 +802,46 @@ static int parse_header(const char *l, uint64_t *s, uint64_t *e)
 }
 
 /*
- * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop, into *bufp (holding *capp bytes and a
- * NUL, grown if growable); returns the length read, -1 on an error, -2 when it does not fit and cannot grow.  Each read() formats blocks in address order until it has as many bytes as asked (seq_read_iter), so
- * reading 2 KiB at a time (about two smaps blocks; a page at a time formats twice as many) and stopping early spares
- * the kernel the VMAs past the arena.  Built static-pie, the executor keeps all of its own mappings (image,
- * heap, stack, vdso) far above the arena AnonVma generates (Trace.DefaultArenaBase), so only the arena's VMAs are
- * formatted.  Any arena still reads correctly; one among the executor's mappings only reads more.
+ * The label of an smaps block's last line ("VmFlags:" on 6.12 and 6.18), probed by rt_probe from the executor's own
+ * smaps; "" when unknown (a read then ends only at a header past the arena, or the end).
  */
-static ssize_t read_blocks(int fd, char **bufp, size_t *capp, int growable, uint64_t stop)
+static char rt_block_end[32];
+
+/*
+ * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop, into *bufp (holding *capp bytes and a
+ * NUL, grown if growable); returns the length read, -1 on an error, -2 when it does not fit and cannot grow.
+ *
+ * What a read costs is the blocks the kernel formats, and seq_read_iter formats blocks in address order until it has
+ * as many bytes as asked, the last one often past the arena, where nothing is kept. So a read asks for little more
+ * than the arena's text: *hint (when not NULL) holds the length this process's arena text had at the last read, the
+ * first read asks for that much, the next ones for 512 bytes (under one block, so one block more at a time). A block
+ * whose VMA reaches stop ends the text once its last line (rt_block_end) is in: no VMA can start below stop after it.
+ * Otherwise the header of the first block past stop ends it, and what is read from there on is dropped. Built
+ * static-pie, the executor keeps all of its own mappings (image, heap, stack, vdso) far above the arena AnonVma
+ * generates (Trace.DefaultArenaBase), so only the arena's VMAs come first. Any arena still reads correctly; one among
+ * the executor's mappings only reads more.
+ */
+static ssize_t read_blocks(int fd, char **bufp, size_t *capp, int growable, uint64_t stop, uint32_t *hint)
 {
-	size_t len = 0, scanned = 0;
+	size_t len = 0, scanned = 0, endlen = strlen(rt_block_end);
+	uint64_t last_end = 0; /* the end of the VMA whose block is being read */
 	char *buf = *bufp;
 	for (;;) {
-		if (*capp - len < 2048 + 1) {
-			if (!growable)
+		size_t ask = hint && len < *hint ? *hint - len : 512;
+		if (*capp - len < ask + 1) {
+			if (growable) {
+				size_t cap = *capp ? 2 * *capp : 1 << 20;
+				while (cap - len < ask + 1)
+					cap *= 2;
+				buf = *bufp = dontfork_grow(*bufp, *capp ? *capp + PAGE : 0, cap + PAGE);
+				*capp = cap;
+			} else if (*capp - len >= 512 + 1) {
+				ask = *capp - len - 1 < ask ? *capp - len - 1 : ask;
+			} else {
 				return -2;
-			size_t cap = *capp ? 2 * *capp : 1 << 20;
-			buf = *bufp = dontfork_grow(*bufp, *capp ? *capp + PAGE : 0, cap + PAGE);
-			*capp = cap;
+			}
 		}
-		ssize_t r = read(fd, buf + len, 2048);
+		ssize_t r = read(fd, buf + len, ask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -829,24 +850,32 @@ static ssize_t read_blocks(int fd, char **bufp, size_t *capp, int growable, uint
 		if (r == 0)
 			break;
 		len += (size_t)r;
-		/* a complete header line past stop ends the read, and what is read from it on is dropped */
 		for (char *nl; (nl = memchr(buf + scanned, '\n', len - scanned)); scanned = (size_t)(nl + 1 - buf)) {
 			uint64_t s, e;
-			if (parse_header(buf + scanned, &s, &e) && s >= stop) {
-				len = scanned;
+			if (parse_header(buf + scanned, &s, &e)) {
+				if (s >= stop) {
+					len = scanned;
+					goto done;
+				}
+				last_end = e;
+			} else if (endlen && last_end >= stop && (size_t)(nl - (buf + scanned)) >= endlen &&
+				   memcmp(buf + scanned, rt_block_end, endlen) == 0) {
+				len = (size_t)(nl + 1 - buf);
 				goto done;
 			}
 		}
 	}
 done:
 	buf[len] = 0;
+	if (hint)
+		*hint = (uint32_t)len;
 	return (ssize_t)len;
 }
 
-/* the controller's reads, into rdbuf (grown as needed) */
-static ssize_t slurp_fd(int fd, uint64_t stop)
+/* the controller's reads, into rdbuf (grown as needed); hint as read_blocks has it */
+static ssize_t slurp_fd(int fd, uint64_t stop, uint32_t *hint)
 {
-	return read_blocks(fd, &rdbuf, &rdcap, 1, stop);
+	return read_blocks(fd, &rdbuf, &rdcap, 1, stop, hint);
 }
 
 static ssize_t slurp(const char *path, uint64_t stop)
@@ -854,7 +883,7 @@ static ssize_t slurp(const char *path, uint64_t stop)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t len = slurp_fd(fd, stop);
+	ssize_t len = slurp_fd(fd, stop, NULL);
 	close(fd);
 	return len;
 }
@@ -876,7 +905,7 @@ static int smaps_rewound(int *fd, pid_t pid)
 static ssize_t slurp_smaps(int idx, uint64_t stop)
 {
 	int fd = smaps_rewound(&procs[idx].smaps_fd, procs[idx].pid);
-	return fd < 0 ? -1 : slurp_fd(fd, stop);
+	return fd < 0 ? -1 : slurp_fd(fd, stop, &procs[idx].smaps_len);
 }
 
 /* a process that is gone no longer holds its mm (proc_mem_open's mmgrab) through the controller */
@@ -1560,6 +1589,25 @@ static void rt_probe(void)
 	if (statfs("/dev/shm", &fs) == 0 && fs.f_type == 0x01021994 /* TMPFS_MAGIC */)
 		dir = "/dev/shm";
 	snprintf(tmpdir, sizeof tmpdir, "%s", dir);
+
+	/* rt_block_end: the label of the line just before the second block's header in this program's own smaps */
+	ssize_t len = slurp("/proc/self/smaps", ~0ULL);
+	int headers = 0;
+	const char *prev = NULL;
+	for (const char *l = rdbuf; len > 0 && l < rdbuf + len;) {
+		const char *nl = memchr(l, '\n', (size_t)(rdbuf + len - l));
+		if (!nl)
+			break;
+		uint64_t s, e;
+		if (parse_header(l, &s, &e) && ++headers == 2) {
+			const char *colon = prev ? memchr(prev, ':', (size_t)(l - prev)) : NULL;
+			if (colon && (size_t)(colon + 1 - prev) < sizeof rt_block_end)
+				memcpy(rt_block_end, prev, (size_t)(colon + 1 - prev));
+			break;
+		}
+		prev = l;
+		l = nl + 1;
+	}
 }
 
 /* ------------------------------------------------------------------ */

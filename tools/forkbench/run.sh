@@ -10,8 +10,8 @@
 #   --forks    timed forks per case (default 20)
 #   --timeout  kill QEMU after this long (default 1800)
 # The guest has 6 GiB: the unnamed and the named case are held side by side, and ten written pages in each of
-# 65,530 VMAs take 2.5 GiB each. tsc=reliable keeps the TSC as its
-# clock (under TCG the kernel would otherwise fall back to jiffies, 4 ms steps). The kernel is built if it is not
+# 65,530 VMAs take 2.5 GiB each. ../qemu/tsc-khz.sh's arguments keep the TSC as its clock (under TCG the kernel
+# would otherwise fall back to jiffies, 4 ms steps, on some boots). The kernel is built if it is not
 # cached (a few minutes). Exit: 0 when the guest printed "F done"; 1 otherwise (its console is then on stderr).
 set -u -o pipefail
 
@@ -48,9 +48,10 @@ mkdir -p "$WORK/root" || die "mkdir failed"
 gcc -static -O2 -Wall -Wextra -o "$WORK/root/init" "$HERE/forkbench.c" -lm 2>"$WORK/cc.log" || { cat "$WORK/cc.log" >&2; die "building forkbench failed"; }
 (cd "$WORK/root" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$WORK/initrd.gz") || die "packing the initramfs failed"
 
+TSC=$("$HERE/../qemu/tsc-khz.sh") || die "tsc-khz.sh failed" # the guest's clock (tsc-khz.sh says why)
 timeout "$TIMEOUT" qemu-system-x86_64 -M pc -display none -monitor none -nodefaults -no-reboot -m 6144 \
 	-kernel "$KERNEL" -initrd "$WORK/initrd.gz" -serial stdio \
-	-append "console=ttyS0 quiet panic=-1 tsc=reliable -- --init $VMAS $FORKS" </dev/null >"$WORK/console" 2>&1
+	-append "console=ttyS0 quiet panic=-1 $TSC -- --init $VMAS $FORKS" </dev/null >"$WORK/console" 2>&1
 rc=$?
 tr -d '\r' <"$WORK/console" | grep '^F ' || true
 if ! tr -d '\r' <"$WORK/console" | grep -qx 'F done'; then

@@ -142,7 +142,7 @@ fi
 
 note "configuring (tinyconfig + $(basename "$FRAGMENT") + olddefconfig)"
 make tinyconfig >>"$LOG" 2>&1 || fail_step "make tinyconfig"
-# The fragment: comments and blank lines dropped; every other line must be CONFIG_X=value.
+# The fragment: comments and blank lines dropped; every other line must be CONFIG_X=value (CONFIG_X=n: off).
 WANT=$(sed -e 's/[[:space:]]*#.*$//' -e 's/^[[:space:]]*//' "$FRAGMENT" | grep -v '^$')
 bad=$(printf '%s\n' "$WANT" | grep -v -E '^CONFIG_[A-Za-z0-9_]+=.+$')
 [ -z "$bad" ] || die "$FRAGMENT: not a CONFIG_X=value line: $(printf '%s' "$bad" | head -n 1)"
@@ -153,7 +153,10 @@ grep -qx 'CONFIG_ANON_VMA_NAME=y' .config ||
 	die "CONFIG_ANON_VMA_NAME=y did not survive 'make olddefconfig' (the final .config has: $(grep 'ANON_VMA_NAME' .config || echo nothing)); this kernel would refuse every PR_SET_VMA_ANON_NAME"
 lost=
 while IFS= read -r line; do
-	grep -qxF -- "$line" .config || lost="$lost ${line%%=*}"
+	case $line in
+	*=n) grep -qxF -- "# ${line%=n} is not set" .config || lost="$lost ${line%%=*}" ;; # how .config says "off"
+	*) grep -qxF -- "$line" .config || lost="$lost ${line%%=*}" ;;
+	esac
 done <<<"$WANT"
 [ -z "$lost" ] || die "options of $FRAGMENT did not survive 'make olddefconfig':$lost"
 

@@ -48,7 +48,9 @@ fi
 # it into memblock memory (setup_command_line), and a few bytes more once cost MemTotal a page.
 # no_timer_check: on a loaded host, TCG's emulated timer can miss the few ticks that timer_irq_works()
 # (arch/x86/kernel/apic/io_apic.c) waits for at boot, and the kernel panics "IO-APIC + timer doesn't work!".
-APPEND="console=ttyS0 quiet panic=-1 no_timer_check -- --init --serve --timeout-ms=$(printf %07d "$CALL_TIMEOUT_MS")"
+# The TSC as the guest's clock, which it cannot always calibrate or keep under TCG (tsc-khz.sh says why).
+TSC=$("$HERE/tsc-khz.sh") || die "tsc-khz.sh failed"
+APPEND="console=ttyS0 quiet panic=-1 no_timer_check $TSC -- --init --serve --timeout-ms=$(printf %07d "$CALL_TIMEOUT_MS")"
 MACHINE=(-M pc -display none -monitor none -nodefaults -no-reboot -m 512 -kernel "$KERNEL" -append "$APPEND"
 	-chardev file,id=con,path=/dev/stderr,append=on -serial chardev:con -device virtio-serial-pci)
 

@@ -1,0 +1,24 @@
+#!/bin/bash
+# tsc-khz.sh: prints "tsc=reliable tsc_early_khz=NNNNNNN" for a guest kernel's command line under TCG: this host's TSC rate in kHz
+# (tsc-khz.c, built here once), padded with spaces to 7 digits so that the command line, and with it the guest's
+# MemTotal, keeps one length (not with zeros: kstrtouint would read them as octal); 0 when the rate cannot be told,
+# and the guest calibrates it itself.
+#
+# Why: a tinyconfig guest has no HPET or ACPI PM timer, so it calibrates its TSC against the PIT alone, and under TCG
+# that calibration fails on some boots ("tsc: Unable to calibrate against PIT"). The guest then marks the TSC unstable
+# and keeps time with jiffies, 4 ms a tick: clock_gettime becomes a system call and the executor's timings coarse. The
+# state serve.sh saves keeps whichever clock its boot got, so it is told the rate instead (tsc_early_khz, read by
+# determine_cpu_tsc_frequencies in arch/x86/kernel/tsc.c). tsc=reliable: the clocksource watchdog compares the TSC with
+# jiffies, which lag when the host is busy (TCG's timer ticks come late), and would mark the TSC unstable over that
+# ("the skew is too large"); the TSC is the host's own counter, which is the steadier of the two.
+set -u -o pipefail
+die() { echo "tsc-khz.sh: error: $*" >&2; exit 1; }
+HERE=$(cd "$(dirname "$0")" && pwd) || die "cannot find the script's folder"
+BIN=$HERE/tsc-khz
+if [ ! -x "$BIN" ] || [ "$HERE/tsc-khz.c" -nt "$BIN" ]; then
+	gcc -O2 -Wall -Wextra -o "$BIN.tmp.$$" "$HERE/tsc-khz.c" >&2 && mv -f "$BIN.tmp.$$" "$BIN" ||
+		{ rm -f "$BIN.tmp.$$"; die "building tsc-khz.c failed"; }
+fi
+KHZ=$("$BIN") || die "tsc-khz failed"
+[[ $KHZ =~ ^[0-9]{1,7}$ ]] || die "tsc-khz printed '$KHZ'"
+printf 'tsc=reliable tsc_early_khz=%-7d\n' "$KHZ"
