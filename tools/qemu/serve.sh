@@ -55,9 +55,17 @@ MACHINE=(-M pc -display none -monitor none -nodefaults -no-reboot -m 512 -kernel
 	-chardev file,id=con,path=/dev/stderr,append=on -serial chardev:con -device virtio-serial-pci)
 
 # The saved state is QEMU's own migration format: a new QEMU, executor, image or machine gets a state of its own.
-SUM=$( { sha256sum <"$EXEC"; sha256sum <"$KERNEL"; echo "${MACHINE[*]}"; qemu-system-x86_64 --version; } | sha256sum | cut -c1-16) ||
-	die "sha256sum failed"
+# The files' digests are kept beside the kernel under their stat identity, so a session does not hash them again.
 DIR=$(dirname "$KERNEL")
+QEMU=$(command -v qemu-system-x86_64)
+ID=$(stat -L -c '%d:%i:%s:%Y' "$EXEC" "$KERNEL" "$QEMU" | tr '\n' ' ') || die "cannot stat the executor, the kernel or QEMU"
+FILES=
+[ -r "$DIR/.serve-files" ] && { IFS='|' read -r cid csum <"$DIR/.serve-files" && [ "$cid" = "$ID" ] && FILES=$csum; }
+if [ -z "$FILES" ]; then
+	FILES=$( { sha256sum <"$EXEC"; sha256sum <"$KERNEL"; "$QEMU" --version; } | sha256sum | cut -c1-64) || die "sha256sum failed"
+	echo "$ID|$FILES" >"$DIR/.serve-files.$$" && mv -f "$DIR/.serve-files.$$" "$DIR/.serve-files" || rm -f "$DIR/.serve-files.$$"
+fi
+SUM=$( { echo "$FILES"; echo "${MACHINE[*]}"; } | sha256sum | cut -c1-16) || die "sha256sum failed"
 INITRD=$DIR/serve-initrd-$SUM.gz
 SNAPSHOT=$DIR/serve-state-$SUM
 

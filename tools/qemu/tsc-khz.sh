@@ -19,6 +19,20 @@ if [ ! -x "$BIN" ] || [ "$HERE/tsc-khz.c" -nt "$BIN" ]; then
 	gcc -O2 -Wall -Wextra -o "$BIN.tmp.$$" "$HERE/tsc-khz.c" >&2 && mv -f "$BIN.tmp.$$" "$BIN" ||
 		{ rm -f "$BIN.tmp.$$"; die "building tsc-khz.c failed"; }
 fi
-KHZ=$("$BIN") || die "tsc-khz failed"
+# Measured once per boot of this host (about 40 ms) and kept: every session's command line, and so the saved guest
+# state serve.sh picks by it, stays the same.
+CACHE=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/anonvma/tsc-khz
+BOOT=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+KHZ=
+if [ -r "$CACHE" ]; then
+	read -r cboot ckhz <"$CACHE" && [ "$cboot" = "$BOOT" ] && KHZ=$ckhz
+fi
+if [ -z "$KHZ" ]; then
+	KHZ=$("$BIN") || die "tsc-khz failed"
+	if [ "$KHZ" != 0 ]; then # a rate it could not tell is measured again next time
+		mkdir -p "$(dirname "$CACHE")" && echo "$BOOT $KHZ" >"$CACHE.tmp.$$" && mv -f "$CACHE.tmp.$$" "$CACHE" ||
+			{ rm -f "$CACHE.tmp.$$"; die "cannot write $CACHE"; }
+	fi
+fi
 [[ $KHZ =~ ^[0-9]{1,7}$ ]] || die "tsc-khz printed '$KHZ'"
 printf 'tsc=reliable tsc_early_khz=%-7d\n' "$KHZ"

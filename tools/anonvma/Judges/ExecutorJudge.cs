@@ -70,6 +70,12 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     /// <summary>Batches of at least this many traces are split over one session per core, run side by side.</summary>
     public const int SplitAbove = 128;
 
+    /// <summary>
+    /// A split batch goes out in pieces of this many traces at least, each session taking the next piece when it is done
+    /// with one, so that no core waits at the end for another's slower half (forks and long traces are not spread evenly).
+    /// </summary>
+    public const int PieceAtLeast = 32;
+
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces)
     {
         if (traces.Count == 0) return [];
@@ -77,13 +83,23 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
         if (dupes is not null) throw new ArgumentException($"trace id '{dupes.Key}' appears {dupes.Count()} times in one batch");
         var started = Stopwatch.StartNew();
         int parts = traces.Count >= SplitAbove ? Math.Clamp(traces.Count / (SplitAbove / 2), 1, Environment.ProcessorCount) : 1;
-        var pieces = traces.Chunk((traces.Count + parts - 1) / parts).ToArray();
+        int pieceSize = parts == 1 ? traces.Count : Math.Max(PieceAtLeast, (traces.Count + 4 * parts - 1) / (4 * parts));
+        var pieces = traces.Chunk(pieceSize).ToArray();
         var done = new (List<TraceRun> Runs, BatchTimes Times)[pieces.Length];
-        Parallel.For(0, pieces.Length, new ParallelOptions { MaxDegreeOfParallelism = pieces.Length }, i => done[i] = RunOne(pieces[i]));
+        var worker = new (TimeSpan Encode, TimeSpan Parse)[parts];
+        int next = -1;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, w =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < pieces.Length;)
+            {
+                done[i] = RunOne(pieces[i]);
+                worker[w] = (worker[w].Encode + done[i].Times.Encode, worker[w].Parse + done[i].Times.Parse);
+            }
+        });
         var times = done.Select(d => d.Times).ToList();
         Last = new BatchTimes(started.Elapsed, times.Max(t => t.Start),
             times.Any(t => t.Stats is null) ? null : times.Select(t => t.Stats!).Aggregate((a, b) => a + b),
-            times.Max(t => t.Encode), times.Max(t => t.Parse), pieces.Length);
+            worker.Max(t => t.Encode), worker.Max(t => t.Parse), parts);
         return done.SelectMany(d => d.Runs).ToList();
     }
 
