@@ -9,7 +9,7 @@
 # serial) goes to stderr.
 #
 # The guest does not boot each time. The first run for a kernel, executor and call limit boots it once, waits for the
-# executor's "R ready", and saves the machine's state (QEMU's migration stream, uncompressed: about 23 MB, read back
+# executor's "R ready", and saves the machine's state (QEMU's migration stream, uncompressed: about 27 MB, read back
 # faster than a 4 MB gzip is inflated) next to the kernel; every run restores that state, a guest waiting for its
 # first batch, in one or two tenths of a second. Every session therefore starts from the same machine state, MemTotal
 # included. A state unused for a week is removed when a new one is saved. TCG only: a KVM guest hangs on this machine.
