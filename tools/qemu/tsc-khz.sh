@@ -1,6 +1,6 @@
 #!/bin/bash
 # tsc-khz.sh: prints "tsc=reliable tsc_early_khz=NNNNNNN" for a guest kernel's command line under TCG: this host's TSC rate in kHz
-# (tsc-khz.c, built here once), padded with spaces to 7 digits so that the command line, and with it the guest's
+# (tsc-khz.c, built here when first needed), padded with spaces to 7 digits so that the command line, and with it the guest's
 # MemTotal, keeps one length (not with zeros: kstrtouint would read them as octal); 0 when the rate cannot be told,
 # and the guest calibrates it itself.
 #
@@ -14,11 +14,6 @@
 set -u -o pipefail
 die() { echo "tsc-khz.sh: error: $*" >&2; exit 1; }
 HERE=$(cd "$(dirname "$0")" && pwd) || die "cannot find the script's folder"
-BIN=$HERE/tsc-khz
-if [ ! -x "$BIN" ] || [ "$HERE/tsc-khz.c" -nt "$BIN" ]; then
-	gcc -O2 -Wall -Wextra -o "$BIN.tmp.$$" "$HERE/tsc-khz.c" >&2 && mv -f "$BIN.tmp.$$" "$BIN" ||
-		{ rm -f "$BIN.tmp.$$"; die "building tsc-khz.c failed"; }
-fi
 # Measured once per boot of this host (about 40 ms) and kept: every session's command line, and so the saved guest
 # state serve.sh picks by it, stays the same.
 CACHE=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/anonvma/tsc-khz
@@ -28,6 +23,11 @@ if [ -r "$CACHE" ]; then
 	read -r cboot ckhz <"$CACHE" && [ "$cboot" = "$BOOT" ] && KHZ=$ckhz
 fi
 if [ -z "$KHZ" ]; then
+	BIN=$HERE/tsc-khz
+	if [ ! -x "$BIN" ] || [ "$HERE/tsc-khz.c" -nt "$BIN" ]; then
+		gcc -O2 -Wall -Wextra -o "$BIN.tmp.$$" "$HERE/tsc-khz.c" >&2 && mv -f "$BIN.tmp.$$" "$BIN" ||
+			{ rm -f "$BIN.tmp.$$"; die "building tsc-khz.c failed"; }
+	fi
 	KHZ=$("$BIN") || die "tsc-khz failed"
 	if [ "$KHZ" != 0 ]; then # a rate it could not tell is measured again next time
 		mkdir -p "$(dirname "$CACHE")" && echo "$BOOT $KHZ" >"$CACHE.tmp.$$" && mv -f "$CACHE.tmp.$$" "$CACHE" ||
