@@ -109,7 +109,7 @@ static class KernelBench
         if (s.Relayed > 0)
             Console.WriteLine($"| {what} breakdown: views the page proof spared reading again (another process's, after a relayed call) | {s.Proved:N0} |");
         Console.WriteLine($"| {what} breakdown: executor output writes (blocked while the reader lags) | {In(s.Output.TotalSeconds)} |");
-        Console.WriteLine($"| {what} breakdown: trace start (p0's fork, its pipes, the empty-arena check) | {In(s.Begins.TotalSeconds)} |");
+        Console.WriteLine($"| {what} breakdown: trace start (its pipes, the empty-arena check, p0's fork unless p0's first calls went with it) | {In(s.Begins.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: trace end (killing and reaping its processes, removing its files) | {In(s.Ends.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: executor, the rest (filtering, formatting, parsing the batch) | {In(ex - s.InCalls.TotalSeconds - s.Reads.TotalSeconds - s.Output.TotalSeconds - s.Begins.TotalSeconds - s.Ends.TotalSeconds)} |");
         Console.WriteLine($"| {what} breakdown: writing the batch text (C#) | {Out(encode.TotalSeconds)} |");

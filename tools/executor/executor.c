@@ -146,11 +146,13 @@ static inline void run_trace(const struct trace *t, int tracenum)
 	}
 	uint64_t t0 = now_ns();
 	int begun = trace_begin(t, tracenum);
-	rt_ns_begin += now_ns() - t0;
+	/* a first relay sent before p0's fork has its time from there on, the fork's included (relay.h) */
+	rt_ns_begin += (relays && rl.pending ? rl.t0 : now_ns()) - t0;
 	if (begun < 0)
 		return;
 	for (int i = 0; i < t->ncalls;) {
-		int k = relays ? relay_len(t->calls + i, t->ncalls - i) : 0, ran = k ? trace_relay(t->calls + i, k) : 0;
+		int k = relays ? relay_len(t->calls + i, t->ncalls - i) : 0;
+		int ran = k ? trace_relay(t->calls + i, k, i + k == t->ncalls) : 0;
 		if (ran < 0)
 			return;
 		if (ran == 0 && trace_call(&t->calls[i++]) < 0)
@@ -594,6 +596,7 @@ static void run_batch(void)
 	relays = !opt_stepwise && !rt_plain_fork && !opt_bare && relay_open();
 	if (relays)
 		page_proof_open();
+	rt_quiet_start = relays; /* p0's first calls follow its fork at once, in a relay */
 	rt_child_hook = child_start;
 	if (opt_same)
 		rt_print_view = print_view;

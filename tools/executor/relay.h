@@ -11,7 +11,8 @@
 /* an internal op: this process's part of a relay follows on its command pipe; past the call table and the executor's own ops */
 #define OP_RELAY 0x7fffu
 
-static int relay_data[2] = {-1, -1}, relay_done[2] = {-1, -1}; /* records, and the end, from the processes to the controller */
+static int relay_data[2] = {-1, -1}; /* records, from the processes to the controller (a relay ends on gone_pipe) */
+static int relay_born[2] = {-1, -1}; /* a child forked in a relay tells its forker it has started */
 static uint32_t relay_room;   /* what relay_data holds: 1 MiB where F_SETPIPE_SZ allows it */
 static uint32_t relay_budget; /* the most view text one record carries: with its header, half of relay_room at most */
 static char *rdata;          /* relay_data, as the controller took it */
@@ -24,12 +25,18 @@ static uint32_t w_smaps_len[MAXPROC]; /* the arena text's length at its last rea
  * A call's round trip through the controller (command down a pipe, result back, the controller reads the views) costs
  * two context switches, and a switch is what an emulator charges most for (TCG flushes its TLB on every CR3 write).
  * In a relay the trace processes pass the calls among themselves: the controller sends up to RELAY_MAX consecutive
- * calls (none a fork or an exit, each by a live process) to the first call's process; each process makes its calls
- * while they are its own, reading after each one the views the controller would have read (its own always; another
- * process's unless the call is page-neutral and that view was seen, as rt_reuse_views says), writes a record per call
- * down relay_data, and hands the rest to the next call's process.  The last one wakes the controller through
- * relay_done; the controller then prints the records exactly as if it had made the calls one at a time: the same
- * lines, the same views, read at the same points between the calls.
+ * calls (none an exit, each by a live process or one a fork before it makes) to the first call's process; each
+ * process makes its calls while they are its own, reading after each one the views the controller would have read
+ * (its own always; another process's unless the call is page-neutral and that view was seen, as rt_reuse_views says),
+ * writes a record per call down relay_data, and hands the rest to the next call's process.  The last one wakes the
+ * controller with a byte down gone_pipe; the controller then prints the records exactly as if it had made the calls
+ * one at a time: the same lines, the same views, read at the same points between the calls.
+ *
+ * A fork in a relay is the same clone as the controller's (worker): the child starts as the new process and waits on
+ * its command pipe, and its forker goes on once it has said so (relay_born), so that whatever the child's start
+ * touches is done before the next call, as when the controller waits for its hello.  A relay that runs to the
+ * trace's last call ends the trace itself: its last process kills the process group instead of waking the
+ * controller, which wakes once, when gone_pipe hangs up, to print the records and reap.
  *
  * Nothing wakes the controller before the relay ends: relay_data is read only then, and a process writes a record
  * only while the pipe still has room for the largest one (it stops the relay otherwise).  A view that does not fit in
@@ -42,6 +49,7 @@ static uint32_t w_smaps_len[MAXPROC]; /* the arena text's length at its last rea
 struct relay_go {
 	uint32_t n, next;    /* the relay's calls, and the next one to run */
 	uint32_t bytes;      /* written down relay_data in this relay so far */
+	uint32_t ends;       /* the relay's last call is the trace's: its last process ends the trace */
 	int32_t pid[MAXPROC];
 	uint8_t live[MAXPROC], seen[MAXPROC];
 };
@@ -180,10 +188,14 @@ static void w_relay(uint64_t base, uint64_t size)
 	    go->n > RELAY_MAX || read_full(pipes_cmd[w_idx][0], w_msg.calls, go->n * sizeof(struct cmd)) <= 0)
 		_exit(4);
 	int known = -1; /* whether this process's arena pages are all its own now (see rt_page_proof); -1: not known */
+	if (!go->pid[w_idx])
+		go->pid[w_idx] = getpid(); /* p0's first relay, sent before its fork */
 	for (;;) {
 		const struct cmd *c = &w_msg.calls[go->next];
 		if ((int)c->proc != w_idx) {
 			int to = (int)c->proc;
+			if (!go->live[to])
+				break; /* its fork failed: the controller answers its calls */
 			go->n -= go->next;
 			memmove(w_msg.calls, c, go->n * sizeof(struct cmd));
 			go->next = 0;
@@ -206,7 +218,27 @@ static void w_relay(uint64_t base, uint64_t size)
 		if (!neutral && others && rt_page_proof && rt_reuse_views)
 			alone = known >= 0 ? known : w_arena_alone(base, size);
 		errno = 0;
-		w_call(c, &rec.r, base, size);
+		if (c->op == OP_FORK) {
+			long rc = syscall(SYS_clone, (long)(CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+			char one = 1;
+			if (rc == 0) { /* the child: p<aux>, waiting on its command pipe (worker) */
+				w_start(c->aux);
+				if (write_full(relay_born[1], &one, 1) < 0)
+					_exit(3);
+				return;
+			}
+			sc_result(rc, &rec.r);
+			rec.r.pid = rc;
+			if (rc > 0) {
+				if (read_full(relay_born[0], &one, 1) <= 0)
+					_exit(3);
+				go->pid[c->aux] = (int32_t)rc;
+				go->live[c->aux] = 1;
+				go->seen[c->aux] = 0;
+			}
+		} else {
+			w_call(c, &rec.r, base, size);
+		}
 		rec.call_ns = now_ns() - t0;
 		t0 = now_ns();
 		known = -1;
@@ -215,6 +247,7 @@ static void w_relay(uint64_t base, uint64_t size)
 		if (alone)
 			known = alone = w_arena_alone(base, size);
 		size_t used = 0;
+		int unread = 0;
 		for (int i = 0; i < MAXPROC; i++) {
 			if (!go->live[i]) {
 				rec.len[i] = VIEW_NONE;
@@ -226,6 +259,7 @@ static void w_relay(uint64_t base, uint64_t size)
 				if (n < 0) {
 					rec.len[i] = VIEW_UNREAD;
 					rec.stop = 1;
+					unread = 1;
 				} else {
 					n = (ssize_t)view_compact(w_text + used, (size_t)n, base, base + size);
 					rec.len[i] = (uint32_t)n;
@@ -241,11 +275,16 @@ static void w_relay(uint64_t base, uint64_t size)
 			rec.stop = 1;
 		if (write_full(relay_data[1], &rec, sizeof rec) < 0 || write_full(relay_data[1], w_text, used) < 0)
 			_exit(3);
+		if (rec.stop && go->ends && go->next == go->n && !unread) {
+			kill(0, SIGKILL); /* the trace is over: its process group (this process too) */
+			for (;;)
+				pause();
+		}
 		if (rec.stop)
 			break;
 	}
 	char one = 1;
-	if (write_full(relay_done[1], &one, 1) < 0)
+	if (write_full(gone_pipe[1], &one, 1) < 0)
 		_exit(3);
 }
 
@@ -286,6 +325,10 @@ static int relay_print(const struct cmd *calls, int *done)
 		const struct cmd *c = &calls[(*done)++];
 		run.callidx++;
 		print_result(run.callidx - 1, c, &rec.r);
+		if (c->op == OP_FORK && !rec.r.err) {
+			procs[c->aux].state = 1;
+			procs[c->aux].pid = (pid_t)rec.r.pid;
+		}
 		rt_ns_read += rec.read_ns;
 		rt_ns_made += rec.call_ns;
 		rt_proved += rec.proved;
@@ -301,45 +344,82 @@ static int relay_print(const struct cmd *calls, int *done)
 /*
  * Runs calls[0..n) (relayable: see relay_len) as one relay and prints them: how many ran (fewer if the relay stopped
  * early; 0 if it could not start, and the controller makes the next call itself), or -1 when the trace failed (its
- * last line printed).
+ * last line printed).  ends: calls[n - 1] is the trace's last call; when the relay gets there the trace's processes
+ * are gone (or going) on return.
  */
-static int trace_relay(const struct cmd *calls, int n)
+/* the relay sent and not yet taken back: its message, and the run's counters before each of its calls */
+static struct {
+	struct relay_msg m;
+	int nhandles[RELAY_MAX + 1], nfiles[RELAY_MAX + 1], nprocs[RELAY_MAX + 1];
+	int pending;
+	uint64_t t0;
+} rl;
+
+/* calls[0..n) as a relay down its first process's command pipe (p0's may be sent before p0 is forked: its pid is
+ * then 0, and p0 takes its own); 0 if it could not be sent (nothing changed) */
+static int relay_send(const struct cmd *calls, int n, int ends)
 {
-	static struct relay_msg m;
-	int nhandles[RELAY_MAX + 1], nfiles[RELAY_MAX + 1];
-	memset(&m, 0, sizeof m);
+	struct relay_msg *m = &rl.m;
+	int *nhandles = rl.nhandles, *nfiles = rl.nfiles, *nprocs = rl.nprocs;
+	memset(m, 0, sizeof *m);
 	for (int k = 0; k < n; k++) {
 		nhandles[k] = run.nhandles;
 		nfiles[k] = run.nfiles;
-		m.calls[k] = calls[k];
-		prepare_call(&m.calls[k]);
+		nprocs[k] = run.nprocs;
+		m->calls[k] = calls[k];
+		prepare_call(&m->calls[k]);
 	}
 	nhandles[n] = run.nhandles;
 	nfiles[n] = run.nfiles;
-	m.op.op = OP_RELAY;
-	m.go.n = (uint32_t)n;
+	nprocs[n] = run.nprocs;
+	m->op.op = OP_RELAY;
+	m->go.n = (uint32_t)n;
+	m->go.ends = (uint32_t)ends;
 	for (int i = 0; i < MAXPROC; i++) {
-		m.go.pid[i] = procs[i].pid;
-		m.go.live[i] = procs[i].state == 1;
-		m.go.seen[i] = rt_views[i].len > 0;
+		m->go.pid[i] = procs[i].pid;
+		m->go.live[i] = procs[i].state == 1;
+		m->go.seen[i] = rt_views[i].len > 0;
 	}
-	int done = 0;
-	uint64_t t0 = now_ns(), read0 = rt_ns_read;
-	if (write_full(pipes_cmd[m.calls[0].proc][1], &m, offsetof(struct relay_msg, calls) + (size_t)n * sizeof(struct cmd)) < 0) {
+	rl.t0 = now_ns();
+	if (write_full(pipes_cmd[m->calls[0].proc][1], m, offsetof(struct relay_msg, calls) + (size_t)n * sizeof(struct cmd)) < 0) {
 		run.nhandles = nhandles[0];
 		run.nfiles = nfiles[0];
+		run.nprocs = nprocs[0];
 		return 0;
 	}
+	rl.pending = 1;
+	return 1;
+}
+
+static int trace_relay(const struct cmd *calls, int n, int ends)
+{
+	if (!rl.pending && !relay_send(calls, n, ends))
+		return 0;
+	rl.pending = 0;
+	const struct relay_msg *m = &rl.m;
+	n = (int)m->go.n; /* a relay sent before p0's fork is the one the caller asks for: the same calls */
+	ends = (int)m->go.ends;
+	int *nhandles = rl.nhandles, *nfiles = rl.nfiles, *nprocs = rl.nprocs;
+	int done = 0;
+	uint64_t t0 = rl.t0, read0 = rt_ns_read;
 	int64_t deadline = now_ms() + timeout_ms;
 	size_t seen_bytes = 0;
+	int hung = 0; /* every trace process is gone */
+	uint64_t waited;
 	for (;;) {
-		struct pollfd pf = {relay_done[0], POLLIN, 0};
+		struct pollfd pf = {gone_pipe[0], POLLIN, 0};
 		int64_t left = deadline - now_ms();
-		int pr = poll(&pf, 1, left < 0 ? 0 : left > 20 ? 20 : (int)left);
+		/* woken by the end, or by gone_pipe's hang-up when all died; one process's death is looked for every 100 ms
+		 * (a wake-up costs two context switches, and a relay under emulation may well outlast 20 ms) */
+		int pr = poll(&pf, 1, left < 0 ? 0 : left > 100 ? 100 : (int)left);
 		if (pr > 0) {
 			char one;
-			if (read(relay_done[0], &one, 1) == 1)
+			if ((pf.revents & POLLIN) && read(gone_pipe[0], &one, 1) == 1)
 				break;
+			if (pf.revents & (POLLHUP | POLLERR)) {
+				hung = 1;
+				break;
+			}
 		}
 		int avail = 0;
 		if (ioctl(relay_data[0], FIONREAD, &avail) == 0 && (size_t)avail != seen_bytes) {
@@ -349,43 +429,72 @@ static int trace_relay(const struct cmd *calls, int n)
 		int st;
 		pid_t w = waitpid(-pgid, &st, WNOHANG);
 		if (w > 0 || now_ms() >= deadline) {
+			waited = now_ns() - t0;
 			relay_take();
-			relay_print(m.calls, &done);
+			relay_print(m->calls, &done);
+			run.nhandles = nhandles[done];
+			run.nfiles = nfiles[done];
+			run.nprocs = nprocs[done];
+			if (w > 0 && ends && done == n)
+				goto ended; /* one of the processes the relay's end killed */
 			if (w > 0)
 				describe_death(w, st, -1);
 			else
 				snprintf(fail_msg, sizeof fail_msg, "timeout %d", run.callidx);
-			run.nhandles = nhandles[done];
-			run.nfiles = nfiles[done];
 			return trace_fail();
 		}
 	}
-	uint64_t waited = now_ns() - t0;
+	waited = now_ns() - t0;
 	relay_take();
-	relay_print(m.calls, &done);
-	rt_ns_call += waited - (rt_ns_read - read0 < waited ? rt_ns_read - read0 : 0);
+	relay_print(m->calls, &done);
 	run.nhandles = nhandles[done];
 	run.nfiles = nfiles[done];
+	run.nprocs = nprocs[done];
+	if (hung && !(ends && done == n)) { /* they all died before the relay's end */
+		int st;
+		pid_t w = waitpid(-pgid, &st, 0);
+		if (w > 0)
+			describe_death(w, st, -1);
+		else
+			snprintf(fail_msg, sizeof fail_msg, "crash p? gone");
+		return trace_fail();
+	}
+	/* a relay that ended early without saying stop could not hand over: its next process is gone */
+	if (!hung && check_deaths(-1) < 0)
+		return trace_fail();
+ended:
+	rt_ns_call += waited - (rt_ns_read - read0 < waited ? rt_ns_read - read0 : 0);
 	rt_relays += done > 0;
 	rt_relayed += (uint64_t)done;
-	/* a relay that ended early without saying stop could not hand over: its next process is gone */
-	if (check_deaths(-1) < 0)
-		return trace_fail();
 	return done;
 }
 
-/* how many of calls[0..n) from the first on can run as one relay: none a fork or an exit, each by a live process */
+/* how many of calls[0..n) from the first on can run as one relay: none an exit, each by a live process or one a fork
+ * in the relay makes */
 static int relay_len(const struct cmd *calls, int n)
 {
-	int k = 0;
-	while (k < n && k < RELAY_MAX && calls[k].op != OP_FORK && calls[k].op != OP_EXIT && calls[k].proc < MAXPROC &&
-	       procs[calls[k].proc].state == 1)
+	int k = 0, next = run.nprocs;
+	unsigned forked = 0;
+	while (k < n && k < RELAY_MAX && calls[k].op != OP_EXIT && calls[k].proc < MAXPROC &&
+	       (procs[calls[k].proc].state == 1 || (forked >> calls[k].proc & 1))) {
+		if (calls[k].op == OP_FORK && next < MAXPROC)
+			forked |= 1u << next++;
 		k++;
+	}
 	return k;
 }
 
 /* ------------------------------------------------------------------ */
 /* setting relays up                                                   */
+
+/* the controller's hook before p0's fork (rt_first_calls): p0's first relay, if its first calls make one */
+static void relay_first(void)
+{
+	const struct trace *t = run.t;
+	int k = relay_len(t->calls, t->ncalls);
+	if (k)
+		relay_send(t->calls, k, k == t->ncalls);
+}
 
 /* a trace process's hook (rt_worker_op): 1 if the command was a relay, run now */
 static int relay_worker_op(const struct cmd *c, uint64_t base, uint64_t size)
@@ -396,20 +505,20 @@ static int relay_worker_op(const struct cmd *c, uint64_t base, uint64_t size)
 	return 1;
 }
 
-/* in p0, before its first call: the controller's ends are not a trace process's */
+/* in p0, before its first call: the controller's end is not a trace process's */
 static void relay_child(void)
 {
 	close(relay_data[0]);
-	close(relay_done[0]);
-	relay_data[0] = relay_done[0] = -1;
+	relay_data[0] = -1;
 }
 
 /* as each trace begins: nothing left of an earlier trace's relays */
 static void relay_reset(void)
 {
 	rdata_len = 0;
+	rl.pending = 0;
 	drain_fd(relay_data[0]);
-	drain_fd(relay_done[0]);
+	drain_fd(relay_born[0]);
 }
 
 /* before the first trace: the two pipes, and the hooks; 0 if relays cannot run (every call goes through the controller) */
@@ -417,7 +526,7 @@ static int relay_open(void)
 {
 	if (pipe(relay_data) < 0)
 		return 0;
-	if (pipe(relay_done) < 0) {
+	if (pipe(relay_born) < 0) {
 		close(relay_data[0]);
 		close(relay_data[1]);
 		relay_data[0] = relay_data[1] = -1;
@@ -428,6 +537,7 @@ static int relay_open(void)
 	relay_room = room > 0 ? (uint32_t)room : 4096;
 	relay_budget = relay_room / 2 - sizeof(struct relay_rec) < RELAY_TEXT ? relay_room / 2 - (uint32_t)sizeof(struct relay_rec) : RELAY_TEXT;
 	rt_worker_op = relay_worker_op;
+	rt_first_calls = relay_first;
 	rt_keep_cmd_pipes = 1; /* in a relay the processes hand calls to each other */
 	return 1;
 }

@@ -104,8 +104,10 @@ enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
  * status st.  rt_trace_done runs once a begun trace's processes are gone,
  * before its last line is printed ("option kmsg").  For relays (relay.h),
  * rt_worker_op takes a command of the executor's own in a trace process (1:
- * taken, nothing is answered), and
- * rt_keep_cmd_pipes leaves every command pipe's write end open in them.
+ * taken, nothing is answered),
+ * rt_keep_cmd_pipes leaves every command pipe's write end open in them,
+ * rt_quiet_start has p0 start without a hello (its first calls are on their way), and rt_first_calls sends them
+ * before p0 is forked, so that p0, which the scheduler runs first, finds them.
  */
 struct sbuf;
 static int (*rt_extra_op)(const struct cmd *c, struct resp *r);
@@ -117,6 +119,8 @@ static void (*rt_child_hook)(void);
 static const char *(*rt_death_note)(int st);
 static int (*rt_worker_op)(const struct cmd *c, uint64_t base, uint64_t size);
 static int rt_keep_cmd_pipes;
+static int rt_quiet_start;
+static void (*rt_first_calls)(void);
 
 struct trace {
 	const char *id;
@@ -278,6 +282,9 @@ static void *dontfork_grow(void *p, size_t oldsize, size_t newsize)
 
 static int pipes_cmd[MAXPROC][2];  /* controller -> process */
 static int pipes_resp[MAXPROC][2]; /* process -> controller */
+/* One per trace: every trace process holds its write end and nobody else does, so it hangs up once they have all
+ * exited, which wakes the controller once however many there were (kill_trace).  Relays end on it too (relay.h). */
+static int gone_pipe[2] = {-1, -1};
 
 static int w_idx;                 /* this process's index */
 static int w_fd[MAXHANDLE];       /* handle -> fd, -1 if none */
@@ -298,16 +305,22 @@ static void w_send(const struct resp *r)
 /* --plain-fork: forks are clone(SIGCHLD), and exits are seen in /proc (see the process model above) */
 static int rt_plain_fork;
 
-/* every trace process runs this when it starts */
-static void w_hello(int idx)
+/* every trace process runs this when it starts, as process idx */
+static void w_start(int idx)
 {
-	struct resp r;
-	memset(&r, 0, sizeof r);
 	w_idx = idx;
 	/* Dies with the controller, its parent. A plain fork's child (--plain-fork) is its forker's, whose exit call must
 	 * not take it along: it ends instead at end of input on its command pipe, once the controller is gone. */
 	if (!rt_plain_fork || idx == 0)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* w_start, then the hello the controller waits for */
+static void w_hello(int idx)
+{
+	struct resp r;
+	memset(&r, 0, sizeof r);
+	w_start(idx);
 	r.kind = RK_HELLO;
 	r.pid = getpid();
 	w_send(&r);
@@ -526,7 +539,10 @@ static void worker(int idx, uint64_t base, uint64_t size)
 	static struct cmd c; /* static: keeps the stack small and unchanging */
 
 	w_setup();
-	w_hello(idx);
+	if (rt_quiet_start)
+		w_start(idx);
+	else
+		w_hello(idx);
 
 	for (;;) {
 		int rr = read_full(pipes_cmd[w_idx][0], &c, sizeof c);
@@ -760,6 +776,13 @@ static size_t rdcap;
  */
 static int label_listed(const char *list, const char *l, size_t n)
 {
+	/* the list taken apart once: this runs for every smaps line, in the relay's process and again in the controller */
+	static struct {
+		const char *list;
+		int n;
+		uint8_t len[64];
+		const char *at[64];
+	} ls;
 	size_t k = 0;
 	while (k < n && k < 61 && l[k] != ':' && l[k] != ' ')
 		k++;
@@ -767,9 +790,17 @@ static int label_listed(const char *list, const char *l, size_t n)
 		return 1;
 	if (!list)
 		return 0;
-	/* the list's labels one by one, length first (strstr was the controller's busiest function) */
-	for (const char *p = list + 1, *e; *p && (e = strchr(p, ',')); p = e + 1)
-		if ((size_t)(e - p) == k && !memcmp(p, l, k))
+	if (ls.list != list) {
+		ls.list = list;
+		ls.n = 0;
+		for (const char *p = list + 1, *e; *p && (e = strchr(p, ',')) && ls.n < 64; p = e + 1)
+			if (e - p < 62) {
+				ls.len[ls.n] = (uint8_t)(e - p);
+				ls.at[ls.n++] = p;
+			}
+	}
+	for (int i = 0; i < ls.n; i++)
+		if (ls.len[i] == k && !memcmp(ls.at[i], l, k))
 			return 1;
 	return 0;
 }
@@ -1256,31 +1287,57 @@ static void close_pipes(void)
 		}
 }
 
+/* until gone_pipe hangs up (every trace process has exited), or for at most ms; what was written to it is dropped */
+static void wait_hangup(int ms)
+{
+	int64_t deadline = now_ms() + ms;
+	for (;;) {
+		struct pollfd pf = {gone_pipe[0], POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		int pr = poll(&pf, 1, left < 0 ? 0 : (int)left);
+		if (pr > 0 && (pf.revents & POLLIN)) {
+			char junk[64];
+			if (read(gone_pipe[0], junk, sizeof junk) > 0)
+				continue;
+		}
+		if ((pr > 0 && (pf.revents & (POLLHUP | POLLERR))) || (pr == 0 && left <= 0) || (pr < 0 && errno != EINTR))
+			return;
+	}
+}
+
 /*
  * Kill and reap every process of the trace.  All of them are our children
  * in process group pgid, so the group exists (and is ours) exactly while
  * waitpid(-pgid, WNOHANG) does not say ECHILD: never signal a group id
- * that may have been recycled.
+ * that may have been recycled.  Killed, they are waited for on gone_pipe
+ * (one wake-up) before they are reaped.
  */
 static void kill_trace(void)
 {
-	int st;
-	if (pgid <= 0)
-		return;
-	for (;;) {
-		pid_t w = waitpid(-pgid, &st, WNOHANG);
-		if (w > 0)
-			continue;
-		if (w == 0) {
-			kill(-pgid, SIGKILL);
-			w = waitpid(-pgid, &st, 0);
-			continue;
+	int st, hung = gone_pipe[0] < 0;
+	if (pgid > 0)
+		for (;;) {
+			pid_t w = waitpid(-pgid, &st, WNOHANG);
+			if (w > 0)
+				continue;
+			if (w == 0) {
+				kill(-pgid, SIGKILL);
+				if (!hung) {
+					wait_hangup(timeout_ms);
+					hung = 1;
+					continue;
+				}
+				w = waitpid(-pgid, &st, 0);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: nothing left */
 		}
-		if (errno == EINTR)
-			continue;
-		break; /* ECHILD: nothing left */
-	}
 	pgid = 0;
+	if (gone_pipe[0] >= 0)
+		close(gone_pipe[0]);
+	gone_pipe[0] = -1;
 }
 
 static char tmpdir[16];
@@ -1338,6 +1395,22 @@ static int trace_reject(void)
 }
 
 /*
+ * Whether nothing of the controller's is mapped in the arena, so nothing is in p0's, a fork of it (dup_mmap copies
+ * every VMA but MADV_DONTFORK ones): a placement that may not replace anything says so in two calls, where reading
+ * p0's maps costs an open of a new /proc directory (0.3 ms under emulation).  0: mapped, or not known (a kernel
+ * without MAP_FIXED_NOREPLACE takes it for a hint), and p0's maps decide.
+ */
+static int arena_free_here(const struct trace *t)
+{
+	void *p = mmap((void *)(uintptr_t)t->base, t->size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	munmap(p, t->size);
+	return p == (void *)(uintptr_t)t->base;
+}
+
+/*
  * Starts p0 and checks that the arena is empty in it, then prints
  * "T <id> begin": 0.  Otherwise the trace's last line is printed: -1.
  */
@@ -1367,16 +1440,28 @@ static int trace_begin(const struct trace *t, int tracenum)
 				return -1;
 			}
 		}
+	if (pipe(gone_pipe) < 0) {
+		printf("T %s rejected pipe: %s\n", t->id, strerror(errno));
+		return -1;
+	}
+	int arena_free = arena_free_here(t);
+	procs[0].state = 1;
+	if (arena_free && rt_first_calls)
+		rt_first_calls();
 	fflush(NULL);
 	uint64_t base = t->base, size = t->size; /* t is not inherited (dontfork_grow) */
 	pid_t pid = fork();
 	if (pid < 0) {
 		printf("T %s rejected fork: %s\n", t->id, strerror(errno));
 		close_pipes();
+		close(gone_pipe[0]);
+		close(gone_pipe[1]);
+		gone_pipe[0] = gone_pipe[1] = -1;
 		return -1;
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		close(gone_pipe[0]);
 		for (int i = 0; i < MAXPROC; i++) {
 			if (!rt_keep_cmd_pipes) {
 				close(pipes_cmd[i][1]);
@@ -1390,21 +1475,24 @@ static int trace_begin(const struct trace *t, int tracenum)
 		worker(0, base, size);
 	}
 	setpgid(pid, pid);
+	close(gone_pipe[1]);
+	gone_pipe[1] = -1;
 	pgid = pid;
 	procs[0].state = 1;
 	procs[0].pid = pid;
 	early_pid = 0;
-	if (get_resp(0, &r, -1, -1) < 0)
+	if (!rt_quiet_start && get_resp(0, &r, -1, -1) < 0)
 		return trace_fail();
 	if (early_pid) {
 		describe_death(early_pid, early_status, -1);
 		return trace_fail();
 	}
 
-	/* the arena must be empty */
+	/* the arena must be empty (p0 maps nothing as it starts: with rt_quiet_start it may not have run yet); p0's maps
+	 * are read only when the controller's own arena was not free */
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	ssize_t len = slurp(path, t->base + t->size);
+	ssize_t len = arena_free ? 0 : slurp(path, t->base + t->size);
 	if (len < 0) {
 		snprintf(reject_msg, sizeof reject_msg, "cannot read %s", path);
 		return trace_reject();
@@ -1430,7 +1518,7 @@ static int trace_begin(const struct trace *t, int tracenum)
 static void prepare_call(struct cmd *c)
 {
 	if (c->op == OP_FORK) {
-		c->aux = run.nprocs;
+		c->aux = run.nprocs++; /* the index is used up whether or not the fork succeeds */
 	} else if (c->op < OP_COUNT && opdesc[c->op].effect == EFFECT_NEW_HANDLE) {
 		c->aux = run.nhandles++;
 		if (c->op == OP_FILE) {
@@ -1502,12 +1590,9 @@ static int trace_call(const struct cmd *call)
 	if (c.op == OP_FORK && !r.err) {
 		procs[c.aux].state = 1;
 		procs[c.aux].pid = (pid_t)r.pid;
-		run.nprocs++;
 		struct resp h;
 		if (get_resp(c.aux, &h, callidx, c.aux) < 0)
 			return trace_fail();
-	} else if (c.op == OP_FORK) {
-		run.nprocs++; /* the index is used up all the same */
 	} else if (c.op == OP_EXIT) {
 		int st;
 		int64_t deadline = now_ms() + timeout_ms;
