@@ -91,19 +91,18 @@ static void print_view(int i, struct sbuf *v)
 {
 	if (opt_same && last_view[i].len == v->len && !memcmp(last_view[i].buf, v->buf, v->len)) {
 		printf("O p%d same\n", i);
-		free(v->buf);
 	} else {
 		fwrite(v->buf, 1, v->len, stdout);
-		free(last_view[i].buf);
+		struct sbuf old = last_view[i]; /* both kept (sbuf_add) */
 		last_view[i] = *v;
+		*v = old;
 	}
 }
 
 static void forget_views(void)
 {
 	for (int i = 0; i < MAXPROC; i++) {
-		free(last_view[i].buf);
-		memset(&last_view[i], 0, sizeof last_view[i]);
+		last_view[i].len = 0;
 	}
 }
 
@@ -147,7 +146,7 @@ static inline void run_trace(const struct trace *t, int tracenum)
 	uint64_t t0 = now_ns();
 	int begun = trace_begin(t, tracenum);
 	/* a first relay sent before p0's fork has its time from there on, the fork's included (relay.h) */
-	rt_ns_begin += (relays && rl.pending ? rl.t0 : now_ns()) - t0;
+	rt_ns_begin += (relays && rl->pending ? rl->t0 : now_ns()) - t0;
 	if (begun < 0)
 		return;
 	for (int i = 0; i < t->ncalls;) {

@@ -341,26 +341,21 @@ static int relay_print(const struct cmd *calls, int *done)
 	return stop;
 }
 
-/*
- * Runs calls[0..n) (relayable: see relay_len) as one relay and prints them: how many ran (fewer if the relay stopped
- * early; 0 if it could not start, and the controller makes the next call itself), or -1 when the trace failed (its
- * last line printed).  ends: calls[n - 1] is the trace's last call; when the relay gets there the trace's processes
- * are gone (or going) on return.
- */
-/* the relay sent and not yet taken back: its message, and the run's counters before each of its calls */
-static struct {
+/* the relay sent and not yet taken back: its message, and the run's counters before each of its calls; in
+ * MADV_DONTFORK memory (relay_open), as the controller writes it for every relay (three pages) */
+static struct relay_sent {
 	struct relay_msg m;
 	int nhandles[RELAY_MAX + 1], nfiles[RELAY_MAX + 1], nprocs[RELAY_MAX + 1];
 	int pending;
 	uint64_t t0;
-} rl;
+} *rl;
 
 /* calls[0..n) as a relay down its first process's command pipe (p0's may be sent before p0 is forked: its pid is
  * then 0, and p0 takes its own); 0 if it could not be sent (nothing changed) */
 static int relay_send(const struct cmd *calls, int n, int ends)
 {
-	struct relay_msg *m = &rl.m;
-	int *nhandles = rl.nhandles, *nfiles = rl.nfiles, *nprocs = rl.nprocs;
+	struct relay_msg *m = &rl->m;
+	int *nhandles = rl->nhandles, *nfiles = rl->nfiles, *nprocs = rl->nprocs;
 	memset(m, 0, sizeof *m);
 	for (int k = 0; k < n; k++) {
 		nhandles[k] = run.nhandles;
@@ -380,28 +375,34 @@ static int relay_send(const struct cmd *calls, int n, int ends)
 		m->go.live[i] = procs[i].state == 1;
 		m->go.seen[i] = rt_views[i].len > 0;
 	}
-	rl.t0 = now_ns();
+	rl->t0 = now_ns();
 	if (write_full(pipes_cmd[m->calls[0].proc][1], m, offsetof(struct relay_msg, calls) + (size_t)n * sizeof(struct cmd)) < 0) {
 		run.nhandles = nhandles[0];
 		run.nfiles = nfiles[0];
 		run.nprocs = nprocs[0];
 		return 0;
 	}
-	rl.pending = 1;
+	rl->pending = 1;
 	return 1;
 }
 
+/*
+ * Runs calls[0..n) (relayable: see relay_len) as one relay and prints them: how many ran (fewer if the relay stopped
+ * early; 0 if it could not start, and the controller makes the next call itself), or -1 when the trace failed (its
+ * last line printed).  ends: calls[n - 1] is the trace's last call; when the relay gets there the trace's processes
+ * are gone (or going) on return.
+ */
 static int trace_relay(const struct cmd *calls, int n, int ends)
 {
-	if (!rl.pending && !relay_send(calls, n, ends))
+	if (!rl->pending && !relay_send(calls, n, ends))
 		return 0;
-	rl.pending = 0;
-	const struct relay_msg *m = &rl.m;
+	rl->pending = 0;
+	const struct relay_msg *m = &rl->m;
 	n = (int)m->go.n; /* a relay sent before p0's fork is the one the caller asks for: the same calls */
 	ends = (int)m->go.ends;
-	int *nhandles = rl.nhandles, *nfiles = rl.nfiles, *nprocs = rl.nprocs;
+	int *nhandles = rl->nhandles, *nfiles = rl->nfiles, *nprocs = rl->nprocs;
 	int done = 0;
-	uint64_t t0 = rl.t0, read0 = rt_ns_read;
+	uint64_t t0 = rl->t0, read0 = rt_ns_read;
 	int64_t deadline = now_ms() + timeout_ms;
 	size_t seen_bytes = 0;
 	int hung = 0; /* every trace process is gone */
@@ -516,7 +517,7 @@ static void relay_child(void)
 static void relay_reset(void)
 {
 	rdata_len = 0;
-	rl.pending = 0;
+	rl->pending = 0;
 	drain_fd(relay_data[0]);
 	drain_fd(relay_born[0]);
 }
@@ -536,6 +537,7 @@ static int relay_open(void)
 	int room = fcntl(relay_data[0], F_GETPIPE_SZ);
 	relay_room = room > 0 ? (uint32_t)room : 4096;
 	relay_budget = relay_room / 2 - sizeof(struct relay_rec) < RELAY_TEXT ? relay_room / 2 - (uint32_t)sizeof(struct relay_rec) : RELAY_TEXT;
+	rl = dontfork_grow(NULL, 0, page_align(sizeof *rl));
 	rt_worker_op = relay_worker_op;
 	rt_first_calls = relay_first;
 	rt_keep_cmd_pipes = 1; /* in a relay the processes hand calls to each other */

@@ -97,7 +97,7 @@ enum { RK_VALUE, RK_ESCAPED, RK_SEGV, RK_BUS, RK_HELLO };
  * What the executor adds (executor.c); a reproducer leaves them all NULL.
  * rt_extra_op makes an op past the call table (the executor's "sleep") and
  * returns 1.  rt_keep_line says whether an smaps field line is printed
- * ("option fields"), rt_print_view prints (and takes) one process's view
+ * ("option fields"), rt_print_view prints one process's view (and may swap it for another sbuf)
  * ("option same"), and rt_trace_start runs as each trace begins.  For the
  * memory limit, rt_child_hook runs in p0 before its first call, and
  * rt_death_note may add a word to the crash line of a process that died with
@@ -249,19 +249,9 @@ static int hexval(char c)
 	return -1;
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-	if (!q) {
-		fprintf(stderr, "anonvma-exec: out of memory\n");
-		exit(1);
-	}
-	return q;
-}
-
 /*
  * Memory the trace processes must not inherit (MADV_DONTFORK: fork leaves it out): the parsed batch, the /proc read
- * buffer, the output buffer.  Every smaps read walks every present page of the process, so a trace process that
+ * buffer, the output buffer, the views (sbuf_add).  Every smaps read walks every present page of the process, so a trace process that
  * inherited megabytes of the controller's batch made each report many times slower than its arena alone.
  */
 static void *dontfork_grow(void *p, size_t oldsize, size_t newsize)
@@ -953,11 +943,14 @@ struct sbuf {
 	size_t len, cap;
 };
 
+/* Views are built in these, kept and reused for the controller's life, in MADV_DONTFORK memory: written after
+ * every call, they would otherwise be pages each trace's p0 inherits and each write after its fork copies. */
 static void sbuf_add(struct sbuf *b, const char *p, size_t n)
 {
 	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->buf = xrealloc(b->buf, b->cap);
+		size_t cap = page_align((b->len + n) * 2 + 4096);
+		b->buf = dontfork_grow(b->buf, b->cap, cap);
+		b->cap = cap;
 	}
 	memcpy(b->buf + b->len, p, n);
 	b->len += n;
@@ -985,7 +978,7 @@ static int view_line(const char *l, size_t n, uint64_t ab, uint64_t ae, int *inb
  * /proc/PID/smaps: each of its blocks starts with the VMA's maps line, which
  * show_smap prints with the same show_map_vma as /proc/PID/maps, and nothing runs between the two reads it replaces.
  */
-static void observe_text(const struct trace *t, int idx, const char *text, ssize_t len, struct sbuf *out)
+static void observe_text(const struct trace *t, int idx, const char *text, ssize_t len, int compact, struct sbuf *out)
 {
 	static struct sbuf sm;
 	char head[64];
@@ -999,7 +992,9 @@ static void observe_text(const struct trace *t, int idx, const char *text, ssize
 	for (const char *l = text; len > 0 && l < text + len;) {
 		const char *nl = memchr(l, '\n', (size_t)(text + len - l));
 		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(text + len - l);
-		int kept = view_line(l, n, ab, ae, &inblock);
+		/* a relay's text holds only the lines a view keeps (view_compact): its headers need telling apart only */
+		uint64_t s, e;
+		int kept = compact ? 1 + parse_header(l, &s, &e) : view_line(l, n, ab, ae, &inblock);
 		if (kept) {
 			sbuf_add(&sm, "| ", 2);
 			sbuf_add(&sm, l, n);
@@ -1023,7 +1018,7 @@ static void observe(const struct trace *t, int idx, struct sbuf *out)
 	uint64_t t0 = now_ns();
 	ssize_t len = slurp_smaps(idx, t->base + t->size);
 	rt_ns_read += now_ns() - t0;
-	observe_text(t, idx, rdbuf, len, out);
+	observe_text(t, idx, rdbuf, len, 0, out);
 }
 
 /*
@@ -1055,9 +1050,10 @@ static int page_neutral(int op)
  */
 static void observe_all(const struct trace *t, int gone_now, int caller, int op, const uint32_t *texts, const char *text)
 {
+	static struct sbuf v; /* rt_print_view may swap it for a buffer of its own */
 	for (int i = 0; i < MAXPROC; i++) {
 		if (procs[i].state == 1) {
-			struct sbuf v = { 0 };
+			v.len = 0;
 			uint32_t tl = texts ? texts[i] : VIEW_UNREAD;
 			if (tl == VIEW_REUSE || (!texts && rt_reuse_views && i != caller && rt_views[i].len && page_neutral(op))) {
 				sbuf_add(&v, rt_views[i].buf, rt_views[i].len);
@@ -1065,7 +1061,7 @@ static void observe_all(const struct trace *t, int gone_now, int caller, int op,
 				if (tl == VIEW_UNREAD || tl == VIEW_NONE) {
 					observe(t, i, &v);
 				} else {
-					observe_text(t, i, text, tl, &v);
+					observe_text(t, i, text, tl, 1, &v);
 					text += tl;
 				}
 				if (rt_reuse_views) {
@@ -1074,12 +1070,10 @@ static void observe_all(const struct trace *t, int gone_now, int caller, int op,
 				}
 			}
 			uint64_t t0 = now_ns();
-			if (rt_print_view) {
+			if (rt_print_view)
 				rt_print_view(i, &v);
-			} else {
+			else
 				fwrite(v.buf, 1, v.len, stdout);
-				free(v.buf);
-			}
 			rt_ns_out += now_ns() - t0;
 		} else if (i == gone_now) {
 			printf("O p%d gone\n", i);

@@ -71,10 +71,12 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
     public const int SplitAbove = 128;
 
     /// <summary>
-    /// A split batch goes out in pieces of this many traces at least, each session taking the next piece when it is done
-    /// with one, so that no core waits at the end for another's slower half (forks and long traces are not spread evenly).
+    /// A split batch goes out in pieces, each session taking the next when it is done with one: a piece is the traces
+    /// left over twice the sessions, at least this many, so pieces shrink towards the end and no core waits long for
+    /// another's last piece (forks and long traces are not spread evenly), while early pieces are long enough that a
+    /// piece's round trip (its batch child in the executor, the host's reading) stays small beside it.
     /// </summary>
-    public const int PieceAtLeast = 32;
+    public const int PieceAtLeast = 16;
 
     public IReadOnlyList<TraceRun> Run(IReadOnlyList<Trace> traces)
     {
@@ -83,24 +85,33 @@ public abstract class ExecutorJudge(string name, KernelProfile profile, string m
         if (dupes is not null) throw new ArgumentException($"trace id '{dupes.Key}' appears {dupes.Count()} times in one batch");
         var started = Stopwatch.StartNew();
         int parts = traces.Count >= SplitAbove ? Math.Clamp(traces.Count / (SplitAbove / 2), 1, Environment.ProcessorCount) : 1;
-        int pieceSize = parts == 1 ? traces.Count : Math.Max(PieceAtLeast, (traces.Count + 4 * parts - 1) / (4 * parts));
-        var pieces = traces.Chunk(pieceSize).ToArray();
-        var done = new (List<TraceRun> Runs, BatchTimes Times)[pieces.Length];
+        var done = new System.Collections.Concurrent.ConcurrentBag<(int From, List<TraceRun> Runs, BatchTimes Times)>();
         var worker = new (TimeSpan Encode, TimeSpan Parse)[parts];
-        int next = -1;
+        int taken = 0;
+        var gate = new object();
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, w =>
         {
-            for (int i; (i = Interlocked.Increment(ref next)) < pieces.Length;)
+            for (;;)
             {
-                done[i] = RunOne(pieces[i]);
-                worker[w] = (worker[w].Encode + done[i].Times.Encode, worker[w].Parse + done[i].Times.Parse);
+                int from, count;
+                lock (gate)
+                {
+                    from = taken;
+                    count = parts == 1 ? traces.Count - from : Math.Min(traces.Count - from, Math.Max(PieceAtLeast, (traces.Count - from) / (2 * parts)));
+                    taken += count;
+                }
+                if (count == 0) break;
+                var (runs, times) = RunOne(traces.Skip(from).Take(count).ToList());
+                done.Add((from, runs, times));
+                worker[w] = (worker[w].Encode + times.Encode, worker[w].Parse + times.Parse);
             }
         });
-        var times = done.Select(d => d.Times).ToList();
-        Last = new BatchTimes(started.Elapsed, times.Max(t => t.Start),
-            times.Any(t => t.Stats is null) ? null : times.Select(t => t.Stats!).Aggregate((a, b) => a + b),
+        var ordered = done.OrderBy(d => d.From).ToList();
+        var all = ordered.Select(d => d.Times).ToList();
+        Last = new BatchTimes(started.Elapsed, all.Max(t => t.Start),
+            all.Any(t => t.Stats is null) ? null : all.Select(t => t.Stats!).Aggregate((a, b) => a + b),
             worker.Max(t => t.Encode), worker.Max(t => t.Parse), parts);
-        return done.SelectMany(d => d.Runs).ToList();
+        return ordered.SelectMany(d => d.Runs).ToList();
     }
 
     (List<TraceRun>, BatchTimes) RunOne(IReadOnlyList<Trace> traces)
