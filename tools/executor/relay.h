@@ -71,8 +71,15 @@ struct relay_msg {
 
 
 /* in a trace process (relay_room, relay_budget and rt_reuse_views are set before the first trace, so it has them) */
-static struct relay_msg w_msg;
-static char w_text[RELAY_TEXT + 1];
+/* The message and the views' text side by side from a page's start: a trace process's first write to each page of
+ * them after its fork is a fault (its pages are its own from then on), and a typical relay fills two or three of
+ * them instead of five scattered ones. */
+static struct {
+	struct relay_msg msg;
+	char text[RELAY_TEXT + 1];
+} w_buf __attribute__((aligned(4096)));
+#define w_msg (w_buf.msg)
+#define w_text (w_buf.text)
 
 /*
  * The page proof (rt_page_proof, set before the first trace): a call by this process changed no other process's view
