@@ -585,16 +585,31 @@ static void run_bare(void)
 	printf("S bare traces=%d calls=%ld total_ns=%" PRIu64 "\n", ran, calls, now_ns() - t0);
 }
 
+/* What the kernel is like (rt_probe, page_proof_open): once per process, and a server's batches inherit it; a guest
+ * saved at its first "R ready" has it done before it is restored, so no session starts by asking again.  The read
+ * buffer rt_probe grew is MADV_DONTFORK: a batch's process would inherit its address and not its pages, so it goes. */
+static void probe_once(void)
+{
+	static int probed;
+	if (!probed) {
+		rt_probe();
+		page_proof_open();
+		probed = 1;
+		if (rdbuf)
+			munmap(rdbuf, rdcap);
+		rdbuf = NULL;
+		rdcap = 0;
+	}
+}
+
 /* a parsed batch, start to end, after rt_init */
 static void run_batch(void)
 {
-	rt_probe();
+	probe_once();
 	rt_extra_op = extra_op;
 	rt_trace_start = trace_start;
 	rt_reuse_views = !opt_fresh;
 	relays = !opt_stepwise && !rt_plain_fork && !opt_bare && relay_open();
-	if (relays)
-		page_proof_open();
 	rt_quiet_start = relays; /* p0's first calls follow its fork at once, in a relay */
 	rt_child_hook = child_start;
 	if (opt_same)
@@ -698,6 +713,7 @@ static int serve(int in, int out)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0, from = 0;
+	probe_once();
 	if (write_full(out, "R ready\n", 8) < 0)
 		return 1;
 	for (;;) {
