@@ -80,6 +80,20 @@ check_sample "$WORK/out" native
 ls /tmp/anonvma-exec.* /dev/shm/anonvma-exec.* >/dev/null 2>&1 && fail "temporary files left in /tmp or /dev/shm"
 pass "no temporary files left"
 
+# 2b. --serve: the sample batch relayed, then every call through the controller, on one server; each batch's output
+# must be the plain run's (a batch inherits what the server probed before "R ready", and nothing else)
+norm() { sed -E 's/ [0-9a-f]+:[0-9a-f]+ [0-9]+ +/ DEV INO /; s/anonvma-exec\.[0-9]+\./anonvma-exec.N./' "$1"; }
+{ echo "option stepwise"; cat sample.batch; } >"$WORK/step.batch"
+./anonvma-exec "$WORK/step.batch" >"$WORK/out-step" 2>"$WORK/err" || { cat "$WORK/err"; fail "stepwise sample.batch"; }
+{ cat sample.batch; echo run; cat "$WORK/step.batch"; echo run; } | ./anonvma-exec --serve >"$WORK/served" 2>"$WORK/err"
+[ "$(head -1 "$WORK/served")" = "R ready" ] || fail "--serve: first line '$(head -1 "$WORK/served")'"
+[ "$(grep -c '^Z 0$' "$WORK/served")" = 2 ] || { cat "$WORK/err"; fail "--serve: two batches did not both end in Z 0"; }
+awk '/^Z /{n++; next} n == 0 && NR > 1' "$WORK/served" >"$WORK/served1"
+awk '/^Z /{n++; next} n == 1' "$WORK/served" >"$WORK/served2"
+norm "$WORK/out" | diff - "$(norm "$WORK/served1" >"$WORK/n1"; echo "$WORK/n1")" >/dev/null || fail "--serve: the first batch's output is not the plain run's"
+norm "$WORK/out-step" | diff - "$(norm "$WORK/served2" >"$WORK/n2"; echo "$WORK/n2")" >/dev/null || fail "--serve: the second (stepwise) batch's output is not the plain run's"
+pass "--serve: two batches on one server, each as its plain run"
+
 # 3. malformed batches: exit 2 and batch:LINE
 printf 'trace a\narena 0x200000000000 0x1000\np0 mmap 1 2 3\nend\n' | ./anonvma-exec >/dev/null 2>"$WORK/err"
 rc=$?
