@@ -70,8 +70,8 @@ struct relay_msg {
 };
 
 
-/* in a trace process (relay_room, relay_budget and rt_reuse_views are set before the first trace, so it has them) */
-/* The message and the views' text side by side from a page's start: a trace process's first write to each page of
+/* In a trace process (relay_room, relay_budget and rt_reuse_views are set before the first trace, so it has them):
+ * the message and the views' text side by side from a page's start.  A trace process's first write to each page of
  * them after its fork is a fault (its pages are its own from then on), and a typical relay fills two or three of
  * them instead of five scattered ones. */
 static struct {
