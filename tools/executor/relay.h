@@ -226,7 +226,7 @@ static void w_relay(uint64_t base, uint64_t size)
 			alone = known >= 0 ? known : w_arena_alone(base, size);
 		errno = 0;
 		if (c->op == OP_FORK) {
-			long rc = syscall(SYS_clone, (long)(CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+			long rc = w_fork(); /* the worker's own (relays are off with --plain-fork) */
 			char one = 1;
 			if (rc == 0) { /* the child: p<aux>, waiting on its command pipe (worker) */
 				w_start(c->aux);

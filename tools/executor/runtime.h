@@ -295,6 +295,12 @@ static void w_send(const struct resp *r)
 /* --plain-fork: forks are clone(SIGCHLD), and exits are seen in /proc (see the process model above) */
 static int rt_plain_fork;
 
+/* a trace process's fork: a raw clone that makes the child the controller's (see the process model above) */
+static long w_fork(void)
+{
+	return syscall(SYS_clone, (long)(rt_plain_fork ? SIGCHLD : CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+}
+
 /* every trace process runs this when it starts, as process idx */
 static void w_start(int idx)
 {
@@ -547,7 +553,7 @@ static void worker(int idx, uint64_t base, uint64_t size)
 		errno = 0;
 		switch (c.op) {
 		case OP_FORK: {
-			long rc = syscall(SYS_clone, (long)(rt_plain_fork ? SIGCHLD : CLONE_PARENT | SIGCHLD), 0L, 0L, 0L, 0L);
+			long rc = w_fork();
 			if (rc == 0)
 				w_hello(c.aux); /* the child goes on in the loop as p<aux> */
 			else {
@@ -783,15 +789,24 @@ static int label_listed(const char *list, const char *l, size_t n)
 	if (ls.list != list) {
 		ls.list = list;
 		ls.n = 0;
-		for (const char *p = list + 1, *e; *p && (e = strchr(p, ',')) && ls.n < 64; p = e + 1)
+		/* a label of 62 bytes or more is no line's (k stops at 61) */
+		for (const char *p = list + 1, *e; ls.n >= 0 && *p && (e = strchr(p, ',')); p = e + 1)
 			if (e - p < 62) {
-				ls.len[ls.n] = (uint8_t)(e - p);
-				ls.at[ls.n++] = p;
+				if (ls.n == 64)
+					ls.n = -1; /* too many to keep: the list is read each time */
+				else {
+					ls.len[ls.n] = (uint8_t)(e - p);
+					ls.at[ls.n++] = p;
+				}
 			}
 	}
 	for (int i = 0; i < ls.n; i++)
 		if (ls.len[i] == k && !memcmp(ls.at[i], l, k))
 			return 1;
+	if (ls.n < 0)
+		for (const char *p = list + 1, *e; *p && (e = strchr(p, ',')); p = e + 1)
+			if ((size_t)(e - p) == k && !memcmp(p, l, k))
+				return 1;
 	return 0;
 }
 
@@ -1472,7 +1487,6 @@ static int trace_begin(const struct trace *t, int tracenum)
 	close(gone_pipe[1]);
 	gone_pipe[1] = -1;
 	pgid = pid;
-	procs[0].state = 1;
 	procs[0].pid = pid;
 	early_pid = 0;
 	if (!rt_quiet_start && get_resp(0, &r, -1, -1) < 0)
