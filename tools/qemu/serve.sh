@@ -55,10 +55,11 @@ MACHINE=(-M pc -display none -monitor none -nodefaults -no-reboot -m 512 -kernel
 	-chardev file,id=con,path=/dev/stderr,append=on -serial chardev:con -device virtio-serial-pci)
 
 # The saved state is QEMU's own migration format: a new QEMU, executor, image or machine gets a state of its own.
-# The files' digests are kept beside the kernel under their stat identity, so a session does not hash them again.
+# The files' digests are kept beside the kernel under their stat identity, so a session does not hash them again
+# (modification and change times to the nanosecond: a rebuild in the same second, same size, is another file).
 DIR=$(dirname "$KERNEL")
 QEMU=$(command -v qemu-system-x86_64)
-ID=$(stat -L -c '%d:%i:%s:%Y' "$EXEC" "$KERNEL" "$QEMU" | tr '\n' ' ') || die "cannot stat the executor, the kernel or QEMU"
+ID=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' "$EXEC" "$KERNEL" "$QEMU" | tr '\n' ' ') || die "cannot stat the executor, the kernel or QEMU"
 FILES=
 [ -r "$DIR/.serve-files" ] && { IFS='|' read -r cid csum <"$DIR/.serve-files" && [ "$cid" = "$ID" ] && FILES=$csum; }
 if [ -z "$FILES" ]; then
