@@ -54,7 +54,14 @@ command -v timeout >/dev/null 2>&1 || die "missing timeout; install it with: apt
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/anonvma-oracle.XXXXXX") || die "mktemp failed"
 QPID= LOG_SHOWN=
-cleanup() { rm -rf "$WORK"; }
+# The batch's writer holds the pipe at both ends: if the guest stops reading, it waits for ever unless stopped here
+# (jobs -pr: the background jobs still running, so no pid another process has since been given).
+cleanup() {
+	local running
+	running=$(jobs -pr)
+	[ -z "$running" ] || kill $running 2>/dev/null
+	rm -rf "$WORK"
+}
 interrupted() { # EXIT-CODE: stop QEMU (timeout passes the signal on) and say where the console went
 	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null
 	[ -n "$LOG_SHOWN" ] && echo "$PROG: interrupted; raw console: $LOG_SHOWN" >&2
@@ -69,10 +76,11 @@ if [ -z "$KERNEL" ]; then
 	KERNEL=$("$HERE/build-kernel.sh") || die "no kernel: $HERE/build-kernel.sh failed"
 fi
 [ -r "$KERNEL" ] || die "cannot read kernel image '$KERNEL'"
+# What the guest is sent: the batch between the session's "hello" and "run".
 if [ "$BATCH" = - ]; then
-	cat >"$WORK/batch" || die "cannot read the batch from stdin"
+	{ printf 'hello\n' && cat && printf 'run\n'; } >"$WORK/batch" || die "cannot read the batch from stdin"
 else
-	cp "$BATCH" "$WORK/batch" || die "cannot copy '$BATCH'"
+	{ printf 'hello\n' && cat "$BATCH" && printf 'run\n'; } >"$WORK/batch" || die "cannot copy '$BATCH'"
 fi
 # How many traces the batch holds: every one must end with exactly one T end/rejected/timeout/crash.
 NTRACES=$(awk '$1 == "trace" { n++ } END { print n + 0 }' "$WORK/batch")
@@ -94,7 +102,7 @@ LOG_SHOWN=$LOG
 timeout -k 5 "$TIMEOUT" "$HERE/serve.sh" --kernel "$KERNEL" --call-timeout-ms "$CALL_TIMEOUT_MS" \
 	<"$WORK/in" >"$WORK/out" 2>"$LOG" &
 QPID=$!
-{ printf 'hello\n'; cat "$WORK/batch"; printf 'run\n'; } >&3 &
+cat "$WORK/batch" >&3 &
 # The guest waits for the next batch after its "Z <status>": the session ends here, once that line is in.
 while kill -0 "$QPID" 2>/dev/null; do
 	tail -c 64 "$WORK/out" | grep -q '^Z ' && break

@@ -84,9 +84,20 @@ make_snapshot() {
 		-chardev pipe,id=mon,path="$work/mon" -mon chardev=mon,mode=readline 2>"$work/qemu.err" &
 	local qpid=$! line= status=
 	exec 7<>"$work/port.out" 8<>"$work/mon.in" 9<>"$work/mon.out"
-	# The guest says "R ready" once booted and waiting on the port; then its state is saved.
-	while IFS= read -r -t 120 line <&7; do [ "$line" = "R ready" ] && break; done
-	[ "$line" = "R ready" ] || { kill "$qpid" 2>/dev/null; cat "$work/qemu.err" >&2; die "the guest did not boot to 'R ready' within 120 s"; }
+	# The guest says "R ready" once booted and waiting on the port; then its state is saved. QEMU gone (a bad image,
+	# say) ends the wait at once.
+	local deadline=$((SECONDS + 120)) gone=0
+	while [ "$line" != "R ready" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		IFS= read -r -t 1 line <&7 && continue
+		kill -0 "$qpid" 2>/dev/null || { gone=1; break; }
+	done
+	[ "$line" = "R ready" ] || {
+		[ "$gone" = 1 ] || kill "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+		cat "$work/qemu.err" >&2
+		[ "$gone" = 1 ] && die "QEMU ended before the guest booted (what it said is above)"
+		die "the guest did not boot to 'R ready' within 120 s"
+	}
 	echo "migrate \"exec:cat >$work/state\"" >&8
 	for _ in $(seq 1 600); do
 		echo "info migrate" >&8
