@@ -22,6 +22,9 @@
  */
 #include "runtime.h"
 #include "relay.h"
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#endif
 
 /* ------------------------------------------------------------------ */
 /* what only the executor has: options, the sleep op, the batch loop   */
@@ -814,11 +817,32 @@ static void usage(void)
 	exit(2);
 }
 
+/*
+ * glibc (2.35 on) registers an rseq area in the thread's control block, and the kernel writes to it on the way back
+ * to user space after every context switch: in each new trace process a copy-on-write fault of the page a fork
+ * shares, and in every process more user memory touched after each switch, which an emulator's TLB has just lost.
+ * Nothing here uses rseq, so it is unregistered before the first fork (forks inherit the registration; sched_getcpu
+ * then asks the kernel).  The length is the one glibc registered: its __rseq_size, or struct rseq's 32 bytes, which
+ * glibc 2.35 and 2.36 register while saying 20.  Where neither is accepted nothing changes.
+ */
+static void rseq_off(void)
+{
+#ifdef RSEQ_SIG
+	if (__rseq_size == 0)
+		return;
+	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	if (syscall(SYS_rseq, area, (long)__rseq_size, (long)RSEQ_FLAG_UNREGISTER, (long)RSEQ_SIG) < 0 && __rseq_size != 32)
+		syscall(SYS_rseq, area, 32L, (long)RSEQ_FLAG_UNREGISTER, (long)RSEQ_SIG);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	int as_init = 0, serving = 0;
 	const char *path = NULL;
 	FILE *in;
+
+	rseq_off();
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--timeout-ms")) {
