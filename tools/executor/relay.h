@@ -112,7 +112,7 @@ static int w_arena_alone(uint64_t base, uint64_t size)
 		if (w_pagemap >= 0)
 			close(w_pagemap);
 		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/pagemap", (int)w_msg.go.pid[w_idx]);
+		proc_path(path, w_msg.go.pid[w_idx], "pagemap");
 		w_pagemap = open(path, O_RDONLY | O_CLOEXEC);
 		w_pagemap_idx = w_idx;
 	}

@@ -842,6 +842,7 @@ static int parse_header(const char *l, uint64_t *s, uint64_t *e)
  * smaps; "" when unknown (a read then ends only at a header past the arena, or the end).
  */
 static char rt_block_end[32];
+static size_t rt_block_end_len; /* its length, kept so that a read asks no strlen (code a trace process would fault in) */
 
 /*
  * Read /proc/PID/maps or smaps up to the first VMA that starts at or above stop, into *bufp (holding *capp bytes and a
@@ -859,7 +860,7 @@ static char rt_block_end[32];
  */
 static ssize_t read_blocks(int fd, char **bufp, size_t *capp, int growable, uint64_t stop, uint32_t *hint)
 {
-	size_t len = 0, scanned = 0, endlen = strlen(rt_block_end);
+	size_t len = 0, scanned = 0, endlen = rt_block_end_len;
 	uint64_t last_end = 0; /* the end of the VMA whose block is being read */
 	char *buf = *bufp;
 	for (;;) {
@@ -924,13 +925,37 @@ static ssize_t slurp(const char *path, uint64_t stop)
 	return len;
 }
 
+/*
+ * "/proc/<pid>/<leaf>" into out (64 bytes), formatted by hand: snprintf's code and tables lie in pages of the
+ * executor that a new trace process would otherwise fault in (three faults, natively, of the 25 a trace process
+ * takes) and map until it exits, for this one path.
+ */
+static void proc_path(char *out, pid_t pid, const char *leaf)
+{
+	char digits[16];
+	int n = 0;
+	unsigned v = (unsigned)pid;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	char *p = out, *end = out + 63;
+	for (const char *s = "/proc/"; *s; s++)
+		*p++ = *s;
+	while (n)
+		*p++ = digits[--n];
+	*p++ = '/';
+	while (*leaf && p < end)
+		*p++ = *leaf++;
+	*p = 0;
+}
+
 /* process pid's /proc/PID/smaps on the descriptor *fd keeps for it, opened on first use and rewound after (lseek to 0
  * makes seq_file begin anew); -1 if it cannot be */
 static int smaps_rewound(int *fd, pid_t pid)
 {
 	if (*fd < 0) {
 		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+		proc_path(path, pid, "smaps");
 		*fd = open(path, O_RDONLY | O_CLOEXEC);
 		return *fd;
 	}
@@ -1141,7 +1166,7 @@ static int stat_gone(pid_t pid, int *status)
 {
 	char path[64], buf[1024];
 	*status = -1;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	proc_path(path, pid, "stat");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
@@ -1502,7 +1527,7 @@ static int trace_begin(const struct trace *t, int tracenum)
 	/* the arena must be empty (p0 maps nothing as it starts: with rt_quiet_start it may not have run yet); p0's maps
 	 * are read only when the controller's own arena was not free */
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	proc_path(path, pid, "maps");
 	ssize_t len = arena_free ? 0 : slurp(path, t->base + t->size);
 	if (len < 0) {
 		snprintf(reject_msg, sizeof reject_msg, "cannot read %s", path);
@@ -1705,8 +1730,10 @@ static void rt_probe(void)
 		uint64_t s, e;
 		if (parse_header(l, &s, &e) && ++headers == 2) {
 			const char *colon = prev ? memchr(prev, ':', (size_t)(l - prev)) : NULL;
-			if (colon && (size_t)(colon + 1 - prev) < sizeof rt_block_end)
+			if (colon && (size_t)(colon + 1 - prev) < sizeof rt_block_end) {
 				memcpy(rt_block_end, prev, (size_t)(colon + 1 - prev));
+				rt_block_end_len = (size_t)(colon + 1 - prev);
+			}
 			break;
 		}
 		prev = l;
