@@ -86,9 +86,14 @@ make_snapshot() {
 	exec 7<>"$work/port.out" 8<>"$work/mon.in" 9<>"$work/mon.out"
 	# The guest says "R ready" once booted and waiting on the port; then its state is saved. QEMU gone (a bad image,
 	# say) ends the wait at once.
-	local deadline=$((SECONDS + 120)) gone=0
+	# A read that times out keeps what it had of a line (bash puts it in part), so a line is not cut in two.
+	local deadline=$((SECONDS + 120)) gone=0 part= sofar=
 	while [ "$line" != "R ready" ] && [ "$SECONDS" -lt "$deadline" ]; do
-		IFS= read -r -t 1 line <&7 && continue
+		if IFS= read -r -t 1 part <&7; then
+			line=$sofar$part sofar=
+			continue
+		fi
+		sofar=$sofar$part
 		kill -0 "$qpid" 2>/dev/null || { gone=1; break; }
 	done
 	[ "$line" = "R ready" ] || {
