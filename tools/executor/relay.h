@@ -393,6 +393,17 @@ static int relay_send(const struct cmd *calls, int n, int ends)
 	return 1;
 }
 
+/* the sent relay's records taken back and printed (*done: how many calls they cover), and the run's counters as they
+ * stand after those calls */
+static void relay_collect(int *done)
+{
+	relay_take();
+	relay_print(rl->m.calls, done);
+	run.nhandles = rl->nhandles[*done];
+	run.nfiles = rl->nfiles[*done];
+	run.nprocs = rl->nprocs[*done];
+}
+
 /*
  * Runs calls[0..n) (relayable: see relay_len) as one relay and prints them: how many ran (fewer if the relay stopped
  * early; 0 if it could not start, and the controller makes the next call itself), or -1 when the trace failed (its
@@ -407,7 +418,6 @@ static int trace_relay(const struct cmd *calls, int n, int ends)
 	const struct relay_msg *m = &rl->m;
 	n = (int)m->go.n; /* a relay sent before p0's fork is the one the caller asks for: the same calls */
 	ends = (int)m->go.ends;
-	int *nhandles = rl->nhandles, *nfiles = rl->nfiles, *nprocs = rl->nprocs;
 	int done = 0;
 	uint64_t t0 = rl->t0, read0 = rt_ns_read;
 	int64_t deadline = now_ms() + timeout_ms;
@@ -438,11 +448,7 @@ static int trace_relay(const struct cmd *calls, int n, int ends)
 		pid_t w = waitpid(-pgid, &st, WNOHANG);
 		if (w > 0 || now_ms() >= deadline) {
 			waited = now_ns() - t0;
-			relay_take();
-			relay_print(m->calls, &done);
-			run.nhandles = nhandles[done];
-			run.nfiles = nfiles[done];
-			run.nprocs = nprocs[done];
+			relay_collect(&done);
 			if (w > 0 && ends && done == n)
 				goto ended; /* one of the processes the relay's end killed */
 			if (w > 0)
@@ -453,11 +459,7 @@ static int trace_relay(const struct cmd *calls, int n, int ends)
 		}
 	}
 	waited = now_ns() - t0;
-	relay_take();
-	relay_print(m->calls, &done);
-	run.nhandles = nhandles[done];
-	run.nfiles = nfiles[done];
-	run.nprocs = nprocs[done];
+	relay_collect(&done);
 	if (hung && !(ends && done == n)) { /* they all died before the relay's end */
 		int st;
 		pid_t w = waitpid(-pgid, &st, 0);

@@ -1692,11 +1692,12 @@ static void rt_init(void)
 		sched_setaffinity(0, sizeof set, &set);
 	}
 	/* SCHED_BATCH (forks inherit it): a process woken does not preempt the one running, which goes on until it
-	 * blocks (check_preempt_wakeup_fair returns before any preemption for a woken task whose policy is not normal).  Otherwise p0, woken by its fork, preempts the controller before the controller has gone to wait, and
-	 * the controller takes the CPU back at the next tick, in the middle of p0's calls: two more context switches a
-	 * trace, each a full TLB flush under emulation, and the controller's copy-on-write faults after the fork (folios
-	 * added to this CPU's LRU batch) at an unknown point among p0's calls.  Where the policy cannot be set, nothing
-	 * else changes. */
+	 * blocks (check_preempt_wakeup_fair returns before any preemption for a woken task whose policy is not normal).
+	 * Otherwise p0, woken by its fork, preempts the controller before the controller has gone to wait, and the
+	 * controller takes the CPU back at the next tick, in the middle of p0's calls: two more context switches a trace,
+	 * each a full TLB flush under emulation, and the controller's copy-on-write faults after the fork (folios added
+	 * to this CPU's LRU batch) at an unknown point among p0's calls.  Where the policy cannot be set, nothing else
+	 * changes. */
 	struct sched_param sp = {0};
 	sched_setscheduler(0, SCHED_BATCH, &sp);
 }
