@@ -34,8 +34,12 @@ public class RefPageVariantTests(ITestOutputHelper log)
         var broken = new List<string>();
         foreach (var property in RefPageProperties.All)
         {
-            var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(5));
-            if (hit is null) continue;
+            var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, RefPageTests.Guard, out long ran);
+            if (hit is null)
+            {
+                Assert.True(ran == RefPageSearch.VariantTraces, $"{property.Name}: the guard stopped the hunt after {ran:N0} traces");
+                continue;
+            }
             broken.Add(property.Name);
             log.WriteLine($"{property.Name}: seed {hit.Seed}, {hit.ShrunkFrom} -> {hit.Trace.Calls.Count} calls: {hit.Finding.Message}");
             Assert.InRange(hit.Trace.Calls.Count, 1, 6);
@@ -53,8 +57,12 @@ public class RefPageVariantTests(ITestOutputHelper log)
         var broken = new List<string>();
         foreach (var property in RefPageProperties.UnderMremapAll)
         {
-            var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(5), settings: RefPageSearch.RemapSettings);
-            if (hit is null) continue;
+            var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, RefPageTests.Guard, out long ran, settings: RefPageSearch.RemapSettings);
+            if (hit is null)
+            {
+                Assert.True(ran == RefPageSearch.VariantTraces, $"{property.Name}: the guard stopped the hunt after {ran:N0} traces");
+                continue;
+            }
             broken.Add(property.Name);
             log.WriteLine($"{property.Name}: seed {hit.Seed}, {hit.ShrunkFrom} -> {hit.Trace.Calls.Count} calls: {hit.Finding.Message}");
             Assert.Contains(hit.Trace.Calls, c => c is MremapCall);

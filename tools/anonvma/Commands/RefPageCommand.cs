@@ -29,8 +29,8 @@ public sealed class RefPageCommand : CliCommand
         var hits = new List<RefPageSearch.Hit>();
         foreach (var (check, budget) in new[] { (atExit, TimeSpan.FromSeconds(60)), (RefPageSearch.SeedsBadRssCounters, TimeSpan.FromSeconds(180)) })
         {
-            var hit = RefPageSearch.Hunt(posted, check, long.MaxValue, budget, cancel: context.Cancel);
-            if (hit is null) { o.WriteLine($"{check.Name} on {posted.Name}: not broken within {budget.TotalSeconds:F0} s"); continue; }
+            var hit = RefPageSearch.Hunt(posted, check, long.MaxValue, budget, out long ran, cancel: context.Cancel);
+            if (hit is null) { o.WriteLine($"{check.Name} on {posted.Name}: not broken by {ran:N0} traces in {budget.TotalSeconds:F0} s"); continue; }
             hits.Add(hit);
             o.WriteLine($"{check.Name} on {posted.Name}: broken by seed {hit.Seed} ({hit.Seed:N0} traces, {hit.ToFind.TotalSeconds:F1} s), " +
                         $"shrunk from {hit.ShrunkFrom} to {hit.Trace.Calls.Count} calls: {hit.Finding.Message}");
@@ -105,10 +105,11 @@ public sealed class RefPageCommand : CliCommand
             var profile = RefPageSearch.Profile(rules);
             foreach (var (property, settings) in hunts)
             {
-                var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(2), cancel: cancel, settings: settings);
+                var hit = RefPageSearch.Hunt(profile, property, RefPageSearch.VariantTraces, TimeSpan.FromMinutes(2), out long ran, cancel: cancel, settings: settings);
                 if (hit is null)
                 {
-                    o.WriteLine($"{property.Name} on {profile.Name}: holds on {RefPageSearch.VariantTraces:N0} generated traces");
+                    o.WriteLine($"{property.Name} on {profile.Name}: holds on {ran:N0} generated traces" +
+                                (ran < RefPageSearch.VariantTraces ? $" (stopped short of {RefPageSearch.VariantTraces:N0} by the 2-minute limit or Ctrl-C)" : ""));
                     continue;
                 }
                 found.Add((rules, hit));

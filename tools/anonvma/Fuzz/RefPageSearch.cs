@@ -36,17 +36,24 @@ public static class RefPageSearch
         return rss is [0, -2, 0, 2] ? new Violation(nameof(SeedsBadRssCounters), exit.Pid, "Bad rss-counter state idx:1 val:-2, idx:3 val:2", []) : null;
     }, m => m.Last is { Call: ExitCall });
 
-    /// <summary>The first trace (seed order) that breaks the check, shrunk against it alone; null when none did within the budget.</summary>
+    /// <summary>The first trace (seed order) that breaks the check, shrunk against it alone.</summary>
     /// <param name="Seed">Also how many traces ran: seeds run from 1.</param>
     public sealed record Hit(string Check, Trace Trace, Finding Finding, long Seed, int ShrunkFrom, TimeSpan ToFind);
 
-    public static Hit? Hunt(KernelProfile profile, Invariant check, long maxTraces, TimeSpan budget, int length = 24, CancellationToken cancel = default,
-        GeneratorSettings? settings = null)
+    /// <summary>
+    /// Seeds 1, 2, … until one breaks the check, <paramref name="maxTraces"/> have run, the budget is spent or the run is
+    /// cancelled; null unless one broke it. <paramref name="ran"/> is how many seeds were tried, so that a caller can
+    /// tell "holds on all of them" from "stopped early".
+    /// </summary>
+    public static Hit? Hunt(KernelProfile profile, Invariant check, long maxTraces, TimeSpan budget, out long ran, int length = 24,
+        CancellationToken cancel = default, GeneratorSettings? settings = null)
     {
         var oracle = new CheckOracle(profile, [check]);
         var sw = Stopwatch.StartNew();
+        ran = 0;
         for (long seed = 1; seed <= maxTraces && sw.Elapsed < budget && !cancel.IsCancellationRequested; seed++)
         {
+            ran = seed;
             if (Generate(seed, length, profile, settings ?? Settings) is not { } trace || oracle.CheckOne(trace) is not { } f) continue;
             var found = sw.Elapsed;
             var shrunk = Shrinker.Shrink(trace, f, oracle, maxCandidates: 5_000, cancel);
@@ -56,16 +63,17 @@ public static class RefPageSearch
     }
 
     /// <summary>
-    /// A campaign on one profile: generated traces, every invariant after every call, for <paramref name="time"/>; the
-    /// traces and calls run and the first finding, if any.
+    /// A campaign on one profile: generated traces, every invariant after every call, for <paramref name="time"/> or
+    /// until <paramref name="maxTraces"/> have run; the traces and calls run and the first finding, if any.
     /// </summary>
-    public static (int Traces, long Calls, Finding? First, long Seed) Campaign(KernelProfile profile, TimeSpan time, int length = 24, CancellationToken cancel = default)
+    public static (int Traces, long Calls, Finding? First, long Seed) Campaign(KernelProfile profile, TimeSpan time, long maxTraces = long.MaxValue,
+        int length = 24, CancellationToken cancel = default)
     {
         var oracle = new CheckOracle(profile, Invariants.All);
         var sw = Stopwatch.StartNew();
         int traces = 0;
         long calls = 0;
-        for (long seed = 1; sw.Elapsed < time && !cancel.IsCancellationRequested; seed++)
+        for (long seed = 1; traces < maxTraces && sw.Elapsed < time && !cancel.IsCancellationRequested; seed++)
         {
             if (Generate(seed, length, profile, Settings) is not { } trace) continue;
             traces++;
