@@ -52,8 +52,14 @@ public sealed record KernelProfile
     public required AnonMergeRule MergeRule { get; init; }
     /// <summary>CONFIG_MEM_SOFT_DIRTY: adds `sd` to every mmap'd VMA.</summary>
     public bool SoftDirty { get; init; }
-    /// <summary>CONFIG_TRANSPARENT_HUGEPAGE: MAP_STACK then sets VM_NOHUGEPAGE.</summary>
+    /// <summary>CONFIG_TRANSPARENT_HUGEPAGE: MAP_STACK then sets VM_NOHUGEPAGE, and madvise takes MADV_HUGEPAGE, MADV_NOHUGEPAGE and MADV_COLLAPSE.</summary>
     public bool ThpBuiltIn { get; init; }
+    /// <summary>CONFIG_SWAP: MADV_WILLNEED on anonymous memory reads swap back in (and drains the local batches); without it, EBADF.</summary>
+    public bool Swap { get; init; }
+    /// <summary>CONFIG_KSM: madvise takes MADV_MERGEABLE and MADV_UNMERGEABLE.</summary>
+    public bool Ksm { get; init; }
+    /// <summary>Guard regions (6.13): madvise takes MADV_GUARD_INSTALL and MADV_GUARD_REMOVE.</summary>
+    public bool GuardRegions { get; init; }
     /// <summary>munmap and exit drain the local folio batches before unmapping (vms_clear_ptes, exit_mmap); 6.14 dropped both.</summary>
     public bool DrainsBeforeUnmap { get; init; }
     /// <summary>
@@ -88,7 +94,7 @@ public sealed record KernelProfile
     public KernelProfile WithNaming(NamingDesign design) =>
         design == NamingDesign.Refcount ? this : this with { Name = $"{Name}/{design.Key()}", Naming = design };
 
-    /// <summary>Linux 6.12 as built for QEMU from Debian's linux-source-6.12 (tinyconfig + CONFIG_ANON_VMA_NAME).</summary>
+    /// <summary>Linux 6.12 as built for QEMU from Debian's linux-source-6.12 (tinyconfig + CONFIG_ANON_VMA_NAME: no swap, KSM or THP).</summary>
     public static readonly KernelProfile Linux612 = new()
     {
         Name = "linux-6.12", AnonVmaName = true, ZeroPageOnRead = true, MergeRule = AnonMergeRule.SingularChain,
@@ -100,13 +106,13 @@ public sealed record KernelProfile
     };
 
     /// <summary>
-    /// The 6.18 development host: no CONFIG_ANON_VMA_NAME, the ≥6.16 merge rule, THP built in, and real pages on read
+    /// The 6.18 development host: no CONFIG_ANON_VMA_NAME, the ≥6.16 merge rule, THP, swap and KSM built in, and real pages on read
     /// faults as first seen (a later build maps the zero page: <see cref="SameKernelAs"/>; the probe tells which).
     /// </summary>
     public static readonly KernelProfile Host618 = new()
     {
         Name = "host-6.18", AnonVmaName = false, ZeroPageOnRead = false, MergeRule = AnonMergeRule.ForkChildOnly,
-        SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false, HugeTlbPage = true,
+        SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false, HugeTlbPage = true, Swap = true, Ksm = true, GuardRegions = true,
         // The development host as first measured (MemTotal 24683792 kB, no swap); the native judge probes its own.
         TotalRamPages = 24683792 / 4, TotalSwapPages = 0,
     };

@@ -20,10 +20,13 @@ public static class Map
     public const int RefPage = 0x200000;
 }
 
-/// <summary>madvise advice values the model implements.</summary>
+/// <summary>madvise advice values (include/uapi/asm-generic/mman-common.h); Kernel/Madvise.cs says which the model follows.</summary>
 public static class Madv
 {
-    public const int DontNeed = 4, DontFork = 10, DoFork = 11, DontDump = 16, DoDump = 17, WipeOnFork = 18, KeepOnFork = 19;
+    public const int Normal = 0, Random = 1, Sequential = 2, WillNeed = 3, DontNeed = 4, Free = 8, Remove = 9, DontFork = 10, DoFork = 11,
+        Mergeable = 12, Unmergeable = 13, HugePage = 14, NoHugePage = 15, DontDump = 16, DoDump = 17, WipeOnFork = 18, KeepOnFork = 19,
+        Cold = 20, PageOut = 21, PopulateRead = 22, PopulateWrite = 23, DontNeedLocked = 24, Collapse = 25,
+        HwPoison = 100, SoftOffline = 101, GuardInstall = 102, GuardRemove = 103;
 }
 
 /// <summary>mlock2 and mlockall flags.</summary>

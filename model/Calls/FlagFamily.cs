@@ -55,17 +55,19 @@ public sealed class FlagFamily
         Family = "MCL_", Names = [("MCL_CURRENT", Mlock.McCurrent), ("MCL_FUTURE", Mlock.McFuture), ("MCL_ONFAULT", Mlock.McOnFault)],
     };
 
-    /// <summary>include/uapi/asm-generic/mman-common.h; the generator draws the values the model implements (Kernel/Madvise.cs).</summary>
+    /// <summary>include/uapi/asm-generic/mman-common.h; the generator draws the advice it drew when seeds were fixed (so a seed's trace never changes).</summary>
     public static readonly FlagFamily Advice = new()
     {
         Family = "MADV_", IsValue = true,
-        Names = [("MADV_NORMAL", 0), ("MADV_RANDOM", 1), ("MADV_SEQUENTIAL", 2), ("MADV_WILLNEED", 3), ("MADV_DONTNEED", Madv.DontNeed),
-                 ("MADV_FREE", 8), ("MADV_REMOVE", 9), ("MADV_DONTFORK", Madv.DontFork), ("MADV_DOFORK", Madv.DoFork),
-                 ("MADV_MERGEABLE", 12), ("MADV_UNMERGEABLE", 13), ("MADV_HUGEPAGE", 14), ("MADV_NOHUGEPAGE", 15),
-                 ("MADV_DONTDUMP", Madv.DontDump), ("MADV_DODUMP", Madv.DoDump), ("MADV_WIPEONFORK", Madv.WipeOnFork),
-                 ("MADV_KEEPONFORK", Madv.KeepOnFork), ("MADV_COLD", 20), ("MADV_PAGEOUT", 21), ("MADV_POPULATE_READ", 22),
-                 ("MADV_POPULATE_WRITE", 23), ("MADV_DONTNEED_LOCKED", 24), ("MADV_COLLAPSE", 25), ("MADV_HWPOISON", 100),
-                 ("MADV_SOFT_OFFLINE", 101), ("MADV_GUARD_INSTALL", 102), ("MADV_GUARD_REMOVE", 103)],
+        Names = [("MADV_NORMAL", Madv.Normal), ("MADV_RANDOM", Madv.Random), ("MADV_SEQUENTIAL", Madv.Sequential), ("MADV_WILLNEED", Madv.WillNeed),
+                 ("MADV_DONTNEED", Madv.DontNeed), ("MADV_FREE", Madv.Free), ("MADV_REMOVE", Madv.Remove), ("MADV_DONTFORK", Madv.DontFork),
+                 ("MADV_DOFORK", Madv.DoFork), ("MADV_MERGEABLE", Madv.Mergeable), ("MADV_UNMERGEABLE", Madv.Unmergeable),
+                 ("MADV_HUGEPAGE", Madv.HugePage), ("MADV_NOHUGEPAGE", Madv.NoHugePage), ("MADV_DONTDUMP", Madv.DontDump),
+                 ("MADV_DODUMP", Madv.DoDump), ("MADV_WIPEONFORK", Madv.WipeOnFork), ("MADV_KEEPONFORK", Madv.KeepOnFork),
+                 ("MADV_COLD", Madv.Cold), ("MADV_PAGEOUT", Madv.PageOut), ("MADV_POPULATE_READ", Madv.PopulateRead),
+                 ("MADV_POPULATE_WRITE", Madv.PopulateWrite), ("MADV_DONTNEED_LOCKED", Madv.DontNeedLocked), ("MADV_COLLAPSE", Madv.Collapse),
+                 ("MADV_HWPOISON", Madv.HwPoison), ("MADV_SOFT_OFFLINE", Madv.SoftOffline), ("MADV_GUARD_INSTALL", Madv.GuardInstall),
+                 ("MADV_GUARD_REMOVE", Madv.GuardRemove)],
         Generated = [Madv.DontFork, Madv.DoFork, Madv.WipeOnFork, Madv.KeepOnFork, Madv.DontDump, Madv.DoDump, Madv.DontNeed],
     };
 

@@ -1,9 +1,11 @@
 using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 using AnonVma.Model.State;
 
 namespace AnonVma.Model.Kernel;
 
-// madvise fork/dump flags, MADV_DONTNEED and anonymous naming: mm/madvise.c:do_madvise, madvise_walk_vmas, madvise_vma_behavior,
+// madvise (the access pattern, fork and dump flags, MADV_DONTNEED(_LOCKED), MADV_WILLNEED, MADV_POPULATE_*) and anonymous
+// naming: mm/madvise.c:do_madvise, madvise_behavior_valid, madvise_walk_vmas, madvise_vma_behavior, madvise_populate,
 // madvise_update_vma, madvise_set_anon_name, madvise_vma_anon_name; kernel/sys.c:prctl_set_vma, is_valid_name_char;
 // mm/util.c:strndup_user; mm/madvise.c:replace_anon_vma_name.
 public sealed partial class LinuxModel
@@ -12,29 +14,121 @@ public sealed partial class LinuxModel
 
     Outcome Madvise(Process p, ulong start, ulong lenIn, int advice)
     {
-        if (advice is not (Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork or Madv.DontDump or Madv.DoDump or Madv.DontNeed))
-            return Outcome.Err(Errno.EINVAL);
+        if (!AdviceValid(advice)) return Outcome.Err(Errno.EINVAL);
         if (!Mem.Aligned(start)) return Outcome.Err(Errno.EINVAL);
         ulong len = Mem.PageAlign(lenIn);
         if (lenIn != 0 && len == 0) return Outcome.Err(Errno.EINVAL);
         ulong end = start + len;
         if (end < start) return Outcome.Err(Errno.EINVAL);
         if (end == start) return Outcome.Ok;
-        var err = advice == Madv.DontNeed
-            ? WalkVmas(p, start, end, MadviseDontNeed)
-            : WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
+        Errno err;
+        switch (advice)
+        {
+            case Madv.PopulateRead or Madv.PopulateWrite:
+                err = MadvisePopulate(p, start, end, advice == Madv.PopulateWrite);
+                break;
+            case Madv.DontNeed or Madv.DontNeedLocked:
+                err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseDontNeed(q, v, s, e, advice, out r));
+                break;
+            case Madv.WillNeed:
+                err = WalkVmas(p, start, end, MadviseWillNeed);
+                break;
+            case Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
+                or Madv.DontDump or Madv.DoDump:
+                err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
+                break;
+            default:
+                throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
+                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, POPULATE_READ, " +
+                                         "POPULATE_WRITE, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK, DONTDUMP and DODUMP)");
+        }
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
     }
 
+    /// <summary>madvise_behavior_valid: the advice this kernel's build knows; any other value is EINVAL before anything else.</summary>
+    bool AdviceValid(int advice) => advice switch
+    {
+        Madv.DoFork or Madv.DontFork or Madv.Normal or Madv.Sequential or Madv.Random or Madv.Remove or Madv.WillNeed or Madv.DontNeed
+            or Madv.DontNeedLocked or Madv.Free or Madv.Cold or Madv.PageOut or Madv.PopulateRead or Madv.PopulateWrite
+            or Madv.DontDump or Madv.DoDump or Madv.WipeOnFork or Madv.KeepOnFork => true,
+        Madv.Mergeable or Madv.Unmergeable => Profile.Ksm,
+        Madv.HugePage or Madv.NoHugePage or Madv.Collapse => Profile.ThpBuiltIn,
+        Madv.GuardInstall or Madv.GuardRemove => Profile.GuardRegions,
+        _ => false, // MADV_HWPOISON and MADV_SOFT_OFFLINE need CONFIG_MEMORY_FAILURE, which neither kernel here has
+    };
+
     /// <summary>
-    /// madvise_dontneed_free for MADV_DONTNEED: a VM_LOCKED or VM_PFNMAP VMA refuses (madvise_dontneed_free_valid_vma);
-    /// otherwise madvise_dontneed_single_vma zaps the range's PTEs as munmap would (zap_page_range_single, which
-    /// drains the local batches first) and leaves the VMA as it is: no split, no flag, the anon_vma kept.
+    /// madvise_willneed. With CONFIG_SWAP, anonymous memory and shmem read their swapped-out pages back in (none here:
+    /// no kernel judged has swap space) and drain the local batches (lru_add_drain). Without it, anonymous memory is
+    /// EBADF, and a file goes to vfs_fadvise: every file here is on tmpfs, whose superblock has noop_backing_dev_info,
+    /// so generic_fadvise ignores the advice.
     /// </summary>
-    Errno MadviseDontNeed(Process p, Vma v, ulong s, ulong e, out Vma result)
+    Errno MadviseWillNeed(Process p, Vma v, ulong s, ulong e, out Vma result)
     {
         result = v;
-        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap)) != 0) return Errno.EINVAL;
+        if (Profile.Swap)
+        {
+            DrainLocal();
+            return 0;
+        }
+        return v.File is null ? Errno.EBADF : 0;
+    }
+
+    /// <summary>
+    /// madvise_populate: faultin_page_range (mm/gup.c) with FOLL_TOUCH | FOLL_MADV_POPULATE, and FOLL_WRITE for
+    /// MADV_POPULATE_WRITE, but never FOLL_FORCE. __get_user_pages looks up the VMA at each VMA boundary: none there is
+    /// ENOMEM, one check_vma_flags refuses (no VM_READ for a read, no VM_WRITE for a write, VM_IO or VM_PFNMAP) is
+    /// EINVAL, a fault that ends in SIGBUS or SIGSEGV is EFAULT; the pages before it stay populated. Each page is
+    /// followed (follow_page_pte) and faulted in if the PTE does not allow the access; then FOLL_TOUCH marks it
+    /// accessed and, for a write through a clean PTE, its folio dirty. faultin_page_range drains the local batches at the end.
+    /// </summary>
+    Errno MadvisePopulate(Process p, ulong start, ulong end, bool write)
+    {
+        Errno err = 0;
+        for (ulong a = start; a < end && err == 0;)
+        {
+            var v = p.Vmas.Containing(a); // vma_lookup
+            if (v is null) { err = Errno.ENOMEM; break; }
+            if ((v.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0 || (v.Flags & (write ? VmFlags.Write : VmFlags.Read)) == 0) { err = Errno.EINVAL; break; }
+            ulong e = Math.Min(end, v.End);
+            CheckPresentBound(p, a, e);
+            v = p.Vmas.Own(v); // the first fault may attach an anon_vma; later ones must see it on the same object
+            for (; a < e; a += Mem.PageSize)
+            {
+                ulong vpn = a >> Mem.PageShift;
+                if (!(p.Ptes.TryGetValue(vpn, out var pte) && GupCanFollow(v, pte, write)))
+                {
+                    if (Fault(p, v, a, write) != FaultResult.Ok) { err = Errno.EFAULT; break; }
+                    pte = p.Ptes[vpn];
+                }
+                if (write && !pte.Dirty) pte.Folio.Dirty = true; // set_page_dirty, unless the PTE or the folio is dirty already
+                MarkAccessed(pte.Folio);
+            }
+        }
+        DrainLocal();
+        return err;
+    }
+
+    /// <summary>
+    /// follow_page_pte finds a present page usable without a fault: any page for a read (the zero page too); for a write,
+    /// only through a writable PTE (can_follow_write_pte without FOLL_FORCE). A shmem mapping's PTEs are writable when
+    /// its VMA is (no write notification); a private mapping's only for an exclusive anonymous page.
+    /// </summary>
+    static bool GupCanFollow(Vma v, Pte pte, bool write) =>
+        !write || ((v.Flags & VmFlags.Shared) != 0 ? !pte.Folio.IsZero : pte.Folio.Anon && pte.Folio.Exclusive && pte.Folio.MapCount == 1);
+
+    /// <summary>
+    /// madvise_dontneed_free for MADV_DONTNEED and MADV_DONTNEED_LOCKED: a VM_PFNMAP VMA refuses, and a VM_LOCKED one
+    /// unless the advice is MADV_DONTNEED_LOCKED (madvise_dontneed_free_valid_vma); otherwise
+    /// madvise_dontneed_single_vma zaps the range's PTEs as munmap would (zap_page_range_single, which drains the local
+    /// batches first; a locked folio is munlocked as its rmap goes) and leaves the VMA as it is: no split, no flag, the
+    /// anon_vma kept.
+    /// </summary>
+    Errno MadviseDontNeed(Process p, Vma v, ulong s, ulong e, int advice, out Vma result)
+    {
+        result = v;
+        var forbidden = advice == Madv.DontNeedLocked ? VmFlags.PfnMap : VmFlags.Locked | VmFlags.PfnMap;
+        if ((v.Flags & forbidden) != 0) return Errno.EINVAL;
         if (s == e) return 0;
         DrainLocal();
         ZapRange(p, v, s, e);
@@ -47,6 +141,9 @@ public sealed partial class LinuxModel
         var newFlags = v.Flags;
         switch (advice)
         {
+            case Madv.Normal: newFlags &= ~(VmFlags.RandRead | VmFlags.SeqRead); break;
+            case Madv.Sequential: newFlags = (newFlags & ~VmFlags.RandRead) | VmFlags.SeqRead; break;
+            case Madv.Random: newFlags = (newFlags & ~VmFlags.SeqRead) | VmFlags.RandRead; break;
             case Madv.DontFork: newFlags |= VmFlags.DontCopy; break;
             case Madv.DoFork:
                 if ((v.Flags & VmFlags.Io) != 0) return Errno.EINVAL;

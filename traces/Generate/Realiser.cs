@@ -80,6 +80,8 @@ public sealed partial class Realiser
             "write" when settings.NamesInMemory => Store(p, c.Where, v),
             "read" or "write" => Touch(p, c.Where, v, spec.Name == "write"),
             "munmap" when settings.Remaps && v % 2 == 1 => Mremap(p, addr, len, c.Where, v / 2),
+            "madvise" when settings.MoreAdvice && v % 2 == 1 =>
+                new MadviseCall(p.Index, addr, len, GeneratorSettings.LaterAdvice[v / 2 % GeneratorSettings.LaterAdvice.Length]),
             _ => FromTable(spec, p, addr, len, c.Size, v),
         };
         if (call is null) return null;

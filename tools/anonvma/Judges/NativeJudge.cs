@@ -41,8 +41,8 @@ public sealed class NativeJudge : ExecutorJudge
 
 /// <summary>
 /// Works out the running kernel's profile from what it does, not from its version string alone: a harmless prctl
-/// for CONFIG_ANON_VMA_NAME, a read fault for the zero page, VmFlags for soft-dirty, sysfs for THP, the release
-/// for the anon_vma merge rule (changed in 6.16 by 879bca0a2c4f), and /proc for the overcommit mode, RAM and swap.
+/// for CONFIG_ANON_VMA_NAME, a read fault for the zero page, VmFlags for soft-dirty, sysfs for THP, swap and KSM, the release
+/// for the anon_vma merge rule (changed in 6.16 by 879bca0a2c4f) and guard regions (6.13), and /proc for the overcommit mode, RAM and swap.
 /// </summary>
 public static class NativeProfile
 {
@@ -80,6 +80,9 @@ public static class NativeProfile
             DrainsBeforeUnmap = version < new Version(6, 14),
             SoftDirty = softDirty,
             ThpBuiltIn = Directory.Exists("/sys/kernel/mm/transparent_hugepage"),
+            Swap = Directory.Exists("/sys/kernel/mm/swap"), // swap_init_sysfs, built with CONFIG_SWAP
+            Ksm = Directory.Exists("/sys/kernel/mm/ksm"),   // ksm_init's attribute group, built with CONFIG_KSM
+            GuardRegions = version >= new Version(6, 13),
             HugeTlbPage = Directory.Exists("/sys/kernel/mm/hugepages"),
             MaxMapCount = int.Parse(File.ReadAllText("/proc/sys/vm/max_map_count").Trim()),
             MmapMinAddr = ulong.Parse(File.ReadAllText("/proc/sys/vm/mmap_min_addr").Trim()),

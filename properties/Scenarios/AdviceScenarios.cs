@@ -1,0 +1,130 @@
+using AnonVma.Model.Abi;
+using static AnonVma.Properties.Scenarios.Scenario;
+
+namespace AnonVma.Properties.Scenarios;
+
+/// <summary>
+/// madvise advice beyond the fork, dump and DONTNEED ones (mm/madvise.c:madvise_behavior_valid, madvise_vma_behavior,
+/// madvise_willneed, madvise_populate; mm/gup.c:faultin_page_range). Replayed on both kernels through the scenario corpus.
+/// </summary>
+public class AdviceScenarios
+{
+    [Fact] // madvise_vma_behavior: NORMAL, SEQUENTIAL and RANDOM set or clear VM_SEQ_READ and VM_RAND_READ, splitting and merging like any flag
+    public void Access_pattern_advice_splits_and_merges_back()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 3 * P, RW);
+            s.Write(B);
+            s.Madvise(B + P, P, Madv.Random).Is("0");
+            Assert.Equal(Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p"), L(2, 3, "rw-p")), s.Maps());
+            Assert.Contains("rr ", s.VmFlagsAt(B + P));
+            s.Madvise(B + P, 2 * P, Madv.Sequential).Is("0");
+            Assert.Equal(Lines(L(0, 1, "rw-p"), L(1, 3, "rw-p")), s.Maps());
+            Assert.Contains("sr ", s.VmFlagsAt(B + 2 * P));
+            Assert.DoesNotContain("rr ", s.VmFlagsAt(B + P));
+            s.Madvise(B, 3 * P, Madv.Normal).Is("0");
+            Assert.Equal(L(0, 3, "rw-p"), s.Maps());
+        }
+    }
+
+    [Fact] // madvise_behavior_valid: KSM's and THP's advice exist only in kernels built with them, memory failure's in neither here
+    public void Advice_a_kernel_is_built_without_is_EINVAL()
+    {
+        var s = On612();
+        s.Mmap(B, P, RW);
+        foreach (int advice in new[] { Madv.Mergeable, Madv.Unmergeable, Madv.HugePage, Madv.NoHugePage, Madv.Collapse, Madv.HwPoison,
+                                       Madv.SoftOffline, Madv.GuardInstall, Madv.GuardRemove, 26, -1 })
+            s.Madvise(B, P, advice).Is("-EINVAL");
+        var h = On618();
+        h.Mmap(B, P, RW);
+        foreach (int advice in new[] { Madv.HwPoison, Madv.SoftOffline, 26, 104 })
+            h.Madvise(B, P, advice).Is("-EINVAL");
+    }
+
+    [Fact] // madvise_willneed: without CONFIG_SWAP anonymous memory is EBADF and stops the walk; tmpfs ignores the advice (noop bdi)
+    public void WillNeed_is_EBADF_on_anonymous_memory_without_swap()
+    {
+        var s = On612();
+        s.Memfd(2 * P);
+        s.Mmap(B, P, RW, Map.Shared | Map.Fixed, handle: 0);
+        s.Mmap(B + P, P, RW);
+        s.Madvise(B, P, Madv.WillNeed).Is("0");
+        s.Madvise(B, 3 * P, Madv.WillNeed).Is("-EBADF"); // the hole after the anonymous VMA is never reached
+        var h = On618(); // CONFIG_SWAP: nothing is swapped out, so only the hole counts
+        h.Mmap(B, P, RW);
+        h.Madvise(B, P, Madv.WillNeed).Is("0");
+        h.Madvise(B, 3 * P, Madv.WillNeed).Is("-ENOMEM");
+    }
+
+    [Fact] // faultin_page_range: a read maps what a read fault would (the zero page on 6.12), a write what a write fault would
+    public void Populate_read_maps_the_zero_page_and_populate_write_real_pages()
+    {
+        var s = On612();
+        s.Mmap(B, 2 * P, RW);
+        s.Madvise(B, 2 * P, Madv.PopulateRead).Is("0");
+        Assert.Equal(0UL, s.Block(B).Counters.Rss);
+        s.Madvise(B, 2 * P, Madv.PopulateWrite).Is("0");
+        var c = s.Block(B).Counters;
+        Assert.Equal((8UL, 8UL, 8UL), (c.Rss, c.Anonymous, c.PrivateDirty));
+    }
+
+    [Fact] // __get_user_pages with FOLL_MADV_POPULATE: no VMA is ENOMEM, check_vma_flags' refusal EINVAL (no FOLL_FORCE), SIGBUS EFAULT
+    public void Populate_checks_each_vma_and_keeps_what_it_populated()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, P, NONE);
+            s.Madvise(B, P, Madv.PopulateRead).Is("-EINVAL");
+            s.Mmap(B + P, P, Prot.Write); // VM_WRITE without VM_READ: a read is refused, a write is not
+            s.Madvise(B + P, P, Madv.PopulateRead).Is("-EINVAL");
+            s.Madvise(B + P, P, Madv.PopulateWrite).Is("0");
+            s.Mmap(B + 2 * P, P, R);
+            s.Madvise(B + 2 * P, P, Madv.PopulateWrite).Is("-EINVAL");
+            s.Mmap(B + 4 * P, P, RW);
+            s.Madvise(B + 4 * P, 2 * P, Madv.PopulateWrite).Is("-ENOMEM"); // the page before the hole stays populated
+            Assert.Equal(4UL, s.Block(B + 4 * P).Counters.Rss);
+            s.Memfd(P);
+            s.Mmap(B + 8 * P, 2 * P, RW, Map.Private | Map.Fixed, handle: 0);
+            s.Madvise(B + 8 * P, 2 * P, Madv.PopulateRead).Is("-EFAULT"); // the second page is past i_size
+            Assert.Equal(4UL, s.Block(B + 8 * P).Counters.Rss);
+        }
+    }
+
+    [Fact] // follow_page_pte: a write needs a writable PTE, so a shared page after fork faults (COW); FOLL_TOUCH dirties a shmem folio
+    public void Populate_write_copies_a_page_shared_with_a_fork()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 2 * P, RW);
+            s.Madvise(B, 2 * P, Madv.PopulateWrite).Is("0");
+            s.Fork().Is("p1");
+            Assert.Equal(4UL, s.Block(B).Counters.Pss);
+            s.Madvise(B, P, Madv.PopulateWrite, pid: 1).Is("0");
+            var c = s.Block(B, pid: 1).Counters;
+            Assert.Equal((8UL, 6UL), (c.Rss, c.Pss)); // one page of its own, one still shared with p0
+            s.Memfd(P);
+            s.Mmap(B + 4 * P, P, RW, Map.Shared | Map.Fixed, handle: 0);
+            s.Read(B + 4 * P);
+            Assert.Equal(0UL, s.Block(B + 4 * P).Counters.PrivateDirty);
+            s.Madvise(B + 4 * P, P, Madv.PopulateWrite).Is("0"); // no fault: the PTE is writable, and set_page_dirty marks the folio
+            Assert.Equal(4UL, s.Block(B + 4 * P).Counters.PrivateDirty);
+        }
+    }
+
+    [Fact] // madvise_dontneed_free_valid_vma: DONTNEED_LOCKED zaps a VM_LOCKED VMA, which stays locked and faults its pages in locked
+    public void DontNeed_locked_zaps_locked_memory()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 2 * P, RW, F | Map.Locked);
+            Assert.Equal(8UL, s.Block(B).Counters.Locked);
+            s.Madvise(B, 2 * P, Madv.DontNeed).Is("-EINVAL");
+            s.Madvise(B, 2 * P, Madv.DontNeedLocked).Is("0");
+            Assert.Equal((0UL, 0UL), (s.Block(B).Counters.Rss, s.Block(B).Counters.Locked));
+            Assert.Contains("lo ", s.VmFlagsAt(B));
+            s.Write(B);
+            Assert.Equal(4UL, s.Block(B).Counters.Locked);
+        }
+    }
+}
