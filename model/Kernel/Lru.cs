@@ -3,8 +3,8 @@ using AnonVma.Model.State;
 
 namespace AnonVma.Model.Kernel;
 
-// The LRU and its per-CPU batches: mm/swap.c (folio_add_lru, folio_add_lru_vma, folio_mark_accessed, folio_activate,
-// __lru_cache_activate_folio, lru_add, lru_activate, lru_add_drain_cpu), mm/mlock.c (mlock_folio, mlock_new_folio,
+// The LRU and its per-CPU batches: mm/swap.c (folio_add_lru, folio_add_lru_vma, folio_mark_accessed, folio_activate, folio_deactivate,
+// __lru_cache_activate_folio, lru_add, lru_activate, lru_deactivate, lru_add_drain_cpu), mm/mlock.c (mlock_folio, mlock_new_folio,
 // munlock_folio, __mlock_folio, __mlock_new_folio, __munlock_folio, mlock_folio_batch, mlock_drain_local).
 //
 // The executor pins every process of a trace to one CPU, so one set of batches serves them all, and drains them before
@@ -19,12 +19,14 @@ public sealed partial class LinuxModel
 
     readonly List<Folio> lruAddBatch = new();
     readonly List<Folio> activateBatch = new();
+    readonly List<Folio> deactivateBatch = new();
     readonly List<(Folio folio, MlockOp op)> mlockBatch = new();
 
     /// <summary>The per-CPU batches' entries in order (batch letter, folio), for the exhaustive search's state key.</summary>
     public IEnumerable<(char Batch, Folio Folio)> BatchEntries()
     {
         foreach (var f in lruAddBatch) yield return ('a', f);
+        foreach (var f in deactivateBatch) yield return ('d', f);
         foreach (var f in activateBatch) yield return ('v', f);
         foreach (var (f, op) in mlockBatch) yield return (op switch { MlockOp.Mlock => 'm', MlockOp.New => 'n', _ => 'u' }, f);
     }
@@ -100,12 +102,37 @@ public sealed partial class LinuxModel
         folio.Referenced = false;
     }
 
-    /// <summary>lru_add_drain: this CPU's lru_add and activate batches (lru_add_drain_cpu), then its mlock batch.</summary>
+    /// <summary>lru_add_drain: this CPU's lru_add, deactivate and activate batches (lru_add_drain_cpu), then its mlock batch.</summary>
     void DrainLocal()
     {
         DrainLruAdd();
+        DrainDeactivate();
         DrainActivate();
         DrainMlock();
+    }
+
+    /// <summary>folio_deactivate: an active, evictable folio on the LRU is queued (with a reference) to move to the inactive list.</summary>
+    void Deactivate(Folio folio)
+    {
+        if (folio.Unevictable || !folio.Lru || !folio.Active) return;
+        folio.BatchRefs++;
+        deactivateBatch.Add(folio);
+        if (deactivateBatch.Count == BatchSize) DrainDeactivate();
+    }
+
+    /// <summary>folio_batch_move_lru(lru_deactivate): a folio still on the LRU, active and evictable, loses PG_active and PG_referenced.</summary>
+    void DrainDeactivate()
+    {
+        foreach (var f in deactivateBatch)
+        {
+            if (f.Lru && !f.Unevictable && f.Active)
+            {
+                f.Active = false;
+                f.Referenced = false;
+            }
+            f.BatchRefs--;
+        }
+        deactivateBatch.Clear();
     }
 
     /// <summary>folio_batch_move_lru(lru_add): lru_add puts each folio on its list, the unevictable one if mlocked.</summary>

@@ -1,6 +1,7 @@
 using AnonVma.Model.Abi;
 using AnonVma.Model.Calls;
 using AnonVma.Model.State;
+using AnonVma.Model.Text;
 
 namespace AnonVma.Model.Kernel;
 
@@ -33,13 +34,16 @@ public sealed partial class LinuxModel
             case Madv.WillNeed:
                 err = WalkVmas(p, start, end, MadviseWillNeed);
                 break;
+            case Madv.Cold:
+                err = WalkVmas(p, start, end, MadviseCold);
+                break;
             case Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
                 or Madv.DontDump or Madv.DoDump:
                 err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
                 break;
             default:
                 throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
-                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, POPULATE_READ, " +
+                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, COLD, POPULATE_READ, " +
                                          "POPULATE_WRITE, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK, DONTDUMP and DODUMP)");
         }
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
@@ -72,6 +76,28 @@ public sealed partial class LinuxModel
             return 0;
         }
         return v.File is null ? Errno.EBADF : 0;
+    }
+
+    /// <summary>
+    /// madvise_cold: a VM_LOCKED (or VM_PFNMAP, VM_HUGETLB) VMA refuses (can_madv_lru_vma); otherwise the local batches
+    /// are drained and madvise_cold_or_pageout_pte_range visits the present PTEs: a folio that is on the LRU and mapped
+    /// only there (mapcount 1; the zero page never) has its PTE made old and PG_referenced cleared, and is queued for
+    /// deactivation (folio_deactivate).
+    /// </summary>
+    Errno MadviseCold(Process p, Vma v, ulong s, ulong e, out Vma result)
+    {
+        result = v;
+        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap | VmFlags.HugeTlb)) != 0) return Errno.EINVAL;
+        DrainLocal();
+        foreach (var (vpn, pte) in ProcView.Present(p, s >> Mem.PageShift, e >> Mem.PageShift).OrderBy(x => x.Vpn).ToList())
+        {
+            var folio = pte.Folio;
+            if (folio.IsZero || !folio.Lru || folio.MapCount != 1) continue;
+            if (pte.Young) p.Ptes[vpn] = pte with { Young = false };
+            folio.Referenced = false;
+            Deactivate(folio);
+        }
+        return 0;
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace AnonVma.Properties.Scenarios;
 
 /// <summary>
 /// madvise advice beyond the fork, dump and DONTNEED ones (mm/madvise.c:madvise_behavior_valid, madvise_vma_behavior,
-/// madvise_willneed, madvise_populate; mm/gup.c:faultin_page_range). Replayed on both kernels through the scenario corpus.
+/// madvise_willneed, madvise_cold, madvise_populate; mm/gup.c:faultin_page_range). Replayed on both kernels through the scenario corpus.
 /// </summary>
 public class AdviceScenarios
 {
@@ -125,6 +125,28 @@ public class AdviceScenarios
             Assert.Contains("lo ", s.VmFlagsAt(B));
             s.Write(B);
             Assert.Equal(4UL, s.Block(B).Counters.Locked);
+        }
+    }
+
+    [Fact] // madvise_cold: the PTEs made old and PG_referenced cleared, only for folios mapped once; a locked VMA refuses
+    public void Cold_forgets_the_references_of_pages_mapped_once()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 2 * P, RW);
+            s.Write(B);
+            s.Write(B + P);
+            Assert.Equal(8UL, s.Block(B).Counters.Referenced);
+            s.Madvise(B, 2 * P, Madv.Cold).Is("0");
+            Assert.Equal(0UL, s.Block(B).Counters.Referenced);
+            s.Read(B + P); // the CPU sets the accessed bit again
+            Assert.Equal(4UL, s.Block(B).Counters.Referenced);
+            s.Fork().Is("p1");
+            s.Read(B, pid: 1);
+            s.Madvise(B, 2 * P, Madv.Cold).Is("0"); // both pages are mapped twice now: left alone
+            Assert.Equal(4UL, s.Block(B).Counters.Referenced);
+            s.Mmap(B + 3 * P, P, RW, F | Map.Locked);
+            s.Madvise(B + 3 * P, P, Madv.Cold).Is("-EINVAL");
         }
     }
 }
