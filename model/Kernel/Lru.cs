@@ -4,7 +4,8 @@ using AnonVma.Model.State;
 namespace AnonVma.Model.Kernel;
 
 // The LRU and its per-CPU batches: mm/swap.c (folio_add_lru, folio_add_lru_vma, folio_mark_accessed, folio_activate, folio_deactivate,
-// __lru_cache_activate_folio, lru_add, lru_activate, lru_deactivate, lru_add_drain_cpu), mm/mlock.c (mlock_folio, mlock_new_folio,
+// folio_mark_lazyfree,
+// __lru_cache_activate_folio, lru_add, lru_activate, lru_deactivate, lru_lazyfree, lru_add_drain_cpu), mm/mlock.c (mlock_folio, mlock_new_folio,
 // munlock_folio, __mlock_folio, __mlock_new_folio, __munlock_folio, mlock_folio_batch, mlock_drain_local).
 //
 // The executor pins every process of a trace to one CPU, so one set of batches serves them all, and drains them before
@@ -20,6 +21,7 @@ public sealed partial class LinuxModel
     readonly List<Folio> lruAddBatch = new();
     readonly List<Folio> activateBatch = new();
     readonly List<Folio> deactivateBatch = new();
+    readonly List<Folio> lazyfreeBatch = new();
     readonly List<(Folio folio, MlockOp op)> mlockBatch = new();
 
     /// <summary>The per-CPU batches' entries in order (batch letter, folio), for the exhaustive search's state key.</summary>
@@ -27,6 +29,7 @@ public sealed partial class LinuxModel
     {
         foreach (var f in lruAddBatch) yield return ('a', f);
         foreach (var f in deactivateBatch) yield return ('d', f);
+        foreach (var f in lazyfreeBatch) yield return ('l', f);
         foreach (var f in activateBatch) yield return ('v', f);
         foreach (var (f, op) in mlockBatch) yield return (op switch { MlockOp.Mlock => 'm', MlockOp.New => 'n', _ => 'u' }, f);
     }
@@ -102,13 +105,39 @@ public sealed partial class LinuxModel
         folio.Referenced = false;
     }
 
-    /// <summary>lru_add_drain: this CPU's lru_add, deactivate and activate batches (lru_add_drain_cpu), then its mlock batch.</summary>
+    /// <summary>lru_add_drain: this CPU's lru_add, deactivate, lazyfree and activate batches (lru_add_drain_cpu), then its mlock batch.</summary>
     void DrainLocal()
     {
         DrainLruAdd();
         DrainDeactivate();
+        DrainLazyFree();
         DrainActivate();
         DrainMlock();
+    }
+
+    /// <summary>folio_mark_lazyfree: an anonymous, swap-backed, evictable folio on the LRU is queued (with a reference) for lru_lazyfree.</summary>
+    void MarkLazyFree(Folio folio)
+    {
+        if (!folio.Anon || !folio.SwapBacked || !folio.Lru || folio.Unevictable) return;
+        folio.BatchRefs++;
+        lazyfreeBatch.Add(folio);
+        if (lazyfreeBatch.Count == BatchSize) DrainLazyFree();
+    }
+
+    /// <summary>folio_batch_move_lru(lru_lazyfree): such a folio still on the LRU loses PG_active, PG_referenced and PG_swapbacked (the inactive file list).</summary>
+    void DrainLazyFree()
+    {
+        foreach (var f in lazyfreeBatch)
+        {
+            if (f.Lru && f.Anon && f.SwapBacked && !f.Unevictable)
+            {
+                f.Active = false;
+                f.Referenced = false;
+                f.SwapBacked = false;
+            }
+            f.BatchRefs--;
+        }
+        lazyfreeBatch.Clear();
     }
 
     /// <summary>folio_deactivate: an active, evictable folio on the LRU is queued (with a reference) to move to the inactive list.</summary>

@@ -37,13 +37,16 @@ public sealed partial class LinuxModel
             case Madv.Cold:
                 err = WalkVmas(p, start, end, MadviseCold);
                 break;
+            case Madv.Free:
+                err = WalkVmas(p, start, end, MadviseFree);
+                break;
             case Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
                 or Madv.DontDump or Madv.DoDump:
                 err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
                 break;
             default:
                 throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
-                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, COLD, POPULATE_READ, " +
+                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, FREE, COLD, POPULATE_READ, " +
                                          "POPULATE_WRITE, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK, DONTDUMP and DODUMP)");
         }
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
@@ -76,6 +79,34 @@ public sealed partial class LinuxModel
             return 0;
         }
         return v.File is null ? Errno.EBADF : 0;
+    }
+
+    /// <summary>
+    /// madvise_dontneed_free for MADV_FREE: VM_LOCKED or VM_PFNMAP refuses, then madvise_free_single_vma a VMA that is not
+    /// anonymous (a file or shmem: vm_ops set). The local batches are drained and madvise_free_pte_range visits the
+    /// present PTEs: a folio with PG_dirty is skipped unless mapped only there, when the flag is cleared; the PTE is made
+    /// clean and old, and the folio queued for lru_lazyfree (folio_mark_lazyfree), mapped elsewhere or not.
+    /// </summary>
+    Errno MadviseFree(Process p, Vma v, ulong s, ulong e, out Vma result)
+    {
+        result = v;
+        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap)) != 0) return Errno.EINVAL;
+        if (s == e) return 0;
+        if (v.File is not null) return Errno.EINVAL; // vma_is_anonymous
+        DrainLocal();
+        foreach (var (vpn, pte) in ProcView.Present(p, s >> Mem.PageShift, e >> Mem.PageShift).OrderBy(x => x.Vpn).ToList())
+        {
+            var folio = pte.Folio;
+            if (folio.IsZero) continue;
+            if (folio.Dirty)
+            {
+                if (folio.MapCount != 1) continue;
+                folio.Dirty = false;
+            }
+            if (pte.Young || pte.Dirty) p.Ptes[vpn] = pte with { Young = false, Dirty = false };
+            MarkLazyFree(folio);
+        }
+        return 0;
     }
 
     /// <summary>

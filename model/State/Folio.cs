@@ -9,8 +9,11 @@ public sealed class Folio
     public bool IsZero { get; private init; }
     /// <summary>folio_test_anon: counts as Anonymous.</summary>
     public bool Anon { get; init; }
-    /// <summary>folio_test_swapbacked: anonymous and shmem folios; every file here is shmem (memfds, /dev/zero, tmpfs files).</summary>
-    public bool SwapBacked { get; init; } = true;
+    /// <summary>
+    /// folio_test_swapbacked: anonymous and shmem folios; every file here is shmem (memfds, /dev/zero, tmpfs files).
+    /// MADV_FREE's lazyfree batch clears it on an anonymous folio, which smaps then counts as LazyFree while clean.
+    /// </summary>
+    public bool SwapBacked { get; set; } = true;
     /// <summary>Number of page-table entries mapping it, across processes.</summary>
     public int MapCount;
     /// <summary>folio_test_dirty: shmem pages written through any mapping.</summary>

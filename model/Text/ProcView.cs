@@ -60,14 +60,18 @@ public static class ProcView
     public static SmapsBlock Block(Process p, Vma v)
     {
         ulong resident = 0, pss = 0, pssDirty = 0, pssLocked = 0, sharedClean = 0, sharedDirty = 0, privateClean = 0,
-              privateDirty = 0, referenced = 0, anonymous = 0;
+              privateDirty = 0, referenced = 0, anonymous = 0, lazyFree = 0;
         bool locked = (v.Flags & VmFlags.Locked) != 0;
         foreach (var (_, pte) in Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift))
         {
             if (pte.Folio.IsZero) continue;
             const ulong size = Mem.PageSize;
             var folio = pte.Folio;
-            if (folio.Anon) anonymous += size;
+            if (folio.Anon)
+            {
+                anonymous += size;
+                if (!folio.SwapBacked && !pte.Dirty && !folio.Dirty) lazyFree += size; // a clean MADV_FREE page
+            }
             resident += size;
             if (pte.Young || folio.Referenced) referenced += size;
             int mapcount = folio.MapCount;
@@ -88,7 +92,7 @@ public static class ProcView
         {
             Size = (v.End - v.Start) >> 10, Rss = resident >> 10, Pss = pss >> (10 + PssShift), PssDirty = pssDirty >> (10 + PssShift),
             SharedClean = sharedClean >> 10, SharedDirty = sharedDirty >> 10, PrivateClean = privateClean >> 10,
-            PrivateDirty = privateDirty >> 10, Referenced = referenced >> 10, Anonymous = anonymous >> 10,
+            PrivateDirty = privateDirty >> 10, Referenced = referenced >> 10, Anonymous = anonymous >> 10, LazyFree = lazyFree >> 10,
             Locked = pssLocked >> (10 + PssShift),
         };
         return new SmapsBlock(Line(v, p), c, 0, v.Flags);

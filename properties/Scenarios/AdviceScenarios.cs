@@ -5,7 +5,7 @@ namespace AnonVma.Properties.Scenarios;
 
 /// <summary>
 /// madvise advice beyond the fork, dump and DONTNEED ones (mm/madvise.c:madvise_behavior_valid, madvise_vma_behavior,
-/// madvise_willneed, madvise_cold, madvise_populate; mm/gup.c:faultin_page_range). Replayed on both kernels through the scenario corpus.
+/// madvise_willneed, madvise_free_single_vma, madvise_cold, madvise_populate; mm/gup.c:faultin_page_range). Replayed on both kernels through the scenario corpus.
 /// </summary>
 public class AdviceScenarios
 {
@@ -147,6 +147,29 @@ public class AdviceScenarios
             Assert.Equal(4UL, s.Block(B).Counters.Referenced);
             s.Mmap(B + 3 * P, P, RW, F | Map.Locked);
             s.Madvise(B + 3 * P, P, Madv.Cold).Is("-EINVAL");
+        }
+    }
+
+    [Fact] // madvise_free_pte_range: PTEs made clean and old, folios queued for lru_lazyfree, which clears PG_swapbacked: smaps' LazyFree
+    public void Free_makes_pages_clean_and_lazily_freed()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 2 * P, RW);
+            s.Write(B);
+            s.Write(B + P);
+            s.Madvise(B, 2 * P, Madv.Free).Is("0");
+            var c = s.Block(B).Counters;
+            Assert.Equal((8UL, 0UL, 8UL, 0UL), (c.Rss, c.PrivateDirty, c.PrivateClean, c.LazyFree)); // the batch waits for the next drain
+            s.Read(B); // the executor's drain before this call runs lru_lazyfree
+            Assert.Equal(8UL, s.Block(B).Counters.LazyFree);
+            s.Write(B + P); // no fault: the PTE is writable, and now dirty again
+            c = s.Block(B).Counters;
+            Assert.Equal((4UL, 4UL), (c.PrivateDirty, c.LazyFree));
+            s.Mmap(B + 3 * P, P, RW, SharedF);
+            s.Madvise(B + 3 * P, P, Madv.Free).Is("-EINVAL"); // shmem is not anonymous
+            s.Mmap(B + 5 * P, P, RW, F | Map.Locked);
+            s.Madvise(B + 5 * P, P, Madv.Free).Is("-EINVAL");
         }
     }
 }

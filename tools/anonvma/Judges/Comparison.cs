@@ -50,7 +50,7 @@ public static partial class Comparison
     /// </summary>
     public static readonly IReadOnlyList<string> SmapsFields =
         ["Size", "Rss", "Pss", "Pss_Dirty", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
-         "Referenced", "Anonymous", "Locked", "VmFlags"];
+         "Referenced", "Anonymous", "LazyFree", "Locked", "VmFlags"];
 
     static readonly HashSet<string> Compared = new(SmapsFields);
 
