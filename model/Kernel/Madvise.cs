@@ -40,13 +40,16 @@ public sealed partial class LinuxModel
             case Madv.Free:
                 err = WalkVmas(p, start, end, MadviseFree);
                 break;
+            case Madv.Remove:
+                err = WalkVmas(p, start, end, MadviseRemove);
+                break;
             case Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
                 or Madv.DontDump or Madv.DoDump:
                 err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
                 break;
             default:
                 throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
-                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, FREE, COLD, POPULATE_READ, " +
+                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, FREE, REMOVE, COLD, POPULATE_READ, " +
                                          "POPULATE_WRITE, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK, DONTDUMP and DODUMP)");
         }
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
@@ -107,6 +110,47 @@ public sealed partial class LinuxModel
             MarkLazyFree(folio);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// madvise_remove: VM_LOCKED or no file is EINVAL, a mapping that is not shared and may-write EACCES; otherwise
+    /// vfs_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) over the range's file pages, which every file here
+    /// (shmem) does in shmem_fallocate: unmap_mapping_range with even_cows false takes the page cache PTEs of every
+    /// mapping of the file over the hole, in every process (zap_page_range_single drains the local batches first; a
+    /// private mapping keeps its anonymous copies), then shmem_truncate_range drops the pages from the page cache.
+    /// </summary>
+    Errno MadviseRemove(Process p, Vma v, ulong s, ulong e, out Vma result)
+    {
+        result = v;
+        if ((v.Flags & VmFlags.Locked) != 0 || v.File is null) return Errno.EINVAL;
+        if ((v.Flags & (VmFlags.Shared | VmFlags.MayWrite)) != (VmFlags.Shared | VmFlags.MayWrite)) return Errno.EACCES; // vma_is_shared_maywrite
+        ulong first = v.PgOff + ((s - v.Start) >> Mem.PageShift);
+        PunchHole(v.File, first, first + ((e - s) >> Mem.PageShift));
+        return 0;
+    }
+
+    /// <summary>shmem_fallocate's hole over file pages [first, last): see <see cref="MadviseRemove"/>.</summary>
+    void PunchHole(MappedFile file, ulong first, ulong last)
+    {
+        foreach (var q in processes.Where(q => q.Running))
+            foreach (var w in q.Vmas.All().Where(w => w.File == file).ToList())
+            {
+                ulong wLast = w.PgOff + ((w.End - w.Start) >> Mem.PageShift);
+                ulong a = Math.Max(first, w.PgOff), b = Math.Min(last, wLast);
+                if (a >= b) continue;
+                ulong from = (w.Start >> Mem.PageShift) + (a - w.PgOff), to = from + (b - a);
+                DrainLocal();
+                foreach (var (vpn, pte) in ProcView.Present(q, from, to).Where(x => !x.Pte.Folio.Anon).OrderBy(x => x.Vpn).ToList())
+                {
+                    q.Ptes.Remove(vpn);
+                    ZapPte(q, pte, w);
+                }
+            }
+        foreach (var index in file.Pages.Keys.Where(i => i >= first && i < last).ToList())
+        {
+            file.Pages.Remove(index, out var folio);
+            folio!.InPageCache = false;
+        }
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace AnonVma.Properties.Scenarios;
 
 /// <summary>
 /// madvise advice beyond the fork, dump and DONTNEED ones (mm/madvise.c:madvise_behavior_valid, madvise_vma_behavior,
-/// madvise_willneed, madvise_free_single_vma, madvise_cold, madvise_populate; mm/gup.c:faultin_page_range). Replayed on both kernels through the scenario corpus.
+/// madvise_willneed, madvise_free_single_vma, madvise_remove, madvise_cold, madvise_populate; mm/gup.c:faultin_page_range;
+/// mm/shmem.c:shmem_fallocate). Replayed on both kernels through the scenario corpus.
 /// </summary>
 public class AdviceScenarios
 {
@@ -170,6 +171,32 @@ public class AdviceScenarios
             s.Madvise(B + 3 * P, P, Madv.Free).Is("-EINVAL"); // shmem is not anonymous
             s.Mmap(B + 5 * P, P, RW, F | Map.Locked);
             s.Madvise(B + 5 * P, P, Madv.Free).Is("-EINVAL");
+        }
+    }
+
+    [Fact] // madvise_remove -> shmem_fallocate(PUNCH_HOLE): every mapping's page cache PTEs over the hole go, private copies stay
+    public void Remove_punches_a_hole_in_every_mapping_of_the_file()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Memfd(4 * P);
+            s.Mmap(B, 2 * P, RW, Map.Shared | Map.Fixed, handle: 0);
+            s.Write(B);
+            s.Write(B + P);
+            s.Mmap(B + 3 * P, 2 * P, RW, Map.Private | Map.Fixed, handle: 0);
+            s.Read(B + 3 * P);   // the page cache page
+            s.Write(B + 4 * P);  // a private copy of page 1
+            s.Fork().Is("p1");
+            s.Madvise(B + 3 * P, 2 * P, Madv.Remove).Is("-EACCES"); // not a shared mapping
+            s.Madvise(B, 2 * P, Madv.Remove).Is("0");
+            Assert.Equal(0UL, s.Block(B).Counters.Rss);
+            Assert.Equal(0UL, s.Block(B, pid: 1).Counters.Rss);
+            var c = s.Block(B + 3 * P).Counters;
+            Assert.Equal((4UL, 4UL), (c.Rss, c.Anonymous)); // page 0's PTE gone, the copy of page 1 kept
+            s.Read(B, pid: 1); // a new, clean page
+            Assert.Equal((4UL, 0UL), (s.Block(B, pid: 1).Counters.Rss, s.Block(B, pid: 1).Counters.PrivateDirty));
+            s.Mmap(B + 6 * P, P, RW);
+            s.Madvise(B + 6 * P, P, Madv.Remove).Is("-EINVAL"); // no file
         }
     }
 }
