@@ -49,8 +49,7 @@ public sealed partial class LinuxModel
                 break;
             default:
                 throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
-                                         "(the model follows NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, DONTNEED_LOCKED, FREE, REMOVE, COLD, POPULATE_READ, " +
-                                         "POPULATE_WRITE, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK, DONTDUMP and DODUMP)");
+                                         "(LinuxModel.Madvise in model/Kernel/Madvise.cs lists the advice the model follows)");
         }
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
     }
