@@ -92,6 +92,13 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>
+    /// A new anonymous folio mapped once in <paramref name="v"/> (folio_add_new_anon_rmap): swap-backed, except in a
+    /// VM_DROPPABLE VMA, whose folios are dropped instead of swapped and so count as LazyFree while clean.
+    /// </summary>
+    static Folio NewAnonFolio(Vma v, PageBytes? data) =>
+        new() { Anon = true, MapCount = 1, Data = data, SwapBacked = (v.Flags & VmFlags.Droppable) == 0 };
+
+    /// <summary>
     /// The PTE at vpn becomes a new anonymous page holding a copy of <paramref name="source"/>, dirty and young, counted
     /// as MM_ANONPAGES (set_pte_range for do_cow_fault's page, or wp_page_copy). When it <paramref name="replaces"/> a
     /// mapping of a page cache page, wp_page_copy first takes that page's rmap and its mm_counter_file count away.
@@ -104,7 +111,7 @@ public sealed partial class LinuxModel
             AddRss(p, source.CounterFile, -1);
         }
         AddRss(p, RssCounter.AnonPages, 1);
-        var copy = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(source) };
+        var copy = NewAnonFolio(v, Folio.CopyData(source));
         AddLruVma(copy, v);
         p.Ptes[vpn] = new Pte { Folio = copy, Dirty = true, Young = true };
     }
@@ -176,7 +183,7 @@ public sealed partial class LinuxModel
                 {
                     // wp_page_copy: the writer gets its own page.
                     RemoveRmap(folio, v);
-                    folio = new Folio { Anon = true, MapCount = 1, Data = Folio.CopyData(folio) };
+                    folio = NewAnonFolio(v, Folio.CopyData(folio));
                     AddLruVma(folio, v);
                     pte.Folio = folio;
                 }
@@ -194,7 +201,7 @@ public sealed partial class LinuxModel
         // do_anonymous_page (or wp_page_copy from the zero page): a new page, and an anon_vma.
         v = AnonPrepare(p, v);
         AddRss(p, RssCounter.AnonPages, 1); // do_anonymous_page, or wp_page_copy from the zero page
-        var fresh = new Folio { Anon = true, MapCount = 1 };
+        var fresh = NewAnonFolio(v, null);
         AddLruVma(fresh, v);
         p.Ptes[vpn] = new Pte
         {

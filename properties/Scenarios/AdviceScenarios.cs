@@ -199,4 +199,21 @@ public class AdviceScenarios
             s.Madvise(B + 6 * P, P, Madv.Remove).Is("-EINVAL"); // no file
         }
     }
+
+    [Fact] // folio_add_new_anon_rmap leaves a VM_DROPPABLE VMA's folios without PG_swapbacked: MADV_FREE's clean PTE is LazyFree at once
+    public void Free_on_droppable_memory_is_lazy_at_once()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, P, RW, Map.Droppable | Map.Anonymous | Map.FixedNoReplace);
+            s.Write(B);
+            s.Madvise(B, P, Madv.PopulateRead).Is("0"); // FOLL_TOUCH: PG_referenced
+            Assert.Equal(0UL, s.Block(B).Counters.LazyFree); // a dirty PTE
+            s.Madvise(B, P, Madv.Free).Is("0");
+            var c = s.Block(B).Counters;
+            Assert.Equal((4UL, 4UL), (c.LazyFree, c.Referenced)); // the PTE old, PG_referenced kept
+            s.Mmap(B + 2 * P, P, RW); // a call, so a drain: the folio was never queued for lru_lazyfree, so PG_referenced stays
+            Assert.Equal(4UL, s.Block(B).Counters.Referenced);
+        }
+    }
 }
