@@ -37,6 +37,9 @@ public sealed partial class LinuxModel
             case Madv.Cold:
                 err = WalkVmas(p, start, end, MadviseCold);
                 break;
+            case Madv.PageOut:
+                err = WalkVmas(p, start, end, MadvisePageOut);
+                break;
             case Madv.Free:
                 err = WalkVmas(p, start, end, MadviseFree);
                 break;
@@ -172,6 +175,74 @@ public sealed partial class LinuxModel
             Deactivate(folio);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// madvise_pageout: like MADV_COLD it refuses a VM_LOCKED VMA, drains, and takes the present folios that are on the
+    /// LRU and mapped only there (PG_referenced cleared, the PTE left young), isolating each (folio_isolate_lru; an
+    /// unevictable one goes straight back). reclaim_pages then clears PG_active and runs shrink_folio_list on them
+    /// without looking at references, and neither kernel judged has swap space: see <see cref="ReclaimOne"/>. What is
+    /// not freed goes back on the LRU through the lru_add batch (folio_putback_lru). (A file mapping its caller may
+    /// neither own nor write is left alone, can_do_file_pageout; every file here is the trace's own.)
+    /// </summary>
+    Errno MadvisePageOut(Process p, Vma v, ulong s, ulong e, out Vma result)
+    {
+        result = v;
+        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap | VmFlags.HugeTlb)) != 0) return Errno.EINVAL;
+        DrainLocal();
+        var isolated = new List<(ulong Vpn, Folio Folio)>();
+        foreach (var (vpn, pte) in ProcView.Present(p, s >> Mem.PageShift, e >> Mem.PageShift).OrderBy(x => x.Vpn).ToList())
+        {
+            var folio = pte.Folio;
+            if (folio.IsZero || !folio.Lru || folio.MapCount != 1) continue;
+            folio.Referenced = false;
+            folio.Lru = false;
+            if (folio.Unevictable) AddLru(folio);
+            else isolated.Add((vpn, folio));
+        }
+        foreach (var (vpn, folio) in isolated)
+        {
+            folio.Active = false;
+            if (!ReclaimOne(p, v, vpn, folio)) AddLru(folio);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// shrink_folio_list for one isolated folio mapped once, at vpn in v, with no swap space; true when it was freed.
+    /// An mlocked folio is kept (not evictable). A swap-backed anonymous folio finds no swap (add_to_swap) and is
+    /// activated. Any other is unmapped by try_to_unmap, its PTE's dirty bit moving to the folio: a lazily freed
+    /// anonymous folio is then discarded if clean (a VM_DROPPABLE one even if dirty), else mapped again, swap-backed
+    /// once more, and activated; a shmem folio stays unmapped, and is activated if dirty (shmem_writepage finds no swap
+    /// and redirties it) or, if clean, dropped from the page cache (__remove_mapping).
+    /// </summary>
+    bool ReclaimOne(Process p, Vma v, ulong vpn, Folio folio)
+    {
+        if (folio.Mlocked) return false;
+        if (folio.Anon && folio.SwapBacked)
+        {
+            folio.Active = true;
+            return false;
+        }
+        if (p.Ptes[vpn].Dirty) folio.Dirty = true;
+        if (folio.Anon && folio.Dirty && (v.Flags & VmFlags.Droppable) == 0)
+        {
+            folio.SwapBacked = true;
+            folio.Active = true;
+            return false;
+        }
+        p.Ptes.Remove(vpn);
+        AddRss(p, folio.Counter, -1);
+        RemoveRmap(folio, v);
+        if (folio.Anon) return true;
+        if (folio.Dirty)
+        {
+            folio.Active = true;
+            return false;
+        }
+        v.File!.Pages.Remove(v.PgOff + (vpn - (v.Start >> Mem.PageShift)));
+        folio.InPageCache = false;
+        return true;
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace AnonVma.Properties.Scenarios;
 
 /// <summary>
 /// madvise advice beyond the fork, dump and DONTNEED ones (mm/madvise.c:madvise_behavior_valid, madvise_vma_behavior,
-/// madvise_willneed, madvise_free_single_vma, madvise_remove, madvise_cold, madvise_populate; mm/gup.c:faultin_page_range;
+/// madvise_willneed, madvise_free_single_vma, madvise_remove, madvise_cold, madvise_pageout, madvise_populate;
+/// mm/gup.c:faultin_page_range; mm/vmscan.c:reclaim_pages, shrink_folio_list;
 /// mm/shmem.c:shmem_fallocate). Replayed on both kernels through the scenario corpus.
 /// </summary>
 public class AdviceScenarios
@@ -195,6 +196,10 @@ public class AdviceScenarios
             Assert.Equal((4UL, 4UL), (c.Rss, c.Anonymous)); // page 0's PTE gone, the copy of page 1 kept
             s.Read(B, pid: 1); // a new, clean page
             Assert.Equal((4UL, 0UL), (s.Block(B, pid: 1).Counters.Rss, s.Block(B, pid: 1).Counters.PrivateDirty));
+            s.Write(B + P);
+            Assert.Equal(4UL, s.Block(B).Counters.Rss);
+            s.Madvise(B + P, P, Madv.Remove, pid: 1).Is("0"); // p1 maps nothing there, and still p0's page goes
+            Assert.Equal(0UL, s.Block(B).Counters.Rss);
             s.Mmap(B + 6 * P, P, RW);
             s.Madvise(B + 6 * P, P, Madv.Remove).Is("-EINVAL"); // no file
         }
@@ -214,6 +219,30 @@ public class AdviceScenarios
             Assert.Equal((4UL, 4UL), (c.LazyFree, c.Referenced)); // the PTE old, PG_referenced kept
             s.Mmap(B + 2 * P, P, RW); // a call, so a drain: the folio was never queued for lru_lazyfree, so PG_referenced stays
             Assert.Equal(4UL, s.Block(B).Counters.Referenced);
+        }
+    }
+
+    [Fact] // madvise_pageout -> reclaim_pages with no swap space: swap-backed anonymous folios stay, shmem ones are unmapped, lazy ones discarded
+    public void PageOut_without_swap_space_unmaps_shmem_and_discards_lazy_pages()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 2 * P, RW);
+            s.Write(B);
+            s.Write(B + P);
+            s.Madvise(B + P, P, Madv.Free).Is("0");
+            s.Madvise(B, 2 * P, Madv.PageOut).Is("0");
+            Assert.Equal(4UL, s.Block(B).Counters.Rss); // the clean lazily freed page is gone; no swap for the other
+            s.Memfd(2 * P);
+            s.Mmap(B + 3 * P, 2 * P, RW, Map.Shared | Map.Fixed, handle: 0);
+            s.Write(B + 3 * P);
+            s.Read(B + 4 * P);
+            s.Madvise(B + 3 * P, 2 * P, Madv.PageOut).Is("0");
+            Assert.Equal(0UL, s.Block(B + 3 * P).Counters.Rss); // unmapped; the dirty page stays in the page cache
+            s.Read(B + 3 * P);
+            Assert.Equal(4UL, s.Block(B + 3 * P).Counters.PrivateDirty);
+            s.Mmap(B + 6 * P, P, RW, F | Map.Locked);
+            s.Madvise(B + 6 * P, P, Madv.PageOut).Is("-EINVAL");
         }
     }
 }

@@ -86,7 +86,9 @@ static struct {
  * when every page of the arena it maps, before the call and after it, is mapped by it alone or is the zero page.
  * Another process's view is its VMAs (changed only by its own calls) and, per page it maps, its own PTE's young and
  * dirty bits and the folio's anon, dirty, referenced, young, swap-backed and KSM flags and mapcount (smaps_account).
- * Its PTEs change only by its own calls here (no reclaim, migration, KSM or truncation of a mapped file), and a call
+ * Its PTEs change only by its own calls here (no migration or KSM; MADV_COLD and MADV_PAGEOUT take only folios the
+ * caller maps alone), except for MADV_REMOVE, whose hole punch unmaps the file's pages from every mapping of it
+ * (shmem_fallocate, unmap_mapping_range): the proof is never asked for that call (punches_hole).  Otherwise a call
  * reaches a folio only through this process's own page table (its faults, zaps, COW breaks and GUP touches), so a
  * folio another process maps is one this process mapped too, before or after the call, with a mapcount of 2 or more:
  * pagemap's PM_MMAP_EXCLUSIVE bit (folio_precise_page_mapcount == 1) is clear for it.  The zero page is nobody's folio
@@ -96,6 +98,12 @@ static struct {
  * (CAP_SYS_ADMIN) to tell the zero page from a shared one.
  */
 static int rt_page_proof;
+
+/* madvise(MADV_REMOVE): the one call here that changes other processes' page tables directly (see rt_page_proof) */
+static int punches_hole(const struct cmd *c)
+{
+	return c->op == OP_MADVISE && c->a[2] == MADV_REMOVE;
+}
 static uint64_t rt_zero_pfn;       /* the zero page's frame; 0: unknown (a zero page then counts as shared) */
 static int w_pagemap = -1;         /* this process's /proc/PID/pagemap */
 static int w_pagemap_idx = -1;     /* the process it was opened in (a fork's child inherits the descriptor) */
@@ -222,7 +230,7 @@ static void w_relay(uint64_t base, uint64_t size)
 		int neutral = page_neutral((int)c->op), others = 0, alone = 0;
 		for (int i = 0; i < MAXPROC; i++)
 			others |= i != w_idx && go->live[i] && go->seen[i];
-		if (!neutral && others && rt_page_proof && rt_reuse_views)
+		if (!neutral && others && rt_page_proof && rt_reuse_views && !punches_hole(c))
 			alone = known >= 0 ? known : w_arena_alone(base, size);
 		errno = 0;
 		if (c->op == OP_FORK) {

@@ -41,13 +41,13 @@ public sealed record GeneratorSettings
 
     /// <summary>
     /// Later advice: half of the madvise choices draw from <see cref="LaterAdvice"/> (the access pattern, WILLNEED,
-    /// DONTNEED_LOCKED, FREE, REMOVE, COLD, POPULATE_READ and POPULATE_WRITE), which the model follows since seeds were fixed. Off by
+    /// DONTNEED_LOCKED, FREE, REMOVE, COLD, PAGEOUT, POPULATE_READ and POPULATE_WRITE), which the model follows since seeds were fixed. Off by
     /// default, so a seed's trace never changes.
     /// </summary>
     public bool MoreAdvice { get; init; }
 
     /// <summary>The advice <see cref="MoreAdvice"/> adds; the rest is FlagFamily.Advice.Generated.</summary>
-    public static readonly int[] LaterAdvice = [Madv.Normal, Madv.Random, Madv.Sequential, Madv.WillNeed, Madv.DontNeedLocked, Madv.Free, Madv.Remove, Madv.Cold, Madv.PopulateRead, Madv.PopulateWrite];
+    public static readonly int[] LaterAdvice = [Madv.Normal, Madv.Random, Madv.Sequential, Madv.WillNeed, Madv.DontNeedLocked, Madv.Free, Madv.Remove, Madv.Cold, Madv.PageOut, Madv.PopulateRead, Madv.PopulateWrite];
 
     /// <summary>The bytes stores write: letters, so that names are often equal; a NUL, which ends a name; and two bytes no name may hold.</summary>
     public static readonly byte[] StoredBytes = "aabbc"u8.ToArray().Concat(new byte[] { 0, (byte)']', (byte)'\n' }).ToArray();
