@@ -146,6 +146,7 @@ static inline void run_trace(const struct trace *t, int tracenum)
 		printf("T %s rejected %s\n", t->id, reject_msg);
 		return;
 	}
+	rt_reuse_views = !opt_fresh && !drain_shows_in(t); /* before p0's fork: its relays inherit it */
 	uint64_t t0 = now_ns();
 	int begun = trace_begin(t, tracenum);
 	/* a first relay sent before p0's fork has its time from there on, the fork's included (relay.h) */
