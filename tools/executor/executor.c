@@ -139,6 +139,21 @@ static inline int check_trace(const struct trace *t)
 /* the time spent starting and ending traces, for "option stats" */
 static uint64_t rt_ns_begin, rt_ns_end;
 
+/*
+ * MADV_FREE leaves folios in the lru_lazyfree batch, folios that other processes may map too, and the drain before the
+ * next call clears their PG_referenced and PG_swapbacked, which every process mapping them sees in smaps (Referenced,
+ * LazyFree): a view can then change without a call that could change it.  So in a trace with an MADV_FREE the executor
+ * reuses no view and asks no page proof (run_trace).  The other batches' drains show in no smaps field: lru_add and
+ * activation change only LRU state, a deactivation only folios whose PG_referenced the call cleared already.
+ */
+static int drain_shows_in(const struct trace *t)
+{
+	for (int i = 0; i < t->ncalls; i++)
+		if (t->calls[i].op == OP_MADVISE && t->calls[i].a[2] == MADV_FREE)
+			return 1;
+	return 0;
+}
+
 /* one parsed trace, start to end (the executor's loop) */
 static inline void run_trace(const struct trace *t, int tracenum)
 {

@@ -1069,25 +1069,11 @@ static void observe(const struct trace *t, int idx, struct sbuf *out)
  * changes only the caller's VMAs (anon_vma_name objects are immutable and refcounted), setcreds only its rlimit and
  * capabilities, memfd_create and file only create a file and a descriptor in it.  Not mprotect: making a VM_LOCKED
  * VMA writable populates it for write (mprotect_fixup), which breaks COW sharing with a fork.  "option fresh" reads
- * every process after every call; KernelViewTests hold the two to the same output on generated traces.
+ * every process after every call; KernelViewTests hold the two to the same output on generated traces.  The executor
+ * turns it off for a trace with MADV_FREE (executor.c, drain_shows_in).
  */
 static int rt_reuse_views;
 static struct sbuf rt_views[MAXPROC];
-
-/*
- * MADV_FREE leaves folios in the lru_lazyfree batch, folios that other processes may map too, and the drain before the
- * next call clears their PG_referenced and PG_swapbacked, which every process mapping them sees in smaps (Referenced,
- * LazyFree): a view can then change without a call that could change it.  So in a trace with an MADV_FREE the executor
- * reuses no view and asks no page proof (run_trace).  The other batches' drains show in no smaps field: lru_add and
- * activation change only LRU state, a deactivation only folios whose PG_referenced the call cleared already.
- */
-static int drain_shows_in(const struct trace *t)
-{
-	for (int i = 0; i < t->ncalls; i++)
-		if (t->calls[i].op == OP_MADVISE && t->calls[i].a[2] == MADV_FREE)
-			return 1;
-	return 0;
-}
 
 static int page_neutral(int op)
 {
