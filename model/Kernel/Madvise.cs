@@ -1,12 +1,12 @@
 using AnonVma.Model.Abi;
 using AnonVma.Model.Calls;
 using AnonVma.Model.State;
-using AnonVma.Model.Text;
 
 namespace AnonVma.Model.Kernel;
 
-// madvise (the access pattern, fork and dump flags, MADV_DONTNEED(_LOCKED), MADV_WILLNEED, MADV_POPULATE_*) and anonymous
-// naming: mm/madvise.c:do_madvise, madvise_behavior_valid, madvise_walk_vmas, madvise_vma_behavior, madvise_populate,
+// madvise (the access pattern, fork and dump flags, DONTNEED(_LOCKED), FREE, REMOVE, COLD, PAGEOUT, WILLNEED,
+// POPULATE_*) and anonymous naming: mm/madvise.c:do_madvise, madvise_behavior_valid, madvise_walk_vmas, madvise_vma_behavior,
+// madvise_dontneed_free, madvise_cold_or_pageout_pte_range, madvise_populate,
 // madvise_update_vma, madvise_set_anon_name, madvise_vma_anon_name; kernel/sys.c:prctl_set_vma, is_valid_name_char;
 // mm/util.c:strndup_user; mm/madvise.c:replace_anon_vma_name.
 public sealed partial class LinuxModel
@@ -22,40 +22,25 @@ public sealed partial class LinuxModel
         ulong end = start + len;
         if (end < start) return Outcome.Err(Errno.EINVAL);
         if (end == start) return Outcome.Ok;
-        Errno err;
-        switch (advice)
-        {
-            case Madv.PopulateRead or Madv.PopulateWrite:
-                err = MadvisePopulate(p, start, end, advice == Madv.PopulateWrite);
-                break;
-            case Madv.DontNeed or Madv.DontNeedLocked:
-                err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseDontNeed(q, v, s, e, advice, out r));
-                break;
-            case Madv.WillNeed:
-                err = WalkVmas(p, start, end, MadviseWillNeed);
-                break;
-            case Madv.Cold:
-                err = WalkVmas(p, start, end, MadviseCold);
-                break;
-            case Madv.PageOut:
-                err = WalkVmas(p, start, end, MadvisePageOut);
-                break;
-            case Madv.Free:
-                err = WalkVmas(p, start, end, MadviseFree);
-                break;
-            case Madv.Remove:
-                err = WalkVmas(p, start, end, MadviseRemove);
-                break;
-            case Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
-                or Madv.DontDump or Madv.DoDump:
-                err = WalkVmas(p, start, end, (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r));
-                break;
-            default:
-                throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
-                                         "(LinuxModel.Madvise in model/Kernel/Madvise.cs lists the advice the model follows)");
-        }
+        var err = advice is Madv.PopulateRead or Madv.PopulateWrite
+            ? MadvisePopulate(p, start, end, advice == Madv.PopulateWrite)
+            : WalkVmas(p, start, end, VisitFor(advice));
         return err == 0 ? Outcome.Ok : Outcome.Err(err);
     }
+
+    /// <summary>madvise_vma_behavior's dispatch: what madvise_walk_vmas does to each VMA for this advice.</summary>
+    Visit VisitFor(int advice) => advice switch
+    {
+        Madv.DontNeed or Madv.DontNeedLocked or Madv.Free =>
+            (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseDontNeedFree(q, v, s, e, advice, out r),
+        Madv.WillNeed => MadviseWillNeed,
+        Madv.Cold or Madv.PageOut => (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseColdOrPageOut(q, v, s, e, advice == Madv.PageOut, out r),
+        Madv.Remove => MadviseRemove,
+        Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
+            or Madv.DontDump or Madv.DoDump => (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r),
+        _ => throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
+                                      "(LinuxModel.VisitFor in model/Kernel/Madvise.cs lists the advice the model follows)"),
+    };
 
     /// <summary>madvise_behavior_valid: the advice this kernel's build knows; any other value is EINVAL before anything else.</summary>
     bool AdviceValid(int advice) => advice switch
@@ -87,19 +72,16 @@ public sealed partial class LinuxModel
     }
 
     /// <summary>
-    /// madvise_dontneed_free for MADV_FREE: VM_LOCKED or VM_PFNMAP refuses, then madvise_free_single_vma a VMA that is not
-    /// anonymous (a file or shmem: vm_ops set). The local batches are drained and madvise_free_pte_range visits the
-    /// present PTEs: a folio with PG_dirty is skipped unless mapped only there, when the flag is cleared; the PTE is made
-    /// clean and old, and the folio queued for lru_lazyfree (folio_mark_lazyfree), mapped elsewhere or not.
+    /// madvise_free_single_vma: a VMA that is not anonymous (a file or shmem: vm_ops set) is EINVAL. The local batches
+    /// are drained and madvise_free_pte_range visits the present PTEs: a folio with PG_dirty is skipped unless mapped
+    /// only there, when the flag is cleared; the PTE is made clean and old, and the folio queued for lru_lazyfree
+    /// (folio_mark_lazyfree), mapped elsewhere or not.
     /// </summary>
-    Errno MadviseFree(Process p, Vma v, ulong s, ulong e, out Vma result)
+    Errno FreeRange(Process p, Vma v, ulong s, ulong e)
     {
-        result = v;
-        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap)) != 0) return Errno.EINVAL;
-        if (s == e) return 0;
         if (v.File is not null) return Errno.EINVAL; // vma_is_anonymous
         DrainLocal();
-        foreach (var (vpn, pte) in ProcView.Present(p, s >> Mem.PageShift, e >> Mem.PageShift).OrderBy(x => x.Vpn).ToList())
+        foreach (var (vpn, pte) in p.PresentInOrder(s >> Mem.PageShift, e >> Mem.PageShift))
         {
             var folio = pte.Folio;
             if (folio.IsZero) continue;
@@ -142,63 +124,52 @@ public sealed partial class LinuxModel
                 if (a >= b) continue;
                 ulong from = (w.Start >> Mem.PageShift) + (a - w.PgOff), to = from + (b - a);
                 DrainLocal();
-                foreach (var (vpn, pte) in ProcView.Present(q, from, to).Where(x => !x.Pte.Folio.Anon).OrderBy(x => x.Vpn).ToList())
+                foreach (var (vpn, pte) in q.PresentInOrder(from, to).Where(x => !x.Pte.Folio.Anon))
                 {
                     q.Ptes.Remove(vpn);
                     ZapPte(q, pte, w);
                 }
             }
         foreach (var index in file.Pages.Keys.Where(i => i >= first && i < last).ToList())
-        {
-            file.Pages.Remove(index, out var folio);
-            folio!.InPageCache = false;
-        }
+            DropFromPageCache(file, index);
     }
 
-    /// <summary>
-    /// madvise_cold: a VM_LOCKED (or VM_PFNMAP, VM_HUGETLB) VMA refuses (can_madv_lru_vma); otherwise the local batches
-    /// are drained and madvise_cold_or_pageout_pte_range visits the present PTEs: a folio that is on the LRU and mapped
-    /// only there (mapcount 1; the zero page never) has its PTE made old and PG_referenced cleared, and is queued for
-    /// deactivation (folio_deactivate).
-    /// </summary>
-    Errno MadviseCold(Process p, Vma v, ulong s, ulong e, out Vma result)
+    /// <summary>filemap_remove_folio: the page leaves the file's page cache (shmem_truncate_range, __remove_mapping).</summary>
+    static void DropFromPageCache(MappedFile file, ulong index)
     {
-        result = v;
-        if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap | VmFlags.HugeTlb)) != 0) return Errno.EINVAL;
-        DrainLocal();
-        foreach (var (vpn, pte) in ProcView.Present(p, s >> Mem.PageShift, e >> Mem.PageShift).OrderBy(x => x.Vpn).ToList())
-        {
-            var folio = pte.Folio;
-            if (folio.IsZero || !folio.Lru || folio.MapCount != 1) continue;
-            if (pte.Young) p.Ptes[vpn] = pte with { Young = false };
-            folio.Referenced = false;
-            Deactivate(folio);
-        }
-        return 0;
+        if (file.Pages.Remove(index, out var folio)) folio.InPageCache = false;
     }
 
     /// <summary>
-    /// madvise_pageout: like MADV_COLD it refuses a VM_LOCKED VMA, drains, and takes the present folios that are on the
-    /// LRU and mapped only there (PG_referenced cleared, the PTE left young), isolating each (folio_isolate_lru; an
-    /// unevictable one goes straight back). reclaim_pages then clears PG_active and runs shrink_folio_list on them
-    /// without looking at references, and neither kernel judged has swap space: see <see cref="ReclaimOne"/>. What is
-    /// not freed goes back on the LRU through the lru_add batch (folio_putback_lru). (A file mapping its caller may
-    /// neither own nor write is left alone, can_do_file_pageout; every file here is the trace's own.)
+    /// madvise_cold and madvise_pageout: a VM_LOCKED (or VM_PFNMAP, VM_HUGETLB) VMA refuses (can_madv_lru_vma);
+    /// otherwise the local batches are drained and madvise_cold_or_pageout_pte_range visits the present PTEs, taking
+    /// the folios that are on the LRU and mapped only there (mapcount 1; the zero page never) and clearing their
+    /// PG_referenced. COLD makes the PTE old and queues the folio for deactivation (folio_deactivate). PAGEOUT leaves the
+    /// PTE young and isolates the folio (folio_isolate_lru; an unevictable one goes straight back); reclaim_pages then
+    /// clears PG_active and runs shrink_folio_list on them without looking at references, and neither kernel judged has
+    /// swap space: see <see cref="ReclaimOne"/>. What is not freed goes back on the LRU through the lru_add batch
+    /// (folio_putback_lru). (A file mapping its caller may neither own nor write is left alone by PAGEOUT,
+    /// can_do_file_pageout; every file here is the trace's own.)
     /// </summary>
-    Errno MadvisePageOut(Process p, Vma v, ulong s, ulong e, out Vma result)
+    Errno MadviseColdOrPageOut(Process p, Vma v, ulong s, ulong e, bool pageout, out Vma result)
     {
         result = v;
         if ((v.Flags & (VmFlags.Locked | VmFlags.PfnMap | VmFlags.HugeTlb)) != 0) return Errno.EINVAL;
         DrainLocal();
         var isolated = new List<(ulong Vpn, Folio Folio)>();
-        foreach (var (vpn, pte) in ProcView.Present(p, s >> Mem.PageShift, e >> Mem.PageShift).OrderBy(x => x.Vpn).ToList())
+        foreach (var (vpn, pte) in p.PresentInOrder(s >> Mem.PageShift, e >> Mem.PageShift))
         {
             var folio = pte.Folio;
             if (folio.IsZero || !folio.Lru || folio.MapCount != 1) continue;
+            if (!pageout && pte.Young) p.Ptes[vpn] = pte with { Young = false };
             folio.Referenced = false;
-            folio.Lru = false;
-            if (folio.Unevictable) AddLru(folio);
-            else isolated.Add((vpn, folio));
+            if (!pageout) Deactivate(folio);
+            else
+            {
+                folio.Lru = false;
+                if (folio.Unevictable) AddLru(folio);
+                else isolated.Add((vpn, folio));
+            }
         }
         foreach (var (vpn, folio) in isolated)
         {
@@ -240,8 +211,7 @@ public sealed partial class LinuxModel
             folio.Active = true;
             return false;
         }
-        v.File!.Pages.Remove(v.PgOff + (vpn - (v.Start >> Mem.PageShift)));
-        folio.InPageCache = false;
+        DropFromPageCache(v.File!, v.PgOff + (vpn - (v.Start >> Mem.PageShift)));
         return true;
     }
 
@@ -289,18 +259,19 @@ public sealed partial class LinuxModel
         !write || ((v.Flags & VmFlags.Shared) != 0 ? !pte.Folio.IsZero : pte.Folio.Anon && pte.Folio.Exclusive && pte.Folio.MapCount == 1);
 
     /// <summary>
-    /// madvise_dontneed_free for MADV_DONTNEED and MADV_DONTNEED_LOCKED: a VM_PFNMAP VMA refuses, and a VM_LOCKED one
-    /// unless the advice is MADV_DONTNEED_LOCKED (madvise_dontneed_free_valid_vma); otherwise
-    /// madvise_dontneed_single_vma zaps the range's PTEs as munmap would (zap_page_range_single, which drains the local
-    /// batches first; a locked folio is munlocked as its rmap goes) and leaves the VMA as it is: no split, no flag, the
-    /// anon_vma kept.
+    /// madvise_dontneed_free for MADV_DONTNEED, MADV_DONTNEED_LOCKED and MADV_FREE: a VM_PFNMAP VMA refuses, and a
+    /// VM_LOCKED one unless the advice is MADV_DONTNEED_LOCKED (madvise_dontneed_free_valid_vma). FREE goes on to
+    /// <see cref="FreeRange"/>; the others to madvise_dontneed_single_vma, which zaps the range's PTEs as munmap would
+    /// (zap_page_range_single, which drains the local batches first; a locked folio is munlocked as its rmap goes) and
+    /// leaves the VMA as it is: no split, no flag, the anon_vma kept.
     /// </summary>
-    Errno MadviseDontNeed(Process p, Vma v, ulong s, ulong e, int advice, out Vma result)
+    Errno MadviseDontNeedFree(Process p, Vma v, ulong s, ulong e, int advice, out Vma result)
     {
         result = v;
         var forbidden = advice == Madv.DontNeedLocked ? VmFlags.PfnMap : VmFlags.Locked | VmFlags.PfnMap;
         if ((v.Flags & forbidden) != 0) return Errno.EINVAL;
         if (s == e) return 0;
+        if (advice == Madv.Free) return FreeRange(p, v, s, e);
         DrainLocal();
         ZapRange(p, v, s, e);
         return 0;

@@ -30,6 +30,27 @@ public sealed class Process
 
     public bool Running => State == ProcessState.Running;
 
+    /// <summary>
+    /// The present PTEs of pages [first, last): visited page by page, or through the page table when the range is
+    /// larger than it (a huge mapping with a few pages), so the cost is bounded by the smaller of the two.
+    /// </summary>
+    public IEnumerable<(ulong Vpn, Pte Pte)> Present(ulong first, ulong last)
+    {
+        if (last - first <= (ulong)Ptes.Count)
+        {
+            for (ulong vpn = first; vpn < last; vpn++)
+                if (Ptes.TryGetValue(vpn, out var pte)) yield return (vpn, pte);
+        }
+        else
+        {
+            foreach (var (vpn, pte) in Ptes)
+                if (vpn >= first && vpn < last) yield return (vpn, pte);
+        }
+    }
+
+    /// <summary>The same in address order, as the kernel's page-table walks visit them, and copied, so the caller may change the table as it goes.</summary>
+    public List<(ulong Vpn, Pte Pte)> PresentInOrder(ulong first, ulong last) => Present(first, last).OrderBy(x => x.Vpn).ToList();
+
     /// <summary>Moves the lifecycle; returns false when the lifecycle forbids the event (e.g. a call after exit).</summary>
     public bool TryFire(ProcessTrigger t)
     {

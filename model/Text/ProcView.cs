@@ -38,31 +38,13 @@ public static class ProcView
     /// <summary>The smaps lines of a process's VMAs, without newlines.</summary>
     public static IEnumerable<string> SmapsLines(Process p) => p.Vmas.All().SelectMany(v => Block(p, v).RenderLines());
 
-    /// <summary>
-    /// The present PTEs of pages [first, last): visited page by page, or through the page table when the range is
-    /// larger than it (a huge mapping with a few pages), so the cost is bounded by the smaller of the two.
-    /// </summary>
-    public static IEnumerable<(ulong Vpn, Pte Pte)> Present(Process p, ulong first, ulong last)
-    {
-        if (last - first <= (ulong)p.Ptes.Count)
-        {
-            for (ulong vpn = first; vpn < last; vpn++)
-                if (p.Ptes.TryGetValue(vpn, out var pte)) yield return (vpn, pte);
-        }
-        else
-        {
-            foreach (var (vpn, pte) in p.Ptes)
-                if (vpn >= first && vpn < last) yield return (vpn, pte);
-        }
-    }
-
     /// <summary>smap_gather_stats + smaps_account for one VMA.</summary>
     public static SmapsBlock Block(Process p, Vma v)
     {
         ulong resident = 0, pss = 0, pssDirty = 0, pssLocked = 0, sharedClean = 0, sharedDirty = 0, privateClean = 0,
               privateDirty = 0, referenced = 0, anonymous = 0, lazyFree = 0;
         bool locked = (v.Flags & VmFlags.Locked) != 0;
-        foreach (var (_, pte) in Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift))
+        foreach (var (_, pte) in p.Present(v.Start >> Mem.PageShift, v.End >> Mem.PageShift))
         {
             if (pte.Folio.IsZero) continue;
             const ulong size = Mem.PageSize;

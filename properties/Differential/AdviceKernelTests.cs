@@ -1,6 +1,7 @@
 using AnonVma.Judges;
 using AnonVma.Model;
 using AnonVma.Model.Abi;
+using AnonVma.Model.Calls;
 using AnonVma.Model.Kernel;
 using AnonVma.Traces.Generate;
 using Xunit.Abstractions;
@@ -51,7 +52,7 @@ public class AdviceKernelTests(ITestOutputHelper log)
             model.Apply(new MmapCall(0, Trace.DefaultArenaBase, 4096, Prot.ReadWrite, Map.Private | Map.Anonymous | Map.FixedNoReplace));
             var e = Assert.Throws<TraceException>(() => model.Apply(new MadviseCall(0, Trace.DefaultArenaBase, 4096, advice)));
             Assert.Contains("not modelled", e.Message);
-            Assert.Contains(AnonVma.Model.Calls.FlagFamily.Advice.Print((ulong)advice), e.Message);
+            Assert.Contains(FlagFamily.Advice.Print((ulong)advice), e.Message);
         }
     }
 
@@ -62,11 +63,11 @@ public class AdviceKernelTests(ITestOutputHelper log)
         var succeeded = d.Traces.SelectMany((t, i) => d.Kernel[i].Steps.Where(s => s.Result == "0").Select(s => t.Calls[s.Index]))
             .OfType<MadviseCall>().GroupBy(m => m.Advice).ToDictionary(g => g.Key, g => g.Count());
         log.WriteLine("later advice, calls and how many the kernel did (0): " + string.Join(", ", later.GroupBy(m => m.Advice).OrderBy(g => g.Key)
-            .Select(g => $"{AnonVma.Model.Calls.FlagFamily.Advice.Print((ulong)g.Key)} {g.Count()}/{succeeded.GetValueOrDefault(g.Key)}")));
+            .Select(g => $"{FlagFamily.Advice.Print((ulong)g.Key)} {g.Count()}/{succeeded.GetValueOrDefault(g.Key)}")));
         Assert.True(d.Disagreements.Count == 0, d.Summary());
         Assert.All(d.Kernel, r => Assert.Equal(RunEnd.Completed, r.End));
         // Each advice must have done something often enough for the agreement to mean something (most draws hit a hole).
         Assert.All(GeneratorSettings.LaterAdvice, a => Assert.True(succeeded.GetValueOrDefault(a) >= 5,
-            $"{AnonVma.Model.Calls.FlagFamily.Advice.Print((ulong)a)} succeeded {succeeded.GetValueOrDefault(a)} times: the test would check little"));
+            $"{FlagFamily.Advice.Print((ulong)a)} succeeded {succeeded.GetValueOrDefault(a)} times: the test would check little"));
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class Realiser
     static IEnumerable<(ulong Vpn, Pte Pte)> PtesInScope(Process p, Call call)
     {
         var (s, e) = Scope(p, call);
-        return ProcView.Present(p, s >> Mem.PageShift, (e >> Mem.PageShift) + ((e & (Mem.PageSize - 1)) != 0 ? 1UL : 0));
+        return p.Present(s >> Mem.PageShift, (e >> Mem.PageShift) + ((e & (Mem.PageSize - 1)) != 0 ? 1UL : 0));
     }
 
     PagePre PagesBefore(Process p, Call call)
@@ -79,7 +79,7 @@ public sealed partial class Realiser
     /// <summary>A VM_LOCKED VMA the child gets with its pages (not VM_DONTCOPY or VM_WIPEONFORK) that has a present anonymous page.</summary>
     static bool LockedAnonPresent(Process p) =>
         p.Vmas.All().Any(v => (v.Flags & VmFlags.Locked) != 0 && (v.Flags & (VmFlags.DontCopy | VmFlags.WipeOnFork)) == 0 &&
-                              ProcView.Present(p, v.Start >> Mem.PageShift, v.End >> Mem.PageShift).Any(x => x.Pte.Folio.Anon));
+                              p.Present(v.Start >> Mem.PageShift, v.End >> Mem.PageShift).Any(x => x.Pte.Folio.Anon));
 
     void PagesAfter(Process p, Call call, Outcome outcome, PagePre pre, Vma? touched)
     {
