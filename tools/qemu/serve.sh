@@ -2,7 +2,7 @@
 # serve.sh: Linux 6.12 (CONFIG_ANON_VMA_NAME=y) under QEMU with the executor as /init serving batch after batch on a
 # virtio-serial port, which is this script's stdin and stdout (the QEMU judge's long-lived guest).
 #
-#   serve.sh [--kernel BZIMAGE] [--call-timeout-ms MS]
+#   serve.sh [--kernel BZIMAGE] [--call-timeout-ms MS] [--prepare]
 #
 # The protocol is anonvma-exec --serve's (../executor/README.md "Serving"): write "hello", read "R ready", then for
 # each batch written to stdin and ended by a line "run", its output and "Z <status>". The kernel's console (8250
@@ -13,19 +13,23 @@
 # faster than a 4 MB gzip is inflated) next to the kernel; every run restores that state, a guest waiting for its
 # first batch, in one or two tenths of a second. Every session therefore starts from the same machine state, MemTotal
 # included. A state unused for a week is removed when a new one is saved. TCG only: a KVM guest hangs on this machine.
+# --prepare only makes that saved state (if it is missing) and exits, printing "made PATH" or "present PATH": the
+# boot is part of building the judge (.ci/install), not of a session's start.
 set -u -o pipefail
 
 PROG=serve.sh
 die() { echo "$PROG: error: $*" >&2; exit 1; }
-KERNEL= CALL_TIMEOUT_MS=20000
+KERNEL= CALL_TIMEOUT_MS=20000 PREPARE=0
+USAGE="usage: $PROG [--kernel BZIMAGE] [--call-timeout-ms MS] [--prepare]"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || die "--kernel needs a value"; KERNEL=$2; shift ;;
 	--kernel=*) KERNEL=${1#--kernel=} ;;
 	--call-timeout-ms) [ $# -ge 2 ] || die "--call-timeout-ms needs a value"; CALL_TIMEOUT_MS=$2; shift ;;
 	--call-timeout-ms=*) CALL_TIMEOUT_MS=${1#--call-timeout-ms=} ;;
-	-h | --help) echo "usage: $PROG [--kernel BZIMAGE] [--call-timeout-ms MS]" >&2; exit 0 ;;
-	*) die "unknown argument '$1' (usage: $PROG [--kernel BZIMAGE] [--call-timeout-ms MS])" ;;
+	--prepare) PREPARE=1 ;;
+	-h | --help) echo "$USAGE" >&2; exit 0 ;;
+	*) die "unknown argument '$1' ($USAGE)" ;;
 	esac
 	shift
 done
@@ -125,8 +129,13 @@ make_snapshot() {
 # One snapshot at a time, whoever asks first makes it; later sessions find it made.
 exec 6>"$DIR/.serve-lock" || die "cannot lock $DIR/.serve-lock"
 flock 6 || die "flock failed"
-[ -s "$SNAPSHOT" ] && [ -s "$INITRD" ] || make_snapshot
+MADE=present
+[ -s "$SNAPSHOT" ] && [ -s "$INITRD" ] || { make_snapshot; MADE=made; }
 exec 6>&-
+if [ "$PREPARE" = 1 ]; then
+	echo "$MADE $SNAPSHOT"
+	exit 0
+fi
 
 touch -c "$SNAPSHOT" "$INITRD" # in use: kept by the clean-up above
 exec 3<"$SNAPSHOT" || die "cannot read $SNAPSHOT"

@@ -55,6 +55,19 @@ public sealed class QemuJudge : ExecutorJudge
     protected override TimeSpan BatchTimeout(int traceCount, long callCount) =>
         TimeSpan.FromSeconds(Math.Min(6 * 3600, 60 + traceCount + callCount / 10));
 
+    /// <summary>
+    /// Makes the saved guest every session restores, if it is missing (serve.sh --prepare; .ci/install does it once per
+    /// kernel and executor): whether it was made now, and how long that took, so a session's start is a restore.
+    /// </summary>
+    public (bool Made, TimeSpan Took) PrepareSavedGuest()
+    {
+        var r = Shell.Run(Path.Combine(RepoPaths.Oracle, "serve.sh"), ["--kernel", kernel, "--prepare"], TimeSpan.FromMinutes(5));
+        string line = r.Stdout.Trim();
+        if (r.ExitCode != 0 || !(line.StartsWith("made ") || line.StartsWith("present ")))
+            throw new InvalidOperationException($"serve.sh --prepare failed (exit {r.ExitCode}): {r.Stderr.Trim()}");
+        return (line.StartsWith("made "), r.Elapsed);
+    }
+
     /// <summary>A guest restored from the saved state of one booted to its first batch (serve.sh boots and saves it the first time).</summary>
     protected override ExecutorSession StartSession() =>
         new(Path.Combine(RepoPaths.Oracle, "serve.sh"), ["--kernel", kernel], Name, TimeSpan.FromMinutes(5), greet: true);
