@@ -80,9 +80,9 @@ public sealed record KernelProfile
     /// <summary>Where the top-down search for an address starts when no hint is usable (the model's simplified mmap_base).</summary>
     public ulong MmapBase { get; init; } = 0x7f0000000000;
     /// <summary>
-    /// mremap as 6.12's mm/mremap.c has it (model/Kernel/Mremap.cs). Linux 6.17 reworked it (the parameters checked
-    /// before the VMA is looked up, and MREMAP_FIXED moves of several VMAs at once), which the model does not follow:
-    /// on such a profile a trace with mremap is refused as a trace error, never compared.
+    /// mremap as 6.12's mm/mremap.c has it (model/Kernel/Mremap.cs); false: as reworked in 6.16-6.17, which this
+    /// machine's kernel has (MremapReworked.cs: every parameter checked before the VMA, the VMA before any unmap,
+    /// MREMAP_FIXED moves of several VMAs at once, MREMAP_DONTUNMAP without 6.12's split and self-merge guard).
     /// </summary>
     public bool Mremap612 { get; init; }
     /// <summary>MAP_REFPAGE: none on every real kernel; the posted patch or its corrected accounting in the model.</summary>

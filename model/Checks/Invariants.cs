@@ -187,16 +187,17 @@ public static class Invariants
         return (pid, vmas);
     }
 
-    /// <summary>locked_vm equals the pages of the process's VM_LOCKED VMAs.</summary>
+    /// <summary>locked_vm equals the pages of the process's VM_LOCKED VMAs, plus what the reworked mremap left adrift (<see cref="Process.LockedVmAdrift"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Violation? LockedVmBalance(LinuxModel m)
     {
         foreach (var p in m.ProcessList)
         {
             if (!p.Running) continue;
-            ulong sum = 0;
-            foreach (var v in p.Vmas.All()) if ((v.Flags & VmFlags.Locked) != 0) sum += v.Pages;
-            if (sum != p.LockedVm) return new(nameof(LockedVmBalance), p.Index, $"locked_vm {p.LockedVm} pages but locked VMAs hold {sum}", []);
+            ulong sum = p.LockedVmaPages();
+            if (sum + p.LockedVmAdrift != p.LockedVm)
+                return new(nameof(LockedVmBalance), p.Index, $"locked_vm {p.LockedVm} pages but locked VMAs hold {sum}" +
+                    (p.LockedVmAdrift == 0 ? "" : $" and {p.LockedVmAdrift} are adrift"), []);
         }
         return null;
     }

@@ -135,7 +135,7 @@ public sealed partial class LinuxModel
             ZapVma(p, v);
             RemoveVma(p, v, NameSite.Exit);
         }
-        p.LockedVm = 0;
+        p.LockedVm = p.LockedVmAdrift = 0;
         p.TryFire(ProcessTrigger.Exit);
         return Outcome.Ok;
     }

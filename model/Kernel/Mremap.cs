@@ -5,12 +5,12 @@ namespace AnonVma.Model.Kernel;
 
 // mremap: mm/mremap.c (6.12) SYSCALL_DEFINE5(mremap), mremap_to, vma_to_resize, vma_expandable, move_vma,
 // move_page_tables; mm/vma.c vma_merge_extend, copy_vma. No hugetlb, userfaultfd, sealing or PFN mappings here.
+// The reworked syscall of later kernels is MremapReworked.cs; the two share the move itself (MoveVma, CopyVma).
 public sealed partial class LinuxModel
 {
     Outcome Mremap(Process p, ulong addr, ulong oldLen, ulong newLen, int flags, ulong newAddr)
     {
-        if (!Profile.Mremap612)
-            throw new TraceException($"profile {Profile.Name}: mremap is modelled as Linux 6.12 has it, and this kernel has 6.17's rework (KernelProfile.Mremap612)");
+        if (!Profile.Mremap612) return MremapReworked(p, addr, oldLen, newLen, flags, newAddr);
         if ((flags & ~(Remap.Fixed | Remap.MayMove | Remap.DontUnmap)) != 0) return Outcome.Err(Errno.EINVAL);
         if ((flags & Remap.Fixed) != 0 && (flags & Remap.MayMove) == 0) return Outcome.Err(Errno.EINVAL);
         // MREMAP_DONTUNMAP always moves and never resizes: the lengths are compared before they are page-aligned.
@@ -148,15 +148,22 @@ public sealed partial class LinuxModel
     /// move_vma: copy the VMA to newAddr (merging there if it can), move its page table entries, then unmap the old
     /// range, or with MREMAP_DONTUNMAP keep it, empty, unlocked, and with its anon_vma dropped when it is whole.
     /// </summary>
-    Outcome MoveVma(Process p, Vma v, ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr, int flags, ref bool locked)
+    /// <remarks>
+    /// The reworked mremap (a profile without Mremap612) charges <paramref name="delta"/>, the difference of the
+    /// lengths asked for (vrm_calc_charge); for MREMAP_DONTUNMAP it lets the copy merge with its source (copy_vma has no
+    /// keep_source), does not split a locked source first, so that the whole source VMA loses VM_LOCKED
+    /// (dontunmap_complete), leaves an unfaulted source's pgoff as it was, and adds the new length to locked_vm all the
+    /// same (vrm_stat_account comes first).
+    /// </remarks>
+    Outcome MoveVma(Process p, Vma v, ulong oldAddr, ulong oldLen, ulong newLen, ulong newAddr, int flags, ref bool locked, ulong? delta = null)
     {
-        bool dontUnmap = (flags & Remap.DontUnmap) != 0;
+        bool dontUnmap = (flags & Remap.DontUnmap) != 0, reworked = !Profile.Mremap612;
         VmFlags vmFlags = v.Flags;
-        ulong toAccount = dontUnmap ? newLen : newLen - oldLen;
+        ulong toAccount = dontUnmap ? newLen : delta ?? newLen - oldLen;
         bool splitBefore = v.Start != oldAddr, splitAfter = v.End != oldAddr + oldLen;
-        if (p.Vmas.Count >= Profile.MaxMapCount - 3) return Outcome.Err(Errno.ENOMEM);
+        if (reworked ? p.Vmas.Count + 2 > Profile.MaxMapCount : p.Vmas.Count >= Profile.MaxMapCount - 3) return Outcome.Err(Errno.ENOMEM);
         // MREMAP_DONTUNMAP of a locked VMA: split first, so that only the moved part loses VM_LOCKED.
-        if (dontUnmap && (v.Flags & VmFlags.Locked) != 0)
+        if (dontUnmap && (v.Flags & VmFlags.Locked) != 0 && !reworked)
         {
             if (splitBefore)
             {
@@ -172,7 +179,7 @@ public sealed partial class LinuxModel
         if ((vmFlags & VmFlags.Account) != 0 && !VmEnoughMemory(toAccount >> Mem.PageShift)) return Outcome.Err(Errno.ENOMEM);
 
         ulong newPgoff = v.PgOff + ((oldAddr - v.Start) >> Mem.PageShift);
-        CopyVma(p, ref v, newAddr, newLen, newPgoff, dontUnmap);
+        CopyVma(p, ref v, newAddr, newLen, newPgoff, keepSource: dontUnmap && !reworked);
         MovePageTables(p, oldAddr, newAddr, oldLen);
 
         bool accountStart = false, accountEnd = false;
@@ -186,16 +193,20 @@ public sealed partial class LinuxModel
         }
         if (dontUnmap)
         {
+            ulong lockedBefore = p.LockedVmaPages();
             v = p.Vmas.Own(v);
             v.Flags &= ~VmFlags.LockedMask;
+            // What the cleared VM_LOCKED takes from the locked VMAs, locked_vm keeps (see Process.LockedVmAdrift).
+            if (reworked) p.LockedVmAdrift += lockedBefore - p.LockedVmaPages();
             if (v.Start == oldAddr && v.End == oldAddr + oldLen)
             {
                 // unlink_anon_vmas: the pages went with the copy; an unfaulted anonymous VMA's pgoff is its address.
                 v.AnonId = 0;
                 v.AnonSingular = false;
-                if (v.IsAnonymous) v.PgOff = v.Start >> Mem.PageShift;
+                if (v.IsAnonymous && !reworked) v.PgOff = v.Start >> Mem.PageShift;
             }
-            // Nothing is unmapped, so locked_vm is left as it was.
+            // Nothing is unmapped, so locked_vm is left as it was (the reworked code counts the copy in all the same).
+            if (reworked && (vmFlags & VmFlags.Locked) != 0) p.LockedVm += newLen >> Mem.PageShift;
             return Outcome.Addr(newAddr);
         }
         Vma? head = null, tail = null;

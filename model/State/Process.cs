@@ -16,6 +16,20 @@ public sealed class Process
     public Dictionary<ulong, Pte> Ptes { get; } = new();
     /// <summary>mm->locked_vm in pages.</summary>
     public ulong LockedVm;
+    /// <summary>
+    /// Pages of locked_vm that no VM_LOCKED VMA holds: the reworked mremap (6.16 on) clears VM_LOCKED from the whole
+    /// source of an MREMAP_DONTUNMAP move without uncounting it, and counts the locked copy besides (dontunmap_complete
+    /// after vrm_stat_account), so locked_vm drifts up until the process exits.
+    /// </summary>
+    public ulong LockedVmAdrift;
+
+    /// <summary>The pages of this process's VM_LOCKED VMAs.</summary>
+    public ulong LockedVmaPages()
+    {
+        ulong sum = 0;
+        foreach (var v in Vmas.All()) if ((v.Flags & Abi.VmFlags.Locked) != 0) sum += v.Pages;
+        return sum;
+    }
     /// <summary>mm->def_flags: VM_LOCKED (and VM_LOCKONFAULT) after mlockall(MCL_FUTURE).</summary>
     public Abi.VmFlags DefFlags;
     /// <summary>Trace-level file handles (h0, h1, …) this process holds.</summary>

@@ -64,6 +64,7 @@ public sealed class Scenario
     public Outcome Mlockall(int flags, int pid = 0) => Do(new MlockallCall(pid, flags));
     public Outcome Munlockall(int pid = 0) => Do(new MunlockallCall(pid));
     public Outcome Madvise(ulong addr, ulong len, int advice, int pid = 0) => Do(new MadviseCall(pid, addr, len, advice));
+    public Outcome Mremap(ulong addr, ulong oldLen, ulong newLen, int flags, ulong newAddr = 0, int pid = 0) => Do(new MremapCall(pid, addr, oldLen, newLen, flags, newAddr));
     public Outcome Name(ulong addr, ulong len, string? name, int pid = 0) => Do(new NameCall(pid, addr, len, name));
     public Outcome Write(ulong addr, int pid = 0) => Do(new TouchCall(pid, addr, true));
     public Outcome Store(ulong addr, char value, int pid = 0) => Do(new StoreCall(pid, addr, (byte)value));
