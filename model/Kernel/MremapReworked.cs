@@ -79,7 +79,7 @@ public sealed partial class LinuxModel
         ulong start = addr, end = addr + len, target = newAddr, lastEnd = 0, cursor = addr;
         Outcome result = Outcome.Err(Errno.EFAULT);
         bool seen = false;
-        for (var v = p.Vmas.FirstEndingAfter(cursor); v is not null && v.Start < end; v = p.Vmas.FirstEndingAfter(cursor))
+        for (var v = p.Vmas.FirstEndingAfter(cursor); cursor < end && v is not null && v.Start < end; v = p.Vmas.FirstEndingAfter(cursor))
         {
             ulong from = Math.Max(v.Start, start), pieceLen = Math.Min(end, v.End) - from;
             if (!seen && start < v.Start) return Outcome.Err(Errno.EFAULT);
@@ -96,8 +96,9 @@ public sealed partial class LinuxModel
             if (!seen) result = moved;
             seen = true;
             target = moved.Value + pieceLen;
-            // The iterator goes on after the VMA as it was found (vma_iter_invalidate pauses it there), so a VMA the
-            // copy merged back into (MREMAP_DONTUNMAP of an unfaulted one) is not visited again.
+            // The iterator goes on after the VMA as it was found (vma_iter_invalidate pauses it there) and stops once
+            // that is past the range, so a VMA the copy merged back into (MREMAP_DONTUNMAP of an unfaulted one) is not
+            // visited again.
             cursor = lastEnd;
         }
         return result;

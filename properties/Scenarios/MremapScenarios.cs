@@ -108,4 +108,17 @@ public class MremapScenarios
         s.Mremap(B, P, P, MoveKeep, B + 2 * P).Is(B + 2 * P);
         Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 3, "rw-p")), s.Maps());
     }
+
+    [Fact] // remap_move: the iterator resumes after the VMA as found and stops past the range, so the merged source is not moved again
+    public void A_fixed_dontunmap_copy_that_merges_into_its_source_is_made_once()
+    {
+        var h = On618();
+        h.Mmap(B, 2 * P, RW);
+        h.Mremap(B + P, P, P, MoveKeep | Remap.Fixed, B + 2 * P).Is(B + 2 * P);
+        Assert.Equal(L(0, 3, "rw-p"), h.Maps());
+        var s = On612();
+        s.Mmap(B, 2 * P, RW);
+        s.Mremap(B + P, P, P, MoveKeep | Remap.Fixed, B + 2 * P).Is(B + 2 * P);
+        Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 3, "rw-p")), s.Maps());
+    }
 }
