@@ -56,6 +56,8 @@ public static class Mem
     public const int PageShift = 12;
     /// <summary>TASK_SIZE_MAX with 4-level paging: (1 &lt;&lt; 47) - PAGE_SIZE.</summary>
     public const ulong TaskSize = 0x7ffffffff000;
+    /// <summary>HPAGE_PMD_SIZE on x86-64: a transparent huge page.</summary>
+    public const ulong HugePageSize = 2UL << 20;
     public static ulong PageAlign(ulong x) => (x + PageSize - 1) & ~(PageSize - 1);
     public static bool Aligned(ulong x) => (x & (PageSize - 1)) == 0;
 }

@@ -33,6 +33,11 @@ public sealed partial class LinuxModel
     {
         ulong vpn = addr >> Mem.PageShift;
         bool had = p.Ptes.TryGetValue(vpn, out var pte);
+        // __handle_mm_fault tries a huge PMD first where thp_vma_allowable_order allows it: VM_HUGEPAGE (MADV_HUGEPAGE)
+        // and the aligned huge page around the address inside the VMA. The model has no huge pages: such a trace is refused.
+        ulong huge = addr & ~(Mem.HugePageSize - 1);
+        if ((v.Flags & VmFlags.HugePage) != 0 && Profile.ThpBuiltIn && huge >= v.Start && v.End - huge >= Mem.HugePageSize)
+            throw new TraceException($"a fault at {addr:x} in a MADV_HUGEPAGE mapping {v.Start:x}-{v.End:x} could map a transparent huge page, which is not modelled");
         if (v.RefPage != 0) return RefPageFault(p, v, addr, write, had, pte);
         // Private anonymous memory, or a private file page that was already copied into an anonymous page.
         if (v.File is null || ((v.Flags & VmFlags.Shared) == 0 && had && pte.Folio.Anon))

@@ -4,8 +4,8 @@ using AnonVma.Model.State;
 
 namespace AnonVma.Model.Kernel;
 
-// madvise (the access pattern, fork and dump flags, DONTNEED(_LOCKED), FREE, REMOVE, COLD, PAGEOUT, WILLNEED,
-// POPULATE_*) and anonymous naming: mm/madvise.c:do_madvise, madvise_behavior_valid, madvise_walk_vmas, madvise_vma_behavior,
+// madvise (the access pattern, fork, dump, huge page and KSM flags, DONTNEED(_LOCKED), FREE, REMOVE, COLD, PAGEOUT,
+// WILLNEED, POPULATE_*, COLLAPSE's refusals) and anonymous naming: mm/madvise.c:do_madvise, madvise_behavior_valid, madvise_walk_vmas, madvise_vma_behavior,
 // madvise_dontneed_free, madvise_cold_or_pageout_pte_range, madvise_populate,
 // madvise_update_vma, madvise_set_anon_name, madvise_vma_anon_name; kernel/sys.c:prctl_set_vma, is_valid_name_char;
 // mm/util.c:strndup_user; mm/madvise.c:replace_anon_vma_name.
@@ -36,8 +36,10 @@ public sealed partial class LinuxModel
         Madv.WillNeed => MadviseWillNeed,
         Madv.Cold or Madv.PageOut => (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseColdOrPageOut(q, v, s, e, advice == Madv.PageOut, out r),
         Madv.Remove => MadviseRemove,
+        Madv.Collapse => MadviseCollapse,
         Madv.Normal or Madv.Random or Madv.Sequential or Madv.DontFork or Madv.DoFork or Madv.WipeOnFork or Madv.KeepOnFork
-            or Madv.DontDump or Madv.DoDump => (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r),
+            or Madv.DontDump or Madv.DoDump or Madv.HugePage or Madv.NoHugePage or Madv.Mergeable or Madv.Unmergeable =>
+            (Process q, Vma v, ulong s, ulong e, out Vma r) => MadviseBehavior(q, v, s, e, advice, out r),
         _ => throw new TraceException($"madvise advice {FlagFamily.Advice.Print((ulong)advice)} is valid on {Profile.Name} but not modelled " +
                                       "(LinuxModel.VisitFor in model/Kernel/Madvise.cs lists the advice the model follows)"),
     };
@@ -300,10 +302,41 @@ public sealed partial class LinuxModel
             case Madv.DoDump:
                 if ((newFlags & VmFlags.Special) != 0 || (v.Flags & VmFlags.Droppable) != 0) return Errno.EINVAL;
                 newFlags &= ~VmFlags.DontDump; break;
+            // hugepage_madvise. The khugepaged registration it may lead to is asynchronous and never collapses a VMA
+            // without a whole aligned huge page in it; a fault that could map one is refused (ThpFaultPossible).
+            case Madv.HugePage: newFlags = (newFlags & ~VmFlags.NoHugePage) | VmFlags.HugePage; break;
+            case Madv.NoHugePage: newFlags = (newFlags & ~VmFlags.HugePage) | VmFlags.NoHugePage; break;
+            // ksm_madvise: the advice is ignored where KSM cannot merge (vma_ksm_compatible). With ksmd stopped, as on
+            // this host, registering the mm merges nothing, and unmerging finds no KSM page to break.
+            case Madv.Mergeable:
+                if ((v.Flags & VmFlags.Mergeable) == 0 && KsmCompatible(v)) newFlags |= VmFlags.Mergeable;
+                break;
+            case Madv.Unmergeable: newFlags &= ~VmFlags.Mergeable; break;
         }
         var err = UpdateVma(p, v, s, e, newFlags, v.Name, out result);
         return err == Errno.ENOMEM ? Errno.EAGAIN : err;
     }
+
+    /// <summary>vma_ksm_compatible: KSM leaves shared, special, hugetlb and droppable mappings alone.</summary>
+    static bool KsmCompatible(Vma v) =>
+        (v.Flags & (VmFlags.Shared | VmFlags.MayShare | VmFlags.Special | VmFlags.HugeTlb | VmFlags.Droppable)) == 0;
+
+    /// <summary>
+    /// madvise_collapse: thp_vma_allowable_order (no VM_NOHUGEPAGE, not special, a whole aligned huge page inside the
+    /// VMA, an anonymous VMA already faulted) or EINVAL, which stops the walk. A collapse that could happen is not
+    /// modelled and refuses the trace.
+    /// </summary>
+    Errno MadviseCollapse(Process p, Vma v, ulong s, ulong e, out Vma result)
+    {
+        result = v;
+        if ((v.Flags & (VmFlags.NoHugePage | VmFlags.Special | VmFlags.HugeTlb)) != 0 || !HasWholeHugePage(v)) return Errno.EINVAL;
+        if (v.IsAnonymous && !v.HasAnonVma) return Errno.EINVAL;
+        throw new TraceException($"MADV_COLLAPSE of {v.Start:x}-{v.End:x}, which holds a whole aligned huge page, is not modelled (transparent huge pages)");
+    }
+
+    /// <summary>thp_vma_suitable_order for the PMD size at the VMA's end: some 2 MiB-aligned huge page lies wholly inside it.</summary>
+    static bool HasWholeHugePage(Vma v) =>
+        v.End - v.Start >= Mem.HugePageSize && ((v.End - Mem.HugePageSize) & ~(Mem.HugePageSize - 1)) >= v.Start;
 
     /// <summary>madvise_update_vma: nothing changes, nothing splits; otherwise modify (which writes flags and name).</summary>
     Errno UpdateVma(Process p, Vma v, ulong s, ulong e, VmFlags newFlags, AnonName? name, out Vma result)

@@ -44,6 +44,47 @@ public class AdviceScenarios
             h.Madvise(B, P, advice).Is("-EINVAL");
     }
 
+    [Fact] // hugepage_madvise: VM_HUGEPAGE and VM_NOHUGEPAGE exclude each other, and split and merge like any flag (THP is built into the host only)
+    public void Huge_page_advice_sets_and_clears_hg_and_nh()
+    {
+        var h = On618();
+        h.Mmap(B, 3 * P, RW);
+        h.Madvise(B + P, P, Madv.HugePage).Is("0");
+        Assert.Equal(Lines(L(0, 1, "rw-p"), L(1, 2, "rw-p"), L(2, 3, "rw-p")), h.Maps());
+        Assert.Contains("hg ", h.VmFlagsAt(B + P));
+        h.Write(B + P); // the VMA holds no whole aligned huge page: an ordinary fault
+        h.Madvise(B, 3 * P, Madv.NoHugePage).Is("0");
+        Assert.Equal(L(0, 3, "rw-p"), h.Maps());
+        Assert.Contains("nh ", h.VmFlagsAt(B));
+        Assert.DoesNotContain("hg ", h.VmFlagsAt(B));
+    }
+
+    [Fact] // ksm_madvise: VM_MERGEABLE only where vma_ksm_compatible allows (not shared memory); UNMERGEABLE clears it
+    public void Mergeable_advice_marks_private_memory_only()
+    {
+        var h = On618();
+        h.Mmap(B, 2 * P, RW);
+        h.Mmap(B + 2 * P, P, RW, SharedF);
+        h.Madvise(B, 3 * P, Madv.Mergeable).Is("0");
+        Assert.Contains("mg ", h.VmFlagsAt(B));
+        Assert.DoesNotContain("mg ", h.VmFlagsAt(B + 2 * P));
+        h.Madvise(B + P, P, Madv.Unmergeable).Is("0"); // splits the private VMA
+        Assert.Contains("mg ", h.VmFlagsAt(B));
+        Assert.DoesNotContain("mg ", h.VmFlagsAt(B + P));
+        Assert.Equal(P, h.Block(B).Header.End - h.Block(B).Header.Start);
+    }
+
+    [Fact] // madvise_collapse: thp_vma_allowable_order fails without a whole aligned huge page in the VMA: EINVAL, which ends the walk
+    public void Collapse_without_room_for_a_huge_page_is_EINVAL()
+    {
+        var h = On618();
+        h.Mmap(B, 2 * P, RW);
+        h.Write(B);
+        h.Madvise(B, 2 * P, Madv.Collapse).Is("-EINVAL");
+        h.Madvise(B + 4 * P, P, Madv.Collapse).Is("-ENOMEM"); // only a hole
+        h.Madvise(B, 4 * P, Madv.Collapse).Is("-EINVAL");
+    }
+
     [Fact] // madvise_willneed: without CONFIG_SWAP anonymous memory is EBADF and stops the walk; tmpfs ignores the advice (noop bdi)
     public void WillNeed_is_EBADF_on_anonymous_memory_without_swap()
     {
