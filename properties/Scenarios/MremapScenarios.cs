@@ -13,6 +13,27 @@ public class MremapScenarios
 {
     const int MoveFixed = Remap.MayMove | Remap.Fixed, MoveKeep = Remap.MayMove | Remap.DontUnmap;
 
+    [Fact] // check_mremap_params (6.12: the syscall's own checks), then the VMA: the same answers on both kernels
+    public void Mremap_parameter_errors()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, 2 * P, RW);
+            s.Mmap(B + 2 * P, P, R);
+            s.Mremap(B, P, 2 * P, 8).Is("-EINVAL"); // an unknown flag
+            s.Mremap(B + 1, P, P, 0).Is("-EINVAL"); // addr not aligned
+            s.Mremap(B, P, 0, 0).Is("-EINVAL"); // no new length
+            s.Mremap(B, P, P, Remap.Fixed, B + 4 * P).Is("-EINVAL"); // MREMAP_FIXED without MREMAP_MAYMOVE
+            s.Mremap(B, P, 2 * P, MoveKeep, B + 4 * P).Is("-EINVAL"); // MREMAP_DONTUNMAP resizing
+            s.Mremap(B + 4 * P, P, P, MoveFixed, B + 6 * P).Is("-EFAULT"); // no VMA at addr
+            s.Mremap(B, 0, P, Remap.MayMove).Is("-EINVAL"); // duplicating a private mapping
+            s.Mremap(B, 2 * P, 3 * P, 0).Is("-ENOMEM"); // the next VMA is in the way and moving is not allowed
+            s.Mremap(B, P, 3 * P, 0).Is("-ENOMEM"); // a range that does not end its VMA cannot grow in place
+            s.Mremap(B, 3 * P, 4 * P, Remap.MayMove).Is("-EFAULT"); // a range that crosses its VMA's end
+            Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 3, "r--p")), s.Maps());
+        }
+    }
+
     [Fact] // remap_move: each VMA goes to the first one's new address plus its old offset; the gap between them is left as it was
     public void A_fixed_move_of_two_vmas_keeps_the_gap_and_what_lies_in_it()
     {
