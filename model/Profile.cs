@@ -67,6 +67,13 @@ public sealed record KernelProfile
     /// the mapping is a hugetlb one, which the model does not cover.
     /// </summary>
     public bool HugeTlbPage { get; init; }
+    /// <summary>
+    /// RLIMIT_MEMLOCK's hard limit the trace processes start with (bytes; RLIM_INFINITY as ulong.MaxValue): setcreds may
+    /// not raise it without <see cref="CapSysResource"/>. 8 MiB (MLOCK_LIMIT) for init and a default login.
+    /// </summary>
+    public ulong MemlockHard { get; init; } = 8UL << 20;
+    /// <summary>capable(CAP_SYS_RESOURCE) in the trace processes: root in the guest; a machine's container may withhold it.</summary>
+    public bool CapSysResource { get; init; } = true;
     /// <summary>vm.max_map_count.</summary>
     public int MaxMapCount { get; init; } = 65530;
     /// <summary>vm.mmap_min_addr.</summary>
@@ -115,16 +122,19 @@ public sealed record KernelProfile
         SoftDirty = false, ThpBuiltIn = true, DrainsBeforeUnmap = false, HugeTlbPage = true, Swap = true, Ksm = true, GuardRegions = true,
         // The development host as first measured (MemTotal 24683792 kB, no swap); the native judge probes its own.
         TotalRamPages = 24683792 / 4, TotalSwapPages = 0,
+        // Its processes run without CAP_SYS_RESOURCE (CapEff 000001fffeffffff, 2026-12-05), under an 8 MiB RLIMIT_MEMLOCK.
+        CapSysResource = false,
     };
 
     /// <summary>
     /// Whether two profiles describe the same kernel, setting aside what varies between machines that run it: the name,
-    /// the vm sysctls, the RAM and swap, and the zero page on read faults (the 6.18 hosts here have shown both: 6.18.44-fc-v769 mapped
+    /// the vm sysctls, the RAM and swap, the processes' RLIMIT_MEMLOCK and CAP_SYS_RESOURCE, and the zero page on read faults (the 6.18 hosts here have shown both: 6.18.44-fc-v769 mapped
     /// real pages, 6.18.44-fc-v1098 maps the zero page). Traces recorded for a known profile must not depend on these.
     /// </summary>
     public bool SameKernelAs(KernelProfile machine) =>
         this with { Name = machine.Name, MaxMapCount = machine.MaxMapCount, MmapMinAddr = machine.MmapMinAddr,
-            Overcommit = machine.Overcommit, TotalRamPages = machine.TotalRamPages, TotalSwapPages = machine.TotalSwapPages, ZeroPageOnRead = machine.ZeroPageOnRead } == machine;
+            Overcommit = machine.Overcommit, TotalRamPages = machine.TotalRamPages, TotalSwapPages = machine.TotalSwapPages, ZeroPageOnRead = machine.ZeroPageOnRead,
+            MemlockHard = machine.MemlockHard, CapSysResource = machine.CapSysResource } == machine;
 
     /// <summary>The profiles known by name.</summary>
     public static IReadOnlyList<KernelProfile> All { get; } = [Linux612, Host618];

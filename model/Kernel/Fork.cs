@@ -16,6 +16,7 @@ public sealed partial class LinuxModel
             DefFlags = parent.DefFlags & VmFlags.NoHugePage,
             CapIpcLock = parent.CapIpcLock,
             MemlockLimit = parent.MemlockLimit,
+            MemlockHard = parent.MemlockHard,
         };
         foreach (var (h, f) in parent.Handles) child.Handles[h] = f;
         if (ForkChargeRefused(parent))

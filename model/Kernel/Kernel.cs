@@ -20,7 +20,7 @@ public sealed partial class LinuxModel
     public LinuxModel(KernelProfile profile)
     {
         Profile = profile;
-        processes.Add(new Process(0));
+        processes.Add(new Process(0) { MemlockHard = profile.MemlockHard });
     }
 
     public KernelProfile Profile { get; }
@@ -178,9 +178,14 @@ public sealed partial class LinuxModel
         return Outcome.Handle(h);
     }
 
+    /// <summary>
+    /// The executor's setcreds: setrlimit(RLIMIT_MEMLOCK) with both limits, then (capIpcLock false) capset without
+    /// CAP_IPC_LOCK. do_prlimit refuses to raise the hard limit without CAP_SYS_RESOURCE (EPERM), and then nothing changes.
+    /// </summary>
     Outcome SetCreds(Process p, ulong memlockLimit, bool capIpcLock)
     {
-        p.MemlockLimit = memlockLimit;
+        if (memlockLimit > p.MemlockHard && !Profile.CapSysResource) return Outcome.Err(Errno.EPERM);
+        p.MemlockLimit = p.MemlockHard = memlockLimit;
         p.CapIpcLock = p.CapIpcLock && capIpcLock;
         return Outcome.Ok;
     }

@@ -38,6 +38,8 @@ public sealed class Process
     public bool CapIpcLock = true;
     /// <summary>RLIMIT_MEMLOCK in bytes (8 MiB by default).</summary>
     public ulong MemlockLimit = 8UL << 20;
+    /// <summary>RLIMIT_MEMLOCK's hard limit in bytes (the profile's at the start).</summary>
+    public ulong MemlockHard = 8UL << 20;
 
     /// <summary>mm->rss_stat, indexed by <see cref="RssCounter"/>: kept by the calls as the kernel keeps it, never recounted.</summary>
     public readonly long[] Rss = new long[4];

@@ -205,4 +205,17 @@ public class MlockScenarios
         s.Munmap(B, P).Is("0");
         Assert.Equal(1UL, s.Proc().LockedVm);
     }
+
+    [Fact] // do_prlimit: raising RLIMIT_MEMLOCK's hard limit needs CAP_SYS_RESOURCE (the guest's init has it; this host's processes do not)
+    public void Raising_the_memlock_hard_limit_needs_cap_sys_resource()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.SetCreds(P, capIpcLock: true).Is("0"); // lowering needs nothing
+            s.SetCreds(2 * P, capIpcLock: false).Is(s.Model.Profile.CapSysResource ? "0" : "-EPERM");
+            s.Mmap(B, 2 * P, RW);
+            // On EPERM nothing changed: the limit is one page and CAP_IPC_LOCK is kept, so the mlock succeeds all the same.
+            s.Mlock(B, 2 * P).Is("0");
+        }
+    }
 }

@@ -30,7 +30,23 @@ public class MremapScenarios
             s.Mremap(B, 2 * P, 3 * P, 0).Is("-ENOMEM"); // the next VMA is in the way and moving is not allowed
             s.Mremap(B, P, 3 * P, 0).Is("-ENOMEM"); // a range that does not end its VMA cannot grow in place
             s.Mremap(B, 3 * P, 4 * P, Remap.MayMove).Is("-EFAULT"); // a range that crosses its VMA's end
+            s.Mremap(B, 2 * P, 2 * P, MoveFixed, B + P).Is("-EINVAL"); // the two ranges overlap
             Assert.Equal(Lines(L(0, 2, "rw-p"), L(2, 3, "r--p")), s.Maps());
+        }
+    }
+
+    [Fact] // mlock_future_ok (vma_to_resize; check_prep_vma): a locked VMA may not grow past RLIMIT_MEMLOCK without CAP_IPC_LOCK
+    public void Growing_a_locked_vma_past_the_memlock_limit_is_EAGAIN()
+    {
+        foreach (var s in new[] { On612(), On618() })
+        {
+            s.Mmap(B, P, RW);
+            s.Mlock(B, P).Is("0");
+            s.SetCreds(P, capIpcLock: false).Is("0");
+            s.Mremap(B, P, 2 * P, Remap.MayMove).Is("-EAGAIN");
+            s.Munlock(B, P).Is("0");
+            s.Mremap(B, P, 2 * P, Remap.MayMove).Is(B); // unlocked, it grows in place
+            Assert.Equal(L(0, 2, "rw-p"), s.Maps());
         }
     }
 

@@ -89,7 +89,24 @@ public static class NativeProfile
             Overcommit = ReadOvercommit(),
             TotalRamPages = MeminfoKb("MemTotal") / 4,
             TotalSwapPages = MeminfoKb("SwapTotal") / 4,
+            MemlockHard = MemlockHardLimit(),
+            CapSysResource = HasCapability(24), // CAP_SYS_RESOURCE
         };
+    }
+
+    /// <summary>RLIMIT_MEMLOCK's hard limit, which the executor and its trace processes inherit (/proc/self/limits, bytes).</summary>
+    static ulong MemlockHardLimit()
+    {
+        var line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max locked memory"));
+        var hard = line["Max locked memory".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return hard == "unlimited" ? ulong.MaxValue : ulong.Parse(hard);
+    }
+
+    /// <summary>Whether this process's effective capabilities (/proc/self/status CapEff), which the executor inherits, hold one.</summary>
+    static bool HasCapability(int cap)
+    {
+        var eff = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapEff:"))["CapEff:".Length..].Trim();
+        return (Convert.ToUInt64(eff, 16) >> cap & 1) != 0;
     }
 
     /// <summary>vm.overcommit_memory; OVERCOMMIT_NEVER checks the whole machine's Committed_AS, which no model can know.</summary>
