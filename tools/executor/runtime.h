@@ -1370,6 +1370,10 @@ static void kill_trace(void)
 			break; /* ECHILD: nothing left */
 		}
 	pgid = 0;
+	/* The controller's smaps descriptors hold each mm (proc_mem_open's mmgrab): closed now, every mm of the trace is
+	 * freed, and what check_mm logs then ("Bad rss-counter") falls in the trace's kernel log (option kmsg), not after it. */
+	for (int i = 0; i < MAXPROC; i++)
+		forget_smaps(i);
 	if (gone_pipe[0] >= 0)
 		close(gone_pipe[0]);
 	gone_pipe[0] = -1;
@@ -1396,8 +1400,6 @@ static struct {
 static void trace_cleanup(void)
 {
 	run.active = 0;
-	for (int i = 0; i < MAXPROC; i++)
-		forget_smaps(i);
 	for (int i = 0; i < run.nfiles; i++) {
 		char path[NAME_MAX_BYTES];
 		file_path(path, sizeof path, run.tracenum, run.fileh[i]);
