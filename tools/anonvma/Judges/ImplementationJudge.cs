@@ -108,7 +108,18 @@ public sealed class ImplementationJudge : ExecutorJudge
     /// is nobody's: under QEMU user mode one spinning on a write that hangs there kept a core busy for half an hour.
     /// Its cgroup (no limit) kills it with the session.
     /// </summary>
+    /// <remarks>
+    /// runsc's sandbox creation failed once in a full test run beside heavy load ("cannot create sandbox: cannot read
+    /// client sync file: … EOF", 2026-12-05) and worked when tried again: such a start is tried once more, and a second
+    /// failure stands. No other start failure is retried.
+    /// </remarks>
     protected override ExecutorSession StartSession()
+    {
+        try { return StartOnce(); }
+        catch (InvalidOperationException e) when (e.Message.Contains("cannot create sandbox")) { return StartOnce(); }
+    }
+
+    ExecutorSession StartOnce()
     {
         var cgroup = What.HostProcesses ? MemoryCgroup.TryCreate(null) : null;
         string[] hold = cgroup is null ? [] : ["--cgroup", cgroup.Path];
