@@ -345,7 +345,9 @@ public sealed partial class LinuxModel
         if (!folio.Anon)
         {
             if (pte.Dirty && !Mutated(Mutation.ZapDropsDirtyBit)) folio.Dirty = true;
-            if (pte.Young) MarkAccessed(folio);
+            // ... and a young one folio_mark_accessed, unless the VMA's references do not count (vma_has_recency:
+            // MADV_SEQUENTIAL and MADV_RANDOM; FMODE_NOREUSE, which no call here sets).
+            if (pte.Young && (v.Flags & (VmFlags.SeqRead | VmFlags.RandRead)) == 0) MarkAccessed(folio);
         }
         RemoveRmap(folio, v);
     }

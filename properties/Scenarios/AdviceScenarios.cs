@@ -30,6 +30,24 @@ public class AdviceScenarios
         }
     }
 
+    [Fact] // zap_present_folio_ptes marks a young file PTE's folio accessed only where vma_has_recency (not under SEQUENTIAL or RANDOM)
+    public void Unmapping_a_young_page_of_a_random_access_mapping_leaves_it_unreferenced()
+    {
+        foreach (var make in new Func<Scenario>[] { On612, On618 })
+            foreach (int advice in new[] { Madv.Normal, Madv.Random, Madv.Sequential })
+            {
+                var s = make();
+                s.Memfd(P);
+                s.Mmap(B + 4 * P, 2 * P, Prot.Write, Map.Private | Map.Fixed, handle: 0);
+                s.Write(B + 5 * P).Is("SIGBUS"); // past the file's end, but the anon_vma is attached (do_cow_fault), so fork copies the PTEs
+                s.Madvise(B + 4 * P, P, advice).Is("0");
+                s.Read(B + 4 * P); // the page cache page, mapped young
+                s.Fork();          // the child's copy of the PTE is old (copy_present_pte)
+                s.Exit(0);         // p0's young PTE is zapped
+                Assert.Equal(advice == Madv.Normal ? 4UL : 0UL, s.Block(B + 4 * P, pid: 1).Counters.Referenced);
+            }
+    }
+
     [Fact] // madvise_behavior_valid: KSM's and THP's advice exist only in kernels built with them, memory failure's in neither here
     public void Advice_a_kernel_is_built_without_is_EINVAL()
     {
