@@ -303,7 +303,7 @@ public sealed partial class LinuxModel
                 if ((newFlags & VmFlags.Special) != 0 || (v.Flags & VmFlags.Droppable) != 0) return Errno.EINVAL;
                 newFlags &= ~VmFlags.DontDump; break;
             // hugepage_madvise. The khugepaged registration it may lead to is asynchronous and never collapses a VMA
-            // without a whole aligned huge page in it; a fault that could map one is refused (ThpFaultPossible).
+            // without a whole aligned huge page in it; a fault that could map one is refused (LinuxModel.Fault).
             case Madv.HugePage: newFlags = (newFlags & ~VmFlags.NoHugePage) | VmFlags.HugePage; break;
             case Madv.NoHugePage: newFlags = (newFlags & ~VmFlags.HugePage) | VmFlags.NoHugePage; break;
             // ksm_madvise: the advice is ignored where KSM cannot merge (vma_ksm_compatible). With ksmd stopped, as on

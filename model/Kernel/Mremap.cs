@@ -25,15 +25,7 @@ public sealed partial class LinuxModel
         bool locked = false;
         Outcome ret;
         if ((flags & (Remap.Fixed | Remap.DontUnmap)) != 0) ret = MremapTo(p, addr, oldLen, newAddr, newLen, flags, ref locked, out newAddr);
-        else if (oldLen >= newLen)
-        {
-            // Always allow a shrinking remap: do_vmi_munmap unmaps the tail, whatever VMAs it covers.
-            if (oldLen == newLen) return Outcome.Addr(addr);
-            var unmapped = Munmap(p, addr + newLen, oldLen - newLen);
-            if (unmapped != Outcome.Ok) return unmapped;
-            vacated.Add(new(p.Index, addr + newLen, addr + oldLen));
-            return Outcome.Addr(addr);
-        }
+        else if (oldLen >= newLen) return oldLen == newLen ? Outcome.Addr(addr) : ShrinkInPlace(p, addr, oldLen, newLen);
         else ret = Grow(p, addr, oldLen, newLen, flags, ref locked, out newAddr);
         // The population mlock promises happens after mmap_write_unlock, for the part that is new.
         if (ret.Kind == OutcomeKind.Address && locked && newLen > oldLen) Populate(p, newAddr + oldLen, newAddr + newLen, ignoreErrors: true);
@@ -47,31 +39,47 @@ public sealed partial class LinuxModel
     /// <summary>The ranges whose contents mremap took from their address so far (moves and shrinks), for the checks that ask what a move did.</summary>
     public IReadOnlyList<Vacated> MremapVacated => vacated;
 
-    /// <summary>The growing remap without MREMAP_FIXED: in place when the VMA ends the range and the space after it is free, else moved (MREMAP_MAYMOVE) or ENOMEM.</summary>
+    /// <summary>The growing remap without MREMAP_FIXED: vma_to_resize's checks, then <see cref="ExpandVma"/>.</summary>
     Outcome Grow(Process p, ulong addr, ulong oldLen, ulong newLen, int flags, ref bool locked, out ulong newAddr)
     {
         newAddr = 0;
         var (v, err) = VmaToResize(p, addr, oldLen, newLen, flags);
         if (err != 0) return Outcome.Err(err);
-        if (oldLen == v!.End - addr)
+        return ExpandVma(p, v!, addr, oldLen, newLen, flags, ref locked, ref newAddr);
+    }
+
+    /// <summary>A shrinking remap in place: do_vmi_munmap unmaps the tail, whatever VMAs it covers.</summary>
+    Outcome ShrinkInPlace(Process p, ulong addr, ulong oldLen, ulong newLen)
+    {
+        var unmapped = Munmap(p, addr + newLen, oldLen - newLen);
+        if (unmapped != Outcome.Ok) return unmapped;
+        vacated.Add(new(p.Index, addr + newLen, addr + oldLen));
+        return Outcome.Addr(addr);
+    }
+
+    /// <summary>
+    /// A growth without a fixed address (6.12's syscall body, the rework's expand_vma): in place when the range ends the
+    /// VMA and the space after it is free, else moved (MREMAP_MAYMOVE) or ENOMEM. locked and newAddr: a locked VMA grew
+    /// in place, at addr (a move sets them in MoveVma).
+    /// </summary>
+    Outcome ExpandVma(Process p, Vma v, ulong addr, ulong oldLen, ulong newLen, int flags, ref bool locked, ref ulong newAddr)
+    {
+        ulong delta = newLen - oldLen;
+        if (oldLen == v.End - addr && VmaExpandable(p, v, delta))
         {
-            ulong delta = newLen - oldLen;
-            if (VmaExpandable(p, v, delta))
+            ulong pages = delta >> Mem.PageShift;
+            if ((v.Flags & VmFlags.Account) != 0 && !VmEnoughMemory(pages)) return Outcome.Err(Errno.ENOMEM);
+            // vma_merge_extend: the extension as a new range after v, which v itself always takes (and next too,
+            // when it is compatible), unless is_mergeable_vma refuses v (a MAP_REFPAGE mapping): then ENOMEM.
+            var grown = MergeNewRange(p, v, p.Vmas.Next(v), v.End, v.End + delta, v.Flags, v.File, v.PgOff + v.Pages, v.AnonId, v.Name);
+            if (grown is null) return Outcome.Err(Errno.ENOMEM);
+            if ((grown.Flags & VmFlags.Locked) != 0)
             {
-                ulong pages = delta >> Mem.PageShift;
-                if ((v.Flags & VmFlags.Account) != 0 && !VmEnoughMemory(pages)) return Outcome.Err(Errno.ENOMEM);
-                // vma_merge_extend: the extension as a new range after v, which v itself always takes (and next too,
-                // when it is compatible), unless is_mergeable_vma refuses v (a MAP_REFPAGE mapping): then ENOMEM.
-                var grown = MergeNewRange(p, v, p.Vmas.Next(v), v.End, v.End + delta, v.Flags, v.File, v.PgOff + v.Pages, v.AnonId, v.Name);
-                if (grown is null) return Outcome.Err(Errno.ENOMEM);
-                if ((grown.Flags & VmFlags.Locked) != 0)
-                {
-                    p.LockedVm += pages;
-                    locked = true;
-                    newAddr = addr;
-                }
-                return Outcome.Addr(addr);
+                p.LockedVm += pages;
+                locked = true;
+                newAddr = addr;
             }
+            return Outcome.Addr(addr);
         }
         if ((flags & Remap.MayMove) == 0) return Outcome.Err(Errno.ENOMEM);
         // get_unmapped_area(vma->vm_file, 0, ...): no hint, so top-down from mmap_base.
@@ -193,7 +201,7 @@ public sealed partial class LinuxModel
         }
         if (dontUnmap)
         {
-            ulong lockedBefore = p.LockedVmaPages();
+            ulong lockedBefore = reworked ? p.LockedVmaPages() : 0;
             v = p.Vmas.Own(v);
             v.Flags &= ~VmFlags.LockedMask;
             // What the cleared VM_LOCKED takes from the locked VMAs, locked_vm keeps (see Process.LockedVmAdrift).

@@ -35,10 +35,11 @@ public sealed partial class LinuxModel
         var prep = CheckPrepVma(p, v, addr, oldLen, newLen, flags, out bool populate);
         if (prep != 0) return Outcome.Err(prep);
         ulong placed = newPlace ? newAddr : addr;
+        bool locked = false; // 6.12's populate signal; the rework's is check_prep_vma's (populate)
         var ret = newPlace ? MremapToReworked(p, v!, addr, oldLen, newLen, flags, ref placed)
             : oldLen == newLen ? Outcome.Addr(addr)
             : oldLen > newLen ? ShrinkInPlace(p, addr, oldLen, newLen)
-            : ExpandVma(p, v!, addr, oldLen, newLen, flags, ref placed);
+            : ExpandVma(p, v!, addr, oldLen, newLen, flags, ref locked, ref placed);
         // The population mlock promises, after mmap_write_unlock, for the part that is new.
         if (ret.Kind == OutcomeKind.Address && populate) Populate(p, placed + oldLen, placed + newLen, ignoreErrors: true);
         if (ret.Kind == OutcomeKind.Address && (ret.Value != addr || (flags & Remap.DontUnmap) != 0)) vacated.Add(new(p.Index, addr, addr + Math.Min(oldLen, newLen)));
@@ -120,9 +121,8 @@ public sealed partial class LinuxModel
         }
         if (oldLen > newLen)
         {
-            var cut = Munmap(p, addr + newLen, oldLen - newLen);
-            if (cut != Outcome.Ok) return cut;
-            vacated.Add(new(p.Index, addr + newLen, addr + oldLen));
+            var cut = ShrinkInPlace(p, addr, oldLen, newLen); // shrink_vma, the lock kept
+            if (cut.Kind != OutcomeKind.Address) return cut;
             if (p.Vmas.Containing(addr) is not { } kept) return Outcome.Err(Errno.EFAULT);
             v = kept;
             oldLen = newLen;
@@ -134,36 +134,6 @@ public sealed partial class LinuxModel
             if (UnmappedArea(p, newAddr, newLen) is not { } hinted) return Outcome.Err(Errno.ENOMEM);
             newAddr = hinted;
         }
-        bool locked = false;
-        return MoveVma(p, v, addr, oldLen, newLen, newAddr, flags, ref locked, delta);
-    }
-
-    /// <summary>mremap_at's shrink: the tail unmapped in place, whatever VMAs it covers.</summary>
-    Outcome ShrinkInPlace(Process p, ulong addr, ulong oldLen, ulong newLen)
-    {
-        var unmapped = Munmap(p, addr + newLen, oldLen - newLen);
-        if (unmapped != Outcome.Ok) return unmapped;
-        vacated.Add(new(p.Index, addr + newLen, addr + oldLen));
-        return Outcome.Addr(addr);
-    }
-
-    /// <summary>expand_vma: in place when the range ends the VMA and the space after it is free, else moved (MREMAP_MAYMOVE) or ENOMEM.</summary>
-    Outcome ExpandVma(Process p, Vma v, ulong addr, ulong oldLen, ulong newLen, int flags, ref ulong newAddr)
-    {
-        ulong delta = newLen - oldLen;
-        if (v.End - addr == oldLen && VmaExpandable(p, v, delta))
-        {
-            // expand_vma_in_place: vrm_calc_charge, vma_merge_extend, vrm_stat_account.
-            if ((v.Flags & VmFlags.Account) != 0 && !VmEnoughMemory(delta >> Mem.PageShift)) return Outcome.Err(Errno.ENOMEM);
-            var grown = MergeNewRange(p, v, p.Vmas.Next(v), v.End, v.End + delta, v.Flags, v.File, v.PgOff + v.Pages, v.AnonId, v.Name);
-            if (grown is null) return Outcome.Err(Errno.ENOMEM);
-            if ((grown.Flags & VmFlags.Locked) != 0) p.LockedVm += delta >> Mem.PageShift;
-            return Outcome.Addr(addr);
-        }
-        if ((flags & Remap.MayMove) == 0) return Outcome.Err(Errno.ENOMEM);
-        // vrm_set_new_addr without a hint: top-down from mmap_base.
-        if (UnmappedArea(p, 0, newLen) is not { } placed) return Outcome.Err(Errno.ENOMEM);
-        newAddr = placed;
         bool locked = false;
         return MoveVma(p, v, addr, oldLen, newLen, newAddr, flags, ref locked, delta);
     }
